@@ -1,0 +1,48 @@
+# `make demo` runs the service with embedded defaults; `make test` runs the whole suite;
+# `make bench` runs every benchmark. Each sets itself up on a fresh machine first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo-data
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: demo test test-sqlite test-postgresql bench bench-quick lint typecheck system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	HEARTHWATCH_DATA_DIR=$${HEARTHWATCH_DATA_DIR:-$(DEMO_DIR)} $(VENV)/bin/hearthwatch demo --host $(HOST) --port $(PORT)
+
+system-deps:
+	scripts/system-deps
+
+test: $(STAMP) system-deps lint typecheck test-sqlite test-postgresql
+
+test-sqlite: $(STAMP)
+	$(PY) -m pytest --db=sqlite
+
+test-postgresql: $(STAMP)
+	$(PY) -m pytest --db=postgresql -m "not browser"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy src/hearthwatch
+
+bench: $(STAMP) system-deps
+	@set -e; for b in bench/[a-z]*.py; do echo "== $$b"; $(PY) $$b $(BENCH_ARGS); done
+
+bench-quick:
+	$(MAKE) bench BENCH_ARGS=--quick
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

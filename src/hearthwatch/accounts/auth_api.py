@@ -1,0 +1,139 @@
+"""`/api/v1/auth/*`: sign-up, confirmation, sign-in and out, password reset."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request, Response, status
+
+from hearthwatch.accounts import recovery, registration, signin
+from hearthwatch.accounts.schemas import (
+    Accepted,
+    ConfirmIn,
+    EmailIn,
+    LoginIn,
+    LoginOut,
+    PasswordResetConfirmIn,
+    PasswordStrengthIn,
+    PasswordStrengthOut,
+    RegisterIn,
+    UserPublic,
+)
+from hearthwatch.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CallerDep,
+    ContextDep,
+    DbDep,
+    client_ip,
+)
+from hearthwatch.context import AppContext
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+CHECK_MAIL = "If the address can be used, a code is on its way. Check your mailbox."
+
+
+@router.post("/register", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def register(body: RegisterIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
+    """Create an account; a 6-digit confirmation code is mailed to the address."""
+    ctx.code_throttle.hit(f"register:{client_ip(request)}", code="auth.rate_limited")
+    registration.register(
+        ctx, db, email=body.email, password=body.password,
+        nickname=body.nickname, real_name=body.real_name,
+    )
+    return Accepted(status="confirmation_sent", message=CHECK_MAIL)
+
+
+@router.post("/confirm", response_model=UserPublic)
+def confirm(body: ConfirmIn, request: Request, ctx: ContextDep, db: DbDep) -> UserPublic:
+    """Confirm the e-mail address with the mailed code."""
+    ctx.code_throttle.hit(f"confirm:{client_ip(request)}", code="auth.rate_limited")
+    user = registration.confirm_email(ctx, db, email=body.email, code=body.code)
+    return UserPublic.of(user)
+
+
+@router.post("/confirm/resend", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def resend(body: EmailIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
+    ctx.code_throttle.hit(f"resend:{client_ip(request)}", code="auth.rate_limited")
+    registration.resend_confirmation(ctx, db, email=body.email)
+    return Accepted(status="confirmation_sent", message=CHECK_MAIL)
+
+
+@router.post("/login", response_model=LoginOut)
+def login(
+    body: LoginIn, request: Request, response: Response, ctx: ContextDep, db: DbDep
+) -> LoginOut:
+    """Sign in; sets the session cookie and returns the CSRF token for later writes."""
+    ctx.login_throttle.hit(f"login:{client_ip(request)}", code="auth.rate_limited")
+    opened = signin.login(
+        ctx, db, email=body.email, password=body.password, totp_code=body.totp_code,
+        ip_address=client_ip(request), user_agent=request.headers.get("user-agent"),
+    )
+    user = db.get(signin.User, opened.session.user_id)
+    assert user is not None
+    csrf = set_session_cookies(ctx, request, response, opened.secret)
+    return LoginOut(
+        user=UserPublic.of(user), session_id=opened.session.id, csrf_token=csrf,
+        expires_at=opened.session.expires_at,
+    )
+
+
+def set_session_cookies(ctx: AppContext, request: Request, response: Response, secret: str) -> str:
+    """Set the HttpOnly session cookie, and a CSRF cookie if the browser has none yet."""
+    secure = ctx.settings.secure_cookies
+    response.set_cookie(
+        SESSION_COOKIE, secret, max_age=ctx.settings.session_days * 86400,
+        httponly=True, samesite="lax", secure=secure, path="/",
+    )
+    return ensure_csrf_cookie(ctx, request, response)
+
+
+def ensure_csrf_cookie(ctx: AppContext, request: Request, response: Response) -> str:
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response.set_cookie(
+        CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+        secure=ctx.settings.secure_cookies, path="/",
+    )
+    return csrf
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(caller: CallerDep, ctx: ContextDep, db: DbDep, response: Response) -> Response:
+    """End this session (a bearer token is not revoked by this; use `DELETE me/tokens/{id}`)."""
+    if caller.session_id is not None:
+        signin.logout(ctx, db, session_id=caller.session_id)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def password_reset(body: EmailIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
+    """Mail a 6-digit reset code (valid 10 minutes) to the account, if it exists."""
+    ctx.code_throttle.hit(f"reset:{client_ip(request)}", code="auth.rate_limited")
+    ctx.code_throttle.hit(f"reset:{body.email.lower()}", code="auth.rate_limited")
+    recovery.request_password_reset(ctx, db, email=body.email)
+    return Accepted(status="code_sent", message=CHECK_MAIL)
+
+
+@router.post("/password-reset/confirm", response_model=Accepted)
+def password_reset_confirm(
+    body: PasswordResetConfirmIn, request: Request, ctx: ContextDep, db: DbDep
+) -> Accepted:
+    """Set a new password with the mailed code; all sessions and tokens end."""
+    ctx.code_throttle.hit(f"reset-confirm:{client_ip(request)}", code="auth.rate_limited")
+    recovery.reset_password(
+        ctx, db, email=body.email, code=body.code, new_password=body.new_password
+    )
+    return Accepted(status="password_changed", message="Your password was changed. Sign in.")
+
+
+@router.post("/password-strength", response_model=PasswordStrengthOut)
+def password_strength(body: PasswordStrengthIn, ctx: ContextDep) -> PasswordStrengthOut:
+    """Judge a candidate password and say how to make it stronger."""
+    verdict = ctx.passwords.strength(body.password)
+    return PasswordStrengthOut(
+        score=verdict.score, acceptable=verdict.acceptable, warning=verdict.warning,
+        suggestions=list(verdict.suggestions),
+    )

@@ -1,0 +1,149 @@
+"""`/api/v1/me/*`: the signed-in user's profile, sessions, tokens and security settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, UploadFile, status
+
+from hearthwatch.accounts import credentials, profile, recovery, totp
+from hearthwatch.accounts.profile import MAX_PICTURE_BYTES
+from hearthwatch.accounts.schemas import (
+    Accepted,
+    PasswordChangeIn,
+    ProfileUpdate,
+    SessionPublic,
+    SessionsEnded,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+    TotpCodeIn,
+    TotpDisableIn,
+    TotpSetupOut,
+    UserPublic,
+)
+from hearthwatch.api.deps import SESSION_COOKIE, CallerDep, ContextDep, DbDep, UserDep
+from hearthwatch.errors import ValidationFailed
+
+router = APIRouter(prefix="/me", tags=["me"])
+
+RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+@router.get("", response_model=UserPublic)
+def read_me(user: UserDep) -> UserPublic:
+    """The signed-in account."""
+    return UserPublic.of(user)
+
+
+@router.patch("", response_model=UserPublic)
+def update_me(body: ProfileUpdate, user: UserDep, ctx: ContextDep) -> UserPublic:
+    """Edit nickname or real name; send an empty string to clear one."""
+    profile.update_profile(ctx, user=user, changes=body.model_dump(exclude_unset=True))
+    return UserPublic.of(user)
+
+
+@router.get("/picture", responses={200: {"content": {"image/png": {}}}})
+def read_picture(user: UserDep, db: DbDep) -> Response:
+    picture = profile.get_picture(db, user=user)
+    return Response(
+        picture.data, media_type=picture.content_type,
+        headers={"cache-control": "private, no-store"},
+    )
+
+
+@router.put("/picture", status_code=status.HTTP_204_NO_CONTENT)
+def upload_picture(file: UploadFile, user: UserDep, ctx: ContextDep, db: DbDep) -> None:
+    """Set the profile picture (JPEG, PNG, WebP or GIF up to 5 MB; metadata is removed)."""
+    data = file.file.read(MAX_PICTURE_BYTES + 1)
+    if not data:
+        raise ValidationFailed("The file is empty.", code="profile.picture_invalid")
+    profile.set_picture(ctx, db, user=user, data=data)
+
+
+@router.delete("/picture", status_code=status.HTTP_204_NO_CONTENT)
+def delete_picture(user: UserDep, db: DbDep) -> None:
+    profile.delete_picture(db, user=user)
+
+
+@router.post("/password", response_model=Accepted)
+def change_password(
+    body: PasswordChangeIn, caller: CallerDep, ctx: ContextDep, db: DbDep
+) -> Accepted:
+    """Change the password; every other session is signed out."""
+    recovery.change_password(
+        ctx, db, user=caller.user, current_password=body.current_password,
+        new_password=body.new_password, keep_session_id=caller.session_id,
+    )
+    return Accepted(status="password_changed", message="Your password was changed.")
+
+
+@router.get("/sessions", response_model=list[SessionPublic])
+def list_sessions(caller: CallerDep, ctx: ContextDep, db: DbDep) -> list[SessionPublic]:
+    """Where the account is signed in."""
+    records = credentials.active_sessions(ctx, db, user=caller.user)
+    return [SessionPublic.of(r, caller.session_id) for r in records]
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def end_session(session_id: RecordId, user: UserDep, ctx: ContextDep, db: DbDep) -> None:
+    credentials.revoke_session(ctx, db, user=user, session_id=session_id)
+
+
+@router.post("/sessions/sign-out-everywhere", response_model=SessionsEnded)
+def sign_out_everywhere(
+    caller: CallerDep, ctx: ContextDep, db: DbDep, response: Response
+) -> SessionsEnded:
+    """End every session of the account, this one included."""
+    ended = recovery.end_all_sessions(ctx, db, user_id=caller.user.id)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return SessionsEnded(ended=ended)
+
+
+@router.get("/tokens", response_model=list[TokenPublic])
+def list_tokens(user: UserDep, ctx: ContextDep, db: DbDep) -> list[TokenPublic]:
+    return [TokenPublic.of(t) for t in credentials.active_tokens(ctx, db, user=user)]
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
+def create_token(body: TokenCreate, user: UserDep, ctx: ContextDep, db: DbDep) -> TokenCreated:
+    """A personal API token for `Authorization: Bearer ...`; the secret is shown only now."""
+    created = credentials.create_token(
+        ctx, db, user=user, name=body.name, expires_in_days=body.expires_in_days
+    )
+    return TokenCreated(token=TokenPublic.of(created.token), secret=created.secret)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: RecordId, user: UserDep, ctx: ContextDep, db: DbDep) -> None:
+    credentials.revoke_token(ctx, db, user=user, token_id=token_id)
+
+
+@router.post("/two-factor/setup", response_model=TotpSetupOut)
+def two_factor_setup(user: UserDep, ctx: ContextDep) -> TotpSetupOut:
+    """Start two-step sign-in: add the secret to an authenticator app, then enable."""
+    setup = totp.begin_setup(ctx, user)
+    return TotpSetupOut(secret=setup.secret, otpauth_uri=setup.uri)
+
+
+@router.post("/two-factor/enable", response_model=UserPublic)
+def two_factor_enable(body: TotpCodeIn, user: UserDep, ctx: ContextDep) -> UserPublic:
+    totp.enable(ctx, user, body.code)
+    return UserPublic.of(user)
+
+
+@router.post("/two-factor/disable", response_model=UserPublic)
+def two_factor_disable(body: TotpDisableIn, user: UserDep, ctx: ContextDep) -> UserPublic:
+    totp.disable(ctx, user, password=body.password, code=body.code)
+    return UserPublic.of(user)
+
+
+@router.post("/compromised", response_model=Accepted)
+def report_compromised(user: UserDep, ctx: ContextDep, db: DbDep, response: Response) -> Accepted:
+    """Lock the account now: every session and token ends and the owner is mailed."""
+    recovery.report_compromised(ctx, db, user=user)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return Accepted(
+        status="locked",
+        message="Your account is locked. Reset your password with a mailed code to unlock it.",
+    )

@@ -1,0 +1,176 @@
+"""Request and response shapes of the accounts API, kept apart from the storage models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from hearthwatch.accounts.models import ApiToken, BrowserSession, User
+from hearthwatch.logs import mask_ip
+
+Code = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+Password = Annotated[str, Field(min_length=1, max_length=256)]
+Email = Annotated[EmailStr, Field(max_length=254)]
+Nickname = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)]
+RealName = Annotated[str, StringConstraints(max_length=128, strip_whitespace=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(Strict):
+    email: Email
+    password: Password
+    nickname: Nickname | None = None
+    real_name: RealName | None = None
+
+
+class Accepted(BaseModel):
+    status: str
+    message: str
+
+
+class ConfirmIn(Strict):
+    email: Email
+    code: Code
+
+
+class EmailIn(Strict):
+    email: Email
+
+
+class LoginIn(Strict):
+    email: Email
+    password: Password
+    totp_code: Code | None = None
+
+
+class PasswordResetConfirmIn(Strict):
+    email: Email
+    code: Code
+    new_password: Password
+
+
+class PasswordChangeIn(Strict):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordStrengthIn(Strict):
+    password: Annotated[str, Field(max_length=256)]
+
+
+class PasswordStrengthOut(BaseModel):
+    score: int
+    acceptable: bool
+    warning: str
+    suggestions: list[str]
+
+
+class UserPublic(BaseModel):
+    id: str
+    email: str
+    nickname: str | None
+    real_name: str | None
+    email_confirmed: bool
+    two_factor_enabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls(
+            id=user.id,
+            email=user.email,
+            nickname=user.nickname,
+            real_name=user.real_name,
+            email_confirmed=user.is_confirmed,
+            two_factor_enabled=user.has_totp,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+        )
+
+
+class LoginOut(BaseModel):
+    user: UserPublic
+    session_id: str
+    csrf_token: str
+    expires_at: datetime
+
+
+class ProfileUpdate(Strict):
+    nickname: Nickname | None = None
+    real_name: RealName | None = None
+
+
+class SessionPublic(BaseModel):
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip_address: str | None = Field(description="Masked: the last part is hidden.")
+    user_agent: str | None
+    current: bool
+
+    @classmethod
+    def of(cls, record: BrowserSession, current_id: str | None) -> SessionPublic:
+        return cls(
+            id=record.id,
+            created_at=record.created_at,
+            last_seen_at=record.last_seen_at,
+            expires_at=record.expires_at,
+            ip_address=mask_ip(record.ip_address) if record.ip_address else None,
+            user_agent=record.user_agent,
+            current=record.id == current_id,
+        )
+
+
+class SessionsEnded(BaseModel):
+    ended: int
+
+
+class TokenCreate(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+    expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+
+class TokenPublic(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenPublic:
+        return cls(
+            id=token.id,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+class TokenCreated(BaseModel):
+    token: TokenPublic
+    secret: str = Field(description="Shown once; store it now.")
+
+
+class TotpSetupOut(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+class TotpCodeIn(Strict):
+    code: Code
+
+
+class TotpDisableIn(Strict):
+    password: Password
+    code: Code

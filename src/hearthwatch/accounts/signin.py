@@ -1,0 +1,164 @@
+"""Signing in and out, and recognising who is calling (session cookie or API token)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts import totp
+from hearthwatch.accounts.models import ApiToken, BrowserSession, User
+from hearthwatch.accounts.registration import find_user_by_email
+from hearthwatch.context import AppContext
+from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied
+from hearthwatch.security.secrets import hash_secret, new_secret
+
+TOKEN_PREFIX = "hwt_"
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class NewSession:
+    session: BrowserSession
+    secret: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who made a request, and with which credential."""
+
+    user: User
+    session_id: str | None = None
+    token_id: str | None = None
+
+
+def login(
+    ctx: AppContext,
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    totp_code: str | None,
+    ip_address: str | None,
+    user_agent: str | None,
+) -> NewSession:
+    """Check password (and second factor), apply lock-out, open a session."""
+    user = find_user_by_email(session, email)
+    now = ctx.clock.now()
+    if user is not None:
+        ensure_not_locked(user, now)
+    if not ctx.passwords.verify(user.password_hash if user else None, password) or user is None:
+        if user is not None:
+            _count_failure(ctx, user, now)
+        raise NotAuthenticated("The e-mail or password is wrong.", code="auth.invalid_credentials")
+    if user.has_totp:
+        totp.check_login_code(ctx, user, totp_code, now=now)
+    if not user.is_confirmed:
+        raise PermissionDenied(
+            "Confirm your e-mail address first: enter the code we mailed you.",
+            code="auth.email_unconfirmed",
+        )
+    if ctx.passwords.needs_rehash(user.password_hash):
+        user.password_hash = ctx.passwords.hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return open_session(ctx, session, user=user, ip_address=ip_address, user_agent=user_agent)
+
+
+def ensure_not_locked(user: User, now: datetime) -> None:
+    if user.compromised_at is not None:
+        raise AccountLocked(
+            "This account is locked because it was reported as compromised. "
+            "Reset your password with a code mailed to you to unlock it.",
+            details={"reason": "compromised"},
+        )
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise AccountLocked(
+            f"Too many failed sign-ins. Try again in {minutes} minutes, "
+            "or reset your password to unlock the account now.",
+            details={"reason": "too_many_failures", "locked_until": user.locked_until.isoformat()},
+        )
+
+
+def _count_failure(ctx: AppContext, user: User, now: datetime) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= ctx.settings.login_failures_before_lock:
+        user.failed_logins = 0
+        user.locked_until = now + timedelta(minutes=ctx.settings.login_lock_minutes)
+
+
+def open_session(
+    ctx: AppContext,
+    session: Session,
+    *,
+    user: User,
+    ip_address: str | None,
+    user_agent: str | None,
+) -> NewSession:
+    now = ctx.clock.now()
+    secret = new_secret()
+    record = BrowserSession(
+        user_id=user.id,
+        secret_hash=hash_secret(secret),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(days=ctx.settings.session_days),
+        ip_address=ip_address,
+        user_agent=(user_agent or "")[:256] or None,
+    )
+    session.add(record)
+    session.flush()
+    return NewSession(record, secret)
+
+
+def logout(ctx: AppContext, session: Session, *, session_id: str) -> None:
+    record = session.get(BrowserSession, session_id)
+    if record is not None and record.revoked_at is None:
+        record.revoked_at = ctx.clock.now()
+
+
+def caller_from_session(ctx: AppContext, session: Session, secret: str) -> Caller | None:
+    """The signed-in user for a session cookie, or None when it is unknown, ended or locked."""
+    now = ctx.clock.now()
+    row = session.execute(
+        select(BrowserSession, User)
+        .join(User, User.id == BrowserSession.user_id)
+        .where(BrowserSession.secret_hash == hash_secret(secret))
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    if record.revoked_at is not None or record.expires_at <= now or not _usable(user, now):
+        return None
+    if now - record.last_seen_at > TOUCH_EVERY:
+        record.last_seen_at = now
+    return Caller(user=user, session_id=record.id)
+
+
+def caller_from_token(ctx: AppContext, session: Session, secret: str) -> Caller | None:
+    """The user behind a personal API token (``hwt_...``), or None."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    now = ctx.clock.now()
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.secret_hash == hash_secret(secret))
+    ).first()
+    if row is None:
+        return None
+    token, user = row
+    expired = token.expires_at is not None and token.expires_at <= now
+    if token.revoked_at is not None or expired or not _usable(user, now):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+        token.last_used_at = now
+    return Caller(user=user, token_id=token.id)
+
+
+def _usable(user: User, now: datetime) -> bool:
+    return user.compromised_at is None and user.is_confirmed

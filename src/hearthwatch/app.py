@@ -1,0 +1,40 @@
+"""The ASGI application: API under `/api/v1`, OpenAPI at `/api/openapi.json`, web pages at `/`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from hearthwatch import __version__
+from hearthwatch.accounts import auth_api, me_api
+from hearthwatch.api import health
+from hearthwatch.api.errors import install_error_handlers
+from hearthwatch.api.middleware import RequestContextMiddleware
+from hearthwatch.context import AppContext
+from hearthwatch.web import pages
+from hearthwatch.web.paths import STATIC_DIR
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(ctx: AppContext) -> FastAPI:
+    """Build the application around an already-wired context."""
+    app = FastAPI(
+        title="Hearthwatch",
+        version=__version__,
+        description="Self-hostable camera and smart-device cloud with privacy built in.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(health.router)
+    api.include_router(auth_api.router)
+    api.include_router(me_api.router)
+    app.include_router(api)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    return app

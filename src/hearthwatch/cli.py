@@ -1,0 +1,126 @@
+"""The `hearthwatch` command: serve, demo, migrate and account administration."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from hearthwatch import __version__
+from hearthwatch.settings import Settings
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings()
+    except ValidationError as err:
+        print(f"hearthwatch: invalid settings:\n{err}", file=sys.stderr)
+        return 2
+    result: int = args.run(settings, args)
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hearthwatch",
+        description="Self-hostable camera and smart-device cloud with privacy built in.",
+    )
+    parser.add_argument("--version", action="version", version=f"hearthwatch {__version__}")
+    commands = parser.add_subparsers(title="commands")
+
+    serve = commands.add_parser("serve", help="run the web app and API")
+    _add_listen_arguments(serve, default_port=8080)
+    serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema")
+    serve.set_defaults(run=run_serve)
+
+    demo = commands.add_parser(
+        "demo", help="run with embedded defaults and a demo account (local mail outbox)"
+    )
+    _add_listen_arguments(demo, default_port=8080)
+    demo.set_defaults(run=run_demo)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate.add_argument("--revision", default="head", help="target revision (default: head)")
+    migrate.set_defaults(run=run_migrate)
+
+    user = commands.add_parser("user", help="account administration").add_subparsers(
+        title="user commands"
+    )
+    create = user.add_parser("create", help="create a confirmed account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--nickname")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.set_defaults(run=run_user_create)
+    return parser
+
+
+def _add_listen_arguments(parser: argparse.ArgumentParser, *, default_port: int) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=default_port, help="port to listen on")
+
+
+def run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.server import serve
+
+    serve(settings, host=args.host, port=args.port, migrate=not args.no_migrate)
+    return 0
+
+
+def run_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.demo import run_demo as demo
+
+    demo(settings, host=args.host, port=args.port)
+    return 0
+
+
+def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.db.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url, args.revision)
+    print(f"database at revision {args.revision}")
+    return 0
+
+
+def run_user_create(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.accounts.admin import create_confirmed_user
+    from hearthwatch.context import build_context
+    from hearthwatch.db.migrate import upgrade
+    from hearthwatch.errors import HearthwatchError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+    else:
+        print("hearthwatch: give --password-stdin to read the password", file=sys.stderr)
+        return 2
+    ctx = build_context(settings)
+    upgrade(settings.resolved_database_url)
+    try:
+        with ctx.db.session() as session:
+            user = create_confirmed_user(
+                ctx, session, email=args.email, password=password, nickname=args.nickname
+            )
+            print(f"created {user.email} ({user.id})")
+    except HearthwatchError as err:
+        print(f"hearthwatch: {err.code}: {err.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    raise SystemExit(main())

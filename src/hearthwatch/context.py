@@ -1,0 +1,48 @@
+"""Everything a request or command needs, built once from the settings and passed explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hearthwatch.clock import Clock, clock
+from hearthwatch.db import Database
+from hearthwatch.mail import Mailer, make_mailer
+from hearthwatch.security.keys import Keyring, load_or_create_master_key
+from hearthwatch.security.passwords import PasswordPolicy
+from hearthwatch.security.throttle import Throttle
+from hearthwatch.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    mailer: Mailer
+    passwords: PasswordPolicy
+    keyring: Keyring
+    clock: Clock = clock
+    login_throttle: Throttle = field(default_factory=lambda: Throttle(limit=30, window_s=60))
+    code_throttle: Throttle = field(default_factory=lambda: Throttle(limit=10, window_s=60))
+
+    @property
+    def csrf_key(self) -> bytes:
+        return self.keyring.derive("csrf")
+
+
+def build_context(settings: Settings, *, mailer: Mailer | None = None) -> AppContext:
+    """Wire the service from its settings; tests may hand in their own mailer."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    master_key = load_or_create_master_key(settings.data_dir, settings.master_key)
+    return AppContext(
+        settings=settings,
+        db=Database(settings.resolved_database_url),
+        mailer=mailer or make_mailer(settings),
+        passwords=PasswordPolicy(
+            min_score=settings.min_password_score,
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+        ),
+        keyring=Keyring(master_key),
+        login_throttle=Throttle(limit=settings.login_rate_per_minute, window_s=60),
+        code_throttle=Throttle(limit=max(5, settings.login_rate_per_minute // 3), window_s=60),
+    )

@@ -1,0 +1,10 @@
+"""Every storage model, imported so the metadata is complete (migrations, data-map checks)."""
+
+from __future__ import annotations
+
+from hearthwatch.accounts import models as accounts
+from hearthwatch.db.base import Base
+
+metadata = Base.metadata
+
+__all__ = ["accounts", "metadata"]

@@ -1,0 +1,147 @@
+"""The data map: every kind of personal data Hearthwatch stores, declared once.
+
+Each `PersonalField` says where a piece of personal data lives (table and column), what it
+is, why it is kept, on which legal basis, for how long, and whether it is exported and
+erased on request. Every other column is listed in `NON_PERSONAL` with the reason it holds
+nothing about a person. A test walks the live schema and fails when a column is in neither
+list, so no personal field can be added without being declared here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    CONTACT = "contact details"
+    IDENTITY = "identity"
+    CREDENTIALS = "credentials"
+    ONLINE_IDENTIFIERS = "online identifiers"
+    USAGE = "usage data"
+
+
+class LegalBasis(StrEnum):
+    CONTRACT = "performance of the contract (GDPR 6(1)(b))"
+    CONSENT = "consent (GDPR 6(1)(a))"
+    LEGITIMATE_INTEREST = "legitimate interest (GDPR 6(1)(f))"
+    LEGAL_OBLIGATION = "legal obligation (GDPR 6(1)(c))"
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long a record is kept, in words and as a number of days after its anchor event."""
+
+    description: str
+    days: int | None = None
+    anchor: str = "account closure"
+
+
+UNTIL_CLOSURE = Retention("while the account exists, then 6 months after closure", 183)
+SESSION_LIFE = Retention("until the session ends, at most 30 days, then 90 days", 120, "sign-in")
+CODE_LIFE = Retention("until used or expired, then 7 days", 8, "code issue")
+
+
+@dataclass(frozen=True)
+class PersonalField:
+    table: str
+    column: str
+    description: str
+    category: Category
+    purpose: str
+    legal_basis: LegalBasis
+    retention: Retention
+    exported: bool = True
+    erased: bool = True
+
+    @property
+    def key(self) -> str:
+        return f"{self.table}.{self.column}"
+
+
+_C = LegalBasis.CONTRACT
+_LI = LegalBasis.LEGITIMATE_INTEREST
+
+PERSONAL_FIELDS: tuple[PersonalField, ...] = (
+    PersonalField("users", "email", "e-mail address", Category.CONTACT,
+                  "sign-in, account and security mail", _C, UNTIL_CLOSURE),
+    PersonalField("users", "nickname", "nickname (optional, pseudonyms welcome)",
+                  Category.IDENTITY, "showing who is signed in and who shares a device", _C,
+                  UNTIL_CLOSURE),
+    PersonalField("users", "real_name", "real name (optional)", Category.IDENTITY,
+                  "addressing the user", _C, UNTIL_CLOSURE),
+    PersonalField("users", "password_hash", "password, as an Argon2id hash", Category.CREDENTIALS,
+                  "sign-in", _C, UNTIL_CLOSURE, exported=False),
+    PersonalField("users", "totp_secret", "two-step sign-in secret, encrypted",
+                  Category.CREDENTIALS, "two-step sign-in", _C, UNTIL_CLOSURE, exported=False),
+    PersonalField("users", "created_at", "time the account was created", Category.USAGE,
+                  "account administration", _C, UNTIL_CLOSURE),
+    PersonalField("users", "updated_at", "time the profile last changed", Category.USAGE,
+                  "account administration", _C, UNTIL_CLOSURE),
+    PersonalField("users", "email_confirmed_at", "time the e-mail was confirmed", Category.USAGE,
+                  "proving the address belongs to the user", _C, UNTIL_CLOSURE),
+    PersonalField("users", "last_login_at", "time of the last sign-in", Category.USAGE,
+                  "security and inactivity retention", _LI, UNTIL_CLOSURE),
+    PersonalField("users", "failed_logins", "count of recent failed sign-ins", Category.USAGE,
+                  "protecting the account against password guessing", _LI, UNTIL_CLOSURE),
+    PersonalField("users", "locked_until", "end of a sign-in lock-out", Category.USAGE,
+                  "protecting the account against password guessing", _LI, UNTIL_CLOSURE),
+    PersonalField("users", "compromised_at", "time the user reported the account compromised",
+                  Category.USAGE, "account security", _LI, UNTIL_CLOSURE),
+    PersonalField("users", "totp_enabled_at", "time two-step sign-in was turned on",
+                  Category.USAGE, "two-step sign-in", _C, UNTIL_CLOSURE),
+    PersonalField("users", "totp_last_step", "last accepted authenticator step",
+                  Category.CREDENTIALS, "preventing replay of a code", _C, UNTIL_CLOSURE,
+                  exported=False),
+    PersonalField("profile_pictures", "data", "profile picture (optional, metadata stripped)",
+                  Category.IDENTITY, "showing who is signed in", _C, UNTIL_CLOSURE),
+    PersonalField("profile_pictures", "updated_at", "time the picture was set", Category.USAGE,
+                  "account administration", _C, UNTIL_CLOSURE),
+    PersonalField("sessions", "ip_address", "IP address at sign-in", Category.ONLINE_IDENTIFIERS,
+                  "showing the user where they are signed in; security", _LI, SESSION_LIFE),
+    PersonalField("sessions", "user_agent", "browser or app name at sign-in",
+                  Category.ONLINE_IDENTIFIERS,
+                  "showing the user where they are signed in; security", _LI, SESSION_LIFE),
+    PersonalField("sessions", "created_at", "sign-in time", Category.USAGE,
+                  "showing the user where they are signed in", _LI, SESSION_LIFE),
+    PersonalField("sessions", "last_seen_at", "last activity of the session", Category.USAGE,
+                  "showing the user where they are signed in", _LI, SESSION_LIFE),
+    PersonalField("api_tokens", "name", "name the user gave a personal API token",
+                  Category.CREDENTIALS, "API access", _C, UNTIL_CLOSURE),
+    PersonalField("api_tokens", "last_used_at", "last use of a personal API token",
+                  Category.USAGE, "showing the user which tokens are in use", _C, UNTIL_CLOSURE),
+    PersonalField("one_time_codes", "created_at", "time a mailed code was asked for",
+                  Category.USAGE, "e-mail confirmation and password reset", _C, CODE_LIFE,
+                  exported=False),
+)
+
+# Columns that hold nothing about a person, each with the reason.
+NON_PERSONAL: dict[str, str] = {
+    "users.id": "random identifier",
+    "profile_pictures.user_id": "reference",
+    "profile_pictures.content_type": "file format",
+    "one_time_codes.id": "random identifier",
+    "one_time_codes.user_id": "reference",
+    "one_time_codes.purpose": "kind of code",
+    "one_time_codes.code_hash": "hash of a short-lived random code",
+    "one_time_codes.expires_at": "derived from the issue time",
+    "one_time_codes.attempts": "counter protecting the code",
+    "one_time_codes.used_at": "state of the code",
+    "sessions.id": "random identifier",
+    "sessions.user_id": "reference",
+    "sessions.secret_hash": "hash of a random secret",
+    "sessions.expires_at": "derived from the sign-in time",
+    "sessions.revoked_at": "state of the session",
+    "api_tokens.id": "random identifier",
+    "api_tokens.user_id": "reference",
+    "api_tokens.prefix": "first characters of a random secret, for recognising it",
+    "api_tokens.secret_hash": "hash of a random secret",
+    "api_tokens.created_at": "state of the token",
+    "api_tokens.expires_at": "state of the token",
+    "api_tokens.revoked_at": "state of the token",
+    "alembic_version.version_num": "schema version",
+}
+
+
+def personal_field_keys() -> frozenset[str]:
+    return frozenset(f.key for f in PERSONAL_FIELDS)

@@ -1,0 +1,1 @@
+"""Passwords, secrets, keys and request throttling."""

@@ -1,0 +1,118 @@
+"""One validated settings object, read from `HEARTHWATCH_*` variables and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
+
+Environment = Literal["development", "test", "production"]
+MailBackend = Literal["outbox", "smtp"]
+
+
+class TomlFileSource(PydanticBaseSettingsSource):
+    """Reads the file named by HEARTHWATCH_CONFIG, if any; environment variables win."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get("HEARTHWATCH_CONFIG")
+        if not path:
+            return {}
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; validated once at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="HEARTHWATCH_", extra="ignore")
+
+    environment: Environment = "development"
+    data_dir: Path = Path("./hearthwatch-data")
+    database_url: str = ""
+    public_url: str = "http://127.0.0.1:8080"
+    secret_key: str = ""
+    master_key: str = ""
+
+    mail_backend: MailBackend = "outbox"
+    mail_from: str = "Hearthwatch <no-reply@hearthwatch.local>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+
+    session_days: int = Field(default=30, ge=1, le=365)
+    reset_code_minutes: int = Field(default=10, ge=1, le=60)
+    reset_code_attempts: int = Field(default=5, ge=1, le=20)
+    confirm_code_hours: int = Field(default=24, ge=1, le=168)
+    login_failures_before_lock: int = Field(default=5, ge=1, le=100)
+    login_lock_minutes: int = Field(default=15, ge=1, le=1440)
+    login_rate_per_minute: int = Field(default=30, ge=1, le=10_000)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    min_password_score: int = Field(default=3, ge=0, le=4)
+    log_level: str = "INFO"
+    log_json: bool = True
+    cookie_secure: bool | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlFileSource(settings_cls)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.environment == "development":
+            return self
+        for name in ("secret_key", "master_key"):
+            value: str = getattr(self, name)
+            if value and (value.lower() in PLACEHOLDER_SECRETS or len(value) < 32):
+                raise ValueError(
+                    f"HEARTHWATCH_{name.upper()} is a placeholder or shorter than 32 characters; "
+                    "leave it unset to use the generated master key file"
+                )
+        if self.environment == "production":
+            if self.mail_backend == "outbox":
+                raise ValueError("the local mail outbox is for development; configure SMTP")
+            if self.smtp_password.lower() in PLACEHOLDER_SECRETS - {""}:
+                raise ValueError("HEARTHWATCH_SMTP_PASSWORD is a placeholder")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'hearthwatch.db'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.public_url.startswith("https://")
+
+    @cached_property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"

@@ -1,0 +1,1 @@
+"""Server-rendered web app: plain HTML forms that work without JavaScript, on any screen."""
