@@ -1,0 +1,183 @@
+"""Shared fixtures: a real database (SQLite or PostgreSQL), a real SMTP server, the app."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from hearthwatch.accounts.admin import create_confirmed_user
+from hearthwatch.accounts.models import User
+from hearthwatch.app import create_app
+from hearthwatch.context import AppContext, build_context
+from hearthwatch.db.migrate import upgrade
+from hearthwatch.models import metadata
+from hearthwatch.settings import Settings
+from tests.support.postgres import free_port, postgres_server
+from tests.support.smtp import Mailbox, smtp_server
+
+STRONG_PASSWORD = "violet-harbour-trumpet-42"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db", choices=("sqlite", "postgresql"), default="sqlite",
+        help="database backend for the whole run (PostgreSQL is started by the tests)",
+    )
+
+
+@pytest.fixture(scope="session")
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--db"))
+
+
+@pytest.fixture(scope="session")
+def migrated_template(db_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated once per run: a SQLite file to copy, or a PostgreSQL URL."""
+    if db_backend == "postgresql":
+        with postgres_server() as url:
+            upgrade(url)
+            yield url
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    yield str(path)
+
+
+@pytest.fixture
+def database_url(db_backend: str, migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    """A clean, migrated database for one test."""
+    if db_backend == "sqlite":
+        target = tmp_path / "hearthwatch.db"
+        shutil.copy(migrated_template, target)
+        yield f"sqlite:///{target}"
+        return
+    _truncate_all(migrated_template)
+    yield migrated_template
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox(smtp: tuple[Mailbox, int]) -> Mailbox:
+    smtp[0].clear()
+    return smtp[0]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, smtp: tuple[Mailbox, int]) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        mail_backend="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp[1],
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        log_json=False,
+    )
+
+
+@pytest.fixture
+def ctx(settings: Settings, mailbox: Mailbox) -> Iterator[AppContext]:
+    context = build_context(settings)
+    yield context
+    context.db.dispose()
+
+
+@pytest.fixture
+def app(ctx: AppContext) -> FastAPI:
+    return create_app(ctx)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_user(ctx: AppContext) -> Any:
+    """Factory: a confirmed account with a strong password."""
+
+    def factory(email: str = "alice@example.org", password: str = STRONG_PASSWORD,
+                nickname: str | None = None) -> User:
+        with ctx.db.session() as session:
+            return create_confirmed_user(
+                ctx, session, email=email, password=password, nickname=nickname
+            )
+
+    return factory
+
+
+def sign_in(client: TestClient, email: str, password: str = STRONG_PASSWORD) -> dict[str, Any]:
+    """Sign the test client in; later writes carry the CSRF header."""
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    client.headers["x-csrf-token"] = body["csrf_token"]
+    return body
+
+
+@pytest.fixture
+def alice(client: TestClient, make_user: Any) -> User:
+    user: User = make_user()
+    sign_in(client, user.email)
+    return user
+
+
+class LiveServer:
+    def __init__(self, app: FastAPI) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
+                                access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v1/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("live server did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[LiveServer]:
+    """The app served by uvicorn on a free loopback port, for browsers and other processes."""
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
