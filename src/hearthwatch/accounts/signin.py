@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -76,7 +77,7 @@ def ensure_not_locked(user: User, now: datetime) -> None:
             details={"reason": "compromised"},
         )
     if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
         raise AccountLocked(
             f"Too many failed sign-ins. Try again in {minutes} minutes, "
             "or reset your password to unlock the account now.",
