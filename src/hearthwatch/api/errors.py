@@ -15,7 +15,7 @@ from hearthwatch.errors import HearthwatchError, RateLimited
 log = logging.getLogger("hearthwatch.api")
 
 HTTP_CODES = {
-    400: "request.bad",
+    400: "request.malformed",
     401: "auth.required",
     403: "auth.forbidden",
     404: "route.not_found",

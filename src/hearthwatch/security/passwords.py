@@ -12,6 +12,7 @@ from hearthwatch.errors import ValidationFailed
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
+ZXCVBN_MAX = 72  # zxcvbn refuses longer input; the first 72 characters decide the score
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class PasswordPolicy:
                 0, False, f"Use at least {MIN_LENGTH} characters.",
                 ("A few unrelated words make a long password that is easy to remember.",),
             )
-        result = zxcvbn(password[:100], user_inputs=[i for i in user_inputs if i])
+        result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=[i for i in user_inputs if i])
         feedback = result["feedback"]
         score = int(result["score"])
         acceptable = score >= self.min_score and len(password) <= MAX_LENGTH

@@ -1,0 +1,103 @@
+"""The `hearthwatch` command as an operator uses it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hearthwatch import __version__
+from tests.conftest import STRONG_PASSWORD
+from tests.support.postgres import free_port
+
+CLI = str(Path(sys.executable).with_name("hearthwatch"))
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HEARTHWATCH_DATA_DIR": str(tmp_path / "data"),
+        "HEARTHWATCH_ARGON2_MEMORY_KIB": "1024",
+    }
+
+
+def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_version() -> None:
+    assert run(dict(os.environ), "--version").stdout.strip() == f"hearthwatch {__version__}"
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["demo"], ["migrate"], ["user", "create"]])
+def test_help_on_each_command(command: list[str]) -> None:
+    result = run(dict(os.environ), *command, "--help")
+    assert result.returncode == 0 and "usage: hearthwatch" in result.stdout
+
+
+def test_migrate_and_user_create(env: dict[str, str]) -> None:
+    assert run(env, "migrate").returncode == 0
+    created = run(env, "user", "create", "--email", "ops@example.org", "--password-stdin",
+                  stdin=STRONG_PASSWORD + "\n")
+    assert created.returncode == 0 and "created ops@example.org" in created.stdout
+    again = run(env, "user", "create", "--email", "ops@example.org", "--password-stdin",
+                stdin=STRONG_PASSWORD + "\n")
+    assert again.returncode == 1 and "account.exists" in again.stderr
+    weak = run(env, "user", "create", "--email", "w@example.org", "--password-stdin",
+               stdin="password\n")
+    assert weak.returncode == 1 and "auth.weak_password" in weak.stderr
+
+
+def test_invalid_settings_are_reported(env: dict[str, str]) -> None:
+    result = run({**env, "HEARTHWATCH_SMTP_PORT": "not-a-port"}, "migrate")
+    assert result.returncode == 2 and "invalid settings" in result.stderr
+
+
+@pytest.fixture
+def served(
+    env: dict[str, str], tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with (tmp_path / "server.log").open("w") as log, subprocess.Popen(
+        [CLI, "demo", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+    ) as process:
+        try:
+            _wait_healthy(url)
+            yield process, url
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=15)
+
+
+def _wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("server never became healthy")
+
+
+def test_demo_prints_url_and_a_working_login(served: tuple[subprocess.Popen[str], str]) -> None:
+    process, url = served
+    assert process.stdout is not None
+    banner = "".join(process.stdout.readline() for _ in range(4))
+    assert url in banner and "demo@example.com" in banner
+    password = banner.split("with password ")[1].split()[0]
+    login = httpx.post(f"{url}/api/v1/auth/login",
+                       json={"email": "demo@example.com", "password": password})
+    assert login.status_code == 200
