@@ -8,7 +8,7 @@ from hearthwatch.server import prepare, run
 from hearthwatch.settings import Settings
 
 DEMO_EMAIL = "demo@example.com"
-DEMO_PASSWORD = "demo-hearth-watch-2026"
+DEMO_PASSWORD = "demo-hearth-watch-2026"  # noqa: S105 (printed for the local demo)
 
 
 def run_demo(settings: Settings, *, host: str, port: int) -> None:

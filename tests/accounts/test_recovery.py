@@ -70,9 +70,12 @@ def test_p2_reset_code_allows_few_attempts(
     assert codes == ["auth.code_invalid"] * 5
     after = confirm_reset(client, code).json()["error"]["code"]
     assert after in {"auth.code_invalid", "auth.code_attempts_exceeded"}
-    assert client.post(
-        "/api/v1/auth/login", json={"email": "alice@example.org", "password": NEW_PASSWORD}
-    ).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"email": "alice@example.org", "password": NEW_PASSWORD}
+        ).status_code
+        == 401
+    )
 
 
 def test_p2_weak_new_password_keeps_the_code_usable(
@@ -85,9 +88,7 @@ def test_p2_weak_new_password_keeps_the_code_usable(
     assert confirm_reset(client, code).status_code == 200
 
 
-def test_p2_reset_ends_every_session_and_token(
-    app: Any, make_user: Any, mailbox: Mailbox
-) -> None:
+def test_p2_reset_ends_every_session_and_token(app: Any, make_user: Any, mailbox: Mailbox) -> None:
     make_user()
     laptop = TestClient(app)
     sign_in(laptop, "alice@example.org")
@@ -110,9 +111,10 @@ def test_p3_compromised_account_is_locked_sessions_end_owner_is_mailed(
     secret = thief.post("/api/v1/me/tokens", json={"name": "stolen"}).json()["secret"]
     assert owner.post("/api/v1/me/compromised").json()["status"] == "locked"
     assert thief.get("/api/v1/me").status_code == 401
-    assert TestClient(app, headers={"authorization": f"Bearer {secret}"}).get(
-        "/api/v1/me"
-    ).status_code == 401
+    assert (
+        TestClient(app, headers={"authorization": f"Bearer {secret}"}).get("/api/v1/me").status_code
+        == 401
+    )
     relogin = owner.post(
         "/api/v1/auth/login", json={"email": "alice@example.org", "password": STRONG_PASSWORD}
     )

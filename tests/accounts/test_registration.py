@@ -99,7 +99,9 @@ def test_wrong_confirmation_codes_are_counted(client: TestClient, mailbox: Mailb
     assert response.json()["error"]["code"] in {"auth.code_invalid", "auth.code_attempts_exceeded"}
     client.post("/api/v1/auth/confirm/resend", json={"email": "pseudo@example.org"})
     fresh = mailbox.last_code("pseudo@example.org")
-    assert client.post(CONFIRM, json={"email": "pseudo@example.org", "code": fresh}).status_code == 200
+    assert (
+        client.post(CONFIRM, json={"email": "pseudo@example.org", "code": fresh}).status_code == 200
+    )
 
 
 def test_resend_replaces_the_old_code(client: TestClient, mailbox: Mailbox) -> None:
@@ -110,7 +112,10 @@ def test_resend_replaces_the_old_code(client: TestClient, mailbox: Mailbox) -> N
     if first != second:
         response = client.post(CONFIRM, json={"email": "pseudo@example.org", "code": first})
         assert response.json()["error"]["code"] == "auth.code_invalid"
-    assert client.post(CONFIRM, json={"email": "pseudo@example.org", "code": second}).status_code == 200
+    assert (
+        client.post(CONFIRM, json={"email": "pseudo@example.org", "code": second}).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(

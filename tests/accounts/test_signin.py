@@ -145,9 +145,7 @@ def test_expired_token_stops_working(client: TestClient, alice: User, ctx: AppCo
         assert bearer.get("/api/v1/me").status_code == 401
 
 
-def test_a_users_token_cannot_touch_another_users_records(
-    app: Any, make_user: Any
-) -> None:
+def test_a_users_token_cannot_touch_another_users_records(app: Any, make_user: Any) -> None:
     make_user()
     make_user(email="bob@example.org")
     alice, bob = TestClient(app), TestClient(app)

@@ -37,8 +37,11 @@ def test_unknown_route_and_wrong_method(client: TestClient) -> None:
         (b"null", "application/json", 422),
         (b"email=a@b.c", "application/x-www-form-urlencoded", 422),
         (b"", "application/json", 422),
-        (b'{"email": "a@example.org", "password": "' + b"x" * 100_000 + b'"}', "application/json",
-         422),
+        (
+            b'{"email": "a@example.org", "password": "' + b"x" * 100_000 + b'"}',
+            "application/json",
+            422,
+        ),
     ],
 )
 def test_malformed_bodies_are_clear_errors(
@@ -75,8 +78,17 @@ def test_anonymous_me_is_401(client: TestClient) -> None:
 def test_openapi_is_served(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     paths = set(spec["paths"])
-    for path in ("/auth/register", "/auth/confirm", "/auth/login", "/auth/logout",
-                 "/auth/password-reset", "/me", "/me/sessions", "/me/tokens", "/health"):
+    for path in (
+        "/auth/register",
+        "/auth/confirm",
+        "/auth/login",
+        "/auth/logout",
+        "/auth/password-reset",
+        "/me",
+        "/me/sessions",
+        "/me/tokens",
+        "/health",
+    ):
         assert f"/api/v1{path}" in paths
 
 
@@ -95,14 +107,27 @@ def test_schemathesis_finds_no_server_error(
     schemathesis = Path(sys.executable).with_name("schemathesis")
     result = subprocess.run(
         [
-            str(schemathesis), "run", f"{live_server.url}/api/openapi.json",
-            "--checks", "not_a_server_error",
-            "--header", f"Authorization: Bearer {secret['secret']}",
+            str(schemathesis),
+            "run",
+            f"{live_server.url}/api/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--header",
+            f"Authorization: Bearer {secret['secret']}",
             # Locking the account would only end the fuzzing session early.
-            "--exclude-path", "/api/v1/me/compromised",
-            "--max-examples", os.environ.get("HEARTHWATCH_FUZZ_EXAMPLES", "25"),
-            "--seed", "20261121", "--workers", "1", "--no-color",
+            "--exclude-path",
+            "/api/v1/me/compromised",
+            "--max-examples",
+            os.environ.get("HEARTHWATCH_FUZZ_EXAMPLES", "25"),
+            "--seed",
+            "20261121",
+            "--workers",
+            "1",
+            "--no-color",
         ],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

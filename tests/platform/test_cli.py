@@ -47,14 +47,29 @@ def test_help_on_each_command(command: list[str]) -> None:
 
 def test_migrate_and_user_create(env: dict[str, str]) -> None:
     assert run(env, "migrate").returncode == 0
-    created = run(env, "user", "create", "--email", "ops@example.org", "--password-stdin",
-                  stdin=STRONG_PASSWORD + "\n")
+    created = run(
+        env,
+        "user",
+        "create",
+        "--email",
+        "ops@example.org",
+        "--password-stdin",
+        stdin=STRONG_PASSWORD + "\n",
+    )
     assert created.returncode == 0 and "created ops@example.org" in created.stdout
-    again = run(env, "user", "create", "--email", "ops@example.org", "--password-stdin",
-                stdin=STRONG_PASSWORD + "\n")
+    again = run(
+        env,
+        "user",
+        "create",
+        "--email",
+        "ops@example.org",
+        "--password-stdin",
+        stdin=STRONG_PASSWORD + "\n",
+    )
     assert again.returncode == 1 and "account.exists" in again.stderr
-    weak = run(env, "user", "create", "--email", "w@example.org", "--password-stdin",
-               stdin="password\n")
+    weak = run(
+        env, "user", "create", "--email", "w@example.org", "--password-stdin", stdin="password\n"
+    )
     assert weak.returncode == 1 and "auth.weak_password" in weak.stderr
 
 
@@ -64,15 +79,19 @@ def test_invalid_settings_are_reported(env: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def served(
-    env: dict[str, str], tmp_path: Path
-) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def served(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with (tmp_path / "server.log").open("w") as log, subprocess.Popen(
-        [CLI, "demo", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=log, text=True,
-    ) as process:
+    with (
+        (tmp_path / "server.log").open("w") as log,
+        subprocess.Popen(
+            [CLI, "demo", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        ) as process,
+    ):
         try:
             _wait_healthy(url)
             yield process, url
@@ -98,6 +117,7 @@ def test_demo_prints_url_and_a_working_login(served: tuple[subprocess.Popen[str]
     banner = "".join(process.stdout.readline() for _ in range(4))
     assert url in banner and "demo@example.com" in banner
     password = banner.split("with password ")[1].split()[0]
-    login = httpx.post(f"{url}/api/v1/auth/login",
-                       json={"email": "demo@example.com", "password": password})
+    login = httpx.post(
+        f"{url}/api/v1/auth/login", json={"email": "demo@example.com", "password": password}
+    )
     assert login.status_code == 200

@@ -19,8 +19,12 @@ def create_confirmed_user(
     ctx.passwords.require_strong(password, (email.split("@")[0], nickname or ""))
     now = ctx.clock.now()
     user = User(
-        email=normalise_email(email), password_hash=ctx.passwords.hash(password),
-        nickname=nickname, created_at=now, updated_at=now, email_confirmed_at=now,
+        email=normalise_email(email),
+        password_hash=ctx.passwords.hash(password),
+        nickname=nickname,
+        created_at=now,
+        updated_at=now,
+        email_confirmed_at=now,
     )
     session.add(user)
     session.flush()

@@ -7,6 +7,7 @@ import secrets
 from fastapi import APIRouter, Request, Response, status
 
 from hearthwatch.accounts import recovery, registration, signin
+from hearthwatch.accounts.models import User
 from hearthwatch.accounts.schemas import (
     Accepted,
     ConfirmIn,
@@ -39,8 +40,12 @@ def register(body: RegisterIn, request: Request, ctx: ContextDep, db: DbDep) -> 
     """Create an account; a 6-digit confirmation code is mailed to the address."""
     ctx.code_throttle.hit(f"register:{client_ip(request)}", code="auth.rate_limited")
     registration.register(
-        ctx, db, email=body.email, password=body.password,
-        nickname=body.nickname, real_name=body.real_name,
+        ctx,
+        db,
+        email=body.email,
+        password=body.password,
+        nickname=body.nickname,
+        real_name=body.real_name,
     )
     return Accepted(status="confirmation_sent", message=CHECK_MAIL)
 
@@ -67,14 +72,21 @@ def login(
     """Sign in; sets the session cookie and returns the CSRF token for later writes."""
     ctx.login_throttle.hit(f"login:{client_ip(request)}", code="auth.rate_limited")
     opened = signin.login(
-        ctx, db, email=body.email, password=body.password, totp_code=body.totp_code,
-        ip_address=client_ip(request), user_agent=request.headers.get("user-agent"),
+        ctx,
+        db,
+        email=body.email,
+        password=body.password,
+        totp_code=body.totp_code,
+        ip_address=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
     )
-    user = db.get(signin.User, opened.session.user_id)
+    user = db.get(User, opened.session.user_id)
     assert user is not None
     csrf = set_session_cookies(ctx, request, response, opened.secret)
     return LoginOut(
-        user=UserPublic.of(user), session_id=opened.session.id, csrf_token=csrf,
+        user=UserPublic.of(user),
+        session_id=opened.session.id,
+        csrf_token=csrf,
         expires_at=opened.session.expires_at,
     )
 
@@ -83,8 +95,13 @@ def set_session_cookies(ctx: AppContext, request: Request, response: Response, s
     """Set the HttpOnly session cookie, and a CSRF cookie if the browser has none yet."""
     secure = ctx.settings.secure_cookies
     response.set_cookie(
-        SESSION_COOKIE, secret, max_age=ctx.settings.session_days * 86400,
-        httponly=True, samesite="lax", secure=secure, path="/",
+        SESSION_COOKIE,
+        secret,
+        max_age=ctx.settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
     )
     return ensure_csrf_cookie(ctx, request, response)
 
@@ -92,8 +109,12 @@ def set_session_cookies(ctx: AppContext, request: Request, response: Response, s
 def ensure_csrf_cookie(ctx: AppContext, request: Request, response: Response) -> str:
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     response.set_cookie(
-        CSRF_COOKIE, csrf, httponly=True, samesite="strict",
-        secure=ctx.settings.secure_cookies, path="/",
+        CSRF_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="strict",
+        secure=ctx.settings.secure_cookies,
+        path="/",
     )
     return csrf
 
@@ -134,6 +155,8 @@ def password_strength(body: PasswordStrengthIn, ctx: ContextDep) -> PasswordStre
     """Judge a candidate password and say how to make it stronger."""
     verdict = ctx.passwords.strength(body.password)
     return PasswordStrengthOut(
-        score=verdict.score, acceptable=verdict.acceptable, warning=verdict.warning,
+        score=verdict.score,
+        acceptable=verdict.acceptable,
+        warning=verdict.warning,
         suggestions=list(verdict.suggestions),
     )

@@ -13,7 +13,7 @@ from hearthwatch.errors import ValidationFailed
 from hearthwatch.security.secrets import hash_code, new_numeric_code, same
 
 CONFIRM_EMAIL = "confirm_email"
-PASSWORD_RESET = "password_reset"
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose name)
 
 
 def issue_code(
@@ -57,7 +57,9 @@ def latest_code(session: Session, *, user_id: str, purpose: str) -> OneTimeCode 
     ).first()
 
 
-def consume_code(record: OneTimeCode | None, code: str, *, max_attempts: int, now: datetime) -> None:
+def consume_code(
+    record: OneTimeCode | None, code: str, *, max_attempts: int, now: datetime
+) -> None:
     """Accept `code` once, or raise a clear `auth.code_*` error and count the attempt."""
     if record is None:
         raise ValidationFailed("The code is wrong. Ask for a new one.", code="auth.code_invalid")

@@ -47,7 +47,8 @@ def update_me(body: ProfileUpdate, user: UserDep, ctx: ContextDep) -> UserPublic
 def read_picture(user: UserDep, db: DbDep) -> Response:
     picture = profile.get_picture(db, user=user)
     return Response(
-        picture.data, media_type=picture.content_type,
+        picture.data,
+        media_type=picture.content_type,
         headers={"cache-control": "private, no-store"},
     )
 
@@ -72,8 +73,12 @@ def change_password(
 ) -> Accepted:
     """Change the password; every other session is signed out."""
     recovery.change_password(
-        ctx, db, user=caller.user, current_password=body.current_password,
-        new_password=body.new_password, keep_session_id=caller.session_id,
+        ctx,
+        db,
+        user=caller.user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_session_id=caller.session_id,
     )
     return Accepted(status="password_changed", message="Your password was changed.")
 

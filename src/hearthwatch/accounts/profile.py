@@ -16,9 +16,7 @@ PICTURE_SIDE = 512
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 
-def update_profile(
-    ctx: AppContext, *, user: User, changes: dict[str, str | None]
-) -> User:
+def update_profile(ctx: AppContext, *, user: User, changes: dict[str, str | None]) -> User:
     """Apply the given fields; an empty string clears an optional field."""
     for field in ("nickname", "real_name"):
         if field in changes:
@@ -41,7 +39,9 @@ def set_picture(ctx: AppContext, session: Session, *, user: User, data: bytes) -
     now = ctx.clock.now()
     picture = session.get(ProfilePicture, user.id)
     if picture is None:
-        picture = ProfilePicture(user_id=user.id, content_type="image/png", data=b"", updated_at=now)
+        picture = ProfilePicture(
+            user_id=user.id, content_type="image/png", data=b"", updated_at=now
+        )
         session.add(picture)
     picture.data = out.getvalue()
     picture.updated_at = now

@@ -16,7 +16,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied
 from hearthwatch.security.secrets import hash_secret, new_secret
 
-TOKEN_PREFIX = "hwt_"
+TOKEN_PREFIX = "hwt_"  # noqa: S105 (a public prefix)
 TOUCH_EVERY = timedelta(minutes=5)
 
 

@@ -69,7 +69,7 @@ class OutboxMailer:
         """The newest messages first."""
         paths = sorted(self.directory.glob("*.eml"), reverse=True)[:limit]
         return [
-            message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+            message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in paths
         ]
 
