@@ -31,7 +31,9 @@ STRONG_PASSWORD = "violet-harbour-trumpet-42"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--db", choices=("sqlite", "postgresql"), default="sqlite",
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
         help="database backend for the whole run (PostgreSQL is started by the tests)",
     )
 
@@ -123,8 +125,11 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def make_user(ctx: AppContext) -> Any:
     """Factory: a confirmed account with a strong password."""
 
-    def factory(email: str = "alice@example.org", password: str = STRONG_PASSWORD,
-                nickname: str | None = None) -> User:
+    def factory(
+        email: str = "alice@example.org",
+        password: str = STRONG_PASSWORD,
+        nickname: str | None = None,
+    ) -> User:
         with ctx.db.session() as session:
             return create_confirmed_user(
                 ctx, session, email=email, password=password, nickname=nickname
@@ -153,8 +158,9 @@ class LiveServer:
     def __init__(self, app: FastAPI) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
-                                access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -70,11 +70,12 @@ def get_caller(request: Request, ctx: ContextDep, db: DbDep) -> Caller:
         scheme, _, secret = header.partition(" ")
         caller = caller_from_token(ctx, db, secret.strip()) if scheme.lower() == "bearer" else None
         if caller is None:
-            raise NotAuthenticated("The API token is unknown, expired or revoked.",
-                                   code="auth.invalid_token")
+            raise NotAuthenticated(
+                "The API token is unknown, expired or revoked.", code="auth.invalid_token"
+            )
         return caller
-    secret = request.cookies.get(SESSION_COOKIE)
-    caller = caller_from_session(ctx, db, secret) if secret else None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    caller = caller_from_session(ctx, db, cookie) if cookie else None
     if caller is None:
         raise NotAuthenticated("Sign in to continue.")
     if request.method not in SAFE_METHODS:

@@ -29,5 +29,7 @@ def health(ctx: ContextDep) -> JSONResponse:
         database, code = "ok", 200
     except SQLAlchemyError:
         database, code = "unreachable", 503
-    body = Health(status="ok" if code == 200 else "degraded", version=__version__, database=database)
+    body = Health(
+        status="ok" if code == 200 else "degraded", version=__version__, database=database
+    )
     return JSONResponse(body.model_dump(), status_code=code)

@@ -36,7 +36,9 @@ class PasswordPolicy:
     def strength(self, password: str, user_inputs: tuple[str, ...] = ()) -> PasswordStrength:
         if len(password) < MIN_LENGTH:
             return PasswordStrength(
-                0, False, f"Use at least {MIN_LENGTH} characters.",
+                0,
+                False,
+                f"Use at least {MIN_LENGTH} characters.",
                 ("A few unrelated words make a long password that is easy to remember.",),
             )
         result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=[i for i in user_inputs if i])
