@@ -23,7 +23,7 @@ class Mailbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append(message)  # type: ignore[arg-type]
+        self.messages.append(message)
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -45,7 +45,8 @@ def get_db(ctx: ContextDep) -> Iterator[Session]:
         session.close()
 
 
-DbDep = Annotated[Session, Depends(get_db)]
+# Commit before the response is sent, so a client's next request sees the change.
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def client_ip(request: Request) -> str | None:

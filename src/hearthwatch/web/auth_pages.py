@@ -1,0 +1,248 @@
+"""Pages for visitors: sign up (P1), confirm the address, sign in and out, reset (P2).
+
+Each form posts back to its own address. Success redirects (POST-redirect-GET); a failure
+shows the same form again with the problem next to it and the status of the error.
+Throttle keys are shared with the JSON API, so both doors draw on one budget.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from hearthwatch.accounts import recovery, registration, signin
+from hearthwatch.accounts.auth_api import set_session_cookies
+from hearthwatch.accounts.schemas import (
+    ConfirmIn,
+    EmailIn,
+    LoginIn,
+    PasswordResetConfirmIn,
+    RegisterIn,
+)
+from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
+from hearthwatch.context import AppContext
+from hearthwatch.errors import HearthwatchError
+from hearthwatch.security.passwords import PasswordStrength
+from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse, safe_next
+from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb, forget_session
+
+router = APIRouter()
+
+TOTP_CODES = frozenset({"auth.totp_required", "auth.totp_invalid"})
+NEW_PASSWORD_FIELDS = {"auth.weak_password": "new_password"}
+
+
+def strength_of(ctx: AppContext, form: PostedForm, name: str) -> PasswordStrength | None:
+    """Feedback on a rejected password, judged against the user's own details."""
+    password = form.value(name)
+    hints = (form.value("email").split("@")[0], form.value("nickname"), form.value("real_name"))
+    return ctx.passwords.strength(password, hints) if password else None
+
+
+@router.get("/signup")
+def signup_page(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Response:
+    if viewer is not None:
+        return redirect("/")
+    return render(request, ctx, "signup.html", viewer=None, strength=None)
+
+
+@router.post("/signup")
+def signup(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    """P1: an account needs only an e-mail address and a password."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"register:{client_ip(request)}", code="auth.rate_limited")
+        body = parse(RegisterIn, form.present("email", "password", "nickname", "real_name"))
+        registration.register(
+            ctx,
+            db,
+            email=body.email,
+            password=body.password,
+            nickname=body.nickname,
+            real_name=body.real_name,
+        )
+    except HearthwatchError as err:
+        return render(
+            request,
+            ctx,
+            "signup.html",
+            viewer=None,
+            status=err.status,
+            problem=FormProblem.of(err),
+            values=form.keep("email", "nickname", "real_name"),
+            strength=strength_of(ctx, form, "password"),
+        )
+    return redirect("/confirm", email=body.email)
+
+
+@router.get("/confirm")
+def confirm_page(request: Request, ctx: ContextDep, email: str = "") -> Response:
+    return render(request, ctx, "confirm.html", viewer=None, values={"email": email})
+
+
+@router.post("/confirm")
+def confirm(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"confirm:{client_ip(request)}", code="auth.rate_limited")
+        body = parse(ConfirmIn, form.present("email", "code"))
+        registration.confirm_email(ctx, db, email=body.email, code=body.code)
+    except HearthwatchError as err:
+        return _confirm_again(request, ctx, form, err)
+    return redirect("/signin", email=body.email, done="email_confirmed")
+
+
+@router.post("/confirm/resend")
+def resend_code(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"resend:{client_ip(request)}", code="auth.rate_limited")
+        body = parse(EmailIn, form.present("email"))
+        registration.resend_confirmation(ctx, db, email=body.email)
+    except HearthwatchError as err:
+        return _confirm_again(request, ctx, form, err)
+    return redirect("/confirm", email=body.email, done="code_sent")
+
+
+def _confirm_again(
+    request: Request, ctx: AppContext, form: PostedForm, err: HearthwatchError
+) -> Response:
+    return render(
+        request,
+        ctx,
+        "confirm.html",
+        viewer=None,
+        status=err.status,
+        problem=FormProblem.of(err),
+        values=form.keep("email"),
+    )
+
+
+@router.get("/signin")
+def signin_page(
+    request: Request, ctx: ContextDep, viewer: ViewerDep, email: str = "", next: str = ""
+) -> Response:
+    if viewer is not None:
+        return redirect(safe_next(next))
+    values = {"email": email, "next": safe_next(next)}
+    return render(request, ctx, "signin.html", viewer=None, values=values, show_totp=False)
+
+
+@router.post("/signin")
+def sign_in(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    """Check the password (and second step), open a session, go where the visitor was heading."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.login_throttle.hit(f"login:{client_ip(request)}", code="auth.rate_limited")
+        body = parse(LoginIn, form.present("email", "password", "totp_code"))
+        opened = signin.login(
+            ctx,
+            db,
+            email=body.email,
+            password=body.password,
+            totp_code=body.totp_code,
+            ip_address=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+    except HearthwatchError as err:
+        return _signin_again(request, ctx, form, err)
+    response = redirect(safe_next(form.value("next")))
+    set_session_cookies(ctx, request, response, opened.secret)
+    return response
+
+
+def _signin_again(
+    request: Request, ctx: AppContext, form: PostedForm, err: HearthwatchError
+) -> Response:
+    values = form.keep("email") | {"next": safe_next(form.value("next"))}
+    show_totp = err.code in TOTP_CODES or bool(form.value("totp_code"))
+    return render(
+        request,
+        ctx,
+        "signin.html",
+        viewer=None,
+        status=err.status,
+        problem=FormProblem.of(err),
+        values=values,
+        show_totp=show_totp,
+    )
+
+
+@router.post("/signout")
+def sign_out(
+    request: Request, ctx: ContextDep, db: WebDb, form: FormDep, viewer: ViewerDep
+) -> Response:
+    """End this browser's session only; other devices stay signed in."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+    except HearthwatchError as err:
+        return render(
+            request,
+            ctx,
+            "problem.html",
+            viewer=viewer,
+            status=err.status,
+            problem=FormProblem.of(err),
+            retry_signout=viewer is not None,
+        )
+    if viewer is not None and viewer.session_id is not None:
+        signin.logout(ctx, db, session_id=viewer.session_id)
+    return forget_session(redirect("/signin", done="signed_out"))
+
+
+@router.get("/reset")
+def reset_page(request: Request, ctx: ContextDep, email: str = "") -> Response:
+    return render(request, ctx, "reset.html", viewer=None, values={"email": email})
+
+
+@router.post("/reset")
+def request_reset(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    """P2: mail a reset code; the answer is the same whether or not the account exists."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"reset:{client_ip(request)}", code="auth.rate_limited")
+        body = parse(EmailIn, form.present("email"))
+        ctx.code_throttle.hit(f"reset:{body.email.lower()}", code="auth.rate_limited")
+        recovery.request_password_reset(ctx, db, email=body.email)
+    except HearthwatchError as err:
+        return render(
+            request,
+            ctx,
+            "reset.html",
+            viewer=None,
+            status=err.status,
+            problem=FormProblem.of(err),
+            values=form.keep("email"),
+        )
+    return redirect("/reset/confirm", email=body.email, done="reset_code_sent")
+
+
+@router.get("/reset/confirm")
+def reset_confirm_page(request: Request, ctx: ContextDep, email: str = "") -> Response:
+    return render(
+        request, ctx, "reset_confirm.html", viewer=None, values={"email": email}, strength=None
+    )
+
+
+@router.post("/reset/confirm")
+def reset_password(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    """P2: the mailed code sets a new password, unlocks the account and ends every session."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"reset-confirm:{client_ip(request)}", code="auth.rate_limited")
+        body = parse(PasswordResetConfirmIn, form.present("email", "code", "new_password"))
+        recovery.reset_password(
+            ctx, db, email=body.email, code=body.code, new_password=body.new_password
+        )
+    except HearthwatchError as err:
+        return render(
+            request,
+            ctx,
+            "reset_confirm.html",
+            viewer=None,
+            status=err.status,
+            problem=FormProblem.of(err, NEW_PASSWORD_FIELDS),
+            values=form.keep("email"),
+            strength=strength_of(ctx, form, "new_password"),
+        )
+    return forget_session(redirect("/signin", email=body.email, done="password_reset"))
