@@ -24,6 +24,7 @@ from hearthwatch.db.migrate import upgrade
 from hearthwatch.models import metadata
 from hearthwatch.settings import Settings
 from tests.support.postgres import free_port, postgres_server
+from tests.support.seaweed import seaweedfs_server
 from tests.support.smtp import Mailbox, smtp_server
 
 STRONG_PASSWORD = "violet-harbour-trumpet-42"
@@ -77,6 +78,13 @@ def _truncate_all(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (SeaweedFS), started on first use."""
+    with seaweedfs_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
 def smtp() -> Iterator[tuple[Mailbox, int]]:
     with smtp_server() as server:
         yield server
@@ -107,7 +115,7 @@ def settings(tmp_path: Path, database_url: str, smtp: tuple[Mailbox, int]) -> Se
 def ctx(settings: Settings, mailbox: Mailbox) -> Iterator[AppContext]:
     context = build_context(settings)
     yield context
-    context.db.dispose()
+    context.close()
 
 
 @pytest.fixture

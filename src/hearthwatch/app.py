@@ -11,6 +11,8 @@ from hearthwatch.api import health
 from hearthwatch.api.errors import install_error_handlers
 from hearthwatch.api.middleware import RequestContextMiddleware
 from hearthwatch.context import AppContext
+from hearthwatch.devices import api as devices_api
+from hearthwatch.media import api as media_api
 from hearthwatch.web import pages
 from hearthwatch.web.paths import STATIC_DIR
 
@@ -32,6 +34,8 @@ def create_app(ctx: AppContext) -> FastAPI:
     api.include_router(health.router)
     api.include_router(auth_api.router)
     api.include_router(me_api.router)
+    api.include_router(devices_api.router)
+    api.include_router(media_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -14,7 +14,6 @@ from hearthwatch import __version__
 from hearthwatch.settings import Settings
 
 
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -41,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app and API")
     _add_listen_arguments(serve, default_port=8080)
     serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema")
+    serve.add_argument(
+        "--workers", type=_positive_int, default=1, help="worker processes (default: 1)"
+    )
     serve.set_defaults(run=run_serve)
 
     demo = commands.add_parser(
@@ -63,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     create.set_defaults(run=run_user_create)
+
+    from hearthwatch.camsim.cli import add_camsim_command
+
+    add_camsim_command(commands)
     return parser
 
 
@@ -71,10 +77,23 @@ def _add_listen_arguments(parser: argparse.ArgumentParser, *, default_port: int)
     parser.add_argument("--port", type=int, default=default_port, help="port to listen on")
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.server import serve
 
-    serve(settings, host=args.host, port=args.port, migrate=not args.no_migrate)
+    serve(
+        settings,
+        host=args.host,
+        port=args.port,
+        migrate=not args.no_migrate,
+        workers=args.workers,
+    )
     return 0
 
 

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hearthwatch.clock import Clock, clock
 from hearthwatch.db import Database
 from hearthwatch.mail import Mailer, make_mailer
+from hearthwatch.media.store import MediaVault
+from hearthwatch.security.datakeys import DataKeys
 from hearthwatch.security.keys import Keyring, load_or_create_master_key
 from hearthwatch.security.passwords import PasswordPolicy
 from hearthwatch.security.throttle import Throttle
 from hearthwatch.settings import Settings
+from hearthwatch.storage import make_blob_store
+
+if TYPE_CHECKING:
+    from hearthwatch.media.recorder import Recorder
 
 
 @dataclass
@@ -20,7 +27,9 @@ class AppContext:
     mailer: Mailer
     passwords: PasswordPolicy
     keyring: Keyring
+    vault: MediaVault
     clock: Clock = clock
+    recorder: Recorder | None = None
     login_throttle: Throttle = field(default_factory=lambda: Throttle(limit=30, window_s=60))
     code_throttle: Throttle = field(default_factory=lambda: Throttle(limit=10, window_s=60))
 
@@ -28,21 +37,35 @@ class AppContext:
     def csrf_key(self) -> bytes:
         return self.keyring.derive("csrf")
 
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.stop()
+        self.db.dispose()
+        self.vault.keys.db.dispose()
+
 
 def build_context(settings: Settings, *, mailer: Mailer | None = None) -> AppContext:
     """Wire the service from its settings; tests may hand in their own mailer."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     master_key = load_or_create_master_key(settings.data_dir, settings.master_key)
+    keyring = Keyring(master_key)
+    db = Database(settings.resolved_database_url)
+    vault = MediaVault(
+        db=db,
+        blobs=make_blob_store(settings),
+        keys=DataKeys(Database(settings.resolved_keyring_url), keyring),
+    )
     return AppContext(
         settings=settings,
-        db=Database(settings.resolved_database_url),
+        db=db,
+        vault=vault,
         mailer=mailer or make_mailer(settings),
         passwords=PasswordPolicy(
             min_score=settings.min_password_score,
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
         ),
-        keyring=Keyring(master_key),
+        keyring=keyring,
         login_throttle=Throttle(limit=settings.login_rate_per_minute, window_s=60),
         code_throttle=Throttle(limit=max(5, settings.login_rate_per_minute // 3), window_s=60),
     )

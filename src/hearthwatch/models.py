@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from hearthwatch.accounts import models as accounts
 from hearthwatch.db.base import Base
+from hearthwatch.devices import models as devices
+from hearthwatch.media import models as media
 
 metadata = Base.metadata
 
-__all__ = ["accounts", "metadata"]
+__all__ = ["accounts", "devices", "media", "metadata"]

@@ -1,37 +1,82 @@
-"""Running the ASGI app under uvicorn with our logging."""
+"""Running the ASGI app under uvicorn with our logging.
+
+One process by default. With `workers > 1` the parent migrates the schema and creates the
+master key once, then uvicorn's supervisor starts that many worker processes on one shared
+socket; each builds its own context from the same `HEARTHWATCH_*` settings (`app_from_env`).
+Python runs one request's Python code at a time per process, so on a multi-core machine
+workers are what lets the API use more than one core. In-memory state is per process: the
+sign-in and code rate limits count per worker, so N workers allow up to N times as many
+attempts per minute (the per-account lock-out is in the database and stays exact).
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from hearthwatch.app import create_app
 from hearthwatch.context import AppContext, build_context
-from hearthwatch.db.migrate import upgrade
 from hearthwatch.logs import configure_logging
 from hearthwatch.settings import Settings
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 log = logging.getLogger("hearthwatch")
+
+APP_FACTORY = "hearthwatch.server:app_from_env"
+UVICORN_OPTIONS: dict[str, Any] = {
+    "log_config": None,
+    "access_log": False,  # our middleware logs each request
+    "server_header": False,
+    "proxy_headers": False,
+}
 
 
 def prepare(settings: Settings, *, migrate: bool = True) -> AppContext:
     configure_logging(settings.log_level, as_json=settings.log_json)
     ctx = build_context(settings)
     if migrate:
+        # Imported here, like the app below, so that each process loads only what it uses:
+        # worker processes never migrate, and a supervising parent never serves.
+        from hearthwatch.db.migrate import upgrade
+
         upgrade(settings.resolved_database_url)
     return ctx
 
 
-def serve(settings: Settings, *, host: str, port: int, migrate: bool = True) -> None:
+def serve(
+    settings: Settings, *, host: str, port: int, migrate: bool = True, workers: int = 1
+) -> None:
     ctx = prepare(settings, migrate=migrate)
-    run(ctx, host=host, port=port)
+    if workers > 1:
+        ctx.db.dispose()  # the parent only supervises; each worker opens its own connections
+        run_workers(settings, host=host, port=port, workers=workers)
+    else:
+        run(ctx, host=host, port=port)
 
 
 def run(ctx: AppContext, *, host: str, port: int) -> None:
+    from hearthwatch.app import create_app
+
     log.info("listening", extra={"url": f"http://{host}:{port}/"})
-    config = uvicorn.Config(
-        create_app(ctx), host=host, port=port, log_config=None, access_log=False,
-        server_header=False, proxy_headers=False,
-    )
+    config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS)
     uvicorn.Server(config).run()
+
+
+def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Serve from `workers` processes; they rebuild the settings from the environment."""
+    if Settings().model_dump() != settings.model_dump():
+        raise ValueError("worker processes read their settings from the environment only")
+    log.info("listening", extra={"url": f"http://{host}:{port}/", "workers": workers})
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, **UVICORN_OPTIONS)
+
+
+def app_from_env() -> FastAPI:
+    """The app for one worker process, wired from `Settings()` like the parent."""
+    from hearthwatch.app import create_app
+
+    settings = Settings()
+    configure_logging(settings.log_level, as_json=settings.log_json)
+    return create_app(build_context(settings))

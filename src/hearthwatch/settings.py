@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     min_password_score: int = Field(default=3, ge=0, le=4)
+    blob_backend: Literal["fs", "s3"] = "fs"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "hearthwatch"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+    s3_prefix: str = ""
+    keyring_url: str = ""
+    segment_seconds: float = Field(default=4.0, ge=1.0, le=30.0)
+    keep_free_disk_fraction: float = Field(default=0.05, ge=0.0, le=0.9)
+    recorder_enabled: bool = True
+    media_token_seconds: int = Field(default=300, ge=10, le=86400)
     log_level: str = "INFO"
     log_json: bool = True
     cookie_secure: bool | None = None
@@ -106,6 +118,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'hearthwatch.db'}"
+
+    @property
+    def resolved_keyring_url(self) -> str:
+        """Wrapped data keys live apart from the data they protect (see security/datakeys.py)."""
+        return self.keyring_url or f"sqlite:///{self.data_dir.resolve() / 'keyring.db'}"
 
     @property
     def secure_cookies(self) -> bool:

@@ -31,7 +31,7 @@ RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
 @router.get("", response_model=UserPublic)
-def read_me(user: UserDep) -> UserPublic:
+async def read_me(user: UserDep) -> UserPublic:
     """The signed-in account."""
     return UserPublic.of(user)
 

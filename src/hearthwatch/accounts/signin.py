@@ -163,3 +163,15 @@ def caller_from_token(ctx: AppContext, session: Session, secret: str) -> Caller 
 
 def _usable(user: User, now: datetime) -> bool:
     return user.compromised_at is None and user.is_confirmed
+
+
+def credential_alive(ctx: AppContext, session: Session, credential_id: str) -> bool:
+    """Whether the session or API token a media token was issued under still works."""
+    now = ctx.clock.now()
+    record = session.get(BrowserSession, credential_id)
+    if record is not None:
+        return record.revoked_at is None and record.expires_at > now
+    token = session.get(ApiToken, credential_id)
+    if token is None or token.revoked_at is not None:
+        return False
+    return token.expires_at is None or token.expires_at > now

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import Caller, caller_from_session, caller_from_token
 from hearthwatch.context import AppContext
+from hearthwatch.db.engine import has_writes
 from hearthwatch.errors import HearthwatchError, NotAuthenticated, PermissionDenied
 from hearthwatch.security.secrets import same
 
@@ -19,8 +21,10 @@ CSRF_COOKIE = "hw_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+T = TypeVar("T")
 
-def get_context(request: Request) -> AppContext:
+
+async def get_context(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -28,19 +32,52 @@ def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def get_db(ctx: ContextDep) -> Iterator[Session]:
+async def get_db(ctx: ContextDep) -> AsyncIterator[Session]:
     """One session per request. Domain errors still commit: a wrong code or password must
-    count against its limit even though the request fails. Anything else rolls back."""
+    count against its limit even though the request fails. Anything else rolls back.
+
+    Async so that opening and ending the session cost no thread hand-off of their own; the
+    queries run in the route's (or dependency's) worker thread, the commit in one more.
+    """
     session = ctx.db.new_session()
     try:
         yield session
-        session.commit()
     except HearthwatchError:
-        session.commit()
+        await _end(session, commit=True)
         raise
     except BaseException:
-        session.rollback()
+        await _end(session, commit=False)
         raise
+    await _end(session, commit=True)
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    if not session.in_transaction() or (not has_writes(session) and _embedded(session)):
+        session.close()  # nothing to write; on SQLite a read-only close is microseconds
+        return
+    # Not cancellable: a commit that started must finish and give its connection back.
+    await anyio.to_thread.run_sync(_finish, session, commit)
+
+
+def _embedded(session: Session) -> bool:
+    bind = session.get_bind()
+    return bind.dialect.name == "sqlite"
+
+
+async def in_db_thread(session: Session, work: Callable[[], T]) -> T:
+    """Run database work: inline on SQLite (WAL reads never block), in a worker thread on a
+    networked database, so the event loop never waits on a round trip."""
+    if _embedded(session):
+        return work()
+    return await anyio.to_thread.run_sync(work)
+
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 
@@ -64,8 +101,13 @@ def check_csrf(request: Request, submitted: str | None = None) -> None:
         )
 
 
-def get_caller(request: Request, ctx: ContextDep, db: DbDep) -> Caller:
+async def get_caller(request: Request, ctx: ContextDep, db: DbDep) -> Caller:
     """The authenticated caller: a bearer API token, or a session cookie (CSRF-checked)."""
+    return await in_db_thread(db, lambda: caller_for(request, ctx, db))
+
+
+def caller_for(request: Request, ctx: AppContext, db: Session) -> Caller:
+    """`get_caller` for code that already runs in a worker thread."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, secret = header.partition(" ")
@@ -87,7 +129,7 @@ def get_caller(request: Request, ctx: ContextDep, db: DbDep) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_user(caller: CallerDep) -> User:
+async def get_user(caller: CallerDep) -> User:
     return caller.user
 
 

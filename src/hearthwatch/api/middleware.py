@@ -19,7 +19,8 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (
         b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+        b"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        b"connect-src 'self'; style-src 'self'; "
         b"script-src 'self'; frame-ancestors 'none'; form-action 'self'",
     ),
 ]
@@ -68,7 +69,7 @@ class RequestContextMiddleware:
 def _incoming_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            text = value.decode("latin-1")
+            text: str = value.decode("latin-1")
             if 0 < len(text) <= 64 and text.replace("-", "").isalnum():
                 return text
     return None

@@ -7,7 +7,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+
+# More connections than request threads (anyio's default limiter is 40): a request holds
+# its connection between steps, so with fewer connections than threads, the holders can
+# wait for a thread while every thread waits for a connection.
+POOL_SIZE = 40
+POOL_OVERFLOW = 10
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -22,10 +28,29 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """An engine with the settings each backend needs (WAL and foreign keys on SQLite)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=16)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True)
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True)
+
+
+def _note_write(session: Session, _context: object) -> None:
+    session.info["wrote"] = True
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+def has_writes(session: Session) -> bool:
+    """Whether the session changed anything that a commit would keep."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get("wrote"))
 
 
 class Database:
@@ -35,6 +60,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "after_flush", _note_write)
+        event.listen(self._sessions, "do_orm_execute", _note_statement)
 
     def new_session(self) -> Session:
         return self._sessions()

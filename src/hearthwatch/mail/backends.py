@@ -68,10 +68,7 @@ class OutboxMailer:
     def messages(self, limit: int = 50) -> list[EmailMessage]:
         """The newest messages first."""
         paths = sorted(self.directory.glob("*.eml"), reverse=True)[:limit]
-        return [
-            message_from_bytes(p.read_bytes(), policy=policy.default)
-            for p in paths
-        ]
+        return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths]
 
 
 def make_mailer(settings: Settings) -> Mailer:

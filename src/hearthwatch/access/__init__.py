@@ -1,0 +1,1 @@
+"""The one permission resolver, and short-lived signed media tokens."""

@@ -1,0 +1,274 @@
+"""A fleet of simulated cameras served over RTSP from a background thread.
+
+    with CameraFleet(FleetConfig(cameras=4, port=0, seed=1)) as fleet:
+        for camera in fleet.cameras:
+            print(camera.serial, camera.verification_code, camera.main_url, camera.payload)
+        fleet.reboot(fleet.cameras[0].serial, seconds=3)
+
+Each camera has a ``main`` stream (720p or 1080p, 25 fps, 2 s GOP, constant bitrate) and a
+``sub`` stream (320x180, 5 fps), both from the cached pre-encoded scene; with ``live`` the
+first camera's main stream is encoded as it goes, with the time burned in. The cameras and
+their faults live on the fleet's event loop thread; every method here may be called from
+any other thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+from hearthwatch.camsim.camera import FrameSource, SimulatedCamera
+from hearthwatch.camsim.control import ControlServer
+from hearthwatch.camsim.faults import Fault, apply_fault, parse_fault
+from hearthwatch.camsim.fleet_state import CameraRecord, CredentialPolicy, plan_cameras
+from hearthwatch.camsim.identity import CameraIdentity
+from hearthwatch.camsim.loop_thread import LoopThread
+from hearthwatch.camsim.rtsp_server import CameraRtspServer
+from hearthwatch.camsim.scene import EncodedClip, SceneSpec, load_clip
+from hearthwatch.camsim.sources import ClipSource, LiveSource
+from hearthwatch.errors import NotFound
+
+# Main stream size and bitrate (kbit/s) per resolution name.
+RESOLUTIONS: dict[str, tuple[int, int, int]] = {
+    "720p": (1280, 720, 2000),
+    "1080p": (1920, 1080, 4000),
+}
+WILDCARD_HOSTS = {"", "0.0.0.0", "::"}  # noqa: S104 - names, not a bind
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    cameras: int = 1
+    host: str = "127.0.0.1"
+    port: int = 8554  # 0: any free port
+    advertise_host: str | None = None  # the host put in URLs and QR codes
+    resolution: str = "720p"
+    scene_seconds: int = 20
+    live: bool = False
+    seed: int | None = None
+    state_file: Path | None = None
+    credentials: CredentialPolicy = field(default_factory=CredentialPolicy)
+    control_port: int | None = None  # None: no HTTP control API; 0: any free port
+    control_host: str = "127.0.0.1"
+    session_timeout_s: float = 60.0
+    main_scene: SceneSpec | None = None  # overrides resolution and scene_seconds
+    sub_scene: SceneSpec | None = None
+    cache_dir: Path | None = None
+
+    def main_spec(self) -> SceneSpec:
+        if self.main_scene is not None:
+            return self.main_scene
+        width, height, kbps = RESOLUTIONS[self.resolution]
+        return SceneSpec(width, height, 25, self.scene_seconds, 2.0, kbps, self._motion())
+
+    def sub_spec(self) -> SceneSpec:
+        if self.sub_scene is not None:
+            return self.sub_scene
+        return SceneSpec(320, 180, 5, self.scene_seconds, 2.0, 256, self._motion())
+
+    def _motion(self) -> tuple[tuple[float, float], ...]:
+        # Someone crosses the yard from 30% to 60% of the loop (6 s to 12 s of 20 s).
+        return ((self.scene_seconds * 0.3, self.scene_seconds * 0.6),)
+
+
+@dataclass(frozen=True)
+class CameraInfo:
+    """What a client needs to know of one running camera."""
+
+    name: str
+    serial: str
+    verification_code: str
+    main_url: str
+    sub_url: str
+    username: str | None
+    password: str | None
+    online: bool
+
+    @property
+    def identity(self) -> CameraIdentity:
+        return CameraIdentity(self.serial, self.verification_code, self.main_url)
+
+    @property
+    def payload(self) -> str:
+        return self.identity.payload()
+
+    def url(self, stream: str = "main", *, with_credentials: bool = False) -> str:
+        """The stream's URL, with ``user:password@`` when asked and the camera has them."""
+        url = self.main_url if stream == "main" else self.sub_url
+        if not with_credentials or self.username is None or self.password is None:
+            return url
+        userinfo = f"{quote(self.username, safe='')}:{quote(self.password, safe='')}@"
+        return url.replace("rtsp://", "rtsp://" + userinfo, 1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "serial": self.serial,
+            "verification_code": self.verification_code,
+            "urls": {"main": self.main_url, "sub": self.sub_url},
+            "username": self.username,
+            "password": self.password,
+            "online": self.online,
+            "payload": self.payload,
+        }
+
+
+class CameraFleet:
+    """N simulated cameras on one RTSP port, run from a background thread."""
+
+    def __init__(self, config: FleetConfig | None = None) -> None:
+        self.config = config or FleetConfig()
+        self._records: list[CameraRecord] = []
+        self._cameras: dict[str, SimulatedCamera] = {}
+        self._server: CameraRtspServer | None = None
+        self._loop: LoopThread | None = None
+        self._control: ControlServer | None = None
+
+    def start(self) -> None:
+        """Prepare the scenes (encoding them on first use), then serve; returns when ready."""
+        if self._loop is not None:
+            raise RuntimeError("the fleet is already running")
+        config = self.config
+        self._records = plan_cameras(
+            config.cameras,
+            seed=config.seed,
+            state_file=config.state_file,
+            policy=config.credentials,
+        )
+        cameras = self._build_cameras()
+        self._cameras = {c.serial: c for c in cameras}
+        self._server = CameraRtspServer(
+            cameras, config.host, config.port, session_timeout_s=config.session_timeout_s
+        )
+        self._loop = LoopThread("camsim")
+        try:
+            self._serve()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _serve(self) -> None:
+        assert self._loop is not None and self._server is not None
+        self._loop.run(self._server.start())
+        if self.config.control_port is not None:
+            self._control = ControlServer(self, self.config.control_host, self.config.control_port)
+
+    def stop(self) -> None:
+        """Stop the control API, close every connection and stop the loop thread."""
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._loop is not None:
+            if self._server is not None:
+                self._loop.run(self._server.stop())
+            self._loop.close()
+        self._loop = self._server = None
+
+    def __enter__(self) -> CameraFleet:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def rtsp_port(self) -> int:
+        assert self._server is not None, "the fleet is not started"
+        return self._server.port
+
+    @property
+    def control_url(self) -> str | None:
+        return self._control.url if self._control is not None else None
+
+    @property
+    def cameras(self) -> list[CameraInfo]:
+        return [self._info(record) for record in self._records]
+
+    def camera(self, serial: str) -> CameraInfo:
+        return self._info(self._record(serial))
+
+    def apply_fault(self, serial: str, fault: Fault) -> None:
+        """Apply `fault` to a camera on the loop thread; returns once it took effect."""
+        camera = self._cameras.get(serial)
+        if camera is None or self._loop is None:
+            raise NotFound(f"no camera {serial!r} is running", code="camsim.camera_not_found")
+        self._loop.call(lambda: apply_fault(camera, fault))
+
+    def reboot(self, serial: str, seconds: float = 5.0) -> None:
+        self.apply_fault(serial, parse_fault({"kind": "reboot", "seconds": seconds}))
+
+    def drop_connections(self, serial: str) -> None:
+        self.apply_fault(serial, parse_fault({"kind": "drop"}))
+
+    def stall(self, serial: str, seconds: float) -> None:
+        self.apply_fault(serial, parse_fault({"kind": "stall", "seconds": seconds}))
+
+    def drift(self, serial: str, ppm: float) -> None:
+        self.apply_fault(serial, parse_fault({"kind": "drift", "ppm": ppm}))
+
+    def jump_clock(self, serial: str, seconds: float) -> None:
+        self.apply_fault(serial, parse_fault({"kind": "jump_clock", "seconds": seconds}))
+
+    def jump_timestamps(self, serial: str, seconds: float) -> None:
+        self.apply_fault(serial, parse_fault({"kind": "jump_timestamps", "seconds": seconds}))
+
+    def session_count(self) -> int:
+        """RTSP sessions set up right now, over all cameras (for tests and benchmarks)."""
+        assert self._loop is not None and self._server is not None
+        server = self._server
+        return self._loop.call(lambda: server.session_count)
+
+    def _build_cameras(self) -> list[SimulatedCamera]:
+        config = self.config
+        sub = load_clip(config.sub_spec(), config.cache_dir)
+        needs_clip = config.cameras > 1 or not config.live
+        main = load_clip(config.main_spec(), config.cache_dir) if needs_clip else None
+        cameras = []
+        for index, record in enumerate(self._records):
+            streams: dict[str, FrameSource] = {
+                "main": self._main_source(index, main),
+                "sub": ClipSource(sub),
+            }
+            identity = CameraIdentity(record.serial, record.verification_code)
+            camera = SimulatedCamera(
+                record.name, streams, identity, record.username, record.password
+            )
+            cameras.append(camera)
+        return cameras
+
+    def _main_source(self, index: int, clip: EncodedClip | None) -> FrameSource:
+        if clip is None or (self.config.live and index == 0):
+            return LiveSource(self.config.main_spec())
+        return ClipSource(clip)
+
+    def _record(self, serial: str) -> CameraRecord:
+        for record in self._records:
+            if record.serial == serial:
+                return record
+        raise NotFound(f"no camera {serial!r} is running", code="camsim.camera_not_found")
+
+    def _info(self, record: CameraRecord) -> CameraInfo:
+        camera = self._cameras[record.serial]
+        return CameraInfo(
+            record.name,
+            record.serial,
+            record.verification_code,
+            self._url(record.serial, "main"),
+            self._url(record.serial, "sub"),
+            record.username,
+            record.password,
+            camera.online,
+        )
+
+    def _url(self, serial: str, stream: str) -> str:
+        host = self.config.advertise_host or self.config.host
+        if host in WILDCARD_HOSTS:
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"rtsp://{host}:{self.rtsp_port}/{serial}/{stream}"

@@ -1,0 +1,183 @@
+"""Pictures for simulated cameras: a pre-encoded looping scene, cached on disk.
+
+The scene is a quiet yard (sky, lawn, a house) in which a figure walks across during
+scripted motion episodes. It is encoded once per (size, rate, length, bitrate) with
+libx264 (no B-frames, fixed GOP, constant bitrate like a real camera) and kept in a cache
+file of length-prefixed frames, so dozens of cameras can serve it for almost no CPU.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from numpy.typing import NDArray
+
+from hearthwatch.camsim.h264 import NAL_PPS, NAL_SPS, nal_type, split_annexb
+
+CACHE_VERSION = 2
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    width: int = 1280
+    height: int = 720
+    fps: int = 25
+    seconds: int = 20
+    gop_seconds: float = 2.0
+    bitrate_kbps: int = 2000
+    motion: tuple[tuple[float, float], ...] = ((6.0, 12.0),)
+
+    def cache_key(self) -> str:
+        raw = json.dumps([CACHE_VERSION, *self.__dict__.values()], default=list)
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def in_motion(self, second: float) -> bool:
+        return any(start <= second < end for start, end in self.motion)
+
+
+@dataclass(frozen=True)
+class EncodedFrame:
+    nals: tuple[bytes, ...]
+    keyframe: bool
+
+
+@dataclass(frozen=True)
+class EncodedClip:
+    spec: SceneSpec
+    sps: bytes
+    pps: bytes
+    frames: tuple[EncodedFrame, ...]
+
+    @property
+    def fps(self) -> int:
+        return self.spec.fps
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("HEARTHWATCH_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "hearthwatch"
+    )
+    return Path(base) / "camsim"
+
+
+def load_clip(spec: SceneSpec, cache_dir: Path | None = None) -> EncodedClip:
+    """The encoded scene for `spec`, from the cache or encoded now (and cached)."""
+    directory = cache_dir or default_cache_dir()
+    path = directory / f"scene-{spec.width}x{spec.height}-{spec.cache_key()}.bin"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, b"".join(_records(encode_scene(spec))))
+    return _read_clip(spec, path.read_bytes())
+
+
+def _records(frames: Iterator[tuple[bytes, bool]]) -> Iterator[bytes]:
+    for data, key in frames:
+        yield struct.pack("!IB", len(data), int(key)) + data
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(temp, path)
+
+
+def _read_clip(spec: SceneSpec, blob: bytes) -> EncodedClip:
+    frames, offset = [], 0
+    sps = pps = b""
+    while offset < len(blob):
+        size, key = struct.unpack_from("!IB", blob, offset)
+        nals = split_annexb(blob[offset + 5 : offset + 5 + size])
+        offset += 5 + size
+        for nal in nals:
+            sps = nal if nal_type(nal) == NAL_SPS else sps
+            pps = nal if nal_type(nal) == NAL_PPS else pps
+        frames.append(EncodedFrame(tuple(nals), bool(key)))
+    return EncodedClip(spec, sps, pps, tuple(frames))
+
+
+def encode_scene(spec: SceneSpec) -> Iterator[tuple[bytes, bool]]:
+    """Encode the scene; yields (Annex B access unit, is keyframe)."""
+    codec = make_encoder(spec.width, spec.height, spec.fps, spec.gop_seconds, spec.bitrate_kbps)
+    painter = YardPainter(spec.width, spec.height)
+    for index in range(spec.seconds * spec.fps):
+        second = index / spec.fps
+        frame = av.VideoFrame.from_ndarray(painter.paint(second, spec), format="rgb24")
+        frame.pts = index
+        for packet in codec.encode(frame.reformat(format="yuv420p")):
+            yield bytes(packet), bool(packet.is_keyframe)
+    for packet in codec.encode(None):
+        yield bytes(packet), bool(packet.is_keyframe)
+
+
+def make_encoder(
+    width: int, height: int, fps: int, gop_seconds: float, bitrate_kbps: int, *, live: bool = False
+) -> av.VideoCodecContext:
+    """libx264 set up like a camera: no B-frames, fixed GOP, headers on every keyframe."""
+    codec = av.CodecContext.create("libx264", "w")
+    assert isinstance(codec, av.VideoCodecContext)
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
+    codec.time_base = Fraction(1, fps)
+    codec.framerate = Fraction(fps, 1)
+    gop = max(1, round(gop_seconds * fps))
+    codec.gop_size = gop
+    codec.max_b_frames = 0
+    codec.bit_rate = bitrate_kbps * 1000
+    params = (
+        f"keyint={gop}:min-keyint={gop}:scenecut=0:repeat-headers=1:bframes=0:"
+        f"vbv-maxrate={bitrate_kbps}:vbv-bufsize={bitrate_kbps}:nal-hrd=cbr:force-cfr=1"
+    )
+    codec.options = {
+        "preset": "ultrafast" if live else "veryfast",
+        "tune": "zerolatency",
+        "profile": "high",
+        "x264-params": params,
+    }
+    return codec
+
+
+class YardPainter:
+    """Draws the yard; a figure crosses it during motion episodes."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        rng = np.random.default_rng(7)
+        base = np.zeros((height, width, 3), np.uint8)
+        horizon = height * 3 // 5
+        sky = np.linspace(200, 140, horizon, dtype=np.float32)[:, None]
+        base[:horizon] = np.stack([sky * 0.6, sky * 0.8, sky], axis=-1).astype(np.uint8)
+        lawn = rng.integers(60, 110, (height - horizon, width), dtype=np.uint8)
+        base[horizon:, :, 1] = lawn
+        base[horizon:, :, 0] = lawn // 3
+        house = (slice(height // 4, horizon), slice(width // 8, width * 3 // 8))
+        base[house] = (150, 90, 70)
+        base[height // 3 : horizon, width * 3 // 16 : width // 4] = (60, 40, 30)
+        self.base = base
+        self.grain = rng.integers(0, 12, (4, height, width, 1), dtype=np.uint8)
+
+    def paint(self, second: float, spec: SceneSpec) -> NDArray[np.uint8]:
+        frame: NDArray[np.uint8] = self.base + self.grain[int(second * spec.fps) % len(self.grain)]
+        for start, end in spec.motion:
+            if start <= second < end:
+                self._figure(frame, (second - start) / (end - start))
+        return frame
+
+    def _figure(self, frame: NDArray[np.uint8], progress: float) -> None:
+        w, h = self.width, self.height
+        body_w, body_h = max(4, w // 24), max(8, h // 5)
+        x = int(progress * (w - body_w))
+        y = h * 3 // 5 - body_h // 2
+        frame[y : y + body_h, x : x + body_w] = (200, 40, 40)
+        head = max(3, body_w * 2 // 3)
+        hx = x + (body_w - head) // 2
+        frame[y - head : y, hx : hx + head] = (230, 190, 160)

@@ -1,0 +1,114 @@
+"""Frame sources: a pre-encoded looping clip, and a live encoder that burns in the time."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from datetime import UTC, datetime
+
+import av
+import cv2
+import numpy as np
+from av.video.frame import PictureType
+from numpy.typing import NDArray
+
+from hearthwatch.camsim.h264 import NAL_IDR, NAL_PPS, NAL_SPS, nal_type, split_annexb
+from hearthwatch.camsim.scene import EncodedClip, EncodedFrame, SceneSpec, YardPainter, make_encoder
+
+TIMECODE_BITS = 48
+TIMECODE_ROWS = 2
+
+
+class ClipSource:
+    """Serves a pre-encoded clip in a loop: no encoding at run time."""
+
+    def __init__(self, clip: EncodedClip) -> None:
+        self.clip = clip
+        self.sps, self.pps = clip.sps, clip.pps
+        self.width, self.height, self.fps = clip.spec.width, clip.spec.height, clip.spec.fps
+
+    async def frame(self, index: int) -> EncodedFrame:
+        return self.clip.frames[index % len(self.clip.frames)]
+
+    def in_motion(self, index: int) -> bool:
+        spec = self.clip.spec
+        return spec.in_motion((index % len(self.clip.frames)) / spec.fps)
+
+
+def timecode_cell(width: int) -> int:
+    return max(8, width // (TIMECODE_BITS + 4))
+
+
+def paint_timecode(frame: NDArray[np.uint8], millis: int) -> None:
+    """Draw `millis` as 48 black/white cells along the top; a browser reads them back."""
+    cell = timecode_cell(frame.shape[1])
+    frame[: cell * TIMECODE_ROWS] = 0
+    for bit in range(TIMECODE_BITS):
+        if (millis >> (TIMECODE_BITS - 1 - bit)) & 1:
+            x = (bit + 2) * cell
+            frame[: cell * TIMECODE_ROWS, x : x + cell] = 255
+
+
+def read_timecode(frame: NDArray[np.uint8]) -> int:
+    """Inverse of `paint_timecode` on a decoded RGB or gray frame (for tests)."""
+    cell = timecode_cell(frame.shape[1])
+    gray = frame if frame.ndim == 2 else frame.mean(axis=2)
+    value = 0
+    for bit in range(TIMECODE_BITS):
+        x = (bit + 2) * cell + cell // 2
+        value = (value << 1) | int(gray[cell, x] > 128)
+    return value
+
+
+class LiveSource:
+    """Encodes each frame as it is due, with the wall-clock time burned in and as a time code.
+
+    Costs real CPU (libx264 ultrafast), so it is for latency measurements, not fleets.
+    """
+
+    def __init__(self, spec: SceneSpec) -> None:
+        self.spec = spec
+        self.width, self.height, self.fps = spec.width, spec.height, spec.fps
+        self.painter = YardPainter(spec.width, spec.height)
+        self.codec = make_encoder(
+            spec.width, spec.height, spec.fps, spec.gop_seconds, spec.bitrate_kbps, live=True
+        )
+        # A stream restarted after a reboot asks for index 0 again while a cancelled encode
+        # may still run in its thread: the lock keeps libx264 single-threaded, and the
+        # encoder's own counter keeps its time stamps increasing.
+        self._lock = threading.Lock()
+        self._pts = 0
+        first = self._encode(0)
+        self.sps = next(n for n in first.nals if nal_type(n) == NAL_SPS)
+        self.pps = next(n for n in first.nals if nal_type(n) == NAL_PPS)
+
+    async def frame(self, index: int) -> EncodedFrame:
+        return await asyncio.to_thread(self._encode, index)
+
+    def _encode(self, index: int) -> EncodedFrame:
+        with self._lock:
+            return self._encode_now(index)
+
+    def _encode_now(self, index: int) -> EncodedFrame:
+        now = time.time()
+        picture = self.painter.paint((index / self.fps) % self.spec.seconds, self.spec)
+        paint_timecode(picture, int(now * 1000))
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        scale = self.height / 720
+        cv2.putText(
+            picture,
+            stamp,
+            (int(20 * scale), int(self.height - 30 * scale)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            1.2 * scale,
+            (255, 255, 255),
+            max(1, int(2 * scale)),
+        )
+        frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+        frame.pts, self._pts = self._pts, self._pts + 1
+        if index == 0:  # a stream (re)starting: its first viewer need not wait for a GOP
+            frame.pict_type = PictureType.I
+        data = b"".join(bytes(p) for p in self.codec.encode(frame))
+        nals = tuple(split_annexb(data))
+        return EncodedFrame(nals, any(nal_type(n) == NAL_IDR for n in nals))

@@ -1,0 +1,1 @@
+"""Cameras and, later, smart devices: binding, identity, settings and status."""

@@ -1,0 +1,98 @@
+"""`/api/v1/cameras`: binding, listing, settings and unbinding (P5, P7, P14)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, UploadFile, status
+
+from hearthwatch.access.resolver import Action, authorize
+from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.context import AppContext
+from hearthwatch.devices import binding, service
+from hearthwatch.devices.binding import MAX_QR_IMAGE_BYTES
+from hearthwatch.devices.models import Camera
+from hearthwatch.devices.schemas import (
+    BindByCode,
+    BindByQrPayload,
+    BindByRtsp,
+    CameraPublic,
+    CameraUpdate,
+)
+
+router = APIRouter(prefix="/cameras", tags=["cameras"])
+
+CameraId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+def public(ctx: AppContext, camera: Camera) -> CameraPublic:
+    status_now = ctx.recorder.status(camera.id) if ctx.recorder else None
+    return CameraPublic.of(camera, status_now)
+
+
+@router.get("", response_model=list[CameraPublic])
+def list_cameras(user: UserDep, ctx: ContextDep, db: DbDep) -> list[CameraPublic]:
+    """Your cameras, with live status from the recorder."""
+    return [public(ctx, c) for c in service.list_cameras(db, user_id=user.id)]
+
+
+@router.post("/bind", status_code=status.HTTP_201_CREATED, response_model=CameraPublic)
+def bind_by_code(body: BindByCode, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
+    """Bind a camera by the serial number and verification code on its label."""
+    camera = binding.bind_by_code(
+        ctx, db, user=user, serial=body.serial, code=body.verification_code, name=body.name
+    )
+    return public(ctx, camera)
+
+
+@router.post("/bind/qr", status_code=status.HTTP_201_CREATED, response_model=CameraPublic)
+def bind_by_qr(body: BindByQrPayload, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
+    """Bind a camera by the text of its QR code (as a phone's scanner reads it)."""
+    camera = binding.bind_by_qr_payload(ctx, db, user=user, payload=body.payload, name=body.name)
+    return public(ctx, camera)
+
+
+@router.post("/bind/qr-image", status_code=status.HTTP_201_CREATED, response_model=CameraPublic)
+def bind_by_qr_image(file: UploadFile, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
+    """Bind a camera from a photo or screenshot of its QR code."""
+    payload = binding.read_qr_image(file.file.read(MAX_QR_IMAGE_BYTES + 1))
+    camera = binding.bind_by_qr_payload(ctx, db, user=user, payload=payload, name=None)
+    return public(ctx, camera)
+
+
+@router.post("/bind/rtsp", status_code=status.HTTP_201_CREATED, response_model=CameraPublic)
+def bind_by_rtsp(body: BindByRtsp, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
+    """Add any camera by its RTSP address; credentials are stored encrypted."""
+    camera = binding.bind_by_url(
+        ctx,
+        db,
+        user=user,
+        url=body.url,
+        username=body.username,
+        password=body.password,
+        name=body.name,
+    )
+    return public(ctx, camera)
+
+
+@router.get("/{camera_id}", response_model=CameraPublic)
+def read_camera(camera_id: CameraId, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
+    camera = authorize(db, user_id=user.id, camera_id=camera_id, action=Action.VIEW)
+    return public(ctx, camera)
+
+
+@router.patch("/{camera_id}", response_model=CameraPublic)
+def update_camera(
+    camera_id: CameraId, body: CameraUpdate, user: UserDep, ctx: ContextDep, db: DbDep
+) -> CameraPublic:
+    """Rename, switch recording on or off, and set retention (days and/or bytes)."""
+    camera = authorize(db, user_id=user.id, camera_id=camera_id, action=Action.CONFIGURE)
+    service.update_camera(ctx, camera, body.model_dump(exclude_unset=True))
+    return public(ctx, camera)
+
+
+@router.delete("/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)
+def unbind_camera(camera_id: CameraId, user: UserDep, ctx: ContextDep, db: DbDep) -> None:
+    """Unbind the camera and erase its recordings (crypto-shredded at once)."""
+    camera = authorize(db, user_id=user.id, camera_id=camera_id, action=Action.UNBIND)
+    service.unbind_camera(ctx, db, camera)

@@ -1,0 +1,59 @@
+"""Storage models of devices: cameras bound to accounts, and the registry of known cameras."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hearthwatch.db.base import Base, UTCDateTime, new_id
+
+RECORDING_CONTINUOUS = "continuous"
+RECORDING_OFF = "off"
+
+
+class RegisteredCamera(Base):
+    """A camera the service knows from its maker (or the simulator): serial, code, address.
+
+    Binding by QR code or by serial and verification code looks the camera up here; the
+    verification code is kept only as a keyed hash.
+    """
+
+    __tablename__ = "camera_registry"
+
+    serial: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    rtsp_url: Mapped[str] = mapped_column(String(512))
+    sub_rtsp_url: Mapped[str | None] = mapped_column(String(512))
+    credentials: Mapped[bytes | None] = mapped_column(LargeBinary)
+    model: Mapped[str | None] = mapped_column(String(64))
+    firmware_version: Mapped[str | None] = mapped_column(String(32))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Camera(Base):
+    __tablename__ = "cameras"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    serial: Mapped[str | None] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    rtsp_url: Mapped[str] = mapped_column(String(512))
+    sub_rtsp_url: Mapped[str | None] = mapped_column(String(512))
+    credentials: Mapped[bytes | None] = mapped_column(LargeBinary)
+    model: Mapped[str | None] = mapped_column(String(64))
+    firmware_version: Mapped[str | None] = mapped_column(String(32))
+    activated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recording_mode: Mapped[str] = mapped_column(String(16), default=RECORDING_CONTINUOUS)
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    retention_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    video_codec: Mapped[str | None] = mapped_column(String(16))
+    video_width: Mapped[int | None] = mapped_column(Integer)
+    video_height: Mapped[int | None] = mapped_column(Integer)
+    video_fps: Mapped[float | None] = mapped_column()
+
+    @property
+    def records(self) -> bool:
+        return self.recording_mode == RECORDING_CONTINUOUS

@@ -1,0 +1,65 @@
+"""The registry of cameras the service knows (as a maker's cloud knows its devices).
+
+A camera enters it with its serial, verification code and stream address; binding by QR
+code or by serial and code checks the code against a keyed hash stored here (P5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from sqlalchemy.orm import Session
+
+from hearthwatch.context import AppContext
+from hearthwatch.devices.models import RegisteredCamera
+
+CODE_PURPOSE = "camera-verification-code"
+CREDENTIALS_PURPOSE = "camera-credentials"
+
+
+def code_hash(ctx: AppContext, serial: str, code: str) -> str:
+    key = ctx.keyring.derive(CODE_PURPOSE)
+    return hmac.new(key, f"{serial}:{code.upper()}".encode(), hashlib.sha256).hexdigest()
+
+
+def code_matches(ctx: AppContext, entry: RegisteredCamera, code: str) -> bool:
+    return hmac.compare_digest(entry.code_hash, code_hash(ctx, entry.serial, code))
+
+
+def seal_credentials(ctx: AppContext, serial_or_id: str, username: str, password: str) -> bytes:
+    """Camera passwords are stored encrypted, bound to the camera they belong to."""
+    plain = f"{username}\n{password}".encode()
+    return ctx.keyring.seal(plain, purpose=CREDENTIALS_PURPOSE, context=serial_or_id)
+
+
+def open_credentials(ctx: AppContext, serial_or_id: str, sealed: bytes) -> tuple[str, str]:
+    plain = ctx.keyring.open(sealed, purpose=CREDENTIALS_PURPOSE, context=serial_or_id)
+    username, _, password = plain.decode().partition("\n")
+    return username, password
+
+
+def register_camera(
+    ctx: AppContext,
+    session: Session,
+    *,
+    serial: str,
+    code: str,
+    rtsp_url: str,
+    sub_rtsp_url: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    model: str | None = None,
+    firmware_version: str | None = None,
+) -> RegisteredCamera:
+    """Add or update a known camera (maker provisioning, the simulator, the demo)."""
+    entry = session.get(RegisteredCamera, serial) or RegisteredCamera(serial=serial)
+    entry.code_hash = code_hash(ctx, serial, code)
+    entry.rtsp_url, entry.sub_rtsp_url = rtsp_url, sub_rtsp_url
+    entry.credentials = (
+        seal_credentials(ctx, serial, username, password) if username and password else None
+    )
+    entry.model, entry.firmware_version = model, firmware_version
+    entry.registered_at = ctx.clock.now()
+    session.add(entry)
+    return entry

@@ -1,0 +1,119 @@
+"""Request and response shapes of the cameras API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hearthwatch.devices.models import Camera
+from hearthwatch.media.ingest import IngestStatus
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+Serial = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{8,32}$")]
+VerificationCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{6}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BindByCode(Strict):
+    serial: Serial
+    verification_code: VerificationCode
+    name: Name | None = None
+
+
+class BindByQrPayload(Strict):
+    payload: Annotated[str, Field(min_length=1, max_length=1024)]
+    name: Name | None = None
+
+
+class BindByRtsp(Strict):
+    url: Annotated[str, Field(min_length=8, max_length=512)]
+    username: Annotated[str, Field(max_length=128)] | None = None
+    password: Annotated[str, Field(max_length=128)] | None = None
+    name: Name
+
+
+class CameraUpdate(Strict):
+    name: Name | None = None
+    recording_mode: Literal["continuous", "off"] | None = None
+    retention_days: Annotated[int, Field(ge=1, le=730)] | None = None
+    retention_bytes: Annotated[int, Field(ge=100_000_000, le=100_000_000_000_000)] | None = None
+
+
+class StreamInfo(BaseModel):
+    codec: str | None
+    width: int | None
+    height: int | None
+    fps: float | None
+
+
+class CameraPublic(BaseModel):
+    id: str
+    name: str
+    serial: str | None
+    model: str | None
+    firmware_version: str | None
+    activated_at: datetime
+    last_seen_at: datetime | None
+    online: bool
+    recording_mode: str
+    retention_days: int | None
+    retention_bytes: int | None
+    stream: StreamInfo
+    problem: str | None = Field(description="Why the camera is offline, when known.")
+
+    @classmethod
+    def of(cls, camera: Camera, status: IngestStatus | None) -> CameraPublic:
+        live = status is not None and status.online
+        return cls(
+            id=camera.id,
+            name=camera.name,
+            serial=camera.serial,
+            model=camera.model,
+            firmware_version=camera.firmware_version,
+            activated_at=camera.activated_at,
+            last_seen_at=camera.last_seen_at,
+            online=live,
+            recording_mode=camera.recording_mode,
+            retention_days=camera.retention_days,
+            retention_bytes=camera.retention_bytes,
+            stream=StreamInfo(
+                codec=(status.codec if live and status else None) or camera.video_codec,
+                width=(status.width if live and status else None) or camera.video_width,
+                height=(status.height if live and status else None) or camera.video_height,
+                fps=(status.fps if live and status else None) or camera.video_fps,
+            ),
+            problem=None if live or status is None else status.error,
+        )
+
+
+class MediaTokenIn(Strict):
+    scope: Literal["live", "playback"]
+
+
+class MediaTokenOut(BaseModel):
+    token: str
+    expires_at: datetime
+
+
+class SegmentPublic(BaseModel):
+    id: int
+    start: datetime
+    end: datetime
+    bytes: int
+
+
+class Span(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class Timeline(BaseModel):
+    start: datetime
+    end: datetime
+    spans: list[Span] = Field(description="Recorded stretches; the time between them is a gap.")
+    segments: list[SegmentPublic]

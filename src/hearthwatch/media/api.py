@@ -1,0 +1,283 @@
+"""Media routes: tokens, the recording timeline, segments, snapshots, clips and live video.
+
+Every byte of media is authorised when it is served: the short-lived token must be valid
+for this camera and scope, the permission resolver must still agree, and the session or
+API token the media token came from must still be alive (P16 and issue-level rule 15).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, WebSocket, WebSocketDisconnect
+from sqlalchemy.orm import Session
+
+from hearthwatch.access import media_tokens
+from hearthwatch.access.resolver import Action, authorize
+from hearthwatch.accounts.signin import credential_alive
+from hearthwatch.api.deps import CallerDep, ContextDep, DbDep, caller_for
+from hearthwatch.context import AppContext
+from hearthwatch.devices.schemas import (
+    MediaTokenIn,
+    MediaTokenOut,
+    SegmentPublic,
+    Span,
+    Timeline,
+)
+from hearthwatch.errors import NotAuthenticated, NotFound, ValidationFailed
+from hearthwatch.media import playback
+from hearthwatch.media.models import Segment
+from hearthwatch.media.snapshots import LiveSnapshots
+
+router = APIRouter(prefix="/cameras", tags=["media"])
+
+CameraId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+Token = Annotated[str | None, Query(max_length=2048, description="Media token from media-token")]
+MAX_TIMELINE = timedelta(hours=48)
+MAX_CLIP = timedelta(hours=1)
+RECHECK_SECONDS = 15.0
+PRIVATE = {"cache-control": "private, no-store", "x-content-type-options": "nosniff"}
+SCOPE_ACTION = {"live": Action.WATCH_LIVE, "playback": Action.PLAYBACK}
+
+_snapshots = LiveSnapshots()
+
+
+def _token_key(ctx: AppContext) -> bytes:
+    return ctx.keyring.derive("media-token-v1")
+
+
+@router.post("/{camera_id}/media-token", response_model=MediaTokenOut)
+def media_token(
+    camera_id: CameraId, body: MediaTokenIn, caller: CallerDep, ctx: ContextDep, db: DbDep
+) -> MediaTokenOut:
+    """A token (valid a few minutes) for the live socket or for playback URLs."""
+    authorize(db, user_id=caller.user.id, camera_id=camera_id, action=SCOPE_ACTION[body.scope])
+    expires = ctx.clock.now() + timedelta(seconds=ctx.settings.media_token_seconds)
+    grant = media_tokens.MediaGrant(
+        user_id=caller.user.id,
+        camera_id=camera_id,
+        credential_id=caller.session_id or caller.token_id or "",
+        scope=body.scope,
+        expires=int(expires.timestamp()),
+    )
+    return MediaTokenOut(token=media_tokens.issue(_token_key(ctx), grant), expires_at=expires)
+
+
+def media_user(
+    ctx: AppContext,
+    db: Session,
+    request: Request | None,
+    *,
+    camera_id: str,
+    scope: str,
+    token: str | None,
+) -> str:
+    """The user on whose behalf media is served, checked now."""
+    if token:
+        grant = media_tokens.verify(
+            _token_key(ctx), token, camera_id=camera_id, scope=scope, now=ctx.clock.now()
+        )
+        if not credential_alive(ctx, db, grant.credential_id):
+            raise NotAuthenticated("Sign in again.", code="media.token_invalid")
+        user_id = grant.user_id
+    elif request is not None:
+        user_id = caller_for(request, ctx, db).user.id
+    else:
+        raise NotAuthenticated("A media token is needed.", code="media.token_invalid")
+    authorize(db, user_id=user_id, camera_id=camera_id, action=SCOPE_ACTION[scope])
+    return user_id
+
+
+@router.get("/{camera_id}/recordings", response_model=Timeline)
+def timeline(
+    camera_id: CameraId,
+    start: datetime,
+    end: datetime,
+    request: Request,
+    ctx: ContextDep,
+    db: DbDep,
+    token: Token = None,
+) -> Timeline:
+    """Recorded spans and segments between `start` and `end` (at most 48 hours)."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed("Give start and end with a time zone.", code="request.invalid")
+    if not timedelta(0) < end - start <= MAX_TIMELINE:
+        raise ValidationFailed(
+            "The range must be positive and at most 48 hours.", code="recording.range_invalid"
+        )
+    media_user(ctx, db, request, camera_id=camera_id, scope="playback", token=token)
+    segments = ctx.vault.segments_between(db, camera_id, playback.to_us(start), playback.to_us(end))
+    return Timeline(
+        start=start,
+        end=end,
+        spans=[
+            Span(start=playback.to_datetime(s.start_us), end=playback.to_datetime(s.end_us))
+            for s in playback.spans(segments)
+        ],
+        segments=[
+            SegmentPublic(
+                id=s.id,
+                start=playback.to_datetime(s.start_us),
+                end=playback.to_datetime(s.end_us),
+                bytes=s.bytes,
+            )
+            for s in segments
+        ],
+    )
+
+
+def _segment(db: Session, camera_id: str, segment_id: int) -> Segment:
+    segment = db.get(Segment, segment_id)
+    if segment is None or segment.camera_id != camera_id:
+        raise NotFound("No such recording.", code="recording.not_found")
+    return segment
+
+
+@router.get("/{camera_id}/segments/{segment_id}", responses={200: {"content": {"video/mp4": {}}}})
+def read_segment(
+    camera_id: CameraId,
+    segment_id: Annotated[int, Path(ge=1, le=2**62)],
+    request: Request,
+    ctx: ContextDep,
+    db: DbDep,
+    token: Token = None,
+) -> Response:
+    """One recorded segment as fragmented MP4 (decrypted as it is served)."""
+    media_user(ctx, db, request, camera_id=camera_id, scope="playback", token=token)
+    data = ctx.vault.read_segment(_segment(db, camera_id, segment_id))
+    return Response(data, media_type="video/mp4", headers=PRIVATE)
+
+
+@router.get("/{camera_id}/snapshot", responses={200: {"content": {"image/jpeg": {}}}})
+def snapshot(
+    camera_id: CameraId,
+    request: Request,
+    ctx: ContextDep,
+    db: DbDep,
+    token: Token = None,
+    at: datetime | None = None,
+) -> Response:
+    """A JPEG of the live picture, or of the recorded moment `at`."""
+    if at is None:
+        media_user(ctx, db, request, camera_id=camera_id, scope="live", token=token)
+        hub = ctx.recorder.hub(camera_id) if ctx.recorder else None
+        image = _snapshots.latest(camera_id, hub) if hub else None
+        if image is None:
+            raise NotFound("The camera is offline.", code="camera.offline")
+        return Response(image, media_type="image/jpeg", headers=PRIVATE)
+    media_user(ctx, db, request, camera_id=camera_id, scope="playback", token=token)
+    moment = playback.to_us(at)
+    found = ctx.vault.segments_between(db, camera_id, moment, moment + 1)
+    if not found:
+        raise NotFound("Nothing was recorded at that moment.", code="recording.not_found")
+    try:
+        frame = playback.frame_at(ctx.vault.read_segment(found[0]), moment)
+    except ValueError as err:
+        raise NotFound("Nothing decodable was recorded then.", code="recording.not_found") from err
+    return Response(playback.jpeg(frame), media_type="image/jpeg", headers=PRIVATE)
+
+
+@router.get("/{camera_id}/clip", responses={200: {"content": {"video/mp4": {}}}})
+def clip(
+    camera_id: CameraId,
+    start: datetime,
+    end: datetime,
+    request: Request,
+    ctx: ContextDep,
+    db: DbDep,
+    token: Token = None,
+) -> Response:
+    """Download [start, end) (at most one hour) as a standard MP4, without re-encoding."""
+    if not timedelta(0) < end - start <= MAX_CLIP:
+        raise ValidationFailed(
+            "A clip is between a moment and one hour long.", code="recording.range_invalid"
+        )
+    media_user(ctx, db, request, camera_id=camera_id, scope="playback", token=token)
+    start_us, end_us = playback.to_us(start), playback.to_us(end)
+    segments = ctx.vault.segments_between(db, camera_id, start_us - 10_000_000, end_us)
+    if not segments:
+        raise NotFound("Nothing was recorded in that range.", code="recording.not_found")
+    parts = [ctx.vault.read_segment(s) for s in segments]
+    try:
+        data = playback.clip_mp4(parts, start_us=start_us, end_us=end_us)
+    except ValueError as err:
+        raise NotFound("Nothing was recorded in that range.", code="recording.not_found") from err
+    name = f"hearthwatch-{start.strftime('%Y%m%d-%H%M%S')}.mp4"
+    headers = {**PRIVATE, "content-disposition": f'attachment; filename="{name}"'}
+    return Response(data, media_type="video/mp4", headers=headers)
+
+
+@router.websocket("/{camera_id}/live")
+async def live(websocket: WebSocket, camera_id: str, token: str = "") -> None:
+    """Live video as fMP4 over a WebSocket: the init segment, then one fragment per frame."""
+    ctx: AppContext = websocket.app.state.ctx
+    if not await asyncio.to_thread(_may_watch, ctx, camera_id, token):
+        await websocket.close(code=4401, reason="not authorised")
+        return
+    hub = ctx.recorder.hub(camera_id) if ctx.recorder else None
+    await websocket.accept()
+    if hub is None or hub.init is None:
+        await websocket.close(code=4404, reason="camera offline")
+        return
+    viewer, init, gop = hub.join(asyncio.get_running_loop())
+    try:
+        if init is None:
+            return
+        await websocket.send_bytes(init)
+        for data in gop:
+            await websocket.send_bytes(data)
+        await _pump(websocket, viewer.queue, ctx, camera_id, token)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.leave(viewer)
+
+
+async def _pump(
+    websocket: WebSocket,
+    queue: asyncio.Queue[bytes | None],
+    ctx: AppContext,
+    camera_id: str,
+    token: str,
+) -> None:
+    loop = asyncio.get_running_loop()
+    recheck_at = loop.time() + RECHECK_SECONDS
+    while True:
+        try:
+            data = await asyncio.wait_for(queue.get(), timeout=RECHECK_SECONDS)
+        except TimeoutError:
+            data = b""
+        if data is None:
+            await websocket.close(code=4404, reason="camera offline")
+            return
+        if loop.time() >= recheck_at:
+            if not await asyncio.to_thread(_may_watch, ctx, camera_id, token, renewing=True):
+                await websocket.close(code=4401, reason="access ended")
+                return
+            recheck_at = loop.time() + RECHECK_SECONDS
+        if data:
+            await websocket.send_bytes(data)
+
+
+def _may_watch(ctx: AppContext, camera_id: str, token: str, *, renewing: bool = False) -> bool:
+    """Token, resolver and session checked together; a running stream outlives its token's
+    expiry but not the session, nor the right to watch."""
+    try:
+        with ctx.db.session() as db:
+            if not renewing:
+                media_user(ctx, db, None, camera_id=camera_id, scope="live", token=token)
+                return True
+            grant = _grant_ignoring_expiry(ctx, token, camera_id)
+            if not credential_alive(ctx, db, grant.credential_id):
+                return False
+            authorize(db, user_id=grant.user_id, camera_id=camera_id, action=Action.WATCH_LIVE)
+            return True
+    except (NotAuthenticated, NotFound):
+        return False
+
+
+def _grant_ignoring_expiry(ctx: AppContext, token: str, camera_id: str) -> media_tokens.MediaGrant:
+    far = datetime.fromtimestamp(0, tz=ctx.clock.now().tzinfo)
+    return media_tokens.verify(_token_key(ctx), token, camera_id=camera_id, scope="live", now=far)

@@ -1,0 +1,161 @@
+"""One camera's ingest: RTSP in through PyAV (packet copy, no decoding), segments and live out.
+
+Runs in its own thread. Connection failures, stalls (read time-outs) and camera reboots
+end the current segment cleanly and reconnect with exponential back-off; the time the
+camera was away is a gap in the recording, never a corrupt file.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+
+from hearthwatch.camsim.h264 import NAL_AUD, NAL_PPS, NAL_SPS, avcc, nal_type, split_annexb
+from hearthwatch.media.fmp4 import TIMESCALE, Sample
+from hearthwatch.media.live import LiveFrame, LiveHub
+from hearthwatch.media.segmenter import FinishedSegment, Segmenter, StreamFormat
+
+log = logging.getLogger("hearthwatch.recorder")
+
+OPEN_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 5.0
+MAX_BACKOFF_S = 30.0
+
+
+@dataclass
+class IngestStatus:
+    online: bool = False
+    last_frame_at: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    codec: str | None = None
+    error: str | None = None
+    reconnects: int = 0
+    frames: int = 0
+
+
+@dataclass
+class CameraIngest:
+    camera_id: str
+    url: str
+    record: bool
+    on_segment: Callable[[FinishedSegment], None]
+    segment_seconds: float = 4.0
+    hub: LiveHub = field(default_factory=LiveHub)
+    status: IngestStatus = field(default_factory=IngestStatus)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    _format: StreamFormat | None = None
+    _live_base: int | None = None
+    _live_last: int | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name=f"ingest-{self.camera_id[:8]}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        segmenter = Segmenter(int(self.segment_seconds * 1_000_000), self._segment_done)
+        backoff = 0.5
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self._session(segmenter)
+            except (av.FFmpegError, OSError, ValueError, StopIteration) as err:
+                self.status.error = str(err)[:200]
+            finally:
+                segmenter.reset()
+                self.status.online = False
+                self.hub.end()
+            if self._stop.is_set():
+                break
+            self.status.reconnects += 1
+            backoff = 0.5 if time.monotonic() - started > 30 else min(backoff * 2, MAX_BACKOFF_S)
+            self._stop.wait(backoff)
+
+    def _segment_done(self, segment: FinishedSegment) -> None:
+        if self.record:
+            self.on_segment(segment)
+
+    def _session(self, segmenter: Segmenter) -> None:
+        options = {"rtsp_transport": "tcp", "fflags": "nobuffer"}
+        self._live_base = None
+        with av.open(self.url, options=options, timeout=(OPEN_TIMEOUT_S, READ_TIMEOUT_S)) as box:
+            stream = box.streams.video[0]
+            self._describe(stream)
+            for packet in box.demux(stream):
+                if self._stop.is_set():
+                    return
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                self._packet(packet, stream, segmenter)
+
+    def _describe(self, stream: av.video.stream.VideoStream) -> None:
+        context = stream.codec_context
+        self.status.codec = context.name
+        self.status.width, self.status.height = context.width or None, context.height or None
+        rate = stream.average_rate or stream.guessed_rate
+        self.status.fps = float(rate) if rate else None
+        self.status.error = None
+        if context.name != "h264":
+            raise ValueError(f"unsupported codec {context.name}: cameras must send H.264")
+
+    def _packet(
+        self, packet: av.Packet[Any], stream: av.video.stream.VideoStream, segmenter: Segmenter
+    ) -> None:
+        nals = split_annexb(bytes(packet))
+        self._learn_format(nals, stream)
+        sample = avcc(n for n in nals if nal_type(n) not in (NAL_SPS, NAL_PPS, NAL_AUD))
+        pts = packet.pts or 0
+        ticks = int(pts * packet.time_base * TIMESCALE) if packet.time_base else 0
+        keyframe = bool(packet.is_keyframe)
+        now = time.time()
+        self.status.online, self.status.last_frame_at = True, now
+        self.status.frames += 1
+        segmenter.push(
+            sample, keyframe=keyframe, ticks=ticks, wall_us=int(now * 1e6), fmt=self._format
+        )
+        if self._format is not None:
+            duration = segmenter.nominal_ticks
+            self.hub.publish(
+                LiveFrame(Sample(sample, duration, keyframe), self._live_time(ticks, now, duration))
+            )
+
+    def _learn_format(self, nals: list[bytes], stream: av.video.stream.VideoStream) -> None:
+        sps = next((n for n in nals if nal_type(n) == NAL_SPS), None)
+        pps = next((n for n in nals if nal_type(n) == NAL_PPS), None)
+        if sps is None and pps is None and self._format is None and stream.codec_context.extradata:
+            extra = split_annexb(stream.codec_context.extradata)
+            sps = next((n for n in extra if nal_type(n) == NAL_SPS), None)
+            pps = next((n for n in extra if nal_type(n) == NAL_PPS), None)
+        if sps is None or pps is None:
+            return
+        context = stream.codec_context
+        fmt = StreamFormat(sps, pps, context.width or 0, context.height or 0)
+        if fmt != self._format:
+            self._format = fmt
+            self.hub.set_init(fmt.init_segment())
+
+    def _live_time(self, ticks: int, now: float, duration: int) -> int:
+        """A steady live timeline: camera spacing, wall-clock origin, no steps backwards."""
+        if self._live_base is None:
+            self._live_base = int(now * TIMESCALE) - ticks
+        live = ticks + self._live_base
+        if self._live_last is not None and not 0 < live - self._live_last <= 5 * TIMESCALE:
+            live = self._live_last + duration
+            self._live_base = live - ticks
+        self._live_last = live
+        return live

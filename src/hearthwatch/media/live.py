@@ -1,0 +1,94 @@
+"""Live fan-out: one ingest feeds any number of viewers, each through its own bounded queue.
+
+The hub keeps the init segment and every fragment since the last keyframe, so a viewer who
+joins gets a decodable picture at once instead of waiting up to a GOP. A viewer that
+cannot keep up loses fragments up to the next keyframe; it never slows the ingest or the
+other viewers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+
+from hearthwatch.media.fmp4 import Sample, fragment
+
+MAX_QUEUE = 200
+
+
+@dataclass(eq=False)
+class LiveViewer:
+    loop: asyncio.AbstractEventLoop
+    queue: asyncio.Queue[bytes | None] = field(default_factory=lambda: asyncio.Queue(MAX_QUEUE))
+    skipping: bool = False
+
+    def offer(self, fragment: bytes, keyframe: bool) -> None:
+        """Runs on the viewer's loop."""
+        if self.skipping and not keyframe:
+            return
+        if self.queue.qsize() >= MAX_QUEUE - 1:
+            self.skipping = True
+            return
+        self.skipping = False
+        self.queue.put_nowait(fragment)
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    sample: Sample
+    decode_time: int
+
+
+@dataclass
+class LiveHub:
+    """Per-camera fan-out of fMP4 fragments (one frame each).
+
+    The frames since the last keyframe are kept as samples (cheap) and only turned into
+    fragments for a viewer who joins; fragments are built per frame only while watched.
+    """
+
+    init: bytes | None = None
+    gop: list[LiveFrame] = field(default_factory=list)
+    viewers: set[LiveViewer] = field(default_factory=set)
+    sequence: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def set_init(self, init: bytes) -> None:
+        with self._lock:
+            if init != self.init:
+                self.init, self.gop = init, []
+
+    def publish(self, frame: LiveFrame) -> None:
+        """Called by the ingest thread for each frame."""
+        keyframe = frame.sample.keyframe
+        with self._lock:
+            if keyframe:
+                self.gop = []
+            self.gop.append(frame)
+            viewers = list(self.viewers)
+            data = self._fragment(frame) if viewers else b""
+        for viewer in viewers:
+            viewer.loop.call_soon_threadsafe(viewer.offer, data, keyframe)
+
+    def _fragment(self, frame: LiveFrame) -> bytes:
+        self.sequence += 1
+        return fragment(self.sequence, frame.decode_time, [frame.sample])
+
+    def join(self, loop: asyncio.AbstractEventLoop) -> tuple[LiveViewer, bytes | None, list[bytes]]:
+        """A new viewer, with the init segment and the current GOP to start from."""
+        viewer = LiveViewer(loop)
+        with self._lock:
+            self.viewers.add(viewer)
+            return viewer, self.init, [self._fragment(f) for f in self.gop]
+
+    def leave(self, viewer: LiveViewer) -> None:
+        with self._lock:
+            self.viewers.discard(viewer)
+
+    def end(self) -> None:
+        """The stream stopped (camera offline): tell every viewer."""
+        with self._lock:
+            viewers, self.gop = list(self.viewers), []
+        for viewer in viewers:
+            viewer.loop.call_soon_threadsafe(viewer.queue.put_nowait, None)

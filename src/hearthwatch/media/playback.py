@@ -1,0 +1,134 @@
+"""Reading recordings back: the timeline, segments, snapshots and MP4 clips."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import av
+
+from hearthwatch.media.models import Segment
+
+GAP_TOLERANCE_US = 1_500_000
+JPEG_QUALITY = 85
+
+
+@dataclass(frozen=True)
+class Span:
+    start_us: int
+    end_us: int
+
+
+def spans(segments: list[Segment]) -> list[Span]:
+    """Merge back-to-back segments into recorded stretches; what lies between is a gap."""
+    merged: list[Span] = []
+    for segment in segments:
+        if merged and segment.start_us - merged[-1].end_us <= GAP_TOLERANCE_US:
+            merged[-1] = Span(merged[-1].start_us, max(merged[-1].end_us, segment.end_us))
+        else:
+            merged.append(Span(segment.start_us, segment.end_us))
+    return merged
+
+
+def to_datetime(us: int) -> datetime:
+    return datetime.fromtimestamp(us / 1_000_000, UTC)
+
+
+def to_us(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def frame_at(mp4: bytes, at_us: int | None) -> av.VideoFrame:
+    """The decoded frame shown at `at_us` (or the first frame) of an fMP4 segment."""
+    with av.open(io.BytesIO(mp4), mode="r") as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        chosen: av.VideoFrame | None = None
+        for frame in container.decode(stream):
+            if (
+                chosen is not None
+                and at_us is not None
+                and frame.time is not None
+                and (frame.time * 1_000_000 > at_us)
+            ):
+                break
+            chosen = frame
+            if at_us is None:
+                break
+        if chosen is None:
+            raise ValueError("the segment holds no decodable frame")
+        return chosen
+
+
+def jpeg(frame: av.VideoFrame, *, max_width: int | None = None) -> bytes:
+    """A JPEG of a decoded frame (optionally scaled down, keeping the aspect ratio)."""
+    if max_width is not None and frame.width > max_width:
+        frame = frame.reformat(width=max_width, height=frame.height * max_width // frame.width)
+    import cv2  # loaded on first snapshot: OpenCV is slow to import
+
+    ok, encoded = cv2.imencode(
+        ".jpg", frame.to_ndarray(format="bgr24"), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+    )
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return bytes(encoded.tobytes())
+
+
+def clip_mp4(parts: list[bytes], *, start_us: int, end_us: int) -> bytes:
+    """One standard MP4 (moov first) of the recorded frames in [start, end), by packet copy.
+
+    Without re-encoding a clip must open on a keyframe, so it starts at the keyframe at or
+    before `start` (at most one GOP early).
+    """
+    # The muxer moves the moov box to the front in a second pass over a real file.
+    with tempfile.TemporaryDirectory(prefix="hw-clip-") as folder:
+        path = os.path.join(folder, "clip.mp4")
+        with av.open(path, "w", format="mp4", options={"movflags": "+faststart"}) as output:
+            writer = _ClipWriter(output, start_us, end_us)
+            for part in parts:
+                with av.open(io.BytesIO(part), mode="r") as source:
+                    writer.add_segment(source)
+            if writer.target is None or writer.base is None:
+                raise ValueError("no recording in that range")
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+class _ClipWriter:
+    def __init__(self, output: av.container.OutputContainer, start_us: int, end_us: int) -> None:
+        self.output, self.start_us, self.end_us = output, start_us, end_us
+        self.target: av.video.stream.VideoStream | None = None
+        self.base: int | None = None
+
+    def add_segment(self, source: av.container.InputContainer) -> None:
+        stream = source.streams.video[0]
+        if self.target is None:
+            self.target = self.output.add_stream_from_template(stream)
+        lead_in: list[av.Packet[Any]] = []  # from the last keyframe before the start
+        for packet in source.demux(stream):
+            if packet.pts is None or packet.dts is None or packet.time_base is None:
+                continue
+            at_us = int(packet.pts * packet.time_base * 1_000_000)
+            if at_us >= self.end_us:
+                return
+            if self.base is None and at_us < self.start_us:
+                lead_in = [packet] if packet.is_keyframe else [*lead_in, packet] if lead_in else []
+                continue
+            for early in lead_in:
+                self._write(early)
+            lead_in = []
+            self._write(packet)
+
+    def _write(self, packet: av.Packet[Any]) -> None:
+        if self.base is None:
+            if not packet.is_keyframe or packet.pts is None:
+                return
+            self.base = packet.pts
+        assert packet.pts is not None and packet.dts is not None and self.target is not None
+        packet.pts, packet.dts = packet.pts - self.base, packet.dts - self.base
+        packet.stream = self.target
+        self.output.mux(packet)

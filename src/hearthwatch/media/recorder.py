@@ -1,0 +1,152 @@
+"""The recorder: one ingest per bound camera, kept in step with the database.
+
+Every `SYNC_SECONDS` it reads the cameras, starts ingests for new ones, stops those that
+were unbound, restarts those whose address changed, and switches recording on or off
+(P14: with recording off, the ingest serves live view and status, and stores nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from hearthwatch.context import AppContext
+from hearthwatch.devices.binding import stream_url
+from hearthwatch.devices.models import Camera
+from hearthwatch.media import retention
+from hearthwatch.media.ingest import CameraIngest, IngestStatus
+from hearthwatch.media.live import LiveHub
+from hearthwatch.media.segmenter import FinishedSegment
+from hearthwatch.media.store import MediaVault
+
+log = logging.getLogger("hearthwatch.recorder")
+
+SYNC_SECONDS = 2.0
+RETENTION_EVERY_S = 60.0
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    owner_id: str
+    url: str
+    record: bool
+
+
+class Recorder:
+    def __init__(self, ctx: AppContext, vault: MediaVault) -> None:
+        self.ctx, self.vault = ctx, vault
+        self.ingests: dict[str, CameraIngest] = {}
+        self._wanted: dict[str, _Wanted] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self.sync()
+        self._thread = threading.Thread(target=self._loop, name="recorder", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        with self._lock:
+            ingests, self.ingests = list(self.ingests.values()), {}
+        for ingest in ingests:
+            ingest.stop()
+
+    def status(self, camera_id: str) -> IngestStatus | None:
+        ingest = self.ingests.get(camera_id)
+        return ingest.status if ingest else None
+
+    def hub(self, camera_id: str) -> LiveHub | None:
+        ingest = self.ingests.get(camera_id)
+        return ingest.hub if ingest else None
+
+    def _loop(self) -> None:
+        next_sweep = time.monotonic() + RETENTION_EVERY_S
+        while not self._stop.wait(SYNC_SECONDS):
+            try:
+                self.sync()
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + RETENTION_EVERY_S
+                    self.apply_retention()
+            except Exception:  # the recorder must outlive any one bad pass
+                log.exception("recorder pass failed")
+
+    def apply_retention(self) -> retention.SweepReport:
+        now_us = int(time.time() * 1_000_000)
+        free = getattr(self.vault.blobs, "free_fraction", None)
+        report = retention.sweep(self.ctx, now_us=now_us, free_fraction=free)
+        report.orphans = retention.remove_orphans(self.ctx, now_us=now_us)
+        if report.deleted or report.orphans:
+            log.info("retention sweep", extra=report.__dict__)
+        return report
+
+    def sync(self) -> None:
+        """Make the running ingests match the cameras in the database."""
+        wanted = self._read_wanted()
+        with self._lock:
+            for camera_id in set(self.ingests) - set(wanted):
+                self.ingests.pop(camera_id).stop(timeout=0)
+            for camera_id, want in wanted.items():
+                self._apply(camera_id, want)
+            self._wanted = wanted
+        self._note_last_seen()
+
+    def _apply(self, camera_id: str, want: _Wanted) -> None:
+        ingest = self.ingests.get(camera_id)
+        if ingest is not None and self._wanted.get(camera_id, want).url == want.url:
+            ingest.record = want.record
+            return
+        if ingest is not None:
+            ingest.stop(timeout=0)
+        ingest = CameraIngest(
+            camera_id,
+            want.url,
+            want.record,
+            self._store(want.owner_id, camera_id),
+            segment_seconds=self.ctx.settings.segment_seconds,
+        )
+        self.ingests[camera_id] = ingest
+        ingest.start()
+
+    def _store(self, owner_id: str, camera_id: str) -> _SegmentWriter:
+        return _SegmentWriter(self.vault, owner_id, camera_id)
+
+    def _read_wanted(self) -> dict[str, _Wanted]:
+        with self.ctx.db.session() as session:
+            cameras = list(session.scalars(select(Camera)))
+            return {c.id: _Wanted(c.owner_id, stream_url(self.ctx, c), c.records) for c in cameras}
+
+    def _note_last_seen(self) -> None:
+        seen = {cid: i.status for cid, i in self.ingests.items() if i.status.last_frame_at}
+        if not seen:
+            return
+        with self.ctx.db.session() as session:
+            for camera in session.scalars(select(Camera).where(Camera.id.in_(seen))):
+                status = seen[camera.id]
+                assert status.last_frame_at is not None
+                camera.last_seen_at = datetime.fromtimestamp(status.last_frame_at, UTC)
+                camera.video_codec, camera.video_fps = status.codec, status.fps
+                camera.video_width, camera.video_height = status.width, status.height
+
+
+@dataclass(frozen=True)
+class _SegmentWriter:
+    vault: MediaVault
+    owner_id: str
+    camera_id: str
+
+    def __call__(self, segment: FinishedSegment) -> None:
+        try:
+            self.vault.store_segment(
+                owner_id=self.owner_id, camera_id=self.camera_id, segment=segment
+            )
+        except Exception:  # a storage hiccup loses one segment, never the ingest
+            log.exception("storing a segment failed", extra={"camera": self.camera_id})

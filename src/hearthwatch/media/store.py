@@ -1,0 +1,85 @@
+"""Sealed segments in the blob store, and their index in the database.
+
+A segment's blob key is ``<owner>/<camera>/seg/<start µs>-<random>.mp4``, so one camera's or
+one account's media sits under one prefix and can be removed at once; the key is also the
+object id bound into the seal.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hearthwatch.db import Database
+from hearthwatch.media.models import Segment
+from hearthwatch.media.sealed import Binding, open_sealed, seal
+from hearthwatch.media.segmenter import FinishedSegment
+from hearthwatch.security.datakeys import DataKeys, KeyDestroyed
+from hearthwatch.storage.blobs import BlobStore
+
+log = logging.getLogger("hearthwatch.recorder")
+
+
+def camera_prefix(owner_id: str, camera_id: str) -> str:
+    return f"{owner_id}/{camera_id}/"
+
+
+@dataclass
+class MediaVault:
+    """Seals, stores, indexes and reads back recorded media."""
+
+    db: Database
+    blobs: BlobStore
+    keys: DataKeys
+
+    def store_segment(self, *, owner_id: str, camera_id: str, segment: FinishedSegment) -> None:
+        key = (
+            f"{camera_prefix(owner_id, camera_id)}seg/{segment.start_us}-{secrets.token_hex(4)}.mp4"
+        )
+        try:
+            data_key = self.keys.key_for(owner_id, camera_id, create=True)
+        except KeyDestroyed:
+            return  # the camera was erased while this segment was being cut
+        sealed = seal(data_key, Binding(owner_id, camera_id, key), segment.data)
+        self.blobs.put(key, sealed)
+        with self.db.session() as session:
+            session.add(
+                Segment(
+                    camera_id=camera_id,
+                    owner_id=owner_id,
+                    start_us=segment.start_us,
+                    end_us=segment.end_us,
+                    bytes=len(sealed),
+                    frames=segment.frames,
+                    blob_key=key,
+                )
+            )
+
+    def read_segment(self, segment: Segment) -> bytes:
+        """The segment's plaintext fMP4 (init segment + fragment)."""
+        data_key = self.keys.key_for(segment.owner_id, segment.camera_id)
+        sealed = self.blobs.get(segment.blob_key)
+        return open_sealed(
+            data_key, Binding(segment.owner_id, segment.camera_id, segment.blob_key), sealed
+        )
+
+    @staticmethod
+    def segments_between(
+        session: Session, camera_id: str, start_us: int, end_us: int
+    ) -> list[Segment]:
+        """Segments overlapping [start, end), oldest first."""
+        return list(
+            session.scalars(
+                select(Segment)
+                .where(
+                    Segment.camera_id == camera_id,
+                    Segment.start_us < end_us,
+                    Segment.end_us > start_us,
+                )
+                .order_by(Segment.start_us)
+            )
+        )
