@@ -61,6 +61,8 @@ def server_env(data_dir: Path) -> dict[str, str]:
         HEARTHWATCH_DATA_DIR=str(data_dir),
         HEARTHWATCH_ENVIRONMENT="development",
         PYTHONUNBUFFERED="1",
+        # API-only nodes: the recorder runs in a single process of its own.
+        HEARTHWATCH_RECORDER_ENABLED="false",
     )
     return env
 
@@ -129,8 +131,13 @@ def process_group_cpu_s(group: int) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def spawn_server(data_dir: Path, *, extra_args: Sequence[str] = ()) -> Server:
-    """Start `hearthwatch serve` on a free port; `started_at` is taken just before the spawn."""
+def spawn_server(
+    data_dir: Path, *, extra_args: Sequence[str] = (), recorder: bool = False
+) -> Server:
+    """Start `hearthwatch serve` on a free port; `started_at` is taken just before the spawn.
+
+    `recorder` runs the camera recorder in the server too, as a default installation does.
+    """
     port = free_port()
     log_path = data_dir / f"serve-{port}.log"
     log_file = log_path.open("wb")
@@ -138,7 +145,7 @@ def spawn_server(data_dir: Path, *, extra_args: Sequence[str] = ()) -> Server:
     started_at = time.perf_counter()
     process = subprocess.Popen(
         command,
-        env=server_env(data_dir),
+        env={**server_env(data_dir), "HEARTHWATCH_RECORDER_ENABLED": str(recorder).lower()},
         stdin=subprocess.DEVNULL,
         stdout=log_file,
         stderr=subprocess.STDOUT,

@@ -90,7 +90,7 @@ def measure_round(restarts: int, extra: Sequence[str]) -> tuple[float, list[floa
 
 def time_start(data_dir: Path, extra: Sequence[str]) -> float:
     """Seconds from spawn to the first healthy answer; the server is always stopped after."""
-    server = spawn_server(data_dir, extra_args=extra)
+    server = spawn_server(data_dir, extra_args=extra, recorder=not extra)
     try:
         return wait_healthy(server, interval_s=POLL_INTERVAL_S)
     finally:

@@ -1,30 +1,79 @@
-"""`hearthwatch demo`: embedded defaults, a demo account, and a printed URL and login."""
+"""`hearthwatch demo`: embedded defaults, simulated cameras already bound, a printed login.
+
+Four simulated cameras (the same ones on every start: their identities are kept in the data
+directory) serve RTSP on a free port; they are registered with the service as a maker
+would register them, bound to the demo account, and recorded like real cameras.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from hearthwatch.accounts.admin import create_confirmed_user
+from hearthwatch.accounts.models import User
 from hearthwatch.accounts.registration import find_user_by_email
+from hearthwatch.camsim.fleet import CameraFleet, CameraInfo, FleetConfig
+from hearthwatch.context import AppContext
+from hearthwatch.devices.models import Camera
+from hearthwatch.devices.registry import register_camera
 from hearthwatch.server import prepare, run
 from hearthwatch.settings import Settings
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-hearth-watch-2026"  # noqa: S105 (printed for the local demo)
+DEMO_CAMERAS = ("Front door", "Back yard", "Driveway", "Garage")
 
 
 def run_demo(settings: Settings, *, host: str, port: int) -> None:
     settings = settings.model_copy(update={"mail_backend": "outbox", "environment": "development"})
     ctx = prepare(settings)
-    with ctx.db.session() as session:
-        if find_user_by_email(session, DEMO_EMAIL) is None:
-            create_confirmed_user(
+    fleet = CameraFleet(FleetConfig(
+        cameras=len(DEMO_CAMERAS), port=0, state_file=settings.data_dir / "camsim.json",
+    ))
+    print("Preparing the simulated cameras (encoded once, then cached)...", flush=True)
+    fleet.start()
+    try:
+        with ctx.db.session() as session:
+            user = find_user_by_email(session, DEMO_EMAIL) or create_confirmed_user(
                 ctx, session, email=DEMO_EMAIL, password=DEMO_PASSWORD, nickname="Demo"
             )
+            for name, camera in zip(DEMO_CAMERAS, fleet.cameras, strict=True):
+                bind_demo_camera(ctx, session, user, camera, name)
+        print(banner(settings, host, port, fleet), flush=True)
+        run(ctx, host=host, port=port)
+    finally:
+        fleet.stop()
+
+
+def bind_demo_camera(ctx: AppContext, session: Session, user: User, camera: CameraInfo,
+                     name: str) -> None:
+    """Register the camera and bind it to the demo account (or refresh its address)."""
+    register_camera(
+        ctx, session, serial=camera.serial, code=camera.verification_code,
+        rtsp_url=camera.main_url, sub_rtsp_url=camera.sub_url, model="Hearthwatch CamSim",
+        firmware_version="1.4.2-sim",
+    )
+    bound = session.scalars(select(Camera).where(Camera.serial == camera.serial)).first()
+    if bound is None:
+        session.add(Camera(
+            owner_id=user.id, serial=camera.serial, name=name, rtsp_url=camera.main_url,
+            sub_rtsp_url=camera.sub_url, model="Hearthwatch CamSim", firmware_version="1.4.2-sim",
+            activated_at=ctx.clock.now(),
+        ))
+    else:
+        bound.rtsp_url, bound.sub_rtsp_url = camera.main_url, camera.sub_url
+
+
+def banner(settings: Settings, host: str, port: int, fleet: CameraFleet) -> str:
     url = f"http://{host}:{port}/"
-    banner = (
+    cameras = "\n".join(
+        f"    {name}: {c.main_url}" for name, c in zip(DEMO_CAMERAS, fleet.cameras, strict=True)
+    )
+    return (
         f"\n  Hearthwatch demo is running at {url}\n"
         f"  Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}\n"
         f"  Mail goes to the local outbox: {url}outbox\n"
         f"  Data directory: {settings.data_dir.resolve()}\n"
+        f"  Simulated cameras, bound and recording:\n{cameras}\n"
     )
-    print(banner, flush=True)
-    run(ctx, host=host, port=port)

@@ -12,6 +12,7 @@ attempts per minute (the per-account lock-out is in the database and stays exact
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -49,6 +50,11 @@ def prepare(settings: Settings, *, migrate: bool = True) -> AppContext:
 def serve(
     settings: Settings, *, host: str, port: int, migrate: bool = True, workers: int = 1
 ) -> None:
+    if workers > 1 and settings.recorder_enabled:
+        raise ValueError(
+            "several workers serve the API only: set HEARTHWATCH_RECORDER_ENABLED=false and run "
+            "the recorder in its own single-process `hearthwatch serve`"
+        )
     ctx = prepare(settings, migrate=migrate)
     if workers > 1:
         ctx.db.dispose()  # the parent only supervises; each worker opens its own connections
@@ -62,7 +68,22 @@ def run(ctx: AppContext, *, host: str, port: int) -> None:
 
     log.info("listening", extra={"url": f"http://{host}:{port}/"})
     config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS)
-    uvicorn.Server(config).run()
+    if ctx.settings.recorder_enabled:
+        # Started beside the server, so the API answers while PyAV loads and cameras connect.
+        threading.Thread(target=start_recorder, args=(ctx,), name="recorder-start").start()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        ctx.close()
+
+
+def start_recorder(ctx: AppContext) -> None:
+    """Record every bound camera (and serve their live view) from this process."""
+    from hearthwatch.media.recorder import Recorder
+
+    recorder = Recorder(ctx, ctx.vault)
+    recorder.start()
+    ctx.recorder = recorder
 
 
 def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:

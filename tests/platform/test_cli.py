@@ -101,7 +101,7 @@ def served(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Pop
 
 
 def _wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # the first demo encodes the cameras' scene
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/api/v1/health").status_code == 200:
@@ -114,10 +114,25 @@ def _wait_healthy(url: str) -> None:
 def test_demo_prints_url_and_a_working_login(served: tuple[subprocess.Popen[str], str]) -> None:
     process, url = served
     assert process.stdout is not None
-    banner = "".join(process.stdout.readline() for _ in range(4))
+    banner = ""
+    while "with password" not in banner:
+        banner += process.stdout.readline()
     assert url in banner and "demo@example.com" in banner
     password = banner.split("with password ")[1].split()[0]
     login = httpx.post(
         f"{url}/api/v1/auth/login", json={"email": "demo@example.com", "password": password}
     )
     assert login.status_code == 200
+    with httpx.Client(base_url=url, cookies=login.cookies) as demo:
+        cameras = _wait_all_online(demo)
+    assert [c["name"] for c in cameras] == ["Front door", "Back yard", "Driveway", "Garage"]
+
+
+def _wait_all_online(client: httpx.Client) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        cameras: list[dict[str, object]] = client.get("/api/v1/cameras").json()
+        if cameras and all(c["online"] for c in cameras):
+            return cameras
+        time.sleep(0.5)
+    raise AssertionError("the demo cameras never came online")

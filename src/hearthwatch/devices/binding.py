@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -78,7 +77,8 @@ def read_qr_image(data: bytes) -> str:
     """The text of the QR code in a photo or screenshot."""
     if len(data) > MAX_QR_IMAGE_BYTES:
         raise ValidationFailed("The picture is larger than 8 MB.", code="camera.qr_image_too_large")
-    import cv2  # imported here: OpenCV is slow to load and only QR photos need it
+    import cv2  # imported here: OpenCV and NumPy are slow to load; only QR photos need them
+    import numpy as np
 
     unreadable = ValidationFailed(
         "That file is not a picture we can read.", code="camera.qr_invalid"

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hearthwatch.devices.models import Camera
-from hearthwatch.media.ingest import IngestStatus
+from hearthwatch.media.status import IngestStatus
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 Serial = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{8,32}$")]

@@ -19,6 +19,7 @@ import av
 from hearthwatch.camsim.h264 import NAL_AUD, NAL_PPS, NAL_SPS, avcc, nal_type, split_annexb
 from hearthwatch.media.fmp4 import TIMESCALE, Sample
 from hearthwatch.media.live import LiveFrame, LiveHub
+from hearthwatch.media.status import IngestStatus
 from hearthwatch.media.segmenter import FinishedSegment, Segmenter, StreamFormat
 
 log = logging.getLogger("hearthwatch.recorder")
@@ -26,19 +27,6 @@ log = logging.getLogger("hearthwatch.recorder")
 OPEN_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 5.0
 MAX_BACKOFF_S = 30.0
-
-
-@dataclass
-class IngestStatus:
-    online: bool = False
-    last_frame_at: float | None = None
-    width: int | None = None
-    height: int | None = None
-    fps: float | None = None
-    codec: str | None = None
-    error: str | None = None
-    reconnects: int = 0
-    frames: int = 0
 
 
 @dataclass

@@ -7,11 +7,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
 
 from hearthwatch.media.models import Segment
+
+if TYPE_CHECKING:  # PyAV loads on first use: the API starts faster without it
+    import av
 
 GAP_TOLERANCE_US = 1_500_000
 JPEG_QUALITY = 85
@@ -44,6 +46,7 @@ def to_us(moment: datetime) -> int:
 
 def frame_at(mp4: bytes, at_us: int | None) -> av.VideoFrame:
     """The decoded frame shown at `at_us` (or the first frame) of an fMP4 segment."""
+    import av
     with av.open(io.BytesIO(mp4), mode="r") as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -84,6 +87,8 @@ def clip_mp4(parts: list[bytes], *, start_us: int, end_us: int) -> bytes:
     Without re-encoding a clip must open on a keyframe, so it starts at the keyframe at or
     before `start` (at most one GOP early).
     """
+    import av
+
     # The muxer moves the moov box to the front in a second pass over a real file.
     with tempfile.TemporaryDirectory(prefix="hw-clip-") as folder:
         path = os.path.join(folder, "clip.mp4")
