@@ -13,6 +13,10 @@ from fastapi.testclient import TestClient
 from hearthwatch.accounts.models import User
 from tests.conftest import STRONG_PASSWORD
 
+# The camera fixtures of the media tests (simulated RTSP cameras, their registry entries, a
+# running recorder), registered here for the camera pages too.
+from tests.media.conftest import cameras, recorder, registered  # noqa: F401
+
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -18,6 +18,8 @@ from hearthwatch.accounts.models import ApiToken, BrowserSession, OneTimeCode, U
 from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.app import create_app
 from hearthwatch.context import AppContext, build_context
+from hearthwatch.devices import binding
+from hearthwatch.devices.models import Camera
 from hearthwatch.settings import Settings
 from hearthwatch.web.forms import safe_next
 from hearthwatch.web.pages import router as pages_router
@@ -27,7 +29,7 @@ from tests.web.conftest import PageStructure, csrf_of, submit, web_sign_in
 
 NEW_PASSWORD = "lantern-orchard-velvet-93"
 VISITOR_PAGES = ["/signin", "/signup", "/confirm?email=a%40example.org", "/reset", "/reset/confirm"]
-MEMBER_PAGES = ["/", "/profile", "/sessions", "/security", "/security/compromised"]
+MEMBER_PAGES = ["/", "/profile", "/sessions", "/security", "/security/compromised", "/cameras/add"]
 CSRF_REFUSED = "The form expired or came from another site"
 
 
@@ -87,7 +89,7 @@ def test_home_shows_the_empty_device_list(client: TestClient, web_alice: User) -
     page = client.get("/").text
     assert "My devices" in page
     assert "No devices yet" in page
-    assert "cameras and smart devices" in page
+    assert 'href="/cameras/add"' in page
 
 
 # --- the pages are accessible and CSP-clean ------------------------------------------------
@@ -163,6 +165,12 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/security/two-factor/enable": {"code": "123456"},
     "/security/two-factor/disable": {"password": STRONG_PASSWORD, "code": "123456"},
     "/security/compromised": {},
+    "/cameras/add/scan": {"payload": "HWCAM1;S=ABCDEFGH123;V=ABCDEF"},
+    "/cameras/add/photo": {},
+    "/cameras/add/code": {"serial": "ABCDEFGH123", "verification_code": "ABCDEF"},
+    "/cameras/add/rtsp": {"url": "rtsp://192.0.2.66/stream", "name": "Sneaky"},
+    "/cameras/{camera_id}/settings": {"name": "Mallory was here", "recording_mode": "off"},
+    "/cameras/{camera_id}/remove": {},
 }
 
 
@@ -181,6 +189,7 @@ def _account_state(ctx: AppContext, mailbox: Mailbox) -> tuple[Any, ...]:
             session.scalar(select(func.count()).where(ApiToken.revoked_at.is_(None))),
             profile.get_picture(session, user=user).data,
             len(mailbox.messages),
+            [(c.id, c.name, c.recording_mode) for c in session.scalars(select(Camera))],
         )
 
 
@@ -193,7 +202,16 @@ def alice_with_things(ctx: AppContext, client: TestClient, web_alice: User) -> d
         profile.set_picture(ctx, session, user=user, data=_png())
         token = credentials.create_token(ctx, session, user=user, name="mine", expires_in_days=None)
         current = credentials.active_sessions(ctx, session, user=user)[0]
-        return {"session_id": current.id, "token_id": token.token.id}
+        camera = binding.bind_by_url(
+            ctx,
+            session,
+            user=user,
+            url="rtsp://192.0.2.10/stream",
+            username=None,
+            password=None,
+            name="Porch",
+        )
+        return {"session_id": current.id, "token_id": token.token.id, "camera_id": camera.id}
 
 
 @pytest.mark.parametrize("token", ["missing", "wrong"])
@@ -210,8 +228,13 @@ def test_forms_without_the_right_csrf_token_are_refused_and_change_nothing(
     data = dict(GENUINE_FIELDS[route])
     if token == "wrong":
         data["csrf_token"] = "not-the-cookie-value"
+    upload = ("me.png", _png("blue"), "image/png")
     files = (
-        {"picture": ("me.png", _png("blue"), "image/png")} if route.endswith("picture") else None
+        {"picture": upload}
+        if route.endswith("picture")
+        else {"qr_image": upload}
+        if route.endswith("photo")
+        else None
     )
     path = route.format(**alice_with_things)
     response = client.post(path, data=data, files=files, follow_redirects=False)

@@ -8,6 +8,7 @@ camera was away is a gap in the recording, never a corrupt file.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,14 @@ log = logging.getLogger("hearthwatch.recorder")
 OPEN_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 5.0
 MAX_BACKOFF_S = 30.0
+
+
+_URL_CREDENTIALS = re.compile(r"(rtsps?://)[^/@\s]*@")
+
+
+def without_credentials(text: str) -> str:
+    """Error texts quote the camera URL; never let its user name and password through."""
+    return _URL_CREDENTIALS.sub(r"\1", text)
 
 
 @dataclass
@@ -63,7 +72,7 @@ class CameraIngest:
             try:
                 self._session(segmenter)
             except (av.FFmpegError, OSError, ValueError, StopIteration) as err:
-                self.status.error = str(err)[:200]
+                self.status.error = without_credentials(str(err))[:200]
             finally:
                 segmenter.reset()
                 self.status.online = False

@@ -1,4 +1,4 @@
-"""Pages of a signed-in person: My devices, the profile with its picture, and sessions.
+"""Pages of a signed-in person: the profile with its picture, and sessions.
 
 Anyone not signed in is sent to sign in and brought back afterwards. Every form checks
 the CSRF field first, so a page of another site cannot change anything here.
@@ -26,14 +26,6 @@ from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, forget_session, to_signin
 
 router = APIRouter()
-
-
-@router.get("/")
-def my_devices(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Response:
-    """The home page; devices will be listed here once they can be added."""
-    if viewer is None:
-        return to_signin("/")
-    return render(request, ctx, "home.html", viewer=viewer, section="devices")
 
 
 def _profile_page(

@@ -18,14 +18,19 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
 from hearthwatch.accounts.profile import MAX_PICTURE_BYTES
+from hearthwatch.devices.binding import MAX_QR_IMAGE_BYTES
 from hearthwatch.errors import AccountLocked, HearthwatchError, ValidationFailed
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
+# Uploads are read just past the largest size any form accepts, so "too large" is reported
+# by the service that knows its own limit instead of arriving as a truncated file.
+MAX_UPLOAD_BYTES = max(MAX_PICTURE_BYTES, MAX_QR_IMAGE_BYTES)
+
 # Passwords are taken exactly as typed; every other field loses surrounding blanks.
 UNTRIMMED = frozenset({"password", "new_password", "current_password"})
 # Codes are often typed or pasted as "123 456".
-CODE_FIELDS = frozenset({"code", "totp_code"})
+CODE_FIELDS = frozenset({"code", "totp_code", "serial", "verification_code"})
 
 FIELD_MESSAGES: Mapping[str, str] = {
     "email": "Enter a valid e-mail address, like name@example.org.",
@@ -91,7 +96,7 @@ async def read_form(request: Request) -> PostedForm:
         files: dict[str, bytes] = {}
         for name, item in form.multi_items():
             if isinstance(item, UploadFile):
-                files[name] = await item.read(MAX_PICTURE_BYTES + 1)
+                files[name] = await item.read(MAX_UPLOAD_BYTES + 1)
             else:
                 fields.setdefault(name, item)
     return PostedForm(fields, files)
@@ -100,14 +105,21 @@ async def read_form(request: Request) -> PostedForm:
 FormDep = Annotated[PostedForm, Depends(read_form)]
 
 
-def parse(schema: type[Schema], data: Mapping[str, Any]) -> Schema:
-    """Validate form data with an API schema; failures name the fields in plain words."""
+def parse(
+    schema: type[Schema], data: Mapping[str, Any], messages: Mapping[str, str] | None = None
+) -> Schema:
+    """Validate form data with an API schema; failures name the fields in plain words.
+
+    `messages` words a field differently where a form's field means something else
+    (a camera's "name" is not a token's).
+    """
+    wording = {**FIELD_MESSAGES, **(messages or {})}
     try:
         return schema.model_validate(dict(data))
     except ValidationError as err:
         problems = {_field_of(item["loc"]) for item in err.errors()}
         details = [
-            {"field": name, "message": FIELD_MESSAGES.get(name, "Check this field.")}
+            {"field": name, "message": wording.get(name, "Check this field.")}
             for name in sorted(problems)
         ]
         raise ValidationFailed("Some fields need a fix.", details=details) from None

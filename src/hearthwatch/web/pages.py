@@ -1,22 +1,39 @@
 """The server-rendered web app: plain HTML forms that work without JavaScript.
 
-    auth_pages      sign up, confirm the address, sign in and out, password reset
-    account_pages   My devices, profile and picture, sessions
-    security_pages  password change, API tokens, two-step sign-in, "account compromised"
-    outbox_pages    the demo outbox (only with the local outbox mail backend)
+    auth_pages             sign up, confirm the address, sign in and out, password reset
+    camera_pages           My devices (live tiles), one camera live, playback of a day
+    add_camera_pages       adding a camera by QR scan, QR photo, label code or RTSP address
+    camera_settings_pages  a camera's name, recording, retention; removing it
+    account_pages          profile and picture, sessions
+    security_pages         password change, API tokens, two-step sign-in, "account compromised"
+    outbox_pages           the demo outbox (only with the local outbox mail backend)
 
 Shared pieces: `forms` (reading and checking posted forms), `rendering` (templates and
-redirects), `viewer` (the signed-in person). Styles and the optional script live in
-`static/` because the Content-Security-Policy forbids anything inline.
+redirects), `viewer` (the signed-in person), `camera_views` (a camera as pages show it).
+Styles and scripts live in `static/` because the Content-Security-Policy forbids anything
+inline; video is played by `live-player.js` and `playback.js` through Media Source
+Extensions.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hearthwatch.web import account_pages, auth_pages, outbox_pages, security_pages
+from hearthwatch.web import (
+    account_pages,
+    add_camera_pages,
+    auth_pages,
+    camera_pages,
+    camera_settings_pages,
+    outbox_pages,
+    security_pages,
+)
 
 router = APIRouter(include_in_schema=False)
+# Adding comes before the camera pages, so "/cameras/add" is never read as a camera id.
+router.include_router(add_camera_pages.router)
+router.include_router(camera_pages.router)
+router.include_router(camera_settings_pages.router)
 router.include_router(account_pages.router)
 router.include_router(auth_pages.router)
 router.include_router(security_pages.router)

@@ -22,6 +22,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import Caller
 from hearthwatch.context import AppContext
 from hearthwatch.logs import mask_email, mask_ip
+from hearthwatch.web.camera_views import CAMERA_FILTERS, ICON_PATHS
 from hearthwatch.web.paths import TEMPLATES_DIR
 
 # (address, label, section key, icon path in a 24x24 stroke drawing)
@@ -67,6 +68,9 @@ NOTICES: Mapping[str, str] = {
     "token_revoked": "The token was revoked. Apps using it can no longer connect.",
     "totp_enabled": "Two-step sign-in is on. You will need your authenticator app to sign in.",
     "totp_disabled": "Two-step sign-in is off.",
+    "camera_added": "The camera was added. Its live picture appears as soon as it connects.",
+    "camera_saved": "The camera settings are saved.",
+    "camera_removed": "The camera was removed and its recordings were erased.",
 }
 
 SECONDS_PER_UNIT: tuple[tuple[int, str], ...] = (
@@ -129,8 +133,9 @@ def _environment() -> Environment:
         initial=initial,
         full_date=full_date,
         short_date=short_date,
+        **CAMERA_FILTERS,
     )
-    env.globals.update(navigation=NAVIGATION, sign_out_icon=SIGN_OUT_ICON)
+    env.globals.update(navigation=NAVIGATION, sign_out_icon=SIGN_OUT_ICON, icon_paths=ICON_PATHS)
     return env
 
 
@@ -176,3 +181,8 @@ def page_url(path: str, **params: str | None) -> str:
 def redirect(path: str, **params: str | None) -> RedirectResponse:
     """POST-redirect-GET: a 303 so the browser follows with a GET."""
     return RedirectResponse(page_url(path, **params), status_code=303)
+
+
+def not_found(request: Request, ctx: AppContext, viewer: Caller | None) -> HTMLResponse:
+    """The "page not found" page, also for things that exist but are not the viewer's."""
+    return render(request, ctx, "not_found.html", viewer=viewer, status=404)

@@ -1,0 +1,191 @@
+"""Adding a camera (P5): scan its QR code, upload a photo of it, type the label, or give
+an RTSP address.
+
+Each way is its own form on one page, and a failed form is shown again with its problem
+next to the field concerned. Scanning with the device camera is done by the browser (the
+picture never leaves it); the script then posts the code's text to the QR form, the same
+form a person can paste the text into. The photo upload works without any script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts.signin import Caller
+from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.context import AppContext
+from hearthwatch.devices import binding
+from hearthwatch.devices.models import Camera
+from hearthwatch.devices.schemas import BindByCode, BindByQrPayload, BindByRtsp
+from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
+from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+
+router = APIRouter(prefix="/cameras/add")
+
+ADD_PAGE = "/cameras/add"
+WAYS = ("scan", "photo", "code", "rtsp")
+
+# Which input a domain error is about, per form.
+ERROR_FIELDS: Mapping[str, Mapping[str, str]] = {
+    "scan": {"camera.qr_invalid": "payload"},
+    "photo": {
+        "camera.qr_invalid": "qr_image",
+        "camera.qr_not_found": "qr_image",
+        "camera.qr_image_too_large": "qr_image",
+    },
+    "code": {"camera.code_invalid": "verification_code"},
+    "rtsp": {"camera.url_invalid": "url"},
+}
+
+FIELD_MESSAGES: Mapping[str, str] = {
+    "payload": "Scan the code again, or paste the text it holds.",
+    "serial": "Enter the serial number from the label: 8 to 32 letters and digits.",
+    "verification_code": "Enter the 6-letter verification code from the label.",
+    "name": "Give the camera a name of up to 64 characters.",
+    "url": "Give the camera's address, starting with rtsp://",
+    "username": "Use at most 128 characters.",
+    "password": "Use at most 128 characters.",
+}
+
+# What each form keeps when it is shown again (never the RTSP password).
+KEPT: Mapping[str, tuple[str, ...]] = {
+    "scan": ("payload",),
+    "photo": (),
+    "code": ("serial", "verification_code", "name"),
+    "rtsp": ("url", "username", "name"),
+}
+
+
+def _add_page(
+    request: Request,
+    ctx: AppContext,
+    viewer: Caller,
+    *,
+    way: str = "scan",
+    problem: FormProblem | None = None,
+    values: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        ctx,
+        "camera_add.html",
+        viewer=viewer,
+        section="devices",
+        status=status,
+        active=way,
+        problems={way: problem} if problem else {},
+        values={way: dict(values or {})},
+    )
+
+
+@router.get("")
+def add_page(request: Request, ctx: ContextDep, viewer: ViewerDep, way: str = "scan") -> Response:
+    if viewer is None:
+        return to_signin(ADD_PAGE)
+    return _add_page(request, ctx, viewer, way=way if way in WAYS else "scan")
+
+
+Binder = Callable[[AppContext, Session, Caller, PostedForm], Camera]
+
+
+def _bind_by_scan(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm) -> Camera:
+    body = parse(BindByQrPayload, form.present("payload"), FIELD_MESSAGES)
+    return binding.bind_by_qr_payload(ctx, db, user=viewer.user, payload=body.payload, name=None)
+
+
+def _bind_by_photo(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm) -> Camera:
+    data = form.files.get("qr_image", b"")
+    if not data:
+        raise ValidationFailed("Choose a photo of the QR code.", code="camera.qr_invalid")
+    payload = binding.read_qr_image(data)
+    return binding.bind_by_qr_payload(ctx, db, user=viewer.user, payload=payload, name=None)
+
+
+def _bind_by_code(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm) -> Camera:
+    fields = form.present("serial", "verification_code", "name")
+    body = parse(BindByCode, {"serial": "", "verification_code": "", **fields}, FIELD_MESSAGES)
+    return binding.bind_by_code(
+        ctx, db, user=viewer.user, serial=body.serial, code=body.verification_code, name=body.name
+    )
+
+
+def _bind_by_rtsp(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm) -> Camera:
+    fields = form.present("url", "username", "password", "name")
+    body = parse(BindByRtsp, {"url": "", "name": "", **fields}, FIELD_MESSAGES)
+    return binding.bind_by_url(
+        ctx,
+        db,
+        user=viewer.user,
+        url=body.url,
+        username=body.username,
+        password=body.password,
+        name=body.name,
+    )
+
+
+BINDERS: Mapping[str, Binder] = {
+    "scan": _bind_by_scan,
+    "photo": _bind_by_photo,
+    "code": _bind_by_code,
+    "rtsp": _bind_by_rtsp,
+}
+
+
+def _add(
+    way: str,
+    request: Request,
+    ctx: AppContext,
+    db: Session,
+    viewer: Caller | None,
+    form: PostedForm,
+) -> Response:
+    if viewer is None:
+        return to_signin(ADD_PAGE)
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        camera = BINDERS[way](ctx, db, viewer, form)
+    except HearthwatchError as err:
+        problem = FormProblem.of(err, ERROR_FIELDS[way])
+        kept = form.keep(*KEPT[way])
+        return _add_page(
+            request, ctx, viewer, way=way, problem=problem, values=kept, status=err.status
+        )
+    return redirect(f"/cameras/{camera.id}", done="camera_added")
+
+
+@router.post("/scan")
+def add_by_scan(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """The text of a QR code, as the browser's scanner read it (or as pasted)."""
+    return _add("scan", request, ctx, db, viewer, form)
+
+
+@router.post("/photo")
+def add_by_photo(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """A photo or screenshot of the QR code; the server finds and reads the code."""
+    return _add("photo", request, ctx, db, viewer, form)
+
+
+@router.post("/code")
+def add_by_code(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """Serial number and verification code, as printed on the label."""
+    return _add("code", request, ctx, db, viewer, form)
+
+
+@router.post("/rtsp")
+def add_by_rtsp(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """Any camera that streams RTSP; its password is stored encrypted."""
+    return _add("rtsp", request, ctx, db, viewer, form)

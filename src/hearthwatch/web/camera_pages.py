@@ -1,0 +1,102 @@
+"""Watching cameras: My devices (the grid of live tiles), one camera live, and playback.
+
+The pages carry what the scripts need as data attributes (camera id, day) and the CSRF
+token in a `<meta>` tag; video itself is fetched by the scripts with short-lived media
+tokens from the API, so a page never holds a media URL that outlives a few minutes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Request, Response
+
+from hearthwatch.access.resolver import Action
+from hearthwatch.api.deps import ContextDep
+from hearthwatch.devices import service
+from hearthwatch.web.camera_views import LIVE_TILE_LIMIT, camera_view, find_camera
+from hearthwatch.web.rendering import not_found, render
+from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+
+router = APIRouter()
+
+
+@router.get("/")
+def my_devices(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
+    """The home page: every camera as a tile with its live picture, or the way to add one."""
+    if viewer is None:
+        return to_signin("/")
+    cameras = [camera_view(ctx, c) for c in service.list_cameras(db, user_id=viewer.user.id)]
+    return render(
+        request,
+        ctx,
+        "home.html",
+        viewer=viewer,
+        section="devices",
+        cameras=cameras,
+        live_tiles=len(cameras) <= LIVE_TILE_LIMIT,
+    )
+
+
+@router.get("/cameras/{camera_id}")
+def camera_page(
+    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+) -> Response:
+    """The live picture, large, with the camera's details (P7)."""
+    if viewer is None:
+        return to_signin(f"/cameras/{camera_id}")
+    camera = find_camera(db, viewer, camera_id, Action.VIEW)
+    if camera is None:
+        return not_found(request, ctx, viewer)
+    return render(
+        request,
+        ctx,
+        "camera.html",
+        viewer=viewer,
+        section="devices",
+        camera=camera_view(ctx, camera),
+    )
+
+
+def chosen_day(text: str | None, today: date) -> date | None:
+    """The day asked for as YYYY-MM-DD, or None (the browser then picks its own today)."""
+    try:
+        day = date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return day if day is not None and date(2000, 1, 1) <= day <= today + timedelta(days=1) else None
+
+
+@router.get("/cameras/{camera_id}/playback")
+def playback_page(
+    camera_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: ViewerDep,
+    day: str | None = None,
+) -> Response:
+    """Recordings of one day on a 24-hour timeline, in the browser's time zone (P13).
+
+    The server cannot know that time zone, so without `day` it offers its own (UTC) date
+    and the script replaces it with the browser's today.
+    """
+    if viewer is None:
+        return to_signin(f"/cameras/{camera_id}/playback")
+    camera = find_camera(db, viewer, camera_id, Action.PLAYBACK)
+    if camera is None:
+        return not_found(request, ctx, viewer)
+    today = ctx.clock.now().date()
+    shown = chosen_day(day, today)
+    return render(
+        request,
+        ctx,
+        "camera_playback.html",
+        viewer=viewer,
+        section="devices",
+        camera=camera_view(ctx, camera),
+        day=shown or today,
+        day_given=shown is not None,
+        previous_day=(shown or today) - timedelta(days=1),
+        next_day=(shown or today) + timedelta(days=1),
+    )

@@ -1,0 +1,176 @@
+"""A camera's settings: name, recording on or off (P14), retention, and removing it.
+
+Removing a camera is a separate confirmation page: it erases every recording at once
+(the camera's key is destroyed first), so it is never a single click from the settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from hearthwatch.access.resolver import Action
+from hearthwatch.accounts.signin import Caller
+from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.context import AppContext
+from hearthwatch.devices import service
+from hearthwatch.devices.models import Camera
+from hearthwatch.devices.schemas import CameraUpdate
+from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.web.camera_views import BYTES_PER_GB, camera_view, find_camera, gigabytes
+from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
+from hearthwatch.web.rendering import not_found, redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+
+router = APIRouter(prefix="/cameras/{camera_id}")
+
+FIELD_MESSAGES: Mapping[str, str] = {
+    "name": "Give the camera a name of up to 64 characters.",
+    "recording_mode": "Choose whether the camera records.",
+    "retention_days": "Enter a whole number of days from 1 to 730, or leave it empty.",
+    "retention_gb": "Enter a size from 0.1 to 100000 GB, or leave it empty.",
+}
+
+
+def _settings_page(
+    request: Request,
+    ctx: AppContext,
+    viewer: Caller,
+    camera: Camera,
+    problem: FormProblem | None = None,
+    values: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    current = {
+        "name": camera.name,
+        "recording_mode": camera.recording_mode,
+        "retention_days": str(camera.retention_days or ""),
+        "retention_gb": gigabytes(camera.retention_bytes),
+    }
+    return render(
+        request,
+        ctx,
+        "camera_settings.html",
+        viewer=viewer,
+        section="devices",
+        status=status,
+        camera=camera_view(ctx, camera),
+        problem=problem,
+        values=dict(values) if values is not None else current,
+    )
+
+
+@router.get("/settings")
+def settings_page(
+    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+) -> Response:
+    if viewer is None:
+        return to_signin(f"/cameras/{camera_id}/settings")
+    camera = find_camera(db, viewer, camera_id, Action.CONFIGURE)
+    if camera is None:
+        return not_found(request, ctx, viewer)
+    return _settings_page(request, ctx, viewer, camera)
+
+
+def _bytes_of(gb: str) -> int | str | None:
+    """The "GB" field as bytes; text that is no number goes on to fail validation."""
+    if not gb:
+        return None
+    try:
+        return int(Decimal(gb.replace(",", ".")) * BYTES_PER_GB)
+    except (InvalidOperation, ValueError, ArithmeticError):
+        return gb
+
+
+def read_changes(form: PostedForm) -> dict[str, Any]:
+    """Every setting from the form; an empty retention field removes that limit."""
+    data = {
+        "name": form.value("name"),
+        "recording_mode": form.value("recording_mode") or None,
+        "retention_days": form.value("retention_days") or None,
+        "retention_bytes": _bytes_of(form.value("retention_gb")),
+    }
+    try:
+        return parse(CameraUpdate, data, FIELD_MESSAGES).model_dump()
+    except ValidationFailed as err:
+        # The form asks for gigabytes where the schema counts bytes.
+        for detail in err.details:
+            if detail["field"] == "retention_bytes":
+                detail.update(field="retention_gb", message=FIELD_MESSAGES["retention_gb"])
+        raise
+
+
+@router.post("/settings")
+def save_settings(
+    camera_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: ViewerDep,
+    form: FormDep,
+) -> Response:
+    if viewer is None:
+        return to_signin(f"/cameras/{camera_id}/settings")
+    camera = find_camera(db, viewer, camera_id, Action.CONFIGURE)
+    if camera is None:
+        return not_found(request, ctx, viewer)
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        service.update_camera(ctx, camera, read_changes(form))
+    except HearthwatchError as err:
+        kept = form.keep("name", "recording_mode", "retention_days", "retention_gb")
+        return _settings_page(
+            request, ctx, viewer, camera, FormProblem.of(err), kept, status=err.status
+        )
+    return redirect(f"/cameras/{camera.id}/settings", done="camera_saved")
+
+
+@router.get("/remove")
+def remove_page(
+    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+) -> Response:
+    """The confirmation step: what removing erases, and the one button that does it."""
+    if viewer is None:
+        return to_signin(f"/cameras/{camera_id}/settings")
+    camera = find_camera(db, viewer, camera_id, Action.UNBIND)
+    if camera is None:
+        return not_found(request, ctx, viewer)
+    return render(
+        request, ctx, "camera_remove.html", viewer=viewer, section="devices", camera=camera
+    )
+
+
+@router.post("/remove")
+def remove_camera(
+    camera_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: ViewerDep,
+    form: FormDep,
+) -> Response:
+    """Unbind the camera; its recordings are crypto-shredded at once."""
+    if viewer is None:
+        return to_signin(f"/cameras/{camera_id}/settings")
+    camera = find_camera(db, viewer, camera_id, Action.UNBIND)
+    if camera is None:
+        return not_found(request, ctx, viewer)
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+    except HearthwatchError as err:
+        problem = FormProblem.of(err)
+        return render(
+            request,
+            ctx,
+            "camera_remove.html",
+            viewer=viewer,
+            section="devices",
+            camera=camera,
+            problem=problem,
+            status=err.status,
+        )
+    service.unbind_camera(ctx, db, camera)
+    return redirect("/", done="camera_removed")

@@ -1,0 +1,253 @@
+// The timeline of one day: recorded stretches and gaps, the play position, ticks in local
+// time, zoom from 24 hours down to 10 minutes. A slider for assistive technology and the
+// keyboard (arrows 10 s, Shift+arrows 1 min, Page Up/Down 10 min, Home/End).
+"use strict";
+
+(function (hw) {
+  var ZOOMS = [
+    [86400, "24 h"],
+    [21600, "6 h"],
+    [7200, "2 h"],
+    [1800, "30 min"],
+    [600, "10 min"],
+  ];
+  var TICK_STEPS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
+  var MIN_TICK_PX = 56;
+  var KEY_STEPS = {
+    ArrowLeft: -10,
+    ArrowDown: -10,
+    ArrowRight: 10,
+    ArrowUp: 10,
+    PageDown: -600,
+    PageUp: 600,
+  };
+  var COMMIT_AFTER_KEYS_MS = 350;
+
+  function Timeline(root, options) {
+    this.root = root;
+    this.dayStart = options.dayStart; // ms since the epoch: local midnight
+    this.length = options.length; // seconds in this day (23 to 25 hours)
+    this.onSeek = options.onSeek;
+    this.track = root.querySelector("[data-track]");
+    this.spansEl = root.querySelector("[data-spans]");
+    this.cursor = root.querySelector("[data-cursor]");
+    this.cursorTime = root.querySelector("[data-cursor-time]");
+    this.ticksEl = root.querySelector("[data-ticks]");
+    this.nowEl = root.querySelector("[data-now]");
+    this.zoomLabel = root.querySelector("[data-zoom-label]");
+    this.overview = root.querySelector("[data-overview]");
+    this.spans = [];
+    this.position = 0;
+    this.now = null;
+    this.zoom = 0;
+    this.viewStart = 0;
+    this.dragging = false;
+    this.keyTimer = null;
+    this.track.setAttribute("aria-valuemax", String(this.length));
+    this.listen();
+  }
+
+  Timeline.prototype.label = function (seconds) {
+    return hw.clock(new Date(this.dayStart + seconds * 1000));
+  };
+
+  Timeline.prototype.viewLength = function () {
+    return Math.min(ZOOMS[this.zoom][0], this.length);
+  };
+
+  Timeline.prototype.clamp = function (seconds) {
+    return Math.min(Math.max(seconds, 0), this.length);
+  };
+
+  Timeline.prototype.recordedAt = function (seconds) {
+    return this.spans.some(function (span) {
+      return span.start <= seconds && seconds < span.end;
+    });
+  };
+
+  Timeline.prototype.setSpans = function (spans, now) {
+    this.spans = spans;
+    this.now = now;
+    this.drawSpans(this.overview.querySelector("[data-overview-spans]"), 0, this.length);
+    this.render();
+  };
+
+  // Bars for the recorded stretches between `from` and `to` (seconds) inside `box`.
+  Timeline.prototype.drawSpans = function (box, from, to) {
+    var fragment = document.createDocumentFragment();
+    this.spans.forEach(function (span) {
+      if (span.end <= from || span.start >= to) {
+        return;
+      }
+      var left = Math.max(((span.start - from) / (to - from)) * 100, 0);
+      var bar = document.createElement("span");
+      bar.className = "timeline__span";
+      bar.style.left = left + "%";
+      bar.style.width = Math.min(((span.end - from) / (to - from)) * 100, 100) - left + "%";
+      fragment.appendChild(bar);
+    });
+    box.replaceChildren(fragment);
+  };
+
+  Timeline.prototype.setPosition = function (seconds) {
+    if (!this.dragging && this.keyTimer === null) {
+      this.show(seconds);
+    }
+  };
+
+  // Move the cursor (and the view, when the cursor would leave it).
+  Timeline.prototype.show = function (seconds) {
+    this.position = this.clamp(seconds);
+    var length = this.viewLength();
+    var margin = length * 0.04;
+    if (
+      this.position < this.viewStart + margin ||
+      this.position > this.viewStart + length - margin
+    ) {
+      this.viewStart = Math.min(Math.max(this.position - length / 2, 0), this.length - length);
+      this.render();
+    } else {
+      this.placeCursor();
+    }
+  };
+
+  Timeline.prototype.percent = function (seconds) {
+    return ((seconds - this.viewStart) / this.viewLength()) * 100;
+  };
+
+  Timeline.prototype.render = function () {
+    var viewEnd = this.viewStart + this.viewLength();
+    this.drawSpans(this.spansEl, this.viewStart, viewEnd);
+    // Zoomed in, a strip of the whole day shows where the view is.
+    var frame = this.overview.querySelector("[data-overview-window]");
+    this.overview.hidden = this.viewLength() >= this.length;
+    frame.style.left = (this.viewStart / this.length) * 100 + "%";
+    frame.style.width = (this.viewLength() / this.length) * 100 + "%";
+    this.nowEl.hidden = this.now === null || this.now < this.viewStart || this.now > viewEnd;
+    if (!this.nowEl.hidden) {
+      this.nowEl.style.left = this.percent(this.now) + "%";
+    }
+    this.zoomLabel.textContent = ZOOMS[this.zoom][1];
+    this.renderTicks();
+    this.placeCursor();
+  };
+
+  Timeline.prototype.renderTicks = function () {
+    var length = this.viewLength();
+    var width = this.track.clientWidth || 320;
+    var step =
+      TICK_STEPS.filter(function (s) {
+        return (s / length) * width >= MIN_TICK_PX;
+      })[0] || 21600;
+    var fragment = document.createDocumentFragment();
+    for (var t = Math.ceil(this.viewStart / step) * step; t <= this.viewStart + length; t += step) {
+      var tick = document.createElement("span");
+      tick.className = "timeline__tick";
+      tick.style.left = this.percent(t) + "%";
+      tick.textContent = this.label(t).slice(0, 5);
+      fragment.appendChild(tick);
+    }
+    this.ticksEl.replaceChildren(fragment);
+  };
+
+  Timeline.prototype.placeCursor = function () {
+    var at = this.percent(this.position);
+    this.cursor.hidden = at < 0 || at > 100;
+    this.cursor.style.left = at + "%";
+    this.cursor.classList.toggle("timeline__cursor--start", at < 12);
+    this.cursor.classList.toggle("timeline__cursor--end", at > 88);
+    var text = this.label(this.position);
+    this.cursorTime.textContent = text;
+    this.track.setAttribute("aria-valuenow", String(Math.round(this.position)));
+    this.track.setAttribute(
+      "aria-valuetext",
+      text + (this.recordedAt(this.position) ? ", recorded" : ", no recording"),
+    );
+  };
+
+  Timeline.prototype.secondsAt = function (clientX) {
+    var box = this.track.getBoundingClientRect();
+    var fraction = Math.min(Math.max((clientX - box.left) / box.width, 0), 1);
+    return this.clamp(this.viewStart + fraction * this.viewLength());
+  };
+
+  Timeline.prototype.setZoom = function (zoom) {
+    this.zoom = Math.min(Math.max(zoom, 0), ZOOMS.length - 1);
+    var length = this.viewLength();
+    this.viewStart = Math.min(Math.max(this.position - length / 2, 0), this.length - length);
+    this.render();
+  };
+
+  Timeline.prototype.listen = function () {
+    var self = this;
+    var track = this.track;
+    track.addEventListener("pointerdown", function (event) {
+      if (event.button !== 0) {
+        return;
+      }
+      self.dragging = true;
+      track.setPointerCapture(event.pointerId);
+      track.focus({ preventScroll: true });
+      self.preview(self.secondsAt(event.clientX));
+      event.preventDefault();
+    });
+    track.addEventListener("pointermove", function (event) {
+      if (self.dragging) {
+        self.preview(self.secondsAt(event.clientX));
+      }
+    });
+    track.addEventListener("pointerup", function (event) {
+      if (self.dragging) {
+        self.dragging = false;
+        self.onSeek(self.secondsAt(event.clientX));
+      }
+    });
+    track.addEventListener("pointercancel", function () {
+      self.dragging = false;
+    });
+    track.addEventListener("keydown", function (event) {
+      self.key(event);
+    });
+    this.root.querySelectorAll("[data-zoom]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        self.setZoom(self.zoom + Number(button.getAttribute("data-zoom")));
+      });
+    });
+    window.addEventListener("resize", function () {
+      self.renderTicks();
+    });
+  };
+
+  Timeline.prototype.preview = function (seconds) {
+    this.position = seconds;
+    this.placeCursor();
+  };
+
+  Timeline.prototype.key = function (event) {
+    var target;
+    if (event.key in KEY_STEPS) {
+      target =
+        this.position +
+        KEY_STEPS[event.key] * (event.shiftKey && event.key.indexOf("Arrow") === 0 ? 6 : 1);
+    } else if (event.key === "Home") {
+      target = 0;
+    } else if (event.key === "End") {
+      target = this.now === null ? this.length : this.now;
+    } else {
+      return;
+    }
+    event.preventDefault();
+    window.clearTimeout(this.keyTimer);
+    this.show(target);
+    // Held keys move the cursor at once; the video follows when they stop.
+    this.keyTimer = window.setTimeout(
+      function () {
+        this.keyTimer = null;
+        this.onSeek(this.position);
+      }.bind(this),
+      COMMIT_AFTER_KEYS_MS,
+    );
+  };
+
+  hw.Timeline = Timeline;
+})((window.Hearthwatch = window.Hearthwatch || {}));
