@@ -28,9 +28,13 @@ DEMO_CAMERAS = ("Front door", "Back yard", "Driveway", "Garage")
 def run_demo(settings: Settings, *, host: str, port: int) -> None:
     settings = settings.model_copy(update={"mail_backend": "outbox", "environment": "development"})
     ctx = prepare(settings)
-    fleet = CameraFleet(FleetConfig(
-        cameras=len(DEMO_CAMERAS), port=0, state_file=settings.data_dir / "camsim.json",
-    ))
+    fleet = CameraFleet(
+        FleetConfig(
+            cameras=len(DEMO_CAMERAS),
+            port=0,
+            state_file=settings.data_dir / "camsim.json",
+        )
+    )
     print("Preparing the simulated cameras (encoded once, then cached)...", flush=True)
     fleet.start()
     try:
@@ -46,21 +50,34 @@ def run_demo(settings: Settings, *, host: str, port: int) -> None:
         fleet.stop()
 
 
-def bind_demo_camera(ctx: AppContext, session: Session, user: User, camera: CameraInfo,
-                     name: str) -> None:
+def bind_demo_camera(
+    ctx: AppContext, session: Session, user: User, camera: CameraInfo, name: str
+) -> None:
     """Register the camera and bind it to the demo account (or refresh its address)."""
     register_camera(
-        ctx, session, serial=camera.serial, code=camera.verification_code,
-        rtsp_url=camera.main_url, sub_rtsp_url=camera.sub_url, model="Hearthwatch CamSim",
+        ctx,
+        session,
+        serial=camera.serial,
+        code=camera.verification_code,
+        rtsp_url=camera.main_url,
+        sub_rtsp_url=camera.sub_url,
+        model="Hearthwatch CamSim",
         firmware_version="1.4.2-sim",
     )
     bound = session.scalars(select(Camera).where(Camera.serial == camera.serial)).first()
     if bound is None:
-        session.add(Camera(
-            owner_id=user.id, serial=camera.serial, name=name, rtsp_url=camera.main_url,
-            sub_rtsp_url=camera.sub_url, model="Hearthwatch CamSim", firmware_version="1.4.2-sim",
-            activated_at=ctx.clock.now(),
-        ))
+        session.add(
+            Camera(
+                owner_id=user.id,
+                serial=camera.serial,
+                name=name,
+                rtsp_url=camera.main_url,
+                sub_rtsp_url=camera.sub_url,
+                model="Hearthwatch CamSim",
+                firmware_version="1.4.2-sim",
+                activated_at=ctx.clock.now(),
+            )
+        )
     else:
         bound.rtsp_url, bound.sub_rtsp_url = camera.main_url, camera.sub_url
 

@@ -20,8 +20,8 @@ import av
 from hearthwatch.camsim.h264 import NAL_AUD, NAL_PPS, NAL_SPS, avcc, nal_type, split_annexb
 from hearthwatch.media.fmp4 import TIMESCALE, Sample
 from hearthwatch.media.live import LiveFrame, LiveHub
-from hearthwatch.media.status import IngestStatus
 from hearthwatch.media.segmenter import FinishedSegment, Segmenter, StreamFormat
+from hearthwatch.media.status import IngestStatus
 
 log = logging.getLogger("hearthwatch.recorder")
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-
 from hearthwatch.media.models import Segment
 
 if TYPE_CHECKING:  # PyAV loads on first use: the API starts faster without it
@@ -47,6 +46,7 @@ def to_us(moment: datetime) -> int:
 def frame_at(mp4: bytes, at_us: int | None) -> av.VideoFrame:
     """The decoded frame shown at `at_us` (or the first frame) of an fMP4 segment."""
     import av
+
     with av.open(io.BytesIO(mp4), mode="r") as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"

@@ -20,9 +20,9 @@ from hearthwatch.devices.binding import stream_url
 from hearthwatch.devices.models import Camera
 from hearthwatch.media import retention
 from hearthwatch.media.ingest import CameraIngest
-from hearthwatch.media.status import IngestStatus
 from hearthwatch.media.live import LiveHub
 from hearthwatch.media.segmenter import FinishedSegment
+from hearthwatch.media.status import IngestStatus
 from hearthwatch.media.store import MediaVault
 
 log = logging.getLogger("hearthwatch.recorder")
