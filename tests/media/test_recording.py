@@ -206,3 +206,20 @@ def test_other_user_gets_nothing_even_with_a_segment_id(
         segment_id = session.scalars(select(Segment.id)).first()
     response = eve.get(f"{CAMERAS}/{bound['id']}/segments/{segment_id}")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("jump_s", [3600.0, -50.0])
+def test_a_camera_clock_jump_does_not_break_the_index(
+    client: TestClient, bound: dict[str, Any], ctx: AppContext, cameras: Cameras, jump_s: float
+) -> None:
+    wait_for(lambda: segment_count(ctx, bound["id"]) >= 1)
+    cameras.call(lambda: cameras.cameras[0].jump_timestamps(jump_s))
+    before = segment_count(ctx, bound["id"])
+    wait_for(lambda: segment_count(ctx, bound["id"]) >= before + 3, timeout=30)
+    now_us = datetime.now(UTC).timestamp() * 1_000_000
+    with ctx.db.session() as session:
+        rows = list(session.scalars(select(Segment).where(Segment.camera_id == bound["id"])
+                                    .order_by(Segment.start_us)))
+    for earlier, later in zip(rows, rows[1:], strict=False):
+        assert earlier.end_us <= later.start_us  # never overlapping, never backwards
+    assert all(abs(r.start_us - now_us) < 120_000_000 for r in rows)  # on the recorder's clock
