@@ -99,7 +99,9 @@ class RawClient:
                 return response.status, response.read()
             except (http.client.RemoteDisconnected, ConnectionError, BrokenPipeError):
                 self.connection.close()
-                self.connection = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout_s)
+                self.connection = http.client.HTTPConnection(
+                    HOST, self.port, timeout=self.timeout_s
+                )
                 if attempt:
                     raise
         raise AssertionError("unreachable")

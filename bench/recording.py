@@ -7,6 +7,7 @@ What is measured, over a fixed window after a warm-up (60 s full / 20 s with --q
   SQLite index, live hubs, and the idle API;
 - CPU time of the N ffmpeg processes doing the same job without encryption or indexing;
 - the per-stream ratio hearthwatch / ffmpeg (both record the same N streams);
+- the server's CPU before any camera is bound (its idle floor, included in the total);
 - CPU of the camera simulator (this Python process, which otherwise only sleeps);
 - segments finished per camera during the window, by both, vs duration / 4 s expected; a
   camera "loses" segments when it got fewer than expected - 1 (one is allowed for the edges).
@@ -124,6 +125,7 @@ def run(plan: Plan) -> dict[str, Any]:
         stack.callback(stop_server, server)
         wait_healthy(server)
         account = sign_in(server)
+        idle_pct = idle_cpu_pct(server, plan.warmup_s)
         camera_ids = [
             bind_camera(server, account, camera.main_url, f"Cam {index}")
             for index, camera in enumerate(fleet.cameras)
@@ -147,8 +149,18 @@ def run(plan: Plan) -> dict[str, Any]:
         time.sleep(plan.duration_s)
         after = sample(server, ffmpegs, db_path, ff_dirs)
         check_alive(server, ffmpegs)
-        return summarise(plan, camera_ids, before, after)
+        result = summarise(plan, camera_ids, before, after)
+        result["hearthwatch_idle_cpu_pct"] = round(idle_pct, 1)
+        return result
     raise AssertionError("unreachable")
+
+
+def idle_cpu_pct(server: Server, seconds: float) -> float:
+    """The server's own CPU with no camera bound (API idle, recorder loop), % of one core."""
+    time.sleep(1.0)  # let start-up work settle
+    cpu, wall = server.cpu_s() or 0.0, time.monotonic()
+    time.sleep(seconds)
+    return ((server.cpu_s() or 0.0) - cpu) / (time.monotonic() - wall) * 100
 
 
 @contextlib.contextmanager
@@ -220,9 +232,7 @@ def sample(
     )
 
 
-def summarise(
-    plan: Plan, camera_ids: list[str], before: Sample, after: Sample
-) -> dict[str, Any]:
+def summarise(plan: Plan, camera_ids: list[str], before: Sample, after: Sample) -> dict[str, Any]:
     wall = after.wall - before.wall
     expected = wall / SEGMENT_S
     hw_got = [after.hw_counts.get(c, 0) - before.hw_counts.get(c, 0) for c in camera_ids]

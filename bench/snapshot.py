@@ -7,7 +7,12 @@ after another, for a 720p and a 1080p simulated camera (25 fps, 2 s GOP).
 How: a temporary data directory and account; `hearthwatch serve` with the recorder on (its own
 process); a camera simulator (in this process) serving one 720p and one 1080p camera; both
 bound through the API with a bearer token; a live media token each. After the first snapshot
-answers 200 and a warm-up, N sequential requests per camera are timed. Every process and
+answers 200 and a warm-up, N sequential requests per camera are timed, 80 ms apart.
+
+The server answers from the newest keyframe (2 s GOP) and caches its JPEG, so most requests
+are cache hits. Requests whose picture differs from the previous one are the ones that made
+the server decode a new keyframe; they are reported apart ("fresh") as they are what a single
+user pressing "Snapshot" now and then sees, and the target applies to both. Every process and
 directory is cleaned up even on error. Target: p50 under 50 ms per resolution.
 """
 
@@ -54,10 +59,11 @@ TARGET_P50_MS = 50.0
 class Plan:
     warmup: int
     requests: int
+    gap_s: float  # pause between requests, so that they straddle many keyframes
 
 
-FULL = Plan(warmup=20, requests=300)
-QUICK = Plan(warmup=5, requests=60)
+FULL = Plan(warmup=20, requests=300, gap_s=0.08)
+QUICK = Plan(warmup=5, requests=60, gap_s=0.08)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,23 +77,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report_failure("snapshot", err)
     result: dict[str, Any] = {"bench": "snapshot", "requests_per_camera": plan.requests}
     for name, timings in per_resolution.items():
-        result[f"{name}_p50_ms"] = round(percentile(timings, 0.5), 1)
-        result[f"{name}_p95_ms"] = round(percentile(timings, 0.95), 1)
-        result[f"{name}_max_ms"] = round(max(timings), 1)
+        result[f"{name}_p50_ms"] = round(percentile(timings.every, 0.5), 1)
+        result[f"{name}_p95_ms"] = round(percentile(timings.every, 0.95), 1)
+        result[f"{name}_max_ms"] = round(max(timings.every), 1)
+        result[f"{name}_fresh_p50_ms"] = round(percentile(timings.fresh, 0.5), 1)
+        result[f"{name}_fresh_max_ms"] = round(max(timings.fresh), 1)
+        result[f"{name}_fresh_count"] = len(timings.fresh)
     result["load_average"] = load_average()
     result["target_p50_ms"] = TARGET_P50_MS
-    result["pass"] = all(result[f"{name}_p50_ms"] < TARGET_P50_MS for name in per_resolution)
+    result["pass_sequential_p50"] = all(
+        result[f"{name}_p50_ms"] < TARGET_P50_MS for name in per_resolution
+    )
+    result["pass"] = all(
+        result[f"{name}_p50_ms"] < TARGET_P50_MS and result[f"{name}_fresh_p50_ms"] < TARGET_P50_MS
+        for name in per_resolution
+    )
     verdict = "PASS" if result["pass"] else "FAIL"
     emit(
         f"snapshot {verdict}: 720p p50 {result['720p_p50_ms']} ms p95 {result['720p_p95_ms']} ms;"
-        f" 1080p p50 {result['1080p_p50_ms']} ms p95 {result['1080p_p95_ms']} ms"
+        f" 1080p p50 {result['1080p_p50_ms']} ms p95 {result['1080p_p95_ms']} ms;"
+        f" fresh keyframe (uncached) p50 720p {result['720p_fresh_p50_ms']} ms,"
+        f" 1080p {result['1080p_fresh_p50_ms']} ms"
         f" (target p50 < {TARGET_P50_MS:.0f} ms)",
         result,
     )
     return 0
 
 
-def run(plan: Plan) -> dict[str, list[float]]:
+def run(plan: Plan) -> dict[str, Timings]:
     with contextlib.ExitStack() as stack:
         data_dir = stack.enter_context(temp_data_dir())
         fleets = {
@@ -110,21 +127,34 @@ def run(plan: Plan) -> dict[str, list[float]]:
     raise AssertionError("unreachable")
 
 
-def measure(server: Server, camera_id: str, token: str, plan: Plan) -> list[float]:
+@dataclass(frozen=True)
+class Timings:
+    every: list[float]  # ms, every request
+    fresh: list[float]  # ms, requests that got a new picture (the server decoded a keyframe)
+
+
+def measure(server: Server, camera_id: str, token: str, plan: Plan) -> Timings:
     client = RawClient(server.port)
     path = f"/api/v1/cameras/{camera_id}/snapshot?token={token}"
     try:
         wait_for("the first live snapshot", lambda: client.get(path)[0] == 200, 60.0)
         for _ in range(plan.warmup):
             client.get(path)
-        timings: list[float] = []
+        timings = Timings([], [])
+        previous = client.get(path)[1]
         for _ in range(plan.requests):
+            time.sleep(plan.gap_s)
             started = time.perf_counter()
             status, body = client.get(path)
             elapsed = (time.perf_counter() - started) * 1000
             if status != 200 or not body.startswith(b"\xff\xd8"):
                 raise BenchError(f"snapshot answered {status} ({len(body)} bytes)")
-            timings.append(elapsed)
+            timings.every.append(elapsed)
+            if body != previous:
+                timings.fresh.append(elapsed)
+            previous = body
+        if not timings.fresh:
+            raise BenchError("the live picture never changed: is the camera streaming?")
         return timings
     finally:
         client.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -218,8 +219,11 @@ def test_a_camera_clock_jump_does_not_break_the_index(
     wait_for(lambda: segment_count(ctx, bound["id"]) >= before + 3, timeout=30)
     now_us = datetime.now(UTC).timestamp() * 1_000_000
     with ctx.db.session() as session:
-        rows = list(session.scalars(select(Segment).where(Segment.camera_id == bound["id"])
-                                    .order_by(Segment.start_us)))
-    for earlier, later in zip(rows, rows[1:], strict=False):
+        rows = list(
+            session.scalars(
+                select(Segment).where(Segment.camera_id == bound["id"]).order_by(Segment.start_us)
+            )
+        )
+    for earlier, later in itertools.pairwise(rows):
         assert earlier.end_us <= later.start_us  # never overlapping, never backwards
     assert all(abs(r.start_us - now_us) < 120_000_000 for r in rows)  # on the recorder's clock

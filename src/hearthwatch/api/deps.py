@@ -46,7 +46,9 @@ async def get_db(ctx: ContextDep) -> AsyncIterator[Session]:
         await _end(session, commit=True)
         raise
     except BaseException:
-        await _end(session, commit=False)
+        # Shielded: a cancelled request (client gone) must still give its connection back.
+        with anyio.CancelScope(shield=True):
+            await _end(session, commit=False)
         raise
     await _end(session, commit=True)
 

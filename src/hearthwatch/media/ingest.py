@@ -30,6 +30,18 @@ READ_TIMEOUT_S = 5.0
 MAX_BACKOFF_S = 30.0
 
 
+def single_nal_avcc(data: bytes) -> bytes | None:
+    """AVCC for the common case of one NAL unit after one start code, else None."""
+    start = (
+        4 if data.startswith(b"\x00\x00\x00\x01") else 3 if data.startswith(b"\x00\x00\x01") else 0
+    )
+    if not start or data.find(b"\x00\x00\x01", start) != -1:
+        return None
+    if data[start] & 0x1F == NAL_AUD:
+        return None
+    return (len(data) - start).to_bytes(4, "big") + data[start:]
+
+
 _URL_CREDENTIALS = re.compile(r"(rtsps?://)[^/@\s]*@")
 
 
@@ -113,12 +125,16 @@ class CameraIngest:
     def _packet(
         self, packet: av.Packet[Any], stream: av.video.stream.VideoStream, segmenter: Segmenter
     ) -> None:
-        nals = split_annexb(bytes(packet))
-        self._learn_format(nals, stream)
-        sample = avcc(n for n in nals if nal_type(n) not in (NAL_SPS, NAL_PPS, NAL_AUD))
-        pts = packet.pts or 0
-        ticks = int(pts * packet.time_base * TIMESCALE) if packet.time_base else 0
         keyframe = bool(packet.is_keyframe)
+        data = bytes(packet)
+        sample = None if keyframe or self._format is None else single_nal_avcc(data)
+        if sample is None:  # keyframes carry SPS/PPS; several NAL units need the full split
+            nals = split_annexb(data)
+            self._learn_format(nals, stream)
+            sample = avcc(n for n in nals if nal_type(n) not in (NAL_SPS, NAL_PPS, NAL_AUD))
+        base = packet.time_base
+        # Integer arithmetic: Fraction maths per packet costs more than the copy itself.
+        ticks = (packet.pts or 0) * TIMESCALE * base.numerator // base.denominator if base else 0
         now = time.time()
         self.status.online, self.status.last_frame_at = True, now
         self.status.frames += 1
