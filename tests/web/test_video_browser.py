@@ -127,7 +127,7 @@ def probe(path: Path) -> dict[str, Any]:
     return result
 
 
-def test_add_watch_live_play_back_and_download_a_clip(
+def test_p12_p13_add_watch_live_play_back_and_download_a_clip(
     live_server: Any,
     make_user: Any,
     registered: list[SimulatedCamera],

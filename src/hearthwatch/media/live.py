@@ -65,7 +65,8 @@ class LiveHub:
         with self._lock:
             if keyframe:
                 self.gop = []
-            self.gop.append(frame)
+            if self.gop or keyframe:  # the cache always opens on a keyframe
+                self.gop.append(frame)
             viewers = list(self.viewers)
             data = self._fragment(frame) if viewers else b""
         for viewer in viewers:
@@ -80,6 +81,9 @@ class LiveHub:
         viewer = LiveViewer(loop)
         with self._lock:
             self.viewers.add(viewer)
+            # With no cached GOP the viewer waits for the next keyframe: a decoder can
+            # start nowhere else.
+            viewer.skipping = not self.gop
             return viewer, self.init, [self._fragment(f) for f in self.gop]
 
     def leave(self, viewer: LiveViewer) -> None:
