@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -76,7 +76,7 @@ class CameraPublic(BaseModel):
             model=camera.model,
             firmware_version=camera.firmware_version,
             activated_at=camera.activated_at,
-            last_seen_at=camera.last_seen_at,
+            last_seen_at=_last_seen(camera, status),
             online=live,
             recording_mode=camera.recording_mode,
             retention_days=camera.retention_days,
@@ -117,3 +117,10 @@ class Timeline(BaseModel):
     end: datetime
     spans: list[Span] = Field(description="Recorded stretches; the time between them is a gap.")
     segments: list[SegmentPublic]
+
+
+def _last_seen(camera: Camera, status: IngestStatus | None) -> datetime | None:
+    """The ingest's last frame when there is one; the stored time otherwise."""
+    if status is not None and status.last_frame_at is not None:
+        return datetime.fromtimestamp(status.last_frame_at, UTC)
+    return camera.last_seen_at

@@ -29,6 +29,7 @@ log = logging.getLogger("hearthwatch.recorder")
 
 SYNC_SECONDS = 2.0
 RETENTION_EVERY_S = 60.0
+LAST_SEEN_EVERY_S = 30.0  # the live status comes from the ingest; the row is for offline views
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,13 @@ class Recorder:
 
     def _loop(self) -> None:
         next_sweep = time.monotonic() + RETENTION_EVERY_S
+        next_seen = time.monotonic() + LAST_SEEN_EVERY_S
         while not self._stop.wait(SYNC_SECONDS):
             try:
                 self.sync()
+                if time.monotonic() >= next_seen:
+                    next_seen = time.monotonic() + LAST_SEEN_EVERY_S
+                    self._note_last_seen()
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + RETENTION_EVERY_S
                     self.apply_retention()
@@ -98,7 +103,6 @@ class Recorder:
             for camera_id, want in wanted.items():
                 self._apply(camera_id, want)
             self._wanted = wanted
-        self._note_last_seen()
 
     def _apply(self, camera_id: str, want: _Wanted) -> None:
         ingest = self.ingests.get(camera_id)

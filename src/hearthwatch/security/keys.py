@@ -50,10 +50,17 @@ class Keyring:
 
     def __init__(self, master_key: bytes) -> None:
         self._master = master_key
+        self._derived: dict[str, bytes] = {}
 
     def derive(self, purpose: str) -> bytes:
-        hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode())
-        return hkdf.derive(self._master)
+        """The key for `purpose` (computed once: hot paths ask for it on every request)."""
+        key = self._derived.get(purpose)
+        if key is None:
+            hkdf = HKDF(
+                algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode()
+            )
+            key = self._derived[purpose] = hkdf.derive(self._master)
+        return key
 
     def seal(self, plaintext: bytes, *, purpose: str, context: str) -> bytes:
         """Encrypt a small secret at rest (AES-256-GCM), bound to `context` (e.g. a user id)."""
