@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import select
@@ -87,7 +89,7 @@ def read_qr_image(data: bytes) -> str:
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE) if data else None
         if image is None or image.size == 0:
             raise unreadable
-        text, _points, _ = cv2.QRCodeDetector().detectAndDecode(image)
+        text = next(filter(None, (d.detectAndDecode(image)[0] for d in _qr_detectors(cv2))), "")
     except cv2.error as err:
         raise unreadable from err
     if not text:
@@ -96,6 +98,13 @@ def read_qr_image(data: bytes) -> str:
             code="camera.qr_not_found",
         )
     return str(text)
+
+
+def _qr_detectors(cv2: Any) -> Iterator[Any]:
+    """OpenCV's classic detector misses some valid codes (a few percent of ours); the ArUco
+    based one is slower but finds them, so it is the second try."""
+    yield cv2.QRCodeDetector()
+    yield cv2.QRCodeDetectorAruco()
 
 
 def bind_by_url(
