@@ -53,7 +53,7 @@ def write_mp4(path: Path) -> None:
             if packet.size == 0:
                 continue
             packet.pts = packet.dts = index * 3600
-            packet.time_base = target.time_base = stream.time_base = None or packet.time_base
+            target.time_base = stream.time_base = packet.time_base
             packet.stream = target
             out.mux(packet)
 

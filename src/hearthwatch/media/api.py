@@ -269,15 +269,17 @@ def _may_watch(ctx: AppContext, camera_id: str, token: str, *, renewing: bool = 
             if not renewing:
                 media_user(ctx, db, None, camera_id=camera_id, scope="live", token=token)
                 return True
-            grant = _grant_ignoring_expiry(ctx, token, camera_id)
+            grant = media_tokens.verify(
+                _token_key(ctx),
+                token,
+                camera_id=camera_id,
+                scope="live",
+                now=ctx.clock.now(),
+                check_expiry=False,
+            )
             if not credential_alive(ctx, db, grant.credential_id):
                 return False
             authorize(db, user_id=grant.user_id, camera_id=camera_id, action=Action.WATCH_LIVE)
             return True
     except (NotAuthenticated, NotFound):
         return False
-
-
-def _grant_ignoring_expiry(ctx: AppContext, token: str, camera_id: str) -> media_tokens.MediaGrant:
-    far = datetime.fromtimestamp(0, tz=ctx.clock.now().tzinfo)
-    return media_tokens.verify(_token_key(ctx), token, camera_id=camera_id, scope="live", now=far)
