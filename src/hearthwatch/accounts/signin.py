@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts import totp
@@ -18,6 +18,20 @@ from hearthwatch.security.secrets import hash_secret, new_secret
 
 TOKEN_PREFIX = "hwt_"  # noqa: S105 (a public prefix)
 TOUCH_EVERY = timedelta(minutes=5)
+
+
+# Built once: these run on every authenticated request, and building a statement costs more
+# than running it on SQLite. SQLAlchemy caches the compiled form by the statement's shape.
+_SESSION_BY_SECRET = (
+    select(BrowserSession, User)
+    .join(User, User.id == BrowserSession.user_id)
+    .where(BrowserSession.secret_hash == bindparam("secret_hash"))
+)
+_TOKEN_BY_SECRET = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.secret_hash == bindparam("secret_hash"))
+)
 
 
 @dataclass(frozen=True)
@@ -125,11 +139,7 @@ def logout(ctx: AppContext, session: Session, *, session_id: str) -> None:
 def caller_from_session(ctx: AppContext, session: Session, secret: str) -> Caller | None:
     """The signed-in user for a session cookie, or None when it is unknown, ended or locked."""
     now = ctx.clock.now()
-    row = session.execute(
-        select(BrowserSession, User)
-        .join(User, User.id == BrowserSession.user_id)
-        .where(BrowserSession.secret_hash == hash_secret(secret))
-    ).first()
+    row = session.execute(_SESSION_BY_SECRET, {"secret_hash": hash_secret(secret)}).first()
     if row is None:
         return None
     record, user = row
@@ -145,11 +155,7 @@ def caller_from_token(ctx: AppContext, session: Session, secret: str) -> Caller 
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = ctx.clock.now()
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.secret_hash == hash_secret(secret))
-    ).first()
+    row = session.execute(_TOKEN_BY_SECRET, {"secret_hash": hash_secret(secret)}).first()
     if row is None:
         return None
     token, user = row
