@@ -13,6 +13,7 @@ from hearthwatch.api.middleware import RequestContextMiddleware
 from hearthwatch.context import AppContext
 from hearthwatch.devices import api as devices_api
 from hearthwatch.media import api as media_api
+from hearthwatch.privacy import api as privacy_api
 from hearthwatch.web import pages
 from hearthwatch.web.paths import STATIC_DIR
 
@@ -36,6 +37,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     api.include_router(me_api.router)
     api.include_router(devices_api.router)
     api.include_router(media_api.router)
+    api.include_router(privacy_api.router)
     app.include_router(api)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

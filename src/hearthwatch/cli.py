@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hearthwatch.camsim.cli import add_camsim_command
 
     add_camsim_command(commands)
+    from hearthwatch.privacy.cli import add_privacy_command
+
+    add_privacy_command(commands)
     return parser
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from hearthwatch.clock import Clock, clock
 from hearthwatch.db import Database
 from hearthwatch.mail import Mailer, make_mailer
 from hearthwatch.media.store import MediaVault
+from hearthwatch.privacy.receipts import ReceiptSigner
 from hearthwatch.security.datakeys import DataKeys
 from hearthwatch.security.keys import Keyring, load_or_create_master_key
 from hearthwatch.security.passwords import PasswordPolicy
@@ -36,6 +38,11 @@ class AppContext:
     @property
     def csrf_key(self) -> bytes:
         return self.keyring.derive("csrf")
+
+    @cached_property
+    def receipts(self) -> ReceiptSigner:
+        """Signs the receipts users keep (consent changes, erasures, completed requests)."""
+        return ReceiptSigner(self.keyring)
 
     def close(self) -> None:
         if self.recorder is not None:

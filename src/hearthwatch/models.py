@@ -6,7 +6,8 @@ from hearthwatch.accounts import models as accounts
 from hearthwatch.db.base import Base
 from hearthwatch.devices import models as devices
 from hearthwatch.media import models as media
+from hearthwatch.privacy import models as privacy
 
 metadata = Base.metadata
 
-__all__ = ["accounts", "devices", "media", "metadata"]
+__all__ = ["accounts", "devices", "media", "metadata", "privacy"]

@@ -334,7 +334,78 @@ _SEGMENT_FIELDS = (
         Retention("per camera setting, at most 2 years", 730, "recording"),
     ),
 )
-PERSONAL_FIELDS = (*PERSONAL_FIELDS, *_CAMERA_FIELDS, *_SEGMENT_FIELDS)
+_AUDIT_KEPT = Retention(
+    "6 years after the entry, as proof of how requests were handled", 2192, "entry"
+)
+_AUDIT_FIELDS = (
+    PersonalField(
+        "audit_log",
+        "subject_id",
+        "whose data a logged step concerned (account identifier)",
+        Category.USAGE,
+        "proving how rights requests, consents and data access were handled",
+        LegalBasis.LEGAL_OBLIGATION,
+        _AUDIT_KEPT,
+        erased=False,
+    ),
+    PersonalField(
+        "audit_log",
+        "actor",
+        "who took a logged step (account identifier, operator name or the system)",
+        Category.USAGE,
+        "proving how rights requests, consents and data access were handled",
+        LegalBasis.LEGAL_OBLIGATION,
+        _AUDIT_KEPT,
+        erased=False,
+    ),
+    PersonalField(
+        "audit_log",
+        "at",
+        "time of a logged step",
+        Category.USAGE,
+        "proving how rights requests, consents and data access were handled",
+        LegalBasis.LEGAL_OBLIGATION,
+        _AUDIT_KEPT,
+        erased=False,
+    ),
+    PersonalField(
+        "audit_log",
+        "details",
+        "identifiers and outcome of a logged step (no contact details or names)",
+        Category.USAGE,
+        "proving how rights requests, consents and data access were handled",
+        LegalBasis.LEGAL_OBLIGATION,
+        _AUDIT_KEPT,
+        erased=False,
+    ),
+)
+
+# --- consent ledger and privacy notice (privacy/consent*.py, privacy/notice*.py) ---
+_CONSENT_FIELDS: tuple[PersonalField, ...] = ()
+_CONSENT_NON_PERSONAL: dict[str, str] = {}
+
+# --- erasure and backups (privacy/erasure*.py) ---
+_ERASURE_FIELDS: tuple[PersonalField, ...] = ()
+_ERASURE_NON_PERSONAL: dict[str, str] = {}
+
+# --- export and import (privacy/export*.py) ---
+_EXPORT_FIELDS: tuple[PersonalField, ...] = ()
+_EXPORT_NON_PERSONAL: dict[str, str] = {}
+
+# --- rights requests and complaints (privacy/requests*.py) ---
+_REQUEST_FIELDS: tuple[PersonalField, ...] = ()
+_REQUEST_NON_PERSONAL: dict[str, str] = {}
+
+PERSONAL_FIELDS = (
+    *PERSONAL_FIELDS,
+    *_CAMERA_FIELDS,
+    *_SEGMENT_FIELDS,
+    *_AUDIT_FIELDS,
+    *_CONSENT_FIELDS,
+    *_ERASURE_FIELDS,
+    *_EXPORT_FIELDS,
+    *_REQUEST_FIELDS,
+)
 
 
 @dataclass(frozen=True)
@@ -413,6 +484,17 @@ NON_PERSONAL: dict[str, str] = {
     "segments.bytes": "object size",
     "segments.frames": "frame count",
     "segments.blob_key": "storage location of a sealed object",
+    "audit_log.seq": "sequence number",
+    "audit_log.action": "kind of step",
+    "audit_log.prev_hash": "hash linking to the previous entry",
+    "audit_log.hash": "hash of the entry",
+    "audit_head.id": "fixed identifier",
+    "audit_head.seq": "sequence number",
+    "audit_head.hash": "hash of the newest entry",
+    **_CONSENT_NON_PERSONAL,
+    **_ERASURE_NON_PERSONAL,
+    **_EXPORT_NON_PERSONAL,
+    **_REQUEST_NON_PERSONAL,
 }
 
 

@@ -1,0 +1,23 @@
+"""`/api/v1/privacy/*`: the privacy engine's API. Each area adds its own router below."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from hearthwatch.api.deps import ContextDep
+
+router = APIRouter(prefix="/privacy", tags=["privacy"])
+
+
+class ReceiptKey(BaseModel):
+    algorithm: str
+    key_id: str
+    public_key: str
+    signed_bytes: str
+
+
+@router.get("/receipt-key", response_model=ReceiptKey)
+async def receipt_key(ctx: ContextDep) -> ReceiptKey:
+    """The public key that checks every receipt this installation signs (base64, raw Ed25519)."""
+    return ReceiptKey(**ctx.receipts.public_key_document())

@@ -1,0 +1,44 @@
+"""Storage models of the privacy engine's own records: the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hearthwatch.db.base import Base, UTCDateTime
+
+
+class AuditEntry(Base):
+    """One step in the tamper-evident audit log (see `privacy.audit`).
+
+    `hash` is SHA-256 over the previous entry's hash and this entry's canonical JSON, so an
+    edited, inserted or removed entry breaks every hash after it. The table is append-only:
+    database triggers refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    subject_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The newest entry's number and hash (one row), so removing the last entries shows too.
+
+    Appending updates this row first, which also serialises appenders: on PostgreSQL it is a
+    row lock held to the end of the transaction, on SQLite the database write lock.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
