@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -20,6 +23,15 @@ from hearthwatch.web.paths import STATIC_DIR
 API_PREFIX = "/api/v1"
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At shutdown, close the live WebRTC peer connections (made on the server's loop)."""
+    yield
+    peers = getattr(app.state, "webrtc", None)
+    if peers is not None:
+        await peers.close_all()
+
+
 def create_app(ctx: AppContext) -> FastAPI:
     """Build the application around an already-wired context."""
     app = FastAPI(
@@ -29,6 +41,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.ctx = ctx
     api = APIRouter(prefix=API_PREFIX)

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     keep_free_disk_fraction: float = Field(default=0.05, ge=0.0, le=0.9)
     recorder_enabled: bool = True
     media_token_seconds: int = Field(default=300, ge=10, le=86400)
+    # Live view over WebRTC: one STUN and one TURN server at most (aiortc uses one of each);
+    # none by default, so only the host's own addresses are offered.
+    webrtc_stun_url: str = Field(default="", pattern=r"^(stun:\S+)?$")
+    webrtc_turn_url: str = Field(default="", pattern=r"^(turns?:\S+)?$")
+    webrtc_turn_username: str = ""
+    webrtc_turn_password: str = ""
     log_level: str = "INFO"
     log_json: bool = True
     cookie_secure: bool | None = None

@@ -8,10 +8,21 @@ API token the media token came from must still be alive (P16 and issue-level rul
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    FastAPI,
+    Path,
+    Query,
+    Request,
+    Response,
+    WebSocket,
+    WebSocketDisconnect,
+)
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hearthwatch.access import media_tokens
@@ -31,6 +42,9 @@ from hearthwatch.media import playback
 from hearthwatch.media.models import Segment
 from hearthwatch.media.snapshots import LiveSnapshots
 
+if TYPE_CHECKING:
+    from hearthwatch.media.webrtc import WebRtcPeers
+
 router = APIRouter(prefix="/cameras", tags=["media"])
 
 CameraId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
@@ -40,6 +54,7 @@ MAX_CLIP = timedelta(hours=1)
 RECHECK_SECONDS = 15.0
 PRIVATE = {"cache-control": "private, no-store", "x-content-type-options": "nosniff"}
 SCOPE_ACTION = {"live": Action.WATCH_LIVE, "playback": Action.PLAYBACK}
+MAX_SDP = 32_768
 
 _snapshots = LiveSnapshots()
 
@@ -207,6 +222,52 @@ def clip(
     name = f"hearthwatch-{start.strftime('%Y%m%d-%H%M%S')}.mp4"
     headers = {**PRIVATE, "content-disposition": f'attachment; filename="{name}"'}
     return Response(data, media_type="video/mp4", headers=headers)
+
+
+class WebRtcOffer(BaseModel):
+    """The browser's session description: one receive-only H.264 video stream."""
+
+    sdp: str = Field(min_length=1, max_length=MAX_SDP)
+    type: Literal["offer"]
+
+
+class WebRtcAnswer(BaseModel):
+    sdp: str
+    type: Literal["answer"] = "answer"
+
+
+@router.post("/{camera_id}/webrtc", response_model=WebRtcAnswer)
+async def webrtc_offer(
+    camera_id: CameraId, offer: WebRtcOffer, request: Request, token: Token = None
+) -> WebRtcAnswer:
+    """Live video over WebRTC (H.264 as the camera sends it): the SDP answer to an offer.
+
+    Authorised like the live socket, with a live media token; the peer is closed when the
+    session behind the token ends or the camera may no longer be watched."""
+    ctx: AppContext = request.app.state.ctx
+    await asyncio.to_thread(_authorise_live, ctx, camera_id, token or "")
+    hub = ctx.recorder.hub(camera_id) if ctx.recorder else None
+    if hub is None or hub.init is None:
+        raise NotFound("The camera is offline.", code="camera.offline")
+    still_allowed = functools.partial(_may_watch, ctx, camera_id, token or "", renewing=True)
+    sdp = await webrtc_peers(request.app).answer(offer.sdp, hub, still_allowed=still_allowed)
+    return WebRtcAnswer(sdp=sdp)
+
+
+def webrtc_peers(app: FastAPI) -> WebRtcPeers:
+    """The app's peer connections, made on first use (aiortc loads PyAV: not at start-up)."""
+    peers: WebRtcPeers | None = getattr(app.state, "webrtc", None)
+    if peers is None:
+        from hearthwatch.media.webrtc import WebRtcPeers, ice_servers
+
+        peers = WebRtcPeers(ice_servers(app.state.ctx.settings))
+        app.state.webrtc = peers
+    return peers
+
+
+def _authorise_live(ctx: AppContext, camera_id: str, token: str) -> None:
+    with ctx.db.session() as db:
+        media_user(ctx, db, None, camera_id=camera_id, scope="live", token=token)
 
 
 @router.websocket("/{camera_id}/live")

@@ -4,6 +4,10 @@ The hub keeps the init segment and every fragment since the last keyframe, so a 
 joins gets a decodable picture at once instead of waiting up to a GOP. A viewer that
 cannot keep up loses fragments up to the next keyframe; it never slows the ingest or the
 other viewers.
+
+Two kinds of viewer share one ingest: fMP4 viewers (the WebSocket into Media Source
+Extensions) get one fragment per frame, built once for all of them; frame viewers (WebRTC)
+get the frames themselves. Each kind costs nothing while nobody of that kind watches.
 """
 
 from __future__ import annotations
@@ -11,27 +15,36 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from hearthwatch.media.fmp4 import Sample, fragment
 
 MAX_QUEUE = 200
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
-class LiveViewer:
+class LiveViewer(Generic[T]):
+    """One viewer's queue of fragments or frames; None in it means the stream ended."""
+
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[bytes | None] = field(default_factory=lambda: asyncio.Queue(MAX_QUEUE))
+    limit: int = MAX_QUEUE
+    queue: asyncio.Queue[T | None] = field(default_factory=asyncio.Queue)
     skipping: bool = False
 
-    def offer(self, fragment: bytes, keyframe: bool) -> None:
+    def offer(self, item: T, keyframe: bool) -> None:
         """Runs on the viewer's loop."""
         if self.skipping and not keyframe:
             return
-        if self.queue.qsize() >= MAX_QUEUE - 1:
+        if self.queue.qsize() >= self.limit - 1:
             self.skipping = True
             return
         self.skipping = False
-        self.queue.put_nowait(fragment)
+        self.queue.put_nowait(item)
+
+    def close(self) -> None:
+        """Runs on the viewer's loop; the end marker gets in even when the queue is full."""
+        self.queue.put_nowait(None)
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,8 @@ class LiveHub:
 
     init: bytes | None = None
     gop: list[LiveFrame] = field(default_factory=list)
-    viewers: set[LiveViewer] = field(default_factory=set)
+    viewers: set[LiveViewer[bytes]] = field(default_factory=set)
+    frame_viewers: set[LiveViewer[LiveFrame]] = field(default_factory=set)
     sequence: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,16 +83,21 @@ class LiveHub:
                 self.gop.append(frame)
             viewers = list(self.viewers)
             data = self._fragment(frame) if viewers else b""
+            frame_viewers = list(self.frame_viewers) if self.frame_viewers else []
         for viewer in viewers:
             viewer.loop.call_soon_threadsafe(viewer.offer, data, keyframe)
+        for frame_viewer in frame_viewers:
+            frame_viewer.loop.call_soon_threadsafe(frame_viewer.offer, frame, keyframe)
 
     def _fragment(self, frame: LiveFrame) -> bytes:
         self.sequence += 1
         return fragment(self.sequence, frame.decode_time, [frame.sample])
 
-    def join(self, loop: asyncio.AbstractEventLoop) -> tuple[LiveViewer, bytes | None, list[bytes]]:
+    def join(
+        self, loop: asyncio.AbstractEventLoop
+    ) -> tuple[LiveViewer[bytes], bytes | None, list[bytes]]:
         """A new viewer, with the init segment and the current GOP to start from."""
-        viewer = LiveViewer(loop)
+        viewer: LiveViewer[bytes] = LiveViewer(loop)
         with self._lock:
             self.viewers.add(viewer)
             # With no cached GOP the viewer waits for the next keyframe: a decoder can
@@ -86,13 +105,31 @@ class LiveHub:
             viewer.skipping = not self.gop
             return viewer, self.init, [self._fragment(f) for f in self.gop]
 
-    def leave(self, viewer: LiveViewer) -> None:
+    def join_frames(
+        self, loop: asyncio.AbstractEventLoop, limit: int = MAX_QUEUE
+    ) -> tuple[LiveViewer[LiveFrame], bytes | None, list[LiveFrame]]:
+        """A new frame viewer, with the init segment and the frames of the current GOP.
+
+        At most `limit` frames wait in its queue; past that it skips to the next keyframe.
+        """
+        viewer: LiveViewer[LiveFrame] = LiveViewer(loop, limit)
+        with self._lock:
+            self.frame_viewers.add(viewer)
+            viewer.skipping = not self.gop
+            return viewer, self.init, list(self.gop)
+
+    def leave(self, viewer: LiveViewer[bytes] | LiveViewer[LiveFrame]) -> None:
         with self._lock:
             self.viewers.discard(viewer)
+            self.frame_viewers.discard(viewer)
 
     def end(self) -> None:
         """The stream stopped (camera offline): tell every viewer."""
         with self._lock:
-            viewers, self.gop = list(self.viewers), []
+            viewers: list[LiveViewer[bytes] | LiveViewer[LiveFrame]] = [
+                *self.viewers,
+                *self.frame_viewers,
+            ]
+            self.gop = []
         for viewer in viewers:
-            viewer.loop.call_soon_threadsafe(viewer.queue.put_nowait, None)
+            viewer.loop.call_soon_threadsafe(viewer.close)

@@ -1,0 +1,275 @@
+"""Live view over WebRTC: the camera's own H.264, forwarded to each browser without decoding.
+
+The browser sends an SDP offer (one receive-only video section) and gets an answer; from
+then on aiortc packs the camera's access units into RTP. Every peer reads frames from the
+camera's `LiveHub`, so any number of peers share one ingest, and each starts on the cached
+keyframe. The hub holds samples as MP4 stores them (AVCC: length-prefixed NAL units, no
+parameter sets); RTP wants Annex B with SPS and PPS in front of each keyframe, which the
+track rebuilds from the hub's init segment.
+
+The cached GOP a peer starts with is sent at once, with time stamps 1 ms apart, so the
+browser shows the newest frame straight away instead of replaying the backlog at its
+recorded pace (which would keep the picture up to a GOP behind for good).
+
+Who may watch is decided by the caller: `WebRtcPeers.answer` takes a check that is run
+again every `recheck_seconds` while the peer lives, and the peer is closed when it fails,
+when the camera's stream ends, when the connection fails, and at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import av
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.sdp import SessionDescription
+
+from hearthwatch.errors import NotFound, RateLimited, ValidationFailed
+from hearthwatch.media.fmp4 import TIMESCALE
+from hearthwatch.media.live import LiveFrame, LiveHub, LiveViewer
+from hearthwatch.settings import Settings
+
+log = logging.getLogger("hearthwatch.webrtc")
+
+QUEUE_FRAMES = 25  # about a second at 25 fps; a peer further behind skips to a keyframe
+BACKLOG_STEP = TIMESCALE // 1000  # 1 ms between the cached frames a peer starts with
+MAX_STEP = 5 * TIMESCALE
+CONNECT_SECONDS = 20.0
+MAX_PEERS = 64
+TIME_BASE = Fraction(1, TIMESCALE)
+START_CODE = b"\x00\x00\x00\x01"
+
+
+def ice_servers(settings: Settings) -> list[RTCIceServer]:
+    """The configured STUN and TURN servers; none by default (host candidates only)."""
+    servers = [RTCIceServer(urls=settings.webrtc_stun_url)] if settings.webrtc_stun_url else []
+    if settings.webrtc_turn_url:
+        servers.append(
+            RTCIceServer(
+                urls=settings.webrtc_turn_url,
+                username=settings.webrtc_turn_username or None,
+                credential=settings.webrtc_turn_password or None,
+            )
+        )
+    return servers
+
+
+def parameter_sets(init: bytes) -> tuple[bytes, bytes]:
+    """SPS and PPS from the avcC record of an init segment."""
+    at = init.find(b"avcC")
+    if at < 0 or len(init) < at + 12:
+        raise ValueError("no avcC record in the init segment")
+    record = init[at + 4 :]
+    sps_end = 8 + int.from_bytes(record[6:8], "big")
+    pps_start = sps_end + 3
+    pps_end = pps_start + int.from_bytes(record[sps_end + 1 : pps_start], "big")
+    if record[5] & 0x1F != 1 or record[sps_end] != 1 or pps_end > len(record):
+        raise ValueError("the avcC record must hold one SPS and one PPS")
+    return record[8:sps_end], record[pps_start:pps_end]
+
+
+def annexb(avcc: bytes, prefix: bytes = b"") -> bytes:
+    """An AVCC access unit (4-byte lengths) as Annex B, after `prefix` (already Annex B)."""
+    parts, offset = [prefix], 0
+    while offset + 4 <= len(avcc):
+        size = int.from_bytes(avcc[offset : offset + 4], "big")
+        parts += (START_CODE, avcc[offset + 4 : offset + 4 + size])
+        offset += 4 + size
+    return b"".join(parts)
+
+
+class LiveVideoTrack(MediaStreamTrack):
+    """The camera's packets for one peer, as `av.Packet`s aiortc sends without re-encoding."""
+
+    kind = "video"
+
+    def __init__(self, hub: LiveHub, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._hub = hub
+        self._viewer: LiveViewer[LiveFrame]
+        self._viewer, _init, gop = hub.join_frames(loop, QUEUE_FRAMES)
+        self._backlog = deque(gop)
+        self._init: bytes | None = None
+        self._parameters = b""
+        self._last: tuple[int, int] | None = None  # (camera decode time, pts sent)
+
+    async def recv(self) -> av.Packet[Any]:
+        if self.readyState != "live":
+            raise MediaStreamError
+        catching_up = bool(self._backlog)
+        frame = self._backlog.popleft() if catching_up else await self._viewer.queue.get()
+        if frame is None:
+            self.stop()  # the camera went offline: the peer is closed
+            raise MediaStreamError
+        return self._packet(frame, catching_up)
+
+    def _packet(self, frame: LiveFrame, catching_up: bool) -> av.Packet[Any]:
+        sample = frame.sample
+        prefix = self._parameter_sets() if sample.keyframe else b""
+        packet = av.Packet(annexb(sample.data, prefix))
+        packet.pts = self._pts(frame.decode_time, catching_up)
+        packet.time_base = TIME_BASE
+        return packet
+
+    def _pts(self, decode_time: int, catching_up: bool) -> int:
+        if self._last is None:
+            pts = 0
+        else:
+            step = decode_time - self._last[0]
+            step = BACKLOG_STEP if catching_up or not 0 < step <= MAX_STEP else step
+            pts = self._last[1] + step
+        self._last = (decode_time, pts)
+        return pts
+
+    def _parameter_sets(self) -> bytes:
+        init = self._hub.init
+        if init is not None and init is not self._init:
+            sps, pps = parameter_sets(init)
+            self._init, self._parameters = init, START_CODE + sps + START_CODE + pps
+        return self._parameters
+
+    def stop(self) -> None:
+        self._hub.leave(self._viewer)
+        super().stop()
+
+
+def _checked_offer(sdp: str) -> RTCSessionDescription:
+    """The offer, if it asks for one H.264 video stream we can send; else a 422."""
+    try:
+        parsed = SessionDescription.parse(sdp)
+    except Exception as err:  # the parser fails on bad input in many ways (even assert)
+        raise ValidationFailed("The offer is not valid SDP.", code="webrtc.offer_invalid") from err
+    media = parsed.media
+    if not media:
+        raise ValidationFailed("The offer holds no media.", code="webrtc.offer_invalid")
+    if len(media) != 1 or media[0].kind != "video":
+        raise ValidationFailed("Offer exactly one video stream.", code="webrtc.offer_unsupported")
+    video = media[0]
+    if (
+        not video.ice
+        or not video.ice.usernameFragment
+        or not video.dtls
+        or not video.dtls.fingerprints
+    ):
+        raise ValidationFailed(
+            "The offer lacks ICE or DTLS parameters.", code="webrtc.offer_invalid"
+        )
+    if video.direction not in (None, "recvonly", "sendrecv"):
+        raise ValidationFailed("The offer must receive video.", code="webrtc.offer_unsupported")
+    if not any(codec.mimeType.lower() == "video/h264" for codec in video.rtp.codecs):
+        raise ValidationFailed(
+            "This live view needs H.264 support for WebRTC.", code="webrtc.codec_unsupported"
+        )
+    return RTCSessionDescription(sdp=sdp, type="offer")
+
+
+@dataclass(eq=False)
+class LivePeer:
+    connection: RTCPeerConnection
+    track: LiveVideoTrack
+    still_allowed: Callable[[], bool]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class WebRtcPeers:
+    """Every live peer connection of this process."""
+
+    def __init__(self, servers: list[RTCIceServer], *, recheck_seconds: float = 15.0) -> None:
+        self.servers = servers
+        self.recheck_seconds = recheck_seconds
+        self.peers: set[LivePeer] = set()
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def answer(self, offer: str, hub: LiveHub, *, still_allowed: Callable[[], bool]) -> str:
+        """The SDP answer to `offer`: a peer sending `hub`'s video while `still_allowed()`."""
+        description = _checked_offer(offer)
+        if len(self.peers) >= MAX_PEERS:
+            raise RateLimited("Too many live viewers.", retry_after_s=10, code="webrtc.busy")
+        if hub.init is None:
+            raise NotFound("The camera is offline.", code="camera.offline")
+        connection = RTCPeerConnection(RTCConfiguration(iceServers=self.servers))
+        peer = LivePeer(connection, LiveVideoTrack(hub, asyncio.get_running_loop()), still_allowed)
+        self.peers.add(peer)
+        try:
+            local = await self._negotiate(peer, description)
+        except Exception:
+            await self.close(peer)
+            raise
+        self._watch(peer)
+        return local.sdp
+
+    async def _negotiate(
+        self, peer: LivePeer, offer: RTCSessionDescription
+    ) -> RTCSessionDescription:
+        connection = peer.connection
+        # Made before the offer is applied, since that is when aiortc picks the codecs.
+        transceiver = connection.addTransceiver(peer.track, direction="sendonly")
+        transceiver.setCodecPreferences(
+            [
+                codec
+                for codec in RTCRtpSender.getCapabilities("video").codecs
+                if codec.mimeType.lower() == "video/h264"
+            ]
+        )
+        try:
+            await connection.setRemoteDescription(offer)
+        except Exception as err:  # aiortc checks more than the parser: same answer to all
+            raise ValidationFailed("The offer was refused.", code="webrtc.offer_invalid") from err
+        await connection.setLocalDescription(await connection.createAnswer())
+        return connection.localDescription
+
+    def _watch(self, peer: LivePeer) -> None:
+        @peer.connection.on("connectionstatechange")
+        def on_state() -> None:
+            if peer.connection.connectionState in ("failed", "closed"):
+                self._close_soon(peer)
+
+        peer.track.on("ended", lambda: self._close_soon(peer))
+        peer.tasks.append(asyncio.create_task(self._guard(peer)))
+
+    async def _guard(self, peer: LivePeer) -> None:
+        """Close the peer when it does not connect in time or may no longer watch."""
+        loop = asyncio.get_running_loop()
+        connect_by = loop.time() + CONNECT_SECONDS
+        while True:
+            await asyncio.sleep(min(self.recheck_seconds, CONNECT_SECONDS))
+            if peer.connection.connectionState != "connected" and loop.time() > connect_by:
+                break
+            if not await asyncio.to_thread(peer.still_allowed):
+                break
+        self._close_soon(peer)
+
+    def _close_soon(self, peer: LivePeer) -> None:
+        if peer in self.peers:
+            task = asyncio.get_running_loop().create_task(self.close(peer))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def close(self, peer: LivePeer) -> None:
+        self.peers.discard(peer)
+        current = asyncio.current_task()
+        for task in peer.tasks:
+            if task is not current:
+                task.cancel()
+        peer.track.stop()
+        await peer.connection.close()
+
+    async def close_all(self) -> None:
+        """At shutdown: close every peer connection."""
+        for peer in list(self.peers):
+            with contextlib.suppress(Exception):
+                await self.close(peer)
