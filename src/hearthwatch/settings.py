@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hearthwatch.devices.firmware import SHIPPED_CATALOG, CatalogPath
+
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 
 Environment = Literal["development", "test", "production"]
@@ -83,6 +85,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     cookie_secure: bool | None = None
+    # Firmware releases per camera model (devices/firmware.py); checked at start-up.
+    firmware_catalog: CatalogPath = Field(default=SHIPPED_CATALOG, validate_default=True)
 
     @classmethod
     def settings_customise_sources(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, UploadFile, status
 from hearthwatch.access.resolver import Action, authorize
 from hearthwatch.api.deps import ContextDep, DbDep, UserDep
 from hearthwatch.context import AppContext
-from hearthwatch.devices import binding, service
+from hearthwatch.devices import binding, firmware, service
 from hearthwatch.devices.binding import MAX_QR_IMAGE_BYTES
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.schemas import (
@@ -27,7 +27,10 @@ CameraId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 def public(ctx: AppContext, camera: Camera) -> CameraPublic:
     status_now = ctx.recorder.status(camera.id) if ctx.recorder else None
-    return CameraPublic.of(camera, status_now)
+    update = firmware.update_for_camera(
+        ctx.settings.firmware_catalog, model=camera.model, version=camera.firmware_version
+    )
+    return CameraPublic.of(camera, status_now, update)
 
 
 @router.get("", response_model=list[CameraPublic])

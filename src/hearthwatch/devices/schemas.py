@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from hearthwatch.devices.firmware import FirmwareUpdate, Release, Severity, UnknownReason
 from hearthwatch.devices.models import Camera
 from hearthwatch.media.status import IngestStatus
 
@@ -51,12 +52,58 @@ class StreamInfo(BaseModel):
     fps: float | None
 
 
+class FirmwareReleasePublic(BaseModel):
+    version: str
+    released: date
+    severity: Severity = Field(
+        description="What the release mainly brings: a security fix, bug fixes or features."
+    )
+    notes: str
+    installs_automatically: bool = Field(
+        description="True when the camera installs it by itself; false when its owner must."
+    )
+
+    @classmethod
+    def of(cls, release: Release) -> FirmwareReleasePublic:
+        return cls.model_validate(release, from_attributes=True)
+
+
+class FirmwareUpdatePublic(BaseModel):
+    """Whether newer firmware is listed for the camera, from the operator's catalogue (P7)."""
+
+    status: Literal["up_to_date", "update_available", "unknown"]
+    latest: FirmwareReleasePublic | None = Field(
+        description="The newest release listed for the camera's model; null if it is not listed."
+    )
+    severity: Severity | None = Field(
+        description="The most serious kind of change among the newer releases; null if none."
+    )
+    newer_releases: list[FirmwareReleasePublic] = Field(
+        description="Releases newer than the camera's firmware, newest first."
+    )
+    reason: UnknownReason | None = Field(
+        description="Why the status is unknown: the camera reports no model or no version, "
+        "its model is not in the catalogue, or its version cannot be read."
+    )
+
+    @classmethod
+    def of(cls, update: FirmwareUpdate) -> FirmwareUpdatePublic:
+        return cls(
+            status=update.status,
+            latest=FirmwareReleasePublic.of(update.latest) if update.latest else None,
+            severity=update.severity,
+            newer_releases=[FirmwareReleasePublic.of(release) for release in update.newer],
+            reason=update.reason,
+        )
+
+
 class CameraPublic(BaseModel):
     id: str
     name: str
     serial: str | None
     model: str | None
     firmware_version: str | None
+    firmware_update: FirmwareUpdatePublic
     activated_at: datetime
     last_seen_at: datetime | None
     online: bool
@@ -67,7 +114,9 @@ class CameraPublic(BaseModel):
     problem: str | None = Field(description="Why the camera is offline, when known.")
 
     @classmethod
-    def of(cls, camera: Camera, status: IngestStatus | None) -> CameraPublic:
+    def of(
+        cls, camera: Camera, status: IngestStatus | None, firmware: FirmwareUpdate
+    ) -> CameraPublic:
         live = status is not None and status.online
         return cls(
             id=camera.id,
@@ -75,6 +124,7 @@ class CameraPublic(BaseModel):
             serial=camera.serial,
             model=camera.model,
             firmware_version=camera.firmware_version,
+            firmware_update=FirmwareUpdatePublic.of(firmware),
             activated_at=camera.activated_at,
             last_seen_at=_last_seen(camera, status),
             online=live,

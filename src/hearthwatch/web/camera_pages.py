@@ -7,6 +7,7 @@ tokens from the API, so a page never holds a media URL that outlives a few minut
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request, Response
@@ -14,11 +15,24 @@ from fastapi import APIRouter, Request, Response
 from hearthwatch.access.resolver import Action
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.devices import service
+from hearthwatch.devices.schemas import FirmwareUpdatePublic
 from hearthwatch.web.camera_views import LIVE_TILE_LIMIT, camera_view, find_camera
 from hearthwatch.web.rendering import not_found, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
 
 router = APIRouter()
+
+SEVERITY_WORDS: Mapping[str, str] = {
+    "security": "security fix",
+    "bugfix": "bug fixes",
+    "feature": "new features",
+}
+UNKNOWN_FIRMWARE: Mapping[str, str] = {
+    "no_model": "Unknown: the camera does not say which model it is.",
+    "model_not_listed": "Unknown: there is no update information for this model.",
+    "no_version": "Unknown: the camera does not report its firmware version.",
+    "version_unreadable": "Unknown: the camera's firmware version cannot be compared.",
+}
 
 
 @router.get("/")
@@ -48,14 +62,28 @@ def camera_page(
     camera = find_camera(db, viewer, camera_id, Action.VIEW)
     if camera is None:
         return not_found(request, ctx, viewer)
+    view = camera_view(ctx, camera)
     return render(
         request,
         ctx,
         "camera.html",
         viewer=viewer,
         section="devices",
-        camera=camera_view(ctx, camera),
+        camera=view,
+        firmware_headline=firmware_headline(view.firmware_update),
     )
+
+
+def firmware_headline(update: FirmwareUpdatePublic) -> str:
+    """The camera page's one line on updates: "Up to date", "Update available: 1.5.0 (…)"."""
+    latest = update.latest
+    if update.status == "up_to_date":
+        return "Up to date"
+    if update.status == "update_available" and latest is not None and update.severity:
+        released = f"{latest.released.day} {latest.released:%b %Y}"
+        kind = SEVERITY_WORDS[update.severity]
+        return f"Update available: {latest.version} ({kind}, released {released})"
+    return UNKNOWN_FIRMWARE.get(update.reason or "", "Unknown")
 
 
 def chosen_day(text: str | None, today: date) -> date | None:
