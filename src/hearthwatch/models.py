@@ -7,7 +7,8 @@ from hearthwatch.db.base import Base
 from hearthwatch.devices import models as devices
 from hearthwatch.media import models as media
 from hearthwatch.privacy import models as privacy
+from hearthwatch.privacy import requests_models as rights_requests
 
 metadata = Base.metadata
 
-__all__ = ["accounts", "devices", "media", "metadata", "privacy"]
+__all__ = ["accounts", "devices", "media", "metadata", "privacy", "rights_requests"]

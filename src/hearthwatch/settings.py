@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     reset_code_attempts: int = Field(default=5, ge=1, le=20)
     confirm_code_hours: int = Field(default=24, ge=1, le=168)
     login_failures_before_lock: int = Field(default=5, ge=1, le=100)
+    # Rights requests and complaints (P25-P27).
+    privacy_operator_email: str | None = None  # reminders and new requests go here
+    request_code_minutes: int = Field(default=30, ge=5, le=1440)
+    request_repeat_days: int = Field(default=90, ge=0, le=3650)
+    request_reminder_days: int = Field(default=7, ge=1, le=30)
+    supervisory_authority_name: str = "your national data protection authority"
+    supervisory_authority_url: str = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"
+    supervisory_authority_email: str | None = None
     login_lock_minutes: int = Field(default=15, ge=1, le=1440)
     login_rate_per_minute: int = Field(default=30, ge=1, le=10_000)
     argon2_time_cost: int = Field(default=3, ge=1)

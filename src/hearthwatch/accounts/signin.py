@@ -99,6 +99,11 @@ def ensure_not_locked(user: User, now: datetime) -> None:
         )
 
 
+def count_password_failure(ctx: AppContext, user: User, now: datetime) -> None:
+    """A wrong password (at sign-in or re-authentication) counts towards the lock-out."""
+    _count_failure(ctx, user, now)
+
+
 def _count_failure(ctx: AppContext, user: User, now: datetime) -> None:
     user.failed_logins += 1
     if user.failed_logins >= ctx.settings.login_failures_before_lock:

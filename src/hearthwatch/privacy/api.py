@@ -6,8 +6,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from hearthwatch.api.deps import ContextDep
+from hearthwatch.privacy import requests_api
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
+router.include_router(requests_api.router)
 
 
 class ReceiptKey(BaseModel):

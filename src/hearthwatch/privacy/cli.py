@@ -14,7 +14,10 @@ from typing import Any
 from hearthwatch.settings import Settings
 
 # Modules with a `register(commands: argparse._SubParsersAction) -> None` function.
-COMMAND_MODULES: tuple[str, ...] = ("hearthwatch.privacy.cli",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "hearthwatch.privacy.cli",
+    "hearthwatch.privacy.requests_cli",
+)
 
 
 def add_privacy_command(commands: Any) -> None:

@@ -393,8 +393,41 @@ _EXPORT_FIELDS: tuple[PersonalField, ...] = ()
 _EXPORT_NON_PERSONAL: dict[str, str] = {}
 
 # --- rights requests and complaints (privacy/requests*.py) ---
-_REQUEST_FIELDS: tuple[PersonalField, ...] = ()
-_REQUEST_NON_PERSONAL: dict[str, str] = {}
+_REQUEST_KEPT = Retention(
+    "3 years after the request is closed, or until the account is erased", 1096, "closure"
+)
+_REQUEST_PURPOSE = "handling the person's rights requests and complaints"
+_REQUEST_FIELDS: tuple[PersonalField, ...] = tuple(
+    PersonalField(table, column, description, Category.USAGE, _REQUEST_PURPOSE,
+                  LegalBasis.LEGAL_OBLIGATION, _REQUEST_KEPT)
+    for table, column, description in (
+        ("rights_requests", "kind", "which right a request is about"),
+        ("rights_requests", "details", "what the person wrote in the request"),
+        ("rights_requests", "received_at", "time the request was received"),
+        ("rights_requests", "due_at", "time the answer is due"),
+        ("rights_requests", "verified_at", "time the person's identity was verified"),
+        ("rights_requests", "extension_reason", "why the answer needs more time"),
+        ("rights_requests", "refusal_reason", "why the request was refused"),
+        ("rights_requests", "fee_cents", "fee asked for a repeated or excessive request"),
+        ("rights_requests", "fee_reason", "why a fee was asked"),
+        ("rights_requests", "resolution", "the answer given"),
+        ("rights_requests", "closed_at", "time the request was closed"),
+        ("rights_requests", "reminded_at", "time the operator was last reminded"),
+        ("rights_request_steps", "at", "time of a step of a request"),
+        ("rights_request_steps", "note", "what was said at a step of a request"),
+    )
+)  # fmt: skip
+_REQUEST_NON_PERSONAL: dict[str, str] = {
+    "rights_requests.id": "random identifier",
+    "rights_requests.user_id": "reference",
+    "rights_requests.status": "state of the request",
+    "rights_requests.extended_months": "counter",
+    "rights_requests.repeat_of": "reference",
+    "rights_request_steps.id": "random identifier",
+    "rights_request_steps.request_id": "reference",
+    "rights_request_steps.status": "state of the request",
+    "rights_request_steps.by": "role (person or operator)",
+}
 
 PERSONAL_FIELDS = (
     *PERSONAL_FIELDS,

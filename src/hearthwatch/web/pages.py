@@ -26,6 +26,7 @@ from hearthwatch.web import (
     camera_pages,
     camera_settings_pages,
     outbox_pages,
+    request_pages,
     security_pages,
 )
 
@@ -38,3 +39,4 @@ router.include_router(account_pages.router)
 router.include_router(auth_pages.router)
 router.include_router(security_pages.router)
 router.include_router(outbox_pages.router)
+router.include_router(request_pages.router)

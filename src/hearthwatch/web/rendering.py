@@ -47,6 +47,12 @@ NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
         "M4 3h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z M8 21h8 M12 17v4",
     ),
     ("/security", "Security", "security", "M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z"),
+    (
+        "/privacy",
+        "Privacy",
+        "privacy",
+        "M5 11h14v10H5z M8 11V7a4 4 0 0 1 8 0v4 M12 15v2",
+    ),
 )
 SIGN_OUT_ICON = "M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4 M16 17l5-5-5-5 M21 12H9"
 
@@ -71,6 +77,9 @@ NOTICES: Mapping[str, str] = {
     "camera_added": "The camera was added. Its live picture appears as soon as it connects.",
     "camera_saved": "The camera settings are saved.",
     "camera_removed": "The camera was removed and its recordings were erased.",
+    "request_received": "Request received. Enter the code we mailed you to confirm it was you.",
+    "request_verified": "Thank you: your identity is confirmed and the request is on its way.",
+    "request_code_sent": "A new code is on its way. Check your mailbox.",
 }
 
 SECONDS_PER_UNIT: tuple[tuple[int, str], ...] = (
