@@ -389,8 +389,35 @@ _ERASURE_FIELDS: tuple[PersonalField, ...] = ()
 _ERASURE_NON_PERSONAL: dict[str, str] = {}
 
 # --- export and import (privacy/export*.py) ---
-_EXPORT_FIELDS: tuple[PersonalField, ...] = ()
-_EXPORT_NON_PERSONAL: dict[str, str] = {}
+_EXPORT_KEPT = Retention("while the account exists, then 6 months after closure", 183)
+_EXPORT_FIELDS: tuple[PersonalField, ...] = tuple(
+    PersonalField(
+        "data_exports",
+        column,
+        description,
+        Category.USAGE,
+        "answering the user's requests for a copy of their data",
+        LegalBasis.LEGAL_OBLIGATION,
+        _EXPORT_KEPT,
+    )
+    for column, description in (
+        ("requested_at", "time the user asked for a copy of their data"),
+        ("ready_at", "time the copy was ready to download"),
+        ("finished_at", "time the copy was downloaded, expired or failed"),
+    )
+)
+_EXPORT_NON_PERSONAL: dict[str, str] = {
+    "data_exports.id": "random identifier",
+    "data_exports.user_id": "reference",
+    "data_exports.state": "state of the job",
+    "data_exports.expires_at": "derived from the ready time",
+    "data_exports.objects_done": "progress counter",
+    "data_exports.objects_total": "progress counter",
+    "data_exports.bytes_done": "progress counter",
+    "data_exports.bytes_total": "progress counter",
+    "data_exports.size_bytes": "file size",
+    "data_exports.error_code": "kind of failure",
+}
 
 # --- rights requests and complaints (privacy/requests*.py) ---
 _REQUEST_KEPT = Retention(

@@ -1,0 +1,138 @@
+"""Recordings in an export: sealed segments joined into playable MP4 files, and back.
+
+A stored segment is an fMP4 init segment (``ftyp`` + ``moov``) followed by media fragments
+(``moof`` + ``mdat``) whose decode times (``tfdt``) are absolute: microseconds since 1970 on
+a 90 kHz clock. Back-to-back segments with the same init segment are joined into one file:
+the init segment once, then every segment's fragments, by byte copy (no transcoding). Each
+file's decode times are shifted to start at zero, so a player shows a clip of its real length
+rather than one that starts 56 years in; the shift (`decode_time_base`) and each segment's
+fragment length are kept in `data.json`, so an import cuts the file back into exactly the
+segments that were recorded, byte for byte.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from hearthwatch.media.fmp4 import split_init, top_level_boxes
+
+GAP_TOLERANCE_US = 1_500_000
+
+
+class BadFragment(ValueError):
+    """The bytes are not the moof/mdat fragments of a recorded segment."""
+
+
+def _children(data: bytes | bytearray, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    offset = start
+    while offset + 8 <= end:
+        size, kind = struct.unpack_from("!I4s", data, offset)
+        if size < 8 or offset + size > end:
+            raise BadFragment("a box runs past its parent")
+        yield kind, offset, offset + size
+        offset += size
+    if offset != end:
+        raise BadFragment("trailing bytes after the last box")
+
+
+def shift_decode_times(media: bytes, delta: int) -> bytes:
+    """The fragments with every ``tfdt`` moved by `delta` ticks (checked, same length)."""
+    out = bytearray(media)
+    kinds = []
+    for kind, start, end in _children(out, 0, len(out)):
+        kinds.append(kind)
+        if kind == b"moof":
+            _shift_moof(out, start, end, delta)
+        elif kind not in (b"mdat", b"styp", b"sidx", b"free"):
+            raise BadFragment(f"unexpected {kind!r} box among the fragments")
+    if b"moof" not in kinds:
+        raise BadFragment("no moof box")
+    return bytes(out)
+
+
+def _shift_moof(out: bytearray, start: int, end: int, delta: int) -> None:
+    for kind, t_start, t_end in _children(out, start + 8, end):
+        if kind != b"traf":
+            continue
+        for inner, b_start, _b_end in _children(out, t_start + 8, t_end):
+            if inner == b"tfdt":
+                _shift_tfdt(out, b_start, delta)
+
+
+def _shift_tfdt(out: bytearray, start: int, delta: int) -> None:
+    version = out[start + 8]
+    fmt = "!Q" if version == 1 else "!I"
+    value = struct.unpack_from(fmt, out, start + 12)[0] + delta
+    if value < 0 or value >= (1 << (64 if version == 1 else 32)):
+        raise BadFragment("a decode time out of range")
+    struct.pack_into(fmt, out, start + 12, value)
+
+
+def first_decode_time(media: bytes) -> int:
+    for kind, start, end in _children(media, 0, len(media)):
+        if kind == b"moof":
+            for t_kind, t_start, t_end in _children(media, start + 8, end):
+                if t_kind == b"traf":
+                    for inner, b_start, _ in _children(media, t_start + 8, t_end):
+                        if inner == b"tfdt":
+                            fmt = "!Q" if media[b_start + 8] == 1 else "!I"
+                            return int(struct.unpack_from(fmt, media, b_start + 12)[0])
+    raise BadFragment("no decode time")
+
+
+def init_length(data: bytes) -> int:
+    """Length of the init segment (up to and including ``moov``) at the start of `data`."""
+    for kind, _start, end in top_level_boxes(data):
+        if kind == b"moov":
+            return end
+    raise BadFragment("no moov box")
+
+
+@dataclass
+class SegmentEntry:
+    start_us: int
+    end_us: int
+    frames: int
+    media_bytes: int
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "start_us": self.start_us,
+            "end_us": self.end_us,
+            "frames": self.frames,
+            "media_bytes": self.media_bytes,
+        }
+
+
+@dataclass
+class JoinedFile:
+    """One exported MP4 being written: its init segment, time base and segments so far."""
+
+    name: str
+    camera_id: str
+    init: bytes
+    decode_time_base: int
+    segments: list[SegmentEntry] = field(default_factory=list)
+
+    def accepts(self, init: bytes, start_us: int) -> bool:
+        previous_end = self.segments[-1].end_us
+        return init == self.init and start_us - previous_end <= GAP_TOLERANCE_US
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.name,
+            "camera_id": self.camera_id,
+            "init_bytes": len(self.init),
+            "decode_time_base": self.decode_time_base,
+            "segments": [s.as_json() for s in self.segments],
+        }
+
+
+def split_segment(plain: bytes) -> tuple[bytes, bytes]:
+    """(init, fragments) of a decrypted segment; BadFragment when it is not one."""
+    try:
+        return split_init(plain)
+    except ValueError as err:
+        raise BadFragment(str(err)) from err
