@@ -6,10 +6,20 @@ from hearthwatch.accounts import models as accounts
 from hearthwatch.db.base import Base
 from hearthwatch.devices import models as devices
 from hearthwatch.media import models as media
+from hearthwatch.privacy import erasure_models as erasure
 from hearthwatch.privacy import export_models as exports
 from hearthwatch.privacy import models as privacy
 from hearthwatch.privacy import requests_models as rights_requests
 
 metadata = Base.metadata
 
-__all__ = ["accounts", "devices", "exports", "media", "metadata", "privacy", "rights_requests"]
+__all__ = [
+    "accounts",
+    "devices",
+    "erasure",
+    "exports",
+    "media",
+    "metadata",
+    "privacy",
+    "rights_requests",
+]

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from hearthwatch.api.deps import ContextDep
-from hearthwatch.privacy import export_api, requests_api
+from hearthwatch.privacy import erasure_api, export_api, requests_api
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
 router.include_router(requests_api.router)
 router.include_router(export_api.router)
+router.include_router(erasure_api.router)
 
 
 class ReceiptKey(BaseModel):

@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hearthwatch.privacy.cli",
     "hearthwatch.privacy.export_cli",
     "hearthwatch.privacy.requests_cli",
+    "hearthwatch.privacy.erasure_cli",
 )
 
 

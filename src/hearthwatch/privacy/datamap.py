@@ -385,8 +385,41 @@ _CONSENT_FIELDS: tuple[PersonalField, ...] = ()
 _CONSENT_NON_PERSONAL: dict[str, str] = {}
 
 # --- erasure and backups (privacy/erasure*.py) ---
-_ERASURE_FIELDS: tuple[PersonalField, ...] = ()
-_ERASURE_NON_PERSONAL: dict[str, str] = {}
+_ERASURE_RECEIPT_KEPT = Retention(
+    "6 years after the erasure, as proof that it was done", 2192, "erasure"
+)
+_ERASURE_FIELDS: tuple[PersonalField, ...] = (
+    PersonalField(
+        "erasure_receipts",
+        "created_at",
+        "time an erasure was carried out",
+        Category.USAGE,
+        "proving that an erasure request was carried out",
+        LegalBasis.LEGAL_OBLIGATION,
+        _ERASURE_RECEIPT_KEPT,
+        erased=False,
+    ),
+    PersonalField(
+        "erasure_receipts",
+        "document",
+        "signed erasure receipt: scope, camera ids, time range, counts, destroyed key ids",
+        Category.USAGE,
+        "proving that an erasure request was carried out",
+        LegalBasis.LEGAL_OBLIGATION,
+        _ERASURE_RECEIPT_KEPT,
+        erased=False,
+    ),
+)
+_ERASURE_NON_PERSONAL: dict[str, str] = {
+    "erasure_jobs.id": "random identifier",
+    "erasure_jobs.owner_id": "reference",
+    "erasure_jobs.scope": "kind of erasure",
+    "erasure_jobs.targets": "storage locations of sealed objects still to delete",
+    "erasure_jobs.created_at": "state of a deletion job (the row goes when the job is done)",
+    "erasure_receipts.id": "random identifier",
+    "erasure_receipts.owner_id": "reference",
+    "erasure_receipts.scope": "kind of erasure",
+}
 
 # --- export and import (privacy/export*.py) ---
 _EXPORT_KEPT = Retention("while the account exists, then 6 months after closure", 183)

@@ -1,0 +1,325 @@
+"""Erasure of recordings, devices and accounts (P19), and of their copies in backups (P20)."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Column, ForeignKey, MetaData, String, Table, func, select
+
+from hearthwatch.accounts.models import User
+from hearthwatch.context import AppContext
+from hearthwatch.devices.models import Camera
+from hearthwatch.media.models import Segment
+from hearthwatch.media.sealed import SealError
+from hearthwatch.media.segmenter import FinishedSegment
+from hearthwatch.privacy import backup, erasure
+from hearthwatch.privacy.audit import entries_about
+from hearthwatch.privacy.erasure_cli import run_verify_erasure
+from hearthwatch.privacy.erasure_plan import ErasureMapError, _erased_table, plan
+from hearthwatch.privacy.erasure_verify import verify
+from hearthwatch.privacy.receipts import verify_receipt
+from hearthwatch.security.datakeys import KeyDestroyed
+from hearthwatch.storage.blobs import BlobNotFound
+from tests.conftest import STRONG_PASSWORD, sign_in
+from tests.support.smtp import Mailbox
+
+ERASE = "/api/v1/privacy/erasure"
+SECOND = 1_000_000
+
+
+def add_camera(ctx: AppContext, owner_id: str, name: str = "Yard") -> str:
+    with ctx.db.session() as session:
+        camera = Camera(
+            owner_id=owner_id,
+            name=name,
+            rtsp_url="rtsp://127.0.0.1:9/none",
+            activated_at=ctx.clock.now(),
+        )
+        session.add(camera)
+        session.flush()
+        return camera.id
+
+
+def record(ctx: AppContext, owner_id: str, camera_id: str, starts_s: range) -> None:
+    """Four-second sealed segments through the real vault, starting at each second given."""
+    for start in starts_s:
+        segment = FinishedSegment(start * SECOND, (start + 4) * SECOND, 100, b"video" * 500)
+        ctx.vault.store_segment(owner_id=owner_id, camera_id=camera_id, segment=segment)
+
+
+def segments(ctx: AppContext, camera_id: str) -> list[Segment]:
+    with ctx.db.session() as session:
+        found = session.scalars(select(Segment).where(Segment.camera_id == camera_id))
+        rows = list(found)
+        session.expunge_all()
+        return rows
+
+
+def readable(ctx: AppContext, segment: Segment) -> bool:
+    try:
+        ctx.vault.read_segment(segment)
+    except (KeyDestroyed, SealError, BlobNotFound):
+        return False
+    return True
+
+
+def public_key(client: TestClient) -> bytes:
+    return base64.b64decode(client.get("/api/v1/privacy/receipt-key").json()["public_key"])
+
+
+def iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+@pytest.fixture
+def camera(ctx: AppContext, alice: User) -> str:
+    camera_id = add_camera(ctx, alice.id)
+    record(ctx, alice.id, camera_id, range(0, 20, 4))
+    return camera_id
+
+
+def test_p19_range_erasure_removes_only_that_range(
+    client: TestClient, ctx: AppContext, alice: User, camera: str
+) -> None:
+    before = {s.start_us: s for s in segments(ctx, camera)}
+    body = {"scope": "range", "camera_id": camera, "start": iso(4), "end": iso(12)}
+    response = client.post(ERASE, json=body)
+    assert response.status_code == 200, response.text
+    receipt = response.json()
+    assert verify_receipt(receipt, public_key(client))
+    payload = receipt["payload"]
+    assert (payload["scope"], payload["objects"], payload["camera_ids"]) == ("range", 2, [camera])
+    assert payload["time_range"] == {"from": iso(4), "to": iso(12)}
+    left = {s.start_us for s in segments(ctx, camera)}
+    assert left == {0, 12 * SECOND, 16 * SECOND}
+    for start in (4 * SECOND, 8 * SECOND):
+        assert not readable(ctx, before[start])  # the object is gone
+    assert all(readable(ctx, s) for s in segments(ctx, camera))
+    assert erasure.pending_jobs(ctx) == []
+
+
+def test_p19_one_segment_is_erased(
+    client: TestClient, ctx: AppContext, alice: User, camera: str
+) -> None:
+    target = segments(ctx, camera)[0]
+    response = client.post(ERASE, json={"scope": "segment", "segment_id": target.id})
+    assert response.status_code == 200, response.text
+    assert response.json()["payload"]["rows"] == {"segments": 1}
+    assert not readable(ctx, target)
+    assert len(segments(ctx, camera)) == 4
+
+
+def test_p19_device_erasure_destroys_the_key_first_and_keeps_the_camera(
+    client: TestClient, ctx: AppContext, alice: User, camera: str
+) -> None:
+    old = segments(ctx, camera)
+    response = client.post(ERASE, json={"scope": "device", "camera_id": camera})
+    assert response.status_code == 200, response.text
+    payload = response.json()["payload"]
+    assert payload["keys_destroyed"] == [f"{alice.id}/{camera}"]
+    assert (payload["objects"], payload["unbound"]) == (5, False)
+    assert not any(readable(ctx, s) for s in old)
+    assert client.get(f"/api/v1/cameras/{camera}").status_code == 200
+    assert list(ctx.vault.blobs.keys(f"{alice.id}/{camera}/")) == []
+    assert verify(ctx, camera_id=camera).ok
+    record(ctx, alice.id, camera, range(100, 104, 4))  # recording goes on with a new key
+    assert all(readable(ctx, s) for s in segments(ctx, camera))
+
+
+def test_p19_device_erasure_can_unbind_the_camera(
+    client: TestClient, ctx: AppContext, alice: User, camera: str
+) -> None:
+    response = client.post(ERASE, json={"scope": "device", "camera_id": camera, "unbind": True})
+    assert response.json()["payload"]["rows"]["cameras"] == 1
+    assert client.get(f"/api/v1/cameras/{camera}").status_code == 404
+    assert verify(ctx, camera_id=camera).ok
+
+
+def test_p19_another_users_recordings_are_refused(
+    client: TestClient, ctx: AppContext, alice: User, make_user: Any
+) -> None:
+    bob = make_user("bob@example.org")
+    bobs = add_camera(ctx, bob.id)
+    record(ctx, bob.id, bobs, range(0, 8, 4))
+    attempts = [
+        {"scope": "device", "camera_id": bobs},
+        {"scope": "range", "camera_id": bobs, "start": iso(0), "end": iso(100)},
+        {"scope": "segment", "segment_id": segments(ctx, bobs)[0].id},
+    ]
+    codes = [client.post(ERASE, json=body).json()["error"]["code"] for body in attempts]
+    assert codes == ["camera.not_found", "camera.not_found", "erasure.segment_not_found"]
+    assert all(readable(ctx, s) for s in segments(ctx, bobs))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"scope": "range", "camera_id": "0" * 32, "start": iso(10), "end": iso(5)},
+        {"scope": "account"},
+        {"scope": "segment", "segment_id": 0},
+        {"scope": "range", "camera_id": "x", "start": iso(0), "end": iso(5)},
+    ],
+)
+def test_invalid_erasure_requests_are_refused(
+    client: TestClient, alice: User, camera: str, body: dict[str, Any]
+) -> None:
+    response = client.post(ERASE, json=body)
+    assert response.status_code in (404, 422)
+    assert response.json()["error"]["code"] in ("request.invalid", "camera.not_found")
+
+
+def test_receipts_are_listed_and_downloadable(
+    client: TestClient, ctx: AppContext, alice: User, camera: str
+) -> None:
+    made = client.post(ERASE, json={"scope": "device", "camera_id": camera}).json()
+    listed = client.get(f"{ERASE}/receipts").json()
+    assert listed == [made]
+    receipt_id = made["payload"]["receipt_id"]
+    assert client.get(f"{ERASE}/receipts/{receipt_id}").json() == made
+    assert client.get(f"{ERASE}/receipts/{'0' * 32}").status_code == 404
+    actions = [e.action for e in entries_about(ctx.db.new_session(), alice.id)]
+    assert "erasure.device" in actions
+
+
+def ask_code(client: TestClient, mailbox: Mailbox, email: str) -> str:
+    assert client.post(f"{ERASE}/account/code").status_code == 202
+    return mailbox.last_code(email)
+
+
+def erase_account(client: TestClient, **fields: Any) -> Any:
+    return client.post(f"{ERASE}/account", json={"password": STRONG_PASSWORD, **fields})
+
+
+def test_p19_account_erasure_needs_password_and_mailed_code(
+    client: TestClient, ctx: AppContext, alice: User, mailbox: Mailbox
+) -> None:
+    refused = erase_account(client, code="123456")
+    assert refused.json()["error"]["code"] == "erasure.code_required"
+    code = ask_code(client, mailbox, alice.email)
+    wrong = "000000" if code != "000000" else "111111"
+    bad_password = erase_account(client, code=code, password="not-my-password")
+    assert bad_password.status_code == 403
+    assert bad_password.json()["error"]["code"] == "erasure.password_invalid"
+    assert bad_password.json()["error"]["details"] == {"attempts_left": 4}
+    assert erase_account(client, code=wrong).json()["error"]["code"] == "auth.code_invalid"
+    for _ in range(3):
+        erase_account(client, code=wrong)
+    spent = erase_account(client, code=code)  # five failures spent the code
+    assert spent.json()["error"]["code"] == "erasure.code_required"
+    assert client.get("/api/v1/me").status_code == 200
+
+
+def test_p19_account_erasure_asks_for_the_authenticator_code_when_on(
+    client: TestClient, ctx: AppContext, alice: User, mailbox: Mailbox
+) -> None:
+    with ctx.clock.frozen() as clock:
+        setup = client.post("/api/v1/me/two-factor/setup").json()
+        totp = pyotp.TOTP(setup["secret"])
+        client.post("/api/v1/me/two-factor/enable", json={"code": totp.at(clock.now())})
+        code = ask_code(client, mailbox, alice.email)
+        missing = erase_account(client, code=code)
+        assert missing.json()["error"]["code"] == "auth.totp_required"
+        clock.advance(timedelta(seconds=30))
+        done = erase_account(client, code=code, totp_code=totp.at(clock.now()))
+        assert done.status_code == 200, done.text
+
+
+def test_p19_account_erasure_leaves_nothing_and_signs_a_receipt(
+    client: TestClient, ctx: AppContext, alice: User, mailbox: Mailbox, camera: str
+) -> None:
+    old = segments(ctx, camera)
+    code = ask_code(client, mailbox, alice.email)
+    response = erase_account(client, code=code)
+    assert response.status_code == 200, response.text
+    receipt = response.json()
+    assert verify_receipt(receipt, public_key(client))
+    payload = receipt["payload"]
+    assert payload["scope"] == "account" and payload["camera_ids"] == [camera]
+    assert payload["rows"]["segments"] == 5 and payload["rows"]["users"] == 1
+    assert f"{alice.id}/{camera}" in payload["keys_destroyed"]
+    mailed = mailbox.to(alice.email)[-1]
+    assert payload["receipt_id"] in mailed.get_content()
+    assert not any(readable(ctx, s) for s in old)
+    with ctx.db.session() as session:
+        for table in plan():
+            count = select(func.count()).select_from(table.table)
+            assert session.scalar(count.where(table.for_account(alice.id))) == 0, table.name
+        actions = [e.action for e in entries_about(session, alice.id)]
+    assert "erasure.account" in actions  # the audit log keeps the step (ids only)
+    assert client.get("/api/v1/me").status_code == 401
+    login = {"email": alice.email, "password": STRONG_PASSWORD}
+    assert client.post("/api/v1/auth/login", json=login).status_code == 401
+    assert list(ctx.vault.blobs.keys(f"{alice.id}/")) == []
+
+
+def test_p19_p20_verify_erasure_and_a_backup_made_before(
+    client: TestClient,
+    ctx: AppContext,
+    alice: User,
+    mailbox: Mailbox,
+    camera: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    saved = tmp_path / "backup"
+    backup.create(ctx, to=saved)
+    args = argparse.Namespace(account=alice.id, camera=None, backup=saved, json=True)
+    assert run_verify_erasure(ctx.settings, args) == 1  # not erased yet: all readable
+    assert json.loads(capsys.readouterr().out.strip())["readable"]
+    assert erase_account(client, code=ask_code(client, mailbox, alice.email)).status_code == 200
+    settings = ctx.settings
+    assert run_verify_erasure(settings, args) == 0
+    result = json.loads(capsys.readouterr().out.strip())
+    assert result["ok"] and result["unreadable_objects"] == 5  # still in the backup, sealed
+    manifest = backup.read_manifest(saved)
+    assert backup.open_account(ctx, saved, alice.id, manifest["backup_id"]) is None
+
+
+def test_p19_an_interrupted_physical_deletion_resumes(ctx: AppContext, make_user: Any) -> None:
+    user = make_user("carol@example.org")
+    camera_id = add_camera(ctx, user.id)
+    record(ctx, user.id, camera_id, range(0, 12, 4))
+    with ctx.db.session() as session:
+        erasure.erase_account_data(ctx, session, user=session.get(User, user.id))
+    # stopped before run_job: the objects are still there, but no key opens them
+    left = list(ctx.vault.blobs.keys(f"{user.id}/"))
+    assert len(left) == 3 and verify(ctx, account_id=user.id).ok
+    assert len(erasure.pending_jobs(ctx)) == 1
+    assert erasure.resume_pending(ctx) == 1
+    assert list(ctx.vault.blobs.keys(f"{user.id}/")) == []
+    assert erasure.pending_jobs(ctx) == []
+
+
+def test_p19_erasure_follows_the_data_map() -> None:
+    names = [t.name for t in plan()]
+    assert {"users", "sessions", "api_tokens", "one_time_codes", "profile_pictures"} <= set(names)
+    assert names.index("segments") < names.index("cameras") < names.index("users")
+    assert "audit_log" not in names  # kept: legal obligation, ids only
+    loose = Table("notes", MetaData(), Column("id", String), Column("text", String))
+    with pytest.raises(ErasureMapError):
+        _erased_table(loose, ("text",))
+    users = Table("users", MetaData(), Column("id", String, primary_key=True))
+    linked = Table(
+        "notes", users.metadata, Column("id", String), Column("author", ForeignKey("users.id"))
+    )
+    assert _erased_table(linked, ("id",)).owner is not None
+
+
+def test_p19_another_account_is_untouched(
+    client: TestClient, ctx: AppContext, alice: User, mailbox: Mailbox, make_user: Any
+) -> None:
+    bob = make_user("bob@example.org")
+    bobs = add_camera(ctx, bob.id)
+    record(ctx, bob.id, bobs, range(0, 8, 4))
+    assert erase_account(client, code=ask_code(client, mailbox, alice.email)).status_code == 200
+    assert all(readable(ctx, s) for s in segments(ctx, bobs))
+    sign_in(client, bob.email)
+    assert client.get(f"/api/v1/cameras/{bobs}").status_code == 200
