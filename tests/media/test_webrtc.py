@@ -9,7 +9,7 @@ browser has no WebRTC.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,13 +19,15 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from hearthwatch.context import AppContext
 from hearthwatch.media.api import webrtc_peers
 from hearthwatch.media.webrtc import annexb, parameter_sets
-from tests.conftest import sign_in
+from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.media.conftest import SMALL_SCENE, bind, wait_for
 from tests.media.test_recording import media_token
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 CAMERAS = "/api/v1/cameras"
 H264_ONLY = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 H264/90000\r\n"
@@ -192,3 +194,80 @@ def test_annexb_puts_parameter_sets_before_a_keyframe() -> None:
     assert annexb(avcc, b"\x00\x00\x00\x01" + sps) == (
         b"\x00\x00\x00\x01" + sps + b"\x00\x00\x00\x01" + idr
     )
+
+
+@pytest.fixture
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def camera_page(
+    chromium: Browser, live_server: Any, bound: dict[str, Any], alice: Any, app: FastAPI
+) -> Iterator[tuple[Page, list[str]]]:
+    """Alice's camera page is ready to open in a fresh browser context; its console errors."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/signin")
+    page.get_by_label("E-mail address").fill(alice.email)
+    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="My devices")).to_be_visible()
+    yield page, errors
+    context.close()
+    # The browser closed its peer connections; the server notices and lets them go.
+    wait_for(lambda: not webrtc_peers(app).peers, timeout=15)
+
+
+def plays(page: Page) -> None:
+    player = page.locator("[data-live-player]")
+    expect(player).to_have_attribute("data-state", "live", timeout=30_000)
+    video = page.locator("[data-live-player] video")
+    first = video.evaluate("v => [v.currentTime, v.getVideoPlaybackQuality().totalVideoFrames]")
+    page.wait_for_timeout(2_000)
+    second = video.evaluate("v => [v.currentTime, v.getVideoPlaybackQuality().totalVideoFrames]")
+    assert second[0] > first[0] + 1.0, (first, second)
+    assert second[1] > first[1] + 25, (first, second)
+    print("LATENCY", player.get_attribute("data-latency-ms"), first, second)
+
+
+@pytest.mark.browser
+def test_p12_camera_page_plays_live_over_webrtc(
+    camera_page: tuple[Page, list[str]], live_server: Any, bound: dict[str, Any], app: FastAPI
+) -> None:
+    page, errors = camera_page
+    page.goto(f"{live_server.url}/cameras/{bound['id']}")
+    plays(page)
+    expect(page.locator("[data-live-transport]")).to_have_text("WebRTC")
+    assert len(webrtc_peers(app).peers) == 1
+    latency = int(page.locator("[data-live-player]").get_attribute("data-latency-ms") or "99999")
+    assert latency < 1_000
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_p12_without_webrtc_the_camera_page_plays_over_the_websocket(
+    camera_page: tuple[Page, list[str]], live_server: Any, bound: dict[str, Any], app: FastAPI
+) -> None:
+    page, errors = camera_page
+    page.add_init_script("delete window.RTCPeerConnection;")
+    page.goto(f"{live_server.url}/cameras/{bound['id']}")
+    plays(page)
+    expect(page.locator("[data-live-transport]")).to_have_text("WebSocket")
+    assert not webrtc_peers(app).peers
+    assert errors == []

@@ -39,6 +39,7 @@ from hearthwatch.devices.schemas import (
 )
 from hearthwatch.errors import NotAuthenticated, NotFound, ValidationFailed
 from hearthwatch.media import playback
+from hearthwatch.media.live import LiveHub
 from hearthwatch.media.models import Segment
 from hearthwatch.media.snapshots import LiveSnapshots
 
@@ -55,6 +56,7 @@ RECHECK_SECONDS = 15.0
 PRIVATE = {"cache-control": "private, no-store", "x-content-type-options": "nosniff"}
 SCOPE_ACTION = {"live": Action.WATCH_LIVE, "playback": Action.PLAYBACK}
 MAX_SDP = 32_768
+STREAM_WAIT_SECONDS = 8.0
 
 _snapshots = LiveSnapshots()
 
@@ -246,9 +248,7 @@ async def webrtc_offer(
     session behind the token ends or the camera may no longer be watched."""
     ctx: AppContext = request.app.state.ctx
     await asyncio.to_thread(_authorise_live, ctx, camera_id, token or "")
-    hub = ctx.recorder.hub(camera_id) if ctx.recorder else None
-    if hub is None or hub.init is None:
-        raise NotFound("The camera is offline.", code="camera.offline")
+    hub = await _streaming_hub(ctx, camera_id)
     still_allowed = functools.partial(_may_watch, ctx, camera_id, token or "", renewing=True)
     sdp = await webrtc_peers(request.app).answer(offer.sdp, hub, still_allowed=still_allowed)
     return WebRtcAnswer(sdp=sdp)
@@ -263,6 +263,21 @@ def webrtc_peers(app: FastAPI) -> WebRtcPeers:
         peers = WebRtcPeers(ice_servers(app.state.ctx.settings))
         app.state.webrtc = peers
     return peers
+
+
+async def _streaming_hub(ctx: AppContext, camera_id: str) -> LiveHub:
+    """The camera's live hub while it streams. A camera bound or reconnected a moment ago
+    gets a few seconds: browsers log every refused request as an error."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STREAM_WAIT_SECONDS
+    while True:
+        hub = ctx.recorder.hub(camera_id) if ctx.recorder else None
+        status = ctx.recorder.status(camera_id) if ctx.recorder else None
+        if hub is not None and hub.init is not None and status is not None and status.online:
+            return hub
+        if loop.time() >= deadline:
+            raise NotFound("The camera is offline.", code="camera.offline")
+        await asyncio.sleep(0.1)
 
 
 def _authorise_live(ctx: AppContext, camera_id: str, token: str) -> None:

@@ -1,7 +1,10 @@
-// The live player: fMP4 over a WebSocket into Media Source Extensions, kept near the
-// live edge for low latency. The socket sends an init segment, then one fragment per frame
-// starting at the last keyframe; fragment times are wall-clock seconds, so the player knows
-// how far behind real time it is and catches up by jumping or playing a little faster.
+// The live player. WebRTC first: the camera's own H.264, forwarded by the server without
+// re-encoding and played by the browser's WebRTC stack with its small jitter buffer. Where
+// WebRTC is missing, cannot connect or shows no frame within a few seconds, fMP4 over a
+// WebSocket into Media Source Extensions, kept near the live edge for low latency: the
+// socket sends an init segment, then one fragment per frame starting at the last keyframe;
+// fragment times are wall-clock seconds, so the player knows how far behind real time it
+// is and catches up by jumping or playing a little faster. A caption names the transport.
 "use strict";
 
 (function (hw) {
@@ -12,6 +15,10 @@
   var STALL_MS = 8000; // no frame for this long: reconnect
   var RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000];
   var LATENCY_SAMPLES = 75;
+  var FIRST_FRAME_MS = 4000; // WebRTC with no frame by then: use the WebSocket instead
+  var SIGNAL_MS = 15000; // no answer to the offer by then: use the WebSocket instead
+  var ICE_GATHER_MS = 2000; // send the offer with the candidates gathered by then
+  var TRANSPORTS = { webrtc: "WebRTC", websocket: "WebSocket" };
 
   function LivePlayer(root) {
     this.root = root;
@@ -25,8 +32,29 @@
     this.refusals = 0;
     this.latencies = [];
     this.retryTimer = null;
+    // Cleared for the rest of the page's life once WebRTC failed to show a picture.
+    this.webrtc = typeof window.RTCPeerConnection === "function";
+    this.caption = transportCaption(root);
     this.watchdog = window.setInterval(this.check.bind(this), 1000);
   }
+
+  function transportCaption(root) {
+    var caption = root.querySelector("[data-live-transport]");
+    if (!caption) {
+      caption = document.createElement("p");
+      caption.className = "player__transport";
+      caption.setAttribute("data-live-transport", "");
+      caption.hidden = true;
+      root.appendChild(caption);
+    }
+    return caption;
+  }
+
+  LivePlayer.prototype.showTransport = function (kind) {
+    this.root.setAttribute("data-transport", kind);
+    this.caption.textContent = TRANSPORTS[kind];
+    this.caption.hidden = false;
+  };
 
   LivePlayer.prototype.start = function () {
     if (this.stopped) {
@@ -74,10 +102,203 @@
     if (this.stopped) {
       return;
     }
+    if (this.webrtc) {
+      this.openPeer(token);
+    } else {
+      this.openSocket(token);
+    }
+  };
+
+  // WebRTC: a receive-only H.264 offer (with its ICE candidates) posted with the media
+  // token; the answer starts the stream.
+  LivePlayer.prototype.openPeer = function (token) {
+    var peer;
+    try {
+      peer = new window.RTCPeerConnection();
+    } catch (error) {
+      this.fallBack(null, error);
+      return;
+    }
+    var session = { kind: "webrtc", peer: peer, opened: Date.now(), answered: 0, frames: 0 };
+    session.shown = 0;
+    session.lastData = session.opened;
+    this.session = session;
+    preferH264(peer.addTransceiver("video", { direction: "recvonly" }));
+    peer.ontrack = this.track.bind(this, session);
+    peer.onconnectionstatechange = this.peerState.bind(this, session);
+    var self = this;
+    peer
+      .createOffer()
+      .then(function (offer) {
+        return peer.setLocalDescription(offer);
+      })
+      .then(function () {
+        return gathered(peer);
+      })
+      .then(function () {
+        return self.signal(token, peer.localDescription);
+      })
+      .then(function (answer) {
+        if (session !== self.session) {
+          return undefined;
+        }
+        return peer.setRemoteDescription(answer).then(function () {
+          session.answered = Date.now();
+        });
+      })
+      .catch(this.peerFailed.bind(this, session));
+  };
+
+  function preferH264(transceiver) {
+    var capabilities =
+      window.RTCRtpReceiver && window.RTCRtpReceiver.getCapabilities
+        ? window.RTCRtpReceiver.getCapabilities("video")
+        : null;
+    if (!capabilities || !transceiver.setCodecPreferences) {
+      return;
+    }
+    var h264 = capabilities.codecs.filter(function (codec) {
+      return /^video\/h264$/i.test(codec.mimeType);
+    });
+    if (h264.length) {
+      transceiver.setCodecPreferences(h264);
+    }
+  }
+
+  // Resolves when ICE gathering is complete, or after ICE_GATHER_MS with what there is.
+  function gathered(peer) {
+    return new Promise(function (resolve) {
+      var timer = window.setTimeout(done, ICE_GATHER_MS);
+      function done() {
+        window.clearTimeout(timer);
+        peer.removeEventListener("icegatheringstatechange", changed);
+        resolve();
+      }
+      function changed() {
+        if (peer.iceGatheringState === "complete") {
+          done();
+        }
+      }
+      peer.addEventListener("icegatheringstatechange", changed);
+      changed();
+    });
+  }
+
+  LivePlayer.prototype.signal = function (token, offer) {
+    var path = "/api/v1/cameras/" + encodeURIComponent(this.cameraId) + "/webrtc?token=";
+    return window
+      .fetch(path + encodeURIComponent(token), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ sdp: offer.sdp, type: offer.type }),
+      })
+      .then(function (response) {
+        if (!response.ok) {
+          throw hw.MediaError("offer refused", response.status);
+        }
+        return response.json();
+      });
+  };
+
+  LivePlayer.prototype.track = function (session, event) {
+    if (session !== this.session) {
+      return;
+    }
+    var video = this.video;
+    session.tracked = true;
+    session.shown = video.getVideoPlaybackQuality().totalVideoFrames;
+    video.srcObject = event.streams[0] || new MediaStream([event.track]);
+    video.play().catch(function () {
+      // Autoplay refused: the picture stays on the first frame until a click.
+    });
+    if (!video.requestVideoFrameCallback) {
+      return; // check() notices the frames instead
+    }
+    var self = this;
+    function presented(now, metadata) {
+      if (session === self.session) {
+        self.frameShown(session, metadata);
+        video.requestVideoFrameCallback(presented);
+      }
+    }
+    video.requestVideoFrameCallback(presented);
+  };
+
+  LivePlayer.prototype.frameShown = function (session, metadata) {
+    session.frames += 1;
+    session.lastData = Date.now();
+    if (session.frames === 1) {
+      this.latencies = [];
+      this.attempt = 0;
+      this.refusals = 0;
+      this.showTransport("webrtc");
+      this.setState("live", "");
+    }
+    // From the frame's capture where the browser knows it, else from its arrival: this
+    // leaves out the way from the camera, which the WebSocket's figure includes (there the
+    // server stamps each fragment with the wall-clock time the ingest got it).
+    var since = metadata && (metadata.captureTime || metadata.receiveTime);
+    if (since) {
+      this.noteLatency((metadata.expectedDisplayTime - since) / 1000);
+    }
+  };
+
+  LivePlayer.prototype.peerState = function (session) {
+    if (session !== this.session) {
+      return;
+    }
+    var state = session.peer.connectionState;
+    if (state === "failed" || state === "closed") {
+      if (!session.frames) {
+        this.fallBack(session, new Error("WebRTC connection " + state));
+      } else {
+        this.close();
+        this.retry("Connection lost. Reconnecting…");
+      }
+    }
+  };
+
+  LivePlayer.prototype.peerFailed = function (session, error) {
+    if (session !== this.session) {
+      return;
+    }
+    if (error.status === 401 || error.status === 403 || error.status === 404) {
+      this.close();
+      this.lost(error.status === 404 ? 4404 : 4401);
+    } else {
+      this.fallBack(session, error);
+    }
+  };
+
+  // WebRTC did not work here: the WebSocket from now on.
+  LivePlayer.prototype.fallBack = function (session, error) {
+    if (session !== this.session) {
+      return;
+    }
+    if (window.console) {
+      window.console.warn("live video over WebRTC failed, using the WebSocket:", error);
+    }
+    this.webrtc = false;
+    this.close();
+    if (!this.stopped) {
+      this.connect();
+    }
+  };
+
+  LivePlayer.prototype.openSocket = function (token) {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var path = "/api/v1/cameras/" + encodeURIComponent(this.cameraId) + "/live?token=";
     var socket = new WebSocket(scheme + window.location.host + path + encodeURIComponent(token));
-    var session = { socket: socket, source: null, queue: null, base: null, pending: [], count: 0 };
+    var session = {
+      kind: "websocket",
+      socket: socket,
+      source: null,
+      queue: null,
+      base: null,
+      pending: [],
+      count: 0,
+    };
     session.lastData = Date.now();
     socket.binaryType = "arraybuffer";
     socket.onmessage = this.receive.bind(this, session);
@@ -147,6 +368,9 @@
       return;
     }
     session.count += 1;
+    if (session.count === 1) {
+      this.showTransport("websocket");
+    }
     if (this.root.getAttribute("data-state") !== "live") {
       this.attempt = 0;
       this.refusals = 0;
@@ -190,7 +414,11 @@
   };
 
   LivePlayer.prototype.measure = function (session) {
-    var behindNow = Date.now() / 1000 - (session.base + this.video.currentTime);
+    this.noteLatency(Date.now() / 1000 - (session.base + this.video.currentTime));
+  };
+
+  // The median of the recent latencies (in seconds), shown as data-latency-ms.
+  LivePlayer.prototype.noteLatency = function (behindNow) {
     this.latencies.push(behindNow);
     if (this.latencies.length > LATENCY_SAMPLES) {
       this.latencies.shift();
@@ -231,13 +459,18 @@
       return;
     }
     this.session = null;
+    this.lost(event.code);
+  };
+
+  // The stream ended with a WebSocket close code (WebRTC refusals are mapped onto them).
+  LivePlayer.prototype.lost = function (code) {
     if (this.stopped) {
       return;
     }
-    if (event.code === 4404) {
+    if (code === 4404) {
       this.setState("offline", "The camera is offline. We keep trying…");
       this.retry();
-    } else if (event.code === 4401) {
+    } else if (code === 4401) {
       this.tokens.invalidate();
       this.refusals += 1;
       if (this.refusals > 2) {
@@ -270,21 +503,52 @@
   LivePlayer.prototype.close = function () {
     var session = this.session;
     this.session = null;
-    if (session) {
+    if (session && session.kind === "webrtc") {
+      session.peer.ontrack = null;
+      session.peer.onconnectionstatechange = null;
+      session.peer.close();
+      this.video.srcObject = null;
+    } else if (session) {
       session.socket.onclose = null;
       session.socket.onmessage = null;
       session.socket.close();
     }
   };
 
-  // Reconnect a socket that went quiet; keep playing when the tab comes back.
+  // Reconnect a stream that went quiet; keep playing when the tab comes back.
   LivePlayer.prototype.check = function () {
     var session = this.session;
-    if (session && Date.now() - session.lastData > STALL_MS) {
+    if (session && session.kind === "webrtc") {
+      this.checkPeer(session);
+    } else if (session && Date.now() - session.lastData > STALL_MS) {
       this.close();
       this.retry("The picture froze. Reconnecting…");
     } else if (session && session.queue) {
       this.keepUp(session);
+    }
+  };
+
+  LivePlayer.prototype.checkPeer = function (session) {
+    var decoded = this.video.getVideoPlaybackQuality().totalVideoFrames;
+    if (session.tracked && decoded > session.shown) {
+      session.shown = decoded;
+      if (!this.video.requestVideoFrameCallback) {
+        this.frameShown(session, null);
+      }
+      session.lastData = Date.now();
+    }
+    var now = Date.now();
+    if (session.frames || session.shown) {
+      if (now - session.lastData > STALL_MS) {
+        this.close();
+        this.retry("The picture froze. Reconnecting…");
+      }
+    } else if (
+      session.answered
+        ? now - session.answered > FIRST_FRAME_MS
+        : now - session.opened > SIGNAL_MS
+    ) {
+      this.fallBack(session, new Error("no picture over WebRTC"));
     }
   };
 
