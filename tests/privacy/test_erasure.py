@@ -185,7 +185,8 @@ def test_receipts_are_listed_and_downloadable(
     receipt_id = made["payload"]["receipt_id"]
     assert client.get(f"{ERASE}/receipts/{receipt_id}").json() == made
     assert client.get(f"{ERASE}/receipts/{'0' * 32}").status_code == 404
-    actions = [e.action for e in entries_about(ctx.db.new_session(), alice.id)]
+    with ctx.db.session() as session:
+        actions = [e.action for e in entries_about(session, alice.id)]
     assert "erasure.device" in actions
 
 
@@ -323,3 +324,29 @@ def test_p19_another_account_is_untouched(
     assert all(readable(ctx, s) for s in segments(ctx, bobs))
     sign_in(client, bob.email)
     assert client.get(f"/api/v1/cameras/{bobs}").status_code == 200
+
+
+def test_p19_delete_data_page_erases_a_range_and_a_device(
+    client: TestClient, ctx: AppContext, make_user: Any
+) -> None:
+    from tests.web.conftest import submit, web_sign_in
+
+    user = make_user()
+    web_sign_in(client, user.email)
+    camera_id = add_camera(ctx, user.id)
+    record(ctx, user.id, camera_id, range(0, 20, 4))
+    page = client.get("/privacy/erase")
+    assert page.status_code == 200 and "Delete my account" in page.text
+    fields = {"camera_id": camera_id, "start": "1970-01-01T00:00:04", "end": "1970-01-01T00:00:08"}
+    done = submit(client, "/privacy/erase/range", fields, page="/privacy/erase")
+    assert done.status_code == 200 and 'id="receipt"' in done.text
+    assert len(segments(ctx, camera_id)) == 4
+    bad = submit(client, "/privacy/erase/range", {**fields, "end": "soon"}, page="/privacy/erase")
+    assert bad.status_code == 422
+    gone = submit(client, "/privacy/erase/device", {"camera_id": camera_id}, page="/privacy/erase")
+    assert gone.status_code == 200 and segments(ctx, camera_id) == []
+    with ctx.db.session() as session:
+        receipts = erasure.receipts_of(session, user_id=user.id)
+    download = client.get(f"/privacy/erase/receipts/{receipts[0]['payload']['receipt_id']}")
+    assert download.json() == receipts[0]
+    assert client.get("/privacy/erase/receipts/nope").status_code == 404

@@ -25,6 +25,7 @@ from hearthwatch.web import (
     auth_pages,
     camera_pages,
     camera_settings_pages,
+    erasure_pages,
     outbox_pages,
     request_pages,
     security_pages,
@@ -40,3 +41,4 @@ router.include_router(auth_pages.router)
 router.include_router(security_pages.router)
 router.include_router(outbox_pages.router)
 router.include_router(request_pages.router)
+router.include_router(erasure_pages.router)
