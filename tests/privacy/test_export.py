@@ -234,7 +234,7 @@ def wait_ready(client: TestClient) -> dict[str, Any]:
 def test_p17_export_needs_the_password_again(client: TestClient, alice: User) -> None:
     wrong = client.post("/api/v1/privacy/exports", json={"password": "not-my-password-1"})
     assert wrong.status_code == 401
-    assert wrong.json()["error"]["code"] == "auth.invalid_credentials"
+    assert wrong.json()["error"]["code"] == "privacy.reauth_failed"
     assert client.get("/api/v1/privacy/exports").json() == []
 
 
@@ -323,3 +323,27 @@ def test_p17_sweep_at_start_fails_interrupted_jobs_and_removes_orphans(
         stale = session.get(DataExport, job_id)
         assert stale is not None
         assert (stale.state, stale.error_code) == ("failed", "privacy.export_interrupted")
+
+
+def test_p17_export_page_requests_and_shows_the_link(
+    client: TestClient, ctx: AppContext, alice: User
+) -> None:
+    page = client.get("/privacy/export")
+    assert page.status_code == 200 and "Prepare my data" in page.text
+    assert '<script src="/static/export.js"' in page.text
+    token = client.cookies["hw_csrf"]
+    wrong = client.post("/privacy/export", data={"csrf_token": token, "password": "nope"})
+    assert wrong.status_code == 401 and "The password is wrong" in wrong.text
+    started = client.post(
+        "/privacy/export",
+        data={"csrf_token": token, "password": STRONG_PASSWORD},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303
+    job = wait_ready(client)
+    assert job["download_url"] in client.get("/privacy/export").text.replace("&amp;", "&")
+    deleted = client.post(
+        f"/privacy/export/{job['id']}/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert deleted.status_code == 303
+    assert not export.archive_path(ctx, job["id"]).exists()

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import User
+from hearthwatch.accounts.signin import count_password_failure, ensure_not_locked
 from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict, HearthwatchError, NotAuthenticated, NotFound
 from hearthwatch.privacy import audit
@@ -74,10 +75,13 @@ def archive_path(ctx: AppContext, export_id: str) -> Path:
 
 def request_export(ctx: AppContext, db: Session, *, user: User, password: str) -> DataExport:
     """Queue a new export after checking the password; one export at a time per person."""
+    now = ctx.clock.now()
+    ensure_not_locked(user, now)
     if not ctx.passwords.verify(user.password_hash, password):
+        count_password_failure(ctx, user, now)  # guessing here counts towards the lock-out
         raise NotAuthenticated(
             "The password is wrong. Enter your current password to export your data.",
-            code="auth.invalid_credentials",
+            code="privacy.reauth_failed",
         )
     active = db.scalar(
         select(DataExport.id).where(
@@ -86,7 +90,7 @@ def request_export(ctx: AppContext, db: Session, *, user: User, password: str) -
     )
     if active is not None:
         raise Conflict("An export is already being prepared.", code="privacy.export_in_progress")
-    job = DataExport(user_id=user.id, state=QUEUED, requested_at=ctx.clock.now())
+    job = DataExport(user_id=user.id, state=QUEUED, requested_at=now)
     db.add(job)
     db.flush()
     with _running_lock:  # claimed now, so a sweep at start-up cannot take it for a stale job

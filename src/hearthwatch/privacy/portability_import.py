@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -185,6 +186,13 @@ def _check_recording_files(archive: zipfile.ZipFile, data: dict[str, Any]) -> No
 
 def import_archive(ctx: AppContext, *, user_id: str, path: Path) -> ImportSummary:
     """Check the whole archive, then recreate profile, cameras and recordings."""
+    try:
+        return _import(ctx, user_id, path)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+        raise refuse("damaged", "The archive is damaged (a file fails its checksum).") from err
+
+
+def _import(ctx: AppContext, user_id: str, path: Path) -> ImportSummary:
     with open_archive(ctx, path) as archive:
         data = read_data(ctx, archive)
         for entry in data["recordings"]:  # every recording is checked before any is kept

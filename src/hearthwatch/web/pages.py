@@ -26,6 +26,7 @@ from hearthwatch.web import (
     camera_pages,
     camera_settings_pages,
     erasure_pages,
+    export_pages,
     outbox_pages,
     request_pages,
     security_pages,
@@ -42,3 +43,4 @@ router.include_router(security_pages.router)
 router.include_router(outbox_pages.router)
 router.include_router(request_pages.router)
 router.include_router(erasure_pages.router)
+router.include_router(export_pages.router)
