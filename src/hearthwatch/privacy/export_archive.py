@@ -16,16 +16,19 @@ file and copied into data.json at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import tempfile
+import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from queue import Empty, Queue
 from typing import IO, Any
 
 from sqlalchemy import func, select
@@ -97,6 +100,45 @@ def plan(db: Session, user_id: str) -> Progress:
     return Progress(objects_total=int(count) + int(cameras) + 4, bytes_total=int(total))
 
 
+def prefetched(
+    segments: Generator[Segment], read: Callable[[Segment], bytes | None], depth: int = 4
+) -> Iterator[tuple[Segment, bytes | None]]:
+    """Fetch and decrypt the next few segments in a thread while the caller writes.
+
+    Reading (storage, decryption) and writing (CRC, disk) then overlap; the bounded queue
+    keeps at most `depth` segments in memory.
+    """
+    queue: Queue[tuple[Segment, bytes | None] | BaseException | None] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for segment in segments:
+                if stop.is_set():
+                    return
+                queue.put((segment, read(segment)))
+        except BaseException as err:  # handed to the consumer, which raises it
+            queue.put(err)
+            return
+        finally:
+            segments.close()  # ends the database session of the segment query
+        queue.put(None)
+
+    worker = threading.Thread(target=fetch, name="export-read", daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(Empty):
+                queue.get_nowait()
+            worker.join(timeout=0.05)
+
+
 def _member(name: str, *, stored: bool) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=datetime.now(UTC).timetuple()[:6])
     info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
@@ -143,7 +185,7 @@ class ArchiveWriter:
 
     # --- recordings ---
 
-    def _segments(self, camera_id: str) -> Iterator[Segment]:
+    def _segments(self, camera_id: str) -> Generator[Segment]:
         with self.ctx.db.session() as db:
             query = (
                 select(Segment)
@@ -159,9 +201,9 @@ class ArchiveWriter:
         current: JoinedFile | None = None
         handle: IO[bytes] | None = None
         last_plain: bytes | None = None
-        for segment in self._segments(camera.id):
-            plain = self._read(segment)
+        for segment, plain in prefetched(self._segments(camera.id), self._read):
             if plain is None:
+                self._step(size=segment.bytes)
                 continue
             try:
                 init, media = split_segment(plain)
@@ -187,7 +229,6 @@ class ArchiveWriter:
             return self.ctx.vault.read_segment(segment)
         except (KeyDestroyed, FileNotFoundError, KeyError):
             log.warning("segment %s could not be read; left out", segment.id)
-            self._step(size=segment.bytes)
             return None
 
     def _next_file(
