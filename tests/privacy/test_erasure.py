@@ -29,6 +29,13 @@ from hearthwatch.privacy.receipts import verify_receipt
 from hearthwatch.security.datakeys import KeyDestroyed
 from hearthwatch.storage.blobs import BlobNotFound
 from tests.conftest import STRONG_PASSWORD, sign_in
+from tests.media.conftest import (  # noqa: F401 (fixtures)
+    bound,
+    cameras,
+    recorder,
+    registered,
+    wait_for,
+)
 from tests.support.smtp import Mailbox
 
 ERASE = "/api/v1/privacy/erasure"
@@ -350,3 +357,23 @@ def test_p19_delete_data_page_erases_a_range_and_a_device(
     download = client.get(f"/privacy/erase/receipts/{receipts[0]['payload']['receipt_id']}")
     assert download.json() == receipts[0]
     assert client.get("/privacy/erase/receipts/nope").status_code == 404
+
+
+def test_p19_erasing_a_recording_camera_stops_its_recorder_and_live_view(
+    client: TestClient,
+    ctx: AppContext,
+    bound: dict[str, Any],  # noqa: F811 (the media fixtures)
+    recorder: Any,  # noqa: F811
+) -> None:
+
+    camera_id = bound["id"]
+    recorded = wait_for(lambda: segments(ctx, camera_id), timeout=30)
+    assert readable(ctx, recorded[0])
+    assert camera_id in recorder.ingests
+    body = {"scope": "device", "camera_id": camera_id, "unbind": True}
+    response = client.post(ERASE, json=body)
+    assert response.status_code == 200, response.text
+    assert camera_id not in recorder.ingests  # stopped at once, not at the next sync
+    assert recorder.hub(camera_id) is None
+    assert not any(readable(ctx, s) for s in recorded)
+    assert verify(ctx, camera_id=camera_id).ok

@@ -1,0 +1,148 @@
+"""Backups that erasure reaches (P20): create, restore, and erased data staying erased."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from hearthwatch.accounts.models import User
+from hearthwatch.context import AppContext, build_context
+from hearthwatch.db.migrate import upgrade
+from hearthwatch.devices.models import Camera
+from hearthwatch.errors import Conflict, ValidationFailed
+from hearthwatch.media.models import Segment
+from hearthwatch.models import metadata
+from hearthwatch.privacy import backup, erasure
+from hearthwatch.privacy.erasure_backup_cli import add_backup_command
+from tests.privacy.test_erasure import add_camera, readable, record, segments
+
+
+@pytest.fixture
+def household(ctx: AppContext, make_user: Any) -> dict[str, Any]:
+    """Two accounts with a recording camera each; Carol has a second camera."""
+    alice, carol = make_user("alice@example.org"), make_user("carol@example.org")
+    cameras = {
+        "alice": add_camera(ctx, alice.id),
+        "carol": add_camera(ctx, carol.id),
+        "carol_2": add_camera(ctx, carol.id, "Porch"),
+    }
+    record(ctx, alice.id, cameras["alice"], range(0, 12, 4))
+    record(ctx, carol.id, cameras["carol"], range(0, 8, 4))
+    record(ctx, carol.id, cameras["carol_2"], range(0, 8, 4))
+    return {"alice": alice.id, "carol": carol.id, **{f"cam_{k}": v for k, v in cameras.items()}}
+
+
+def fresh_context(ctx: AppContext, tmp_path: Path) -> AppContext:
+    """An empty, migrated installation that shares only the keyring (as after a disaster)."""
+    url = ctx.db.url
+    ctx.db.dispose()
+    if url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'restored.db'}"
+        upgrade(url)
+    else:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            names = ", ".join(t.name for t in metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} CASCADE"))
+        engine.dispose()
+    master = (ctx.settings.data_dir / "master.key").read_text().strip()
+    settings = ctx.settings.model_copy(
+        update={
+            "data_dir": tmp_path / "restored",
+            "database_url": url,
+            "keyring_url": ctx.settings.resolved_keyring_url,
+            "master_key": master,
+        }
+    )
+    return build_context(settings)
+
+
+@pytest.fixture
+def restored(ctx: AppContext, tmp_path: Path) -> Iterator[Any]:
+    made: list[AppContext] = []
+
+    def make() -> AppContext:
+        made.append(fresh_context(ctx, tmp_path))
+        return made[-1]
+
+    yield make
+    for context in made:
+        context.close()
+
+
+def test_p20_backup_holds_no_keyring_and_restores_everything(
+    ctx: AppContext, household: dict[str, Any], tmp_path: Path, restored: Any
+) -> None:
+    saved = tmp_path / "backup"
+    report = backup.create(ctx, to=saved)
+    assert (report.accounts, report.objects) == (2, 7)
+    manifest = json.loads((saved / "manifest.json").read_text())
+    assert "keyring" in manifest["keyring"].lower()
+    assert not [p for p in saved.rglob("*") if "keyring" in p.name or p.name == "master.key"]
+    assert b"alice@example.org" not in b"".join(
+        p.read_bytes() for p in saved.rglob("*") if p.is_file()
+    )
+    again = restored()
+    result = backup.restore(again, path=saved)
+    assert (result.accounts, result.skipped_accounts, result.objects) == (2, [], 7)
+    with again.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 2
+    assert all(readable(again, s) for s in segments(again, household["cam_alice"]))
+
+
+def test_p20_erasure_reaches_a_backup_made_before_it(
+    ctx: AppContext, household: dict[str, Any], tmp_path: Path, restored: Any
+) -> None:
+    saved = tmp_path / "backup"
+    backup.create(ctx, to=saved)
+    with ctx.db.session() as session:
+        user = session.get(User, household["alice"])
+        assert user is not None
+        erasure.erase_account_data(ctx, session, user=user)
+        erasure.erase_device(
+            ctx, session, user_id=household["carol"], camera_id=household["cam_carol"], unbind=False
+        )
+    manifest = backup.read_manifest(saved)
+    assert backup.open_account(ctx, saved, household["alice"], manifest["backup_id"]) is None
+    again = restored()
+    result = backup.restore(again, path=saved)
+    assert result.skipped_accounts == [household["alice"]]
+    assert result.skipped_objects == 3 + 2  # Alice's, and the erased camera's
+    with again.db.session() as session:
+        emails = set(session.scalars(select(User.email)))
+        cameras = set(session.scalars(select(Camera.id)))
+        recorded = set(session.scalars(select(Segment.camera_id)))
+    assert emails == {"carol@example.org"}
+    assert cameras == {household["cam_carol"], household["cam_carol_2"]}
+    assert recorded == {household["cam_carol_2"]}
+    assert all(readable(again, s) for s in segments(again, household["cam_carol_2"]))
+
+
+def test_backup_refuses_a_used_folder_and_restore_a_used_database(
+    ctx: AppContext, household: dict[str, Any], tmp_path: Path
+) -> None:
+    saved = tmp_path / "backup"
+    backup.create(ctx, to=saved)
+    with pytest.raises(Conflict) as used:
+        backup.create(ctx, to=saved)
+    assert used.value.code == "backup.folder_not_empty"
+    with pytest.raises(Conflict) as full:
+        backup.restore(ctx, path=saved)
+    assert full.value.code == "backup.database_not_empty"
+    with pytest.raises(ValidationFailed) as bogus:
+        backup.restore(ctx, path=tmp_path)
+    assert bogus.value.code == "backup.invalid"
+
+
+def test_backup_command_is_registered() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_backup_command(parser.add_subparsers())
+    args = parser.parse_args(["backup", "create", "--to", "/tmp/x"])
+    assert args.to == Path("/tmp/x") and callable(args.run)
