@@ -17,6 +17,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices import api as devices_api
 from hearthwatch.media import api as media_api
 from hearthwatch.privacy import api as privacy_api
+from hearthwatch.privacy.gate import PrivacyMiddleware
 from hearthwatch.web import pages
 from hearthwatch.web.paths import STATIC_DIR
 
@@ -55,5 +56,6 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
+    app.add_middleware(PrivacyMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -6,6 +6,7 @@ from hearthwatch.accounts import models as accounts
 from hearthwatch.db.base import Base
 from hearthwatch.devices import models as devices
 from hearthwatch.media import models as media
+from hearthwatch.privacy import consent_models as consent
 from hearthwatch.privacy import erasure_models as erasure
 from hearthwatch.privacy import export_models as exports
 from hearthwatch.privacy import models as privacy
@@ -15,6 +16,7 @@ metadata = Base.metadata
 
 __all__ = [
     "accounts",
+    "consent",
     "devices",
     "erasure",
     "exports",

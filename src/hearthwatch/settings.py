@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     webrtc_turn_url: str = Field(default="", pattern=r"^(turns?:\S+)?$")
     webrtc_turn_username: str = ""
     webrtc_turn_password: str = ""
+    # Where personal data is stored, as the privacy notice names it (P46, P48).
+    data_region: str = Field(default="EU (Frankfurt, Germany)", min_length=2, max_length=80)
+    # How long a materially changed privacy notice is announced before it applies (P48).
+    notice_announce_days: int = Field(default=30, ge=1, le=365)
     log_level: str = "INFO"
     log_json: bool = True
     cookie_secure: bool | None = None

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hearthwatch.privacy.export_cli",
     "hearthwatch.privacy.requests_cli",
     "hearthwatch.privacy.erasure_cli",
+    "hearthwatch.privacy.consent_cli",
 )
 
 

@@ -381,8 +381,59 @@ _AUDIT_FIELDS = (
 )
 
 # --- consent ledger and privacy notice (privacy/consent*.py, privacy/notice*.py) ---
-_CONSENT_FIELDS: tuple[PersonalField, ...] = ()
-_CONSENT_NON_PERSONAL: dict[str, str] = {}
+_CONSENT_KEPT = Retention(
+    "while the account exists, as proof of each consent (GDPR 7(1)), then 6 months after "
+    "closure; a visitor's cookie choices 13 months",
+    183,
+)
+_CONSENT_FIELDS: tuple[PersonalField, ...] = tuple(
+    PersonalField(
+        table,
+        column,
+        description,
+        category,
+        "proving which consents were given and withdrawn, and honouring them",
+        LegalBasis.LEGAL_OBLIGATION,
+        _CONSENT_KEPT,
+    )
+    for table, column, description, category in (
+        ("consent_ledger", "at", "time of a consent choice", Category.USAGE),
+        ("consent_ledger", "purpose", "what a consent choice was about", Category.USAGE),
+        ("consent_ledger", "granted", "whether consent was given or withdrawn", Category.USAGE),
+        (
+            "consent_ledger",
+            "notice_version",
+            "privacy notice version in force at the choice",
+            Category.USAGE,
+        ),
+        ("consent_ledger", "channel", "where the choice was made", Category.USAGE),
+        (
+            "consent_ledger",
+            "visitor_id",
+            "random browser identifier kept in the essential hw_consent cookie",
+            Category.ONLINE_IDENTIFIERS,
+        ),
+        ("notice_acceptances", "version", "privacy notice version accepted", Category.USAGE),
+        ("notice_acceptances", "accepted_at", "time the notice was accepted", Category.USAGE),
+    )
+)
+_CONSENT_NON_PERSONAL: dict[str, str] = {
+    "consent_ledger.id": "sequence number",
+    "consent_ledger.user_id": "reference",
+    "notice_acceptances.id": "sequence number",
+    "notice_acceptances.user_id": "reference",
+    "privacy_notices.number": "version of a public document",
+    "privacy_notices.published_at": "date of a public document",
+    "privacy_notices.effective_at": "date of a public document",
+    "privacy_notices.digest": "hash of a public document",
+    "privacy_notices.content": "the public privacy notice",
+    "privacy_notices.changes": "summary of a public document's changes",
+    "privacy_notices.requires_acceptance": "property of a public document",
+    "analytics_page_views.day": "aggregate count over every consenting visitor",
+    "analytics_page_views.section": "aggregate count over every consenting visitor",
+    "analytics_page_views.views": "aggregate count over every consenting visitor",
+    "analytics_page_views.visits": "aggregate count over every consenting visitor",
+}
 
 # --- erasure and backups (privacy/erasure*.py) ---
 _ERASURE_RECEIPT_KEPT = Retention(

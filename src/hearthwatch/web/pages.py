@@ -25,6 +25,7 @@ from hearthwatch.web import (
     auth_pages,
     camera_pages,
     camera_settings_pages,
+    consent_pages,
     erasure_pages,
     export_pages,
     outbox_pages,
@@ -41,6 +42,7 @@ router.include_router(account_pages.router)
 router.include_router(auth_pages.router)
 router.include_router(security_pages.router)
 router.include_router(outbox_pages.router)
+router.include_router(consent_pages.router)
 router.include_router(request_pages.router)
 router.include_router(erasure_pages.router)
 router.include_router(export_pages.router)

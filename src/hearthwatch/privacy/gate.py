@@ -1,0 +1,157 @@
+"""The privacy middleware: the notice-acceptance gate (P48) and each request's cookie jar.
+
+Once a version of the notice that needs acceptance is in force, a signed-in person who
+has not accepted it is stopped: pages redirect to the accept page, the API answers 403
+`privacy.notice_not_accepted`. Some doors always stay open, so nobody is trapped: signing
+in and out, health, the notice itself, and every privacy tool (consents, cookies, export,
+erasure, rights requests): a person who does not accept must still be able to leave with
+their data.
+
+The middleware also keeps the request's cookies and the context where templates can read
+them (`current_request`), because the cookie banner in the page frame depends on them and
+the frame is rendered far from the route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import cookie_parser
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hearthwatch.accounts.models import ApiToken, BrowserSession, User
+from hearthwatch.api.deps import SESSION_COOKIE
+from hearthwatch.context import AppContext
+from hearthwatch.privacy import notice
+from hearthwatch.security.secrets import hash_secret
+
+T = TypeVar("T")
+
+NOT_ACCEPTED = "privacy.notice_not_accepted"
+ACCEPT_PAGE = "/privacy/notice/accept"
+OPEN_PREFIXES: tuple[str, ...] = (
+    "/static/",
+    "/api/v1/health",
+    "/api/v1/auth/",
+    "/api/v1/privacy/",
+    "/api/openapi.json",
+    "/api/docs",
+    "/privacy/",
+    "/signin",
+    "/signout",
+    "/outbox",
+)
+
+
+@dataclass(frozen=True)
+class RequestFrame:
+    ctx: AppContext
+    cookies: dict[str, str]
+    path: str
+
+
+_current: ContextVar[RequestFrame | None] = ContextVar("hearthwatch_privacy_frame", default=None)
+
+
+def current_request() -> RequestFrame | None:
+    """The request being served (cookies and context), for the page frame."""
+    return _current.get()
+
+
+class PrivacyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._first_published = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ctx: AppContext = scope["app"].state.ctx
+        if not self._first_published:
+            await _in_db_thread(ctx, notice.ensure_published, ctx)
+            self._first_published = True
+        cookies = _cookies(scope)
+        token = _current.set(RequestFrame(ctx, cookies, scope["path"]))
+        try:
+            refusal = await self._refusal(ctx, scope, cookies)
+            await (refusal or self.app)(scope, receive, send)
+        finally:
+            _current.reset(token)
+
+    async def _refusal(
+        self, ctx: AppContext, scope: Scope, cookies: dict[str, str]
+    ) -> Response | None:
+        path: str = scope["path"]
+        secret = None if path.startswith(OPEN_PREFIXES) else _credential(scope, cookies)
+        if secret is None:
+            return None
+        version = await _in_db_thread(ctx, _version_to_accept, ctx, *secret)
+        return _refuse(path, version) if version is not None else None
+
+
+async def _in_db_thread(ctx: AppContext, work: Callable[..., T], *args: Any) -> T:
+    """Inline on SQLite (reads never block), in a worker thread on a networked database."""
+    if ctx.db.engine.dialect.name == "sqlite":
+        return work(*args)
+    return await anyio.to_thread.run_sync(work, *args)
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            return cookie_parser(value.decode("latin-1"))
+    return {}
+
+
+def _credential(scope: Scope, cookies: dict[str, str]) -> tuple[str, str] | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, secret = value.decode("latin-1").partition(" ")
+            return ("token", secret.strip()) if scheme.lower() == "bearer" else None
+    session = cookies.get(SESSION_COOKIE)
+    return ("session", session) if session else None
+
+
+def _version_to_accept(ctx: AppContext, kind: str, secret: str) -> int | None:
+    with ctx.db.session() as db:
+        now = ctx.clock.now()
+        if notice.required_version(db, now) is None:
+            return None  # the common case: one cheap query
+        user = _user_of(db, kind, secret)
+        return notice.must_accept(db, user=user, now=now) if user is not None else None
+
+
+def _user_of(db: Session, kind: str, secret: str) -> User | None:
+    # Only who it is: whether the credential is still good is for the route to decide.
+    model: Any = BrowserSession if kind == "session" else ApiToken
+    statement = (
+        select(User)
+        .join(model, model.user_id == User.id)
+        .where(model.secret_hash == hash_secret(secret), model.revoked_at.is_(None))
+    )
+    return db.scalars(statement).first()
+
+
+def _refuse(path: str, version: int) -> Response:
+    if path.startswith("/api/"):
+        return JSONResponse(
+            {
+                "error": {
+                    "code": NOT_ACCEPTED,
+                    "message": f"Accept version {version} of the privacy notice to go on: "
+                    "read it at /privacy/notice.",
+                    "details": {"version": version, "accept": "/api/v1/privacy/notice/accept"},
+                }
+            },
+            status_code=403,
+        )
+    return RedirectResponse(f"{ACCEPT_PAGE}?next={quote(path)}", status_code=303)

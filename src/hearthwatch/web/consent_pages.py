@@ -1,0 +1,151 @@
+"""Consent pages: the account's consents with one-click grant and withdraw (P24), receipts
+to download, and the one-step unsubscribe page that marketing mail links to (P28).
+
+A change to a cookie purpose here also updates this browser's `hw_consent` cookie and
+deletes the cookies of a withdrawn category in the same answer.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts.signin import Caller
+from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.context import AppContext
+from hearthwatch.errors import HearthwatchError, NotFound
+from hearthwatch.privacy import consent, cookies, marketing
+from hearthwatch.privacy.consent import Channel
+from hearthwatch.privacy.cookies import CookieChoice
+from hearthwatch.web import cookie_pages, notice_pages
+from hearthwatch.web.forms import FormDep, FormProblem
+from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+
+router = APIRouter(prefix="/privacy")
+router.include_router(cookie_pages.router)
+router.include_router(notice_pages.router)
+
+CONSENT_NOTICES = {
+    "granted": "Thank you. Your consent is recorded; your receipt is in the history below.",
+    "withdrawn": "Your consent is withdrawn. That processing has stopped; your receipt is in "
+    "the history below.",
+}
+PAGE = "/privacy/consents"
+
+
+def _consents_page(
+    request: Request,
+    ctx: AppContext,
+    db: Session,
+    viewer: Caller,
+    problem: FormProblem | None = None,
+    status: int = 200,
+) -> Response:
+    states = consent.current(db, viewer.user.id)
+    return render(
+        request,
+        ctx,
+        "privacy_consents.html",
+        viewer=viewer,
+        status=status,
+        problem=problem,
+        notice=CONSENT_NOTICES.get(request.query_params.get("done", "")),
+        rows=[(p, states[p.key]) for p in consent.purposes()],
+        history=consent.history(db, user_id=viewer.user.id),
+        titles={p.key: p.title for p in consent.purposes()},
+    )
+
+
+@router.get("/consents")
+def consents_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
+    if viewer is None:
+        return to_signin(PAGE)
+    return _consents_page(request, ctx, db, viewer)
+
+
+@router.post("/consents/{purpose}")
+def change_consent(
+    purpose: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """One click: `decision` is "grant" or "withdraw"."""
+    if viewer is None:
+        return to_signin(PAGE)
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        granted = form.value("decision") == "grant"
+        consent.change(
+            ctx, db, user_id=viewer.user.id, purpose=purpose, granted=granted, channel=Channel.WEB
+        )
+    except HearthwatchError as err:
+        return _consents_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
+    response = redirect(PAGE, done="granted" if granted else "withdrawn")
+    _mirror_in_cookie(request, response, ctx, db, viewer)
+    return response
+
+
+def _mirror_in_cookie(
+    request: Request, response: Response, ctx: AppContext, db: Session, viewer: Caller
+) -> None:
+    """Keep this browser's cookie choice in step with the ledger; drop refused cookies now."""
+    state = cookie_pages.cookie_state(request, db, viewer)
+    if not state.chosen:
+        return
+    choice = CookieChoice.new(state.allowed, state.choice)
+    cookies.set_choice(response, ctx.settings, choice)
+
+
+@router.get("/consents/receipts/{ledger_id}")
+def download_receipt(ledger_id: int, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
+    """The signed receipt of one change, as a JSON file."""
+    if viewer is None:
+        return to_signin(PAGE)
+    try:
+        receipt = consent.receipt_for(ctx, db, user_id=viewer.user.id, ledger_id=ledger_id)
+    except NotFound:
+        return Response(status_code=404)
+    name = f"consent-receipt-{ledger_id}.json"
+    return JSONResponse(receipt, headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/unsubscribe")
+def unsubscribe_page(request: Request, ctx: ContextDep, db: WebDb, token: str = "") -> Response:
+    """Shows one button; nothing changes on a GET (mail scanners open links)."""
+    try:
+        marketing.user_for_token(ctx, db, token)
+    except NotFound as err:
+        return _unsubscribe(request, ctx, token, problem=FormProblem.of(err), status=err.status)
+    return _unsubscribe(request, ctx, token)
+
+
+@router.post("/unsubscribe")
+def unsubscribe(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    token = form.value("token")
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        marketing.unsubscribe(ctx, db, token=token)
+    except HearthwatchError as err:
+        return _unsubscribe(request, ctx, token, problem=FormProblem.of(err), status=err.status)
+    return _unsubscribe(request, ctx, token, done=True)
+
+
+def _unsubscribe(
+    request: Request,
+    ctx: AppContext,
+    token: str,
+    *,
+    problem: FormProblem | None = None,
+    status: int = 200,
+    done: bool = False,
+) -> Response:
+    return render(
+        request,
+        ctx,
+        "privacy_unsubscribe.html",
+        viewer=None,
+        status=status,
+        problem=problem,
+        token=token,
+        done=done,
+    )

@@ -1,0 +1,200 @@
+"""The cookie banner and cookie settings (P29), the functional preference it guards, and the
+first-party page-view counter that runs only with analytics consent.
+
+Every decision is made here, on the server, from the `hw_consent` cookie and, for a
+signed-in person, the consent ledger: the script only saves a page reload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts.signin import Caller
+from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.context import AppContext
+from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.privacy import analytics, cookies, notice
+from hearthwatch.privacy.consent_models import NoticeVersion
+from hearthwatch.privacy.cookies import CookieChoice, CookieState
+from hearthwatch.privacy.gate import current_request
+from hearthwatch.web.forms import FormDep, FormProblem, safe_next
+from hearthwatch.web.rendering import TEMPLATES, redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb
+
+router = APIRouter()  # under /privacy, through consent_pages
+
+COOKIE_NOTICES = {
+    "cookies_saved": "Your cookie choices are saved.",
+    "prefs_saved": "Your display preference is saved.",
+}
+
+
+@dataclass(frozen=True)
+class PrivacyFrame:
+    """What the page frame shows: the cookie banner, the theme, notice links and banner."""
+
+    show_banner: bool
+    analytics: bool
+    theme: str
+    path: str
+    notice_version: int | None
+    upcoming: NoticeVersion | None
+    categories: tuple[cookies.CookieCategory, ...] = cookies.CATEGORIES
+
+
+def privacy_frame(viewer: Caller | None) -> PrivacyFrame:
+    """Computed while a page renders (a Jinja global): base.html includes the frame."""
+    frame = current_request()
+    if frame is None:
+        return PrivacyFrame(False, False, "system", "/", None, None)
+    ctx = frame.ctx
+    with ctx.db.session() as db:
+        user_id = viewer.user.id if viewer else None
+        state = cookies.state_for(db, cookies=frame.cookies, user_id=user_id)
+        now = ctx.clock.now()
+        current = notice.in_force(db, now)
+        coming = notice.upcoming(db, now)
+        if coming is not None and (
+            viewer is None
+            or not coming.requires_acceptance
+            or notice.accepted_version(db, viewer.user) >= coming.number
+        ):
+            coming = None
+    return PrivacyFrame(
+        show_banner=not state.chosen,
+        analytics=state.allows("analytics"),
+        theme=cookies.theme_of(frame.cookies, state),
+        path=frame.path,
+        notice_version=current.number if current else None,
+        upcoming=coming,
+    )
+
+
+TEMPLATES.globals["privacy_frame"] = privacy_frame
+
+
+def cookie_state(request: Request, db: Session, viewer: Caller | None) -> CookieState:
+    user_id = viewer.user.id if viewer else None
+    return cookies.state_for(db, cookies=request.cookies, user_id=user_id)
+
+
+def _settings_page(
+    request: Request,
+    ctx: AppContext,
+    db: Session,
+    viewer: Caller | None,
+    problem: FormProblem | None = None,
+    status: int = 200,
+) -> Response:
+    state = cookie_state(request, db, viewer)
+    return render(
+        request,
+        ctx,
+        "privacy_cookies.html",
+        viewer=viewer,
+        status=status,
+        problem=problem,
+        notice=COOKIE_NOTICES.get(request.query_params.get("done", "")),
+        state=state,
+        categories=cookies.CATEGORIES,
+        cookie_uses=cookies.COOKIES,
+        theme=cookies.theme_of(request.cookies, state),
+        themes=cookies.THEMES,
+    )
+
+
+@router.get("/cookies")
+def cookie_settings(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
+    return _settings_page(request, ctx, db, viewer)
+
+
+@router.post("/cookies")
+def choose_cookies(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """The banner's (and the settings page's) answer: accept all, reject all, or a choice."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        allowed = _allowed_by(form.value("choice"), form.fields)
+    except HearthwatchError as err:
+        return _settings_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
+    choice = cookies.record_choice(
+        ctx,
+        db,
+        allowed=allowed,
+        previous=CookieChoice.parse(request.cookies.get(cookies.CONSENT_COOKIE)),
+        user_id=viewer.user.id if viewer else None,
+    )
+    response: Response
+    if "application/json" in request.headers.get("accept", ""):
+        response = Response(status_code=204)
+    else:
+        response = redirect(safe_next(form.value("next")), done="cookies_saved")
+    cookies.set_choice(response, ctx.settings, choice)
+    return response
+
+
+def _allowed_by(choice: str, fields: Any) -> frozenset[str]:
+    optional = frozenset(c.key for c in cookies.OPTIONAL)
+    if choice == "accept_all":
+        return optional
+    if choice == "reject_all":
+        return frozenset()
+    if choice == "save":
+        return frozenset(key for key in optional if fields.get(key) == "on")
+    raise ValidationFailed("Choose which cookies to allow.", code="cookies.choice_invalid")
+
+
+@router.post("/preferences")
+def save_preferences(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """The colour theme, remembered in `hw_prefs` only while functional cookies are allowed."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        theme = form.value("theme")
+        if theme not in cookies.THEMES:
+            raise ValidationFailed("Choose a theme.", code="cookies.theme_invalid")
+        if not cookie_state(request, db, viewer).allows("functional"):
+            raise ValidationFailed(
+                "Allow functional cookies first: they are what remembers this.",
+                code="cookies.functional_needed",
+            )
+    except HearthwatchError as err:
+        return _settings_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
+    response = redirect("/privacy/cookies", done="prefs_saved")
+    cookies.set_prefs(response, ctx.settings, theme)
+    return response
+
+
+class PageView(BaseModel):
+    path: str = Field(default="/", max_length=2000)
+
+
+@router.post("/analytics/view", status_code=204)
+def count_view(
+    body: PageView, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+) -> Response:
+    """One page view from the page's script; counted only if analytics is allowed right now.
+
+    The answer also deletes cookies of categories no longer allowed (say, withdrawn on
+    another device), so they go at the next page view.
+    """
+    check_csrf(request)
+    state = cookie_state(request, db, viewer)
+    response = Response(status_code=204)
+    cookies.drop_refused(response, state.allowed, present=request.cookies)
+    if state.allows("analytics"):
+        analytics.count_page_view(
+            db,
+            day=ctx.clock.now().date(),
+            section=analytics.section_of(body.path),
+            new_visit=cookies.VISIT_COOKIE not in request.cookies,
+        )
+        cookies.mark_visit(response, ctx.settings)
+    return response

@@ -1,0 +1,110 @@
+"""The privacy notice page (any version) and the page where a changed notice is accepted (P48)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts.signin import Caller
+from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.context import AppContext
+from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
+from hearthwatch.privacy import notice
+from hearthwatch.privacy.consent_models import NoticeVersion
+from hearthwatch.web.forms import FormDep, FormProblem, safe_next
+from hearthwatch.web.rendering import not_found, redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+
+router = APIRouter(prefix="/notice")  # under /privacy, through consent_pages
+
+
+def _grouped(document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Personal data by category, in the order the data map declares it."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in [*document["personal_data"], *document["stored_objects"]]:
+        groups.setdefault(str(item["category"]), []).append(item)
+    return groups
+
+
+@router.get("")
+def notice_page(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, version: int = 0
+) -> Response:
+    now = ctx.clock.now()
+    try:
+        shown = notice.get_version(db, version) if version else notice.in_force(db, now)
+    except NotFound:
+        shown = None
+    if shown is None:
+        return not_found(request, ctx, viewer)
+    document = notice.content_of(shown)
+    return render(
+        request,
+        ctx,
+        "privacy_notice.html",
+        viewer=viewer,
+        shown=shown,
+        document=document,
+        groups=_grouped(document),
+        changes=notice.changes_of(shown),
+        versions=notice.versions(db),
+        in_force=notice.in_force(db, now),
+    )
+
+
+def _accept_page(
+    request: Request,
+    ctx: AppContext,
+    db: Session,
+    viewer: Caller,
+    next_path: str,
+    problem: FormProblem | None = None,
+    status: int = 200,
+) -> Response:
+    now = ctx.clock.now()
+    accepted = notice.accepted_version(db, viewer.user)
+    target = notice.required_version(db, now)
+    coming = notice.upcoming(db, now)
+    newest: NoticeVersion | None = coming or notice.in_force(db, now)
+    return render(
+        request,
+        ctx,
+        "notice_accept.html",
+        viewer=viewer,
+        status=status,
+        problem=problem,
+        accepted=accepted,
+        required=target if target is not None and target > accepted else None,
+        newest=newest,
+        pending=notice.pending_changes(db, since=accepted),
+        next_path=next_path,
+    )
+
+
+@router.get("/accept")
+def accept_page(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, next: str = ""
+) -> Response:
+    if viewer is None:
+        return to_signin("/privacy/notice/accept")
+    return _accept_page(request, ctx, db, viewer, safe_next(next))
+
+
+@router.post("/accept")
+def accept(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    if viewer is None:
+        return to_signin("/privacy/notice/accept")
+    next_path = safe_next(form.value("next"))
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        version = form.value("version")
+        if not version.isdigit() or not 1 <= int(version) <= 1_000_000:
+            raise ValidationFailed("Choose a version to accept.", code="notice.not_found")
+        notice.accept(ctx, db, user=viewer.user, version=int(version))
+    except HearthwatchError as err:
+        return _accept_page(request, ctx, db, viewer, next_path, FormProblem.of(err), err.status)
+    return redirect(next_path)

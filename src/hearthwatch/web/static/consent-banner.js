@@ -1,0 +1,77 @@
+// The cookie banner without a page reload, and the page-view ping (P29).
+// Progressive enhancement only: the banner is a plain form that works without this file,
+// and the server decides, from the hw_consent cookie and the consent ledger, whether a
+// ping is counted; it ignores pings without analytics consent.
+"use strict";
+
+(function () {
+  var frame = document.getElementById("privacy-frame");
+  if (!frame || !window.fetch) {
+    return;
+  }
+  var csrf = frame.getAttribute("data-csrf") || "";
+
+  function countPageView() {
+    if (frame.getAttribute("data-analytics") !== "1") {
+      return;
+    }
+    fetch("/privacy/analytics/view", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ path: window.location.pathname }),
+    }).catch(function () {});
+  }
+
+  function submitPlainly(form, choice) {
+    var field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "choice";
+    field.value = choice;
+    form.appendChild(field);
+    form.submit();
+  }
+
+  function sendChoice(form, choice) {
+    var data = new URLSearchParams(new FormData(form));
+    data.set("choice", choice);
+    return fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { accept: "application/json" },
+      body: data,
+    });
+  }
+
+  function watchBanner() {
+    var banner = document.getElementById("cookie-banner");
+    var form = document.getElementById("cookie-banner-form");
+    if (!banner || !form) {
+      return;
+    }
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!button || !button.value) {
+        return;
+      }
+      event.preventDefault();
+      var analytics =
+        button.value === "accept_all" ||
+        (button.value === "save" && form.elements.namedItem("analytics").checked);
+      sendChoice(form, button.value).then(function (response) {
+        if (response.status !== 204) {
+          submitPlainly(form, button.value);
+          return;
+        }
+        banner.remove();
+        frame.setAttribute("data-analytics", analytics ? "1" : "0");
+        countPageView();
+      }, function () {
+        submitPlainly(form, button.value);
+      });
+    });
+  }
+
+  watchBanner();
+  countPageView();
+})();
