@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import av
+import cv2
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -16,7 +18,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.media.models import Segment
 from hearthwatch.media.sealed import Binding, SealError, open_sealed
 from tests.conftest import sign_in
-from tests.media.conftest import Cameras, wait_for
+from tests.media.conftest import SMALL_SCENE, Cameras, wait_for
 
 CAMERAS = "/api/v1/cameras"
 
@@ -116,6 +118,8 @@ def test_p13_snapshot_of_a_recorded_moment_and_live(
         params={"token": media_token(client, bound["id"], "live")},
     )
     assert live.status_code == 200 and live.headers["content-type"] == "image/jpeg"
+    picture = cv2.imdecode(np.frombuffer(live.content, np.uint8), cv2.IMREAD_COLOR)
+    assert picture is not None and picture.shape[:2] == (SMALL_SCENE.height, SMALL_SCENE.width)
 
 
 def test_p13_clip_download_is_a_standard_mp4(

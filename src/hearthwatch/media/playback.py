@@ -67,6 +67,32 @@ def frame_at(mp4: bytes, at_us: int | None) -> av.VideoFrame:
         return chosen
 
 
+def decode_keyframe(init: bytes, sample: bytes) -> av.VideoFrame:
+    """Decode one keyframe (AVCC, as in our fMP4) with the stream's avcC from `init`.
+
+    Straight into a decoder, without opening a container or starting decoder threads: a
+    1080p keyframe decodes in a few milliseconds this way, a quarter of the container path.
+    """
+    import av
+
+    decoder = av.CodecContext.create("h264", "r")
+    decoder.extradata = _avcc_record(init)
+    frames = decoder.decode(av.Packet(sample)) or decoder.decode(None)
+    if not frames:
+        raise ValueError("the keyframe could not be decoded")
+    frame: av.VideoFrame = frames[0]
+    return frame
+
+
+def _avcc_record(init: bytes) -> bytes:
+    """The AVCDecoderConfigurationRecord (SPS and PPS) inside an init segment's avcC box."""
+    at = init.find(b"avcC")
+    if at < 4:
+        raise ValueError("the init segment has no avcC box")
+    size = int.from_bytes(init[at - 4 : at], "big")
+    return init[at + 4 : at - 4 + size]
+
+
 def jpeg(frame: av.VideoFrame, *, max_width: int | None = None) -> bytes:
     """A JPEG of a decoded frame (optionally scaled down, keeping the aspect ratio)."""
     if max_width is not None and frame.width > max_width:

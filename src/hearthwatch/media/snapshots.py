@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 from hearthwatch.media import playback
-from hearthwatch.media.fmp4 import fragment
 from hearthwatch.media.live import LiveHub
 
 
@@ -26,8 +25,7 @@ class LiveSnapshots:
             cached = self._cache.get(camera_id)
             if cached is not None and cached[0] == key.decode_time:
                 return cached[1]
-        mp4 = init + fragment(1, key.decode_time, [key.sample])
-        image = playback.jpeg(playback.frame_at(mp4, None))
+        image = playback.jpeg(playback.decode_keyframe(init, key.sample.data))
         with self._lock:
             self._cache[camera_id] = (key.decode_time, image)
         return image
