@@ -9,6 +9,7 @@ browser has no WebRTC.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -61,10 +62,24 @@ def sample_offer() -> str:
     return asyncio.run(make())
 
 
+def as_mdns(sdp: str) -> str:
+    """The offer with each candidate's address replaced by an mDNS name, as browsers do."""
+    lines = []
+    for line in sdp.split("\r\n"):
+        fields = line.split(" ")
+        if line.startswith("a=candidate:") and len(fields) > 4:
+            fields[4] = f"{uuid.uuid4()}.local"
+        lines.append(" ".join(fields))
+    return "\r\n".join(lines)
+
+
 @asynccontextmanager
-async def watching(client: TestClient, camera_id: str, token: str) -> AsyncIterator[Any]:
+async def watching(
+    client: TestClient, camera_id: str, token: str, *, mdns: bool = False
+) -> AsyncIterator[Any]:
     """An aiortc peer receiving the camera: yields (peer, track)."""
     peer, sdp = await offer_sdp()
+    sdp = as_mdns(sdp) if mdns else sdp
     tracks: asyncio.Queue[MediaStreamTrack] = asyncio.Queue()
     peer.on("track", tracks.put_nowait)
     try:
@@ -103,6 +118,20 @@ def test_p12_webrtc_peers_get_decodable_frames_from_one_shared_ingest(
     assert first[-1].pts is not None and first[0].pts is not None
     assert first[-1].pts > first[0].pts
     wait_for(lambda: not webrtc_peers(app).peers, timeout=10)
+
+
+def test_p12_an_offer_naming_its_addresses_by_mdns_connects(
+    client: TestClient, bound: dict[str, Any]
+) -> None:
+    """The server answers without resolving the names; the browser's checks connect."""
+    online(client, bound["id"])
+    token = media_token(client, bound["id"], "live")
+
+    async def run() -> list[av.VideoFrame]:
+        async with watching(client, bound["id"], token, mdns=True) as (_, track):
+            return await frames(track, 3)
+
+    assert len(asyncio.run(run())) == 3
 
 
 @pytest.mark.parametrize("token", [None, "", "forged.token", "playback"])

@@ -30,6 +30,7 @@ from typing import Any
 import av
 from aiortc import (
     RTCConfiguration,
+    RTCIceCandidate,
     RTCIceServer,
     RTCPeerConnection,
     RTCRtpSender,
@@ -147,7 +148,16 @@ class LiveVideoTrack(MediaStreamTrack):
         super().stop()
 
 
-def _checked_offer(sdp: str) -> RTCSessionDescription:
+@dataclass(frozen=True)
+class _Offer:
+    description: RTCSessionDescription
+    # Browsers name their own addresses by random mDNS names; aioice resolves each before
+    # the answer can be made (up to a second). They are added after answering instead: the
+    # browser's checks to our candidates connect without them.
+    mdns: list[RTCIceCandidate]
+
+
+def _checked_offer(sdp: str) -> _Offer:
     """The offer, if it asks for one H.264 video stream we can send; else a 422."""
     try:
         parsed = SessionDescription.parse(sdp)
@@ -174,7 +184,27 @@ def _checked_offer(sdp: str) -> RTCSessionDescription:
         raise ValidationFailed(
             "This live view needs H.264 support for WebRTC.", code="webrtc.codec_unsupported"
         )
-    return RTCSessionDescription(sdp=sdp, type="offer")
+    mdns = [c for c in video.ice_candidates if c.ip.lower().endswith(".local")]
+    if mdns:
+        sdp = "".join(line for line in sdp.splitlines(keepends=True) if not _deferred(line))
+    return _Offer(RTCSessionDescription(sdp=sdp, type="offer"), mdns)
+
+
+def _deferred(line: str) -> bool:
+    """An mDNS candidate, or the end of candidates (more are to come: the deferred ones, and
+    those the browser's checks reveal)."""
+    if line.startswith("a=end-of-candidates"):
+        return True
+    fields = line.split()
+    is_candidate = line.startswith("a=candidate:") and len(fields) > 4
+    return is_candidate and fields[4].lower().endswith(".local")
+
+
+async def _add_later(connection: RTCPeerConnection, candidates: list[RTCIceCandidate]) -> None:
+    for candidate in candidates:
+        candidate.sdpMLineIndex = 0
+        with contextlib.suppress(Exception):  # best effort: the peer may be gone already
+            await connection.addIceCandidate(candidate)
 
 
 @dataclass(eq=False)
@@ -196,7 +226,7 @@ class WebRtcPeers:
 
     async def answer(self, offer: str, hub: LiveHub, *, still_allowed: Callable[[], bool]) -> str:
         """The SDP answer to `offer`: a peer sending `hub`'s video while `still_allowed()`."""
-        description = _checked_offer(offer)
+        checked = _checked_offer(offer)
         if len(self.peers) >= MAX_PEERS:
             raise RateLimited("Too many live viewers.", retry_after_s=10, code="webrtc.busy")
         if hub.init is None:
@@ -205,11 +235,13 @@ class WebRtcPeers:
         peer = LivePeer(connection, LiveVideoTrack(hub, asyncio.get_running_loop()), still_allowed)
         self.peers.add(peer)
         try:
-            local = await self._negotiate(peer, description)
+            local = await self._negotiate(peer, checked.description)
         except Exception:
             await self.close(peer)
             raise
         self._watch(peer)
+        if checked.mdns:
+            peer.tasks.append(asyncio.create_task(_add_later(connection, checked.mdns)))
         return local.sdp
 
     async def _negotiate(
