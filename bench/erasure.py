@@ -109,6 +109,10 @@ def run(plan: Plan) -> dict[str, Any]:
         started = time.perf_counter()
         samples = fill(ctx, user_id, plan)
         filled_s = time.perf_counter() - started
+        # Old recordings sit on disk, not in the page cache waiting to be written: flush the
+        # fill first, or unlinking would wait behind gigabytes of pending writeback.
+        os.sync()
+        synced_s = time.perf_counter() - started - filled_s
         timings = erase(ctx, user_id)
         check_gone(ctx, user_id, samples)
         return {
@@ -116,6 +120,7 @@ def run(plan: Plan) -> dict[str, Any]:
             "segments": plan.segments,
             "gigabytes": round(plan.total_bytes / 1024**3, 2),
             "fill_s": round(filled_s, 1),
+            "sync_s": round(synced_s, 1),
             **timings,
             "target_unreadable_s": TARGET_UNREADABLE_S,
             "target_physical_s_per_10gb": TARGET_PHYSICAL_S,

@@ -65,6 +65,7 @@ def test_p19_account_closure_in_the_browser(
     page.get_by_label("Code from the mail").fill(mailbox.last_code(alice.email))
     page.get_by_role("button", name="Delete my account for good").click()
     expect(page.get_by_role("heading", name="Your account has been deleted")).to_be_visible()
+    assert fits_the_screen(page)
     receipt = json.loads(page.locator("#receipt").inner_text())
     key = httpx.get(f"{live_server.url}/api/v1/privacy/receipt-key").json()["public_key"]
     assert verify_receipt(receipt, base64.b64decode(key))
