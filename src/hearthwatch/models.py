@@ -11,6 +11,7 @@ from hearthwatch.privacy import erasure_models as erasure
 from hearthwatch.privacy import export_models as exports
 from hearthwatch.privacy import models as privacy
 from hearthwatch.privacy import requests_models as rights_requests
+from hearthwatch.privacy import retention_models as retention
 
 metadata = Base.metadata
 
@@ -23,5 +24,6 @@ __all__ = [
     "media",
     "metadata",
     "privacy",
+    "retention",
     "rights_requests",
 ]

@@ -24,6 +24,8 @@ from hearthwatch.settings import Settings
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from hearthwatch.privacy.scheduler import Scheduler
+
 log = logging.getLogger("hearthwatch")
 
 APP_FACTORY = "hearthwatch.server:app_from_env"
@@ -72,12 +74,16 @@ def run(ctx: AppContext, *, host: str, port: int) -> None:
 
     log.info("listening", extra={"url": f"http://{host}:{port}/"})
     config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS)
+    scheduler = None
     if ctx.settings.recorder_enabled:
         # Started beside the server, so the API answers while PyAV loads and cameras connect.
         threading.Thread(target=start_recorder, args=(ctx,), name="recorder-start").start()
+        scheduler = start_scheduler(ctx)
     try:
         uvicorn.Server(config).run()
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         ctx.close()
 
 
@@ -88,6 +94,15 @@ def start_recorder(ctx: AppContext) -> None:
     recorder = Recorder(ctx, ctx.vault)
     recorder.start()
     ctx.recorder = recorder
+
+
+def start_scheduler(ctx: AppContext) -> Scheduler:
+    """Run the periodic privacy jobs (retention) from the process that records."""
+    from hearthwatch.privacy.scheduler import Scheduler
+
+    scheduler = Scheduler(ctx)
+    scheduler.start()
+    return scheduler
 
 
 def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:

@@ -28,6 +28,7 @@ class User(Base):
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     picture: Mapped[ProfilePicture | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", uselist=False, lazy="raise"

@@ -68,6 +68,7 @@ def login(
         if user is not None:
             _count_failure(ctx, user, now)
         raise NotAuthenticated("The e-mail or password is wrong.", code="auth.invalid_credentials")
+    ensure_not_closed(user)  # only told to whoever knows the password
     if user.has_totp:
         totp.check_login_code(ctx, user, totp_code, now=now)
     if not user.is_confirmed:
@@ -96,6 +97,15 @@ def ensure_not_locked(user: User, now: datetime) -> None:
             f"Too many failed sign-ins. Try again in {minutes} minutes, "
             "or reset your password to unlock the account now.",
             details={"reason": "too_many_failures", "locked_until": user.locked_until.isoformat()},
+        )
+
+
+def ensure_not_closed(user: User) -> None:
+    if user.closed_at is not None:
+        raise AccountLocked(
+            "This account is closed. Its data is kept for 6 months, then deleted.",
+            code="auth.account_closed",
+            details={"reason": "closed"},
         )
 
 
@@ -173,7 +183,7 @@ def caller_from_token(ctx: AppContext, session: Session, secret: str) -> Caller 
 
 
 def _usable(user: User, now: datetime) -> bool:
-    return user.compromised_at is None and user.is_confirmed
+    return user.compromised_at is None and user.closed_at is None and user.is_confirmed
 
 
 def credential_alive(ctx: AppContext, session: Session, credential_id: str) -> bool:

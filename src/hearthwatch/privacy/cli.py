@@ -16,6 +16,7 @@ from hearthwatch.settings import Settings
 # Modules with a `register(commands: argparse._SubParsersAction) -> None` function.
 COMMAND_MODULES: tuple[str, ...] = (
     "hearthwatch.privacy.cli",
+    "hearthwatch.privacy.retention_cli",
     "hearthwatch.privacy.export_cli",
     "hearthwatch.privacy.requests_cli",
     "hearthwatch.privacy.erasure_cli",

@@ -540,8 +540,41 @@ _REQUEST_NON_PERSONAL: dict[str, str] = {
     "rights_request_steps.by": "role (person or operator)",
 }
 
+# --- retention scheduler (privacy/retention*.py) ---
+_RETENTION_FIELDS: tuple[PersonalField, ...] = (
+    PersonalField(
+        "users",
+        "closed_at",
+        "time the account was closed",
+        Category.USAGE,
+        "deleting a closed account's data 6 months later",
+        LegalBasis.LEGAL_OBLIGATION,
+        UNTIL_CLOSURE,
+    ),
+    PersonalField(
+        "inactivity_warnings",
+        "warned_at",
+        "time the person was warned that an inactive account will be deleted",
+        Category.USAGE,
+        "deleting the data of accounts unused for two years, after a warning",
+        LegalBasis.LEGAL_OBLIGATION,
+        Retention("until the person is active again or the account is deleted", 31, "warning"),
+    ),
+)
+_RETENTION_NON_PERSONAL: dict[str, str] = {
+    "inactivity_warnings.user_id": "reference",
+    "scheduled_jobs.name": "name of a maintenance job",
+    "scheduled_jobs.next_run_at": "state of a maintenance job",
+    "scheduled_jobs.last_run_at": "state of a maintenance job",
+    "scheduled_jobs.last_outcome": "state of a maintenance job",
+    "scheduled_jobs.lease_owner": "name of the server node running a maintenance job",
+    "scheduled_jobs.lease_expires_at": "state of a maintenance job",
+}
+
+
 PERSONAL_FIELDS = (
     *PERSONAL_FIELDS,
+    *_RETENTION_FIELDS,
     *_CAMERA_FIELDS,
     *_SEGMENT_FIELDS,
     *_AUDIT_FIELDS,
@@ -639,6 +672,7 @@ NON_PERSONAL: dict[str, str] = {
     **_ERASURE_NON_PERSONAL,
     **_EXPORT_NON_PERSONAL,
     **_REQUEST_NON_PERSONAL,
+    **_RETENTION_NON_PERSONAL,
 }
 
 

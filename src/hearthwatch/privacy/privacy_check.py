@@ -1,0 +1,235 @@
+"""`hearthwatch privacy check`: inspect a live installation against the data map.
+
+Three kinds of finding, each with enough detail to act on:
+
+- `retention`: records kept past their retention (count and oldest moment per rule), so
+  a stopped scheduler or a broken rule cannot go unnoticed (P33 to P36);
+- `undeclared_column`: a column of the live schema that the data map neither declares as
+  personal nor lists as non-personal with a reason (a table created by hand, a migration
+  run without its declaration);
+- `legal_basis`: processing declared without a purpose or a legal basis, a retention no
+  rule enforces, or a consent-based field whose purpose has no consent in the ledger's
+  list of purposes.
+
+A finding is only raised a grace period after a deadline passed, since the sweep runs on
+a schedule, not at every instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts.models import User
+from hearthwatch.context import AppContext
+from hearthwatch.devices.models import Camera
+from hearthwatch.media.models import Segment
+from hearthwatch.models import metadata
+from hearthwatch.privacy import datamap
+from hearthwatch.privacy.retention_inactivity import active_since
+from hearthwatch.privacy.retention_models import InactivityWarning
+from hearthwatch.privacy.retention_rules import (
+    CLOSED_ACCOUNTS,
+    ENDED_TOKENS,
+    INACTIVE_ACCOUNTS,
+    RECORDING_CEILING_DAYS,
+    SESSION_IPS,
+    row_rules,
+    unenforced,
+)
+
+GRACE = timedelta(days=1)
+DAY_US = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # retention | undeclared_column | legal_basis
+    subject: str  # a table, table.column or rule
+    message: str
+    count: int = 0
+    oldest: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    findings: tuple[Finding, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "findings": [asdict(f) for f in self.findings]}
+
+
+def check(ctx: AppContext) -> CheckResult:
+    """Every finding about the installation behind `ctx`."""
+    now = ctx.clock.now() - GRACE
+    with ctx.db.session() as db:
+        findings = [*stale_records(db, now), *undeclared_columns(db), *missing_legal_basis()]
+    return CheckResult(tuple(findings))
+
+
+def stale_records(db: Session, now: datetime) -> list[Finding]:
+    found = [_stale_rows(db, t.table, t.column, now - t.period, t.days) for t in _row_rules()]
+    found += [
+        _closed_accounts(db, now),
+        _inactive_accounts(db, now),
+        _ended_tokens(db, now),
+        _full_ips(db, now),
+        *_old_recordings(db, now),
+    ]
+    return [f for f in found if f is not None]
+
+
+def _row_rules() -> list[Any]:
+    return [r for r in row_rules() if r.table in metadata.tables]
+
+
+def _stale_rows(
+    db: Session, table: str, column: str, cutoff: datetime, days: int
+) -> Finding | None:
+    anchor = metadata.tables[table].c[column]
+    return _finding(
+        db, metadata.tables[table], anchor < cutoff, anchor,
+        f"{table}.{column}", f"rows kept more than {days} days after {column}",
+    )  # fmt: skip
+
+
+def _closed_accounts(db: Session, now: datetime) -> Finding | None:
+    cutoff = now - timedelta(days=CLOSED_ACCOUNTS.days)
+    return _finding(
+        db, User.__table__, User.closed_at < cutoff, User.closed_at, "users.closed_at",
+        f"accounts closed more than {CLOSED_ACCOUNTS.days} days ago and not yet erased (P34)",
+    )  # fmt: skip
+
+
+def _inactive_accounts(db: Session, now: datetime) -> Finding | None:
+    rule = INACTIVE_ACCOUNTS
+    silent = now - timedelta(days=rule.warn_after_days)
+    overdue = now - timedelta(days=rule.delete_after_days)
+    unwarned = (
+        ~select(InactivityWarning.user_id).where(InactivityWarning.user_id == User.id).exists()
+    )
+    warned_long_ago = (
+        select(InactivityWarning.user_id)
+        .where(InactivityWarning.user_id == User.id, InactivityWarning.warned_at < overdue)
+        .exists()
+    )
+    where = User.closed_at.is_(None) & ~active_since(silent) & or_(unwarned, warned_long_ago)
+    return _finding(
+        db, User.__table__, where, User.created_at, "users.last_login_at",
+        f"accounts unused for {rule.warn_after_days} days, not warned or not erased (P33)",
+    )  # fmt: skip
+
+
+def _ended_tokens(db: Session, now: datetime) -> Finding | None:
+    table = metadata.tables[ENDED_TOKENS.table]
+    cutoff = now - timedelta(days=ENDED_TOKENS.days)
+    ended = or_(*(table.c[name] < cutoff for name in ENDED_TOKENS.ended_columns))
+    return _finding(
+        db, table, ended, table.c.created_at, f"{table.name}.revoked_at",
+        f"tokens kept more than {ENDED_TOKENS.days} days after they ended (P35)",
+    )  # fmt: skip
+
+
+def _full_ips(db: Session, now: datetime) -> Finding | None:
+    table = metadata.tables[SESSION_IPS.table]
+    column = table.c[SESSION_IPS.column]
+    cutoff = now - timedelta(days=SESSION_IPS.after_days)
+    ended = or_(*(table.c[name] < cutoff for name in SESSION_IPS.ended_columns))
+    full = column.is_not(None) & column.not_like("%/%")
+    return _finding(
+        db, table, ended & full, table.c.created_at, f"{table.name}.{column.name}",
+        f"full IP addresses kept more than {SESSION_IPS.after_days} days after the session (P36)",
+    )  # fmt: skip
+
+
+def _old_recordings(db: Session, now: datetime) -> list[Finding | None]:
+    now_us = int(now.timestamp() * 1_000_000)
+    ceiling = Segment.end_us < now_us - RECORDING_CEILING_DAYS * DAY_US
+    cameras = Camera.__table__
+    per_camera = Camera.retention_days.is_not(None) & (
+        Segment.end_us < now_us - Camera.retention_days * DAY_US
+    )
+    table = Segment.__table__
+    joined = table.join(cameras, cameras.c.id == Segment.camera_id)
+    return [
+        _finding(db, table, ceiling, None, "segments.end_us",
+                 f"recordings older than {RECORDING_CEILING_DAYS} days"),
+        _finding(db, joined, per_camera, None, "segments.start_us",
+                 "recordings older than their camera's retention setting"),
+    ]  # fmt: skip
+
+
+def _finding(
+    db: Session,
+    table: Any,
+    where: ColumnElement[bool],
+    moment: Any,
+    subject: str,
+    message: str,
+) -> Finding | None:
+    count = int(db.scalar(select(func.count()).select_from(table).where(where)) or 0)
+    if not count:
+        return None
+    oldest = (
+        db.scalar(select(func.min(moment)).select_from(table).where(where))
+        if moment is not None
+        else None
+    )
+    return Finding("retention", subject, message, count, _iso(oldest))
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else None
+
+
+def undeclared_columns(db: Session) -> list[Finding]:
+    """Columns of the live schema that the data map does not account for."""
+    declared = datamap.personal_field_keys() | set(datamap.NON_PERSONAL)
+    schema = inspect(db.connection())
+    return [
+        Finding("undeclared_column", f"{table}.{column['name']}",
+                "a column the data map neither declares as personal nor lists as non-personal")
+        for table in sorted(schema.get_table_names())
+        for column in schema.get_columns(table)
+        if f"{table}.{column['name']}" not in declared
+    ]  # fmt: skip
+
+
+def missing_legal_basis() -> list[Finding]:
+    """Declared processing without a purpose, a legal basis or an enforced retention."""
+    findings = [
+        Finding("legal_basis", name, "no purpose or no legal basis declared")
+        for name, purpose, basis in _declarations()
+        if not purpose.strip() or basis not in set(datamap.LegalBasis)
+    ]
+    findings += [Finding("legal_basis", text.split(":")[0], text) for text in unenforced()]
+    findings += _consent_without_purpose()
+    return findings
+
+
+def _declarations() -> list[tuple[str, str, datamap.LegalBasis]]:
+    fields = [(f.key, f.purpose, f.legal_basis) for f in datamap.PERSONAL_FIELDS]
+    objects = [(o.kind, o.purpose, o.legal_basis) for o in datamap.PERSONAL_OBJECTS]
+    return fields + objects
+
+
+def _consent_without_purpose() -> list[Finding]:
+    """Consent-based processing must be one the consent ledger asks about."""
+    try:
+        from hearthwatch.privacy import consent
+    except ImportError:  # an installation without the consent ledger asks for no consent
+        return []
+    known = {p.title for p in consent.purposes()} | {p.key for p in consent.purposes()}
+    return [
+        Finding("legal_basis", name, "consent-based, but no consent purpose covers it")
+        for name, purpose, basis in _declarations()
+        if basis == datamap.LegalBasis.CONSENT and purpose not in known
+    ]

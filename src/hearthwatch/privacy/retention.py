@@ -1,0 +1,184 @@
+"""The retention sweep: deletes what the rules in `retention_rules` say has been kept long
+enough (P33, P34, P35, P36).
+
+Each step works in small batches, one short transaction each, so a sweep over a large
+backlog never holds a long lock; every batch that removes or changes personal data
+appends an audit entry (actor `system`) with its counts in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts.models import User
+from hearthwatch.context import AppContext
+from hearthwatch.models import metadata
+from hearthwatch.privacy import audit, erasure
+from hearthwatch.privacy.retention_inactivity import sweep_inactive
+from hearthwatch.privacy.retention_ip import truncate_ip
+from hearthwatch.privacy.retention_rules import (
+    CLOSED_ACCOUNTS,
+    ENDED_TOKENS,
+    SESSION_IPS,
+    RetentionRule,
+    row_rules,
+)
+
+log = logging.getLogger("hearthwatch.retention")
+
+BATCH = 500
+
+
+@dataclass
+class RetentionReport:
+    """What one sweep did: rows deleted per table, accounts erased, mails sent."""
+
+    deleted: dict[str, int] = field(default_factory=dict)
+    closed_accounts_erased: int = 0
+    inactive_accounts_erased: int = 0
+    inactivity_warnings_sent: int = 0
+    ips_truncated: int = 0
+
+    def add(self, table: str, count: int) -> None:
+        if count:
+            self.deleted[table] = self.deleted.get(table, 0) + count
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "deleted": dict(sorted(self.deleted.items())),
+            "closed_accounts_erased": self.closed_accounts_erased,
+            "inactive_accounts_erased": self.inactive_accounts_erased,
+            "inactivity_warnings_sent": self.inactivity_warnings_sent,
+            "ips_truncated": self.ips_truncated,
+        }
+
+
+def sweep(ctx: AppContext) -> RetentionReport:
+    """Apply every retention rule once, now."""
+    report = RetentionReport()
+    report.closed_accounts_erased = purge_closed_accounts(ctx)
+    warned, erased = sweep_inactive(ctx, erase=erase_account)
+    report.inactivity_warnings_sent, report.inactive_accounts_erased = warned, erased
+    for rule in row_rules():
+        if rule.deletes:
+            report.add(rule.table, purge_rows(ctx, rule))
+    report.add(ENDED_TOKENS.table, purge_ended_tokens(ctx))
+    report.ips_truncated = truncate_session_ips(ctx)
+    log.info("privacy retention sweep", extra=report.as_dict())
+    return report
+
+
+def purge_closed_accounts(ctx: AppContext) -> int:
+    """Erase every account closed longer than the closed-account period (P34)."""
+    cutoff = ctx.clock.now() - timedelta(days=CLOSED_ACCOUNTS.days)
+    query = select(User.id).where(User.closed_at < cutoff).limit(BATCH)
+    return _erase_each(ctx, query, reason="closed")
+
+
+def _erase_each(ctx: AppContext, query: object, *, reason: str) -> int:
+    erased = 0
+    while True:
+        with ctx.db.session() as db:
+            ids = list(db.scalars(query))  # type: ignore[call-overload]
+        if not ids:
+            return erased
+        for user_id in ids:
+            erase_account(ctx, user_id, reason=reason)
+            erased += 1
+
+
+def erase_account(ctx: AppContext, user_id: str, *, reason: str) -> None:
+    """Erase one account through the erasure path (keys first, signed receipt), logged as
+    the system's doing, then delete its stored objects."""
+    with ctx.db.session() as db:
+        user = db.get(User, user_id)
+        if user is None:
+            return
+        outcome = erasure.erase_account_data(ctx, db, user=user)
+        rows = outcome.receipt["payload"]["rows"]
+        _audit(
+            db,
+            ctx.clock.now(),
+            f"retention.account_erased.{reason}",
+            {"rows": sum(rows.values()), "objects": outcome.receipt["payload"]["objects"]},
+            subject_id=user_id,
+        )
+    if outcome.job_id is not None:
+        erasure.run_job(ctx, outcome.job_id)
+
+
+def purge_rows(ctx: AppContext, rule: RetentionRule) -> int:
+    """Delete the rows of one table older than its rule allows, in batches."""
+    table = metadata.tables[rule.table]
+    cutoff = ctx.clock.now() - rule.period
+    return _delete_batches(ctx, table, table.c[rule.column] < cutoff, f"retention.{rule.table}")
+
+
+def purge_ended_tokens(ctx: AppContext) -> int:
+    """Delete API tokens that ended (revoked or expired) longer ago than allowed (P35)."""
+    table = metadata.tables[ENDED_TOKENS.table]
+    cutoff = ctx.clock.now() - timedelta(days=ENDED_TOKENS.days)
+    ended = or_(*(table.c[name] < cutoff for name in ENDED_TOKENS.ended_columns))
+    return _delete_batches(ctx, table, ended, "retention.ended_tokens")
+
+
+def _delete_batches(ctx: AppContext, table: Table, where: object, action: str) -> int:
+    (key,) = table.primary_key.columns
+    deleted = 0
+    while True:
+        with ctx.db.session() as db:
+            ids = list(db.scalars(select(key).where(where).limit(BATCH)))  # type: ignore[arg-type]
+            if not ids:
+                return deleted
+            db.execute(delete(table).where(key.in_(ids)))
+            _audit(db, ctx.clock.now(), action, {"table": table.name, "rows": len(ids)})
+        deleted += len(ids)
+
+
+def truncate_session_ips(ctx: AppContext) -> int:
+    """Cut stored IP addresses to their network once the session ended a while ago (P36)."""
+    table = metadata.tables[SESSION_IPS.table]
+    column = table.c[SESSION_IPS.column]
+    cutoff = ctx.clock.now() - timedelta(days=SESSION_IPS.after_days)
+    ended = or_(*(table.c[name] < cutoff for name in SESSION_IPS.ended_columns))
+    full = column.is_not(None) & column.not_like("%/%")
+    return _rewrite_batches(ctx, table, ended & full, _truncated)
+
+
+def _truncated(value: str) -> str:
+    return truncate_ip(value, v4=SESSION_IPS.ipv4_prefix, v6=SESSION_IPS.ipv6_prefix)
+
+
+def _rewrite_batches(
+    ctx: AppContext, table: Table, where: object, rewrite: Callable[[str], str]
+) -> int:
+    (key,) = table.primary_key.columns
+    column = table.c[SESSION_IPS.column]
+    done = 0
+    while True:
+        with ctx.db.session() as db:
+            rows = list(db.execute(select(key, column).where(where).limit(BATCH)))  # type: ignore[arg-type]
+            if not rows:
+                return done
+            for row_id, value in rows:
+                db.execute(update(table).where(key == row_id).values({column: rewrite(value)}))
+            _audit(db, ctx.clock.now(), "retention.ip_truncated", {"rows": len(rows)})
+        done += len(rows)
+
+
+def _audit(
+    db: Session,
+    at: datetime,
+    action: str,
+    details: dict[str, object],
+    subject_id: str | None = None,
+) -> None:
+    audit.record(
+        db, at=at, actor=audit.SYSTEM, action=action, subject_id=subject_id, details=details
+    )

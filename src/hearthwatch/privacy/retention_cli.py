@@ -1,0 +1,97 @@
+"""`hearthwatch privacy retention run`, `privacy check` and `privacy close-account`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from hearthwatch.settings import Settings
+
+
+def register(commands: Any) -> None:
+    retention = commands.add_parser("retention", help="retention of personal data")
+    retention_commands = retention.add_subparsers(title="retention commands")
+    run = retention_commands.add_parser("run", help="apply every retention rule once, now")
+    run.add_argument("--json", action="store_true", help="print what was done as JSON")
+    run.set_defaults(run=run_retention)
+    check = commands.add_parser(
+        "check",
+        help="report records past retention, undeclared columns and processing without a "
+        "legal basis; exit 1 when anything is found",
+    )
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
+    check.set_defaults(run=run_check)
+    close = commands.add_parser(
+        "close-account", help="close an account: sign-in refused, data erased after 6 months"
+    )
+    close.add_argument("--account", metavar="ID", required=True, help="the account's id")
+    close.add_argument("--operator", default="cli", help="your name, for the audit log")
+    close.set_defaults(run=run_close_account)
+
+
+def run_retention(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.context import build_context
+    from hearthwatch.privacy import retention
+
+    ctx = build_context(settings)
+    try:
+        report = retention.sweep(ctx)
+    finally:
+        ctx.close()
+    if args.json:
+        print(json.dumps(report.as_dict()))
+    else:
+        deleted = ", ".join(f"{t} {n}" for t, n in sorted(report.deleted.items())) or "nothing"
+        print(
+            f"retention sweep: deleted {deleted}; accounts erased: "
+            f"{report.closed_accounts_erased} closed, {report.inactive_accounts_erased} inactive; "
+            f"inactivity warnings sent: {report.inactivity_warnings_sent}; "
+            f"IP addresses truncated: {report.ips_truncated}"
+        )
+    return 0
+
+
+def run_check(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.context import build_context
+    from hearthwatch.privacy.privacy_check import check
+
+    ctx = build_context(settings)
+    try:
+        result = check(ctx)
+    finally:
+        ctx.close()
+    if args.json:
+        print(json.dumps(result.as_dict()))
+        return 0 if result.ok else 1
+    if result.ok:
+        print("privacy check: nothing past retention, every column declared, every basis given")
+        return 0
+    print(f"privacy check: {len(result.findings)} finding(s)")
+    for finding in result.findings:
+        counts = f" ({finding.count}, oldest {finding.oldest or '-'})" if finding.count else ""
+        print(f"  - [{finding.kind}] {finding.subject}: {finding.message}{counts}")
+    return 1
+
+
+def run_close_account(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.context import build_context
+    from hearthwatch.errors import HearthwatchError
+    from hearthwatch.privacy import audit
+    from hearthwatch.privacy.retention_closure import close_account
+
+    ctx = build_context(settings)
+    try:
+        with ctx.db.session() as db:
+            user = close_account(
+                ctx, db, user_id=args.account, actor=audit.actor_operator(args.operator)
+            )
+            closed_at = user.closed_at
+    except HearthwatchError as err:
+        print(f"hearthwatch: {err.message}")
+        return 2
+    finally:
+        ctx.close()
+    assert closed_at is not None
+    print(f"account {args.account} closed at {closed_at.isoformat()}; erased after 6 months")
+    return 0

@@ -1,0 +1,126 @@
+"""`hearthwatch privacy check` finds what retention and the data map promise is not there
+(P33, P34, P35, P36): stale records, undeclared columns, processing without a basis."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from hearthwatch import cli
+from hearthwatch.accounts import signin
+from hearthwatch.context import AppContext
+from hearthwatch.privacy import audit, datamap, retention
+from hearthwatch.privacy.privacy_check import check, missing_legal_basis
+from hearthwatch.privacy.retention_closure import close_account
+from hearthwatch.settings import Settings
+
+T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen(ctx: AppContext) -> Any:
+    with ctx.clock.frozen(T0) as clock:
+        yield clock
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "ENVIRONMENT": "test",
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_PORT": str(settings.smtp_port),
+        "LOG_JSON": "false",
+    }.items():
+        monkeypatch.setenv(f"HEARTHWATCH_{name}", value)
+
+
+def run_check(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    code = cli.main(["privacy", "check", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_clean_install_passes(
+    ctx: AppContext, make_user: Any, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_user()
+    assert check(ctx).ok
+    assert run_check(capsys) == (0, {"ok": True, "findings": []})
+    assert cli.main(["privacy", "check"]) == 0
+    assert "nothing past retention" in capsys.readouterr().out
+
+
+def test_p34_p35_p36_stale_rows_reported_until_the_sweep_runs(
+    ctx: AppContext, make_user: Any, frozen: Any, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user, closed = make_user(), make_user("bob@example.org")
+    with ctx.db.session() as db:
+        signin.open_session(ctx, db, user=user, ip_address="203.0.113.5", user_agent="x")
+        close_account(ctx, db, user_id=closed.id, actor=audit.SYSTEM)
+    frozen.advance(timedelta(days=200))
+    with ctx.db.session() as db:  # the user stays active, only the old session is stale
+        db.get(type(user), user.id).last_login_at = ctx.clock.now()  # type: ignore[union-attr]
+    code, result = run_check(capsys)
+    assert code == 1 and not result["ok"]
+    found = {f["subject"]: f for f in result["findings"]}
+    assert found["sessions.created_at"]["count"] == 1
+    assert found["sessions.created_at"]["oldest"].startswith("2030-01-01")
+    assert found["sessions.ip_address"]["count"] == 1
+    assert found["users.closed_at"]["count"] == 1
+    assert {f["kind"] for f in result["findings"]} == {"retention"}
+    retention.sweep(ctx)
+    assert run_check(capsys) == (0, {"ok": True, "findings": []})
+
+
+def test_p33_inactive_account_past_two_years_is_reported(
+    ctx: AppContext, make_user: Any, frozen: Any
+) -> None:
+    make_user()
+    frozen.advance(timedelta(days=702))
+    (finding,) = check(ctx).findings
+    assert finding.subject == "users.last_login_at" and finding.count == 1
+
+
+@pytest.fixture
+def stray_table(ctx: AppContext) -> Iterator[None]:
+    with ctx.db.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE stray_notes (id INTEGER PRIMARY KEY, phone TEXT)"))
+    yield
+    with ctx.db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE stray_notes"))
+
+
+def test_undeclared_column_is_reported(
+    ctx: AppContext, stray_table: None, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["privacy", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "[undeclared_column] stray_notes.phone" in out
+    assert "[undeclared_column] stray_notes.id" in out
+
+
+def test_processing_without_legal_basis_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    field = datamap.PERSONAL_FIELDS[0]
+    unbased = datamap.PersonalField(
+        "users", "shoe_size", "shoe size", datamap.Category.IDENTITY, "", field.legal_basis,
+        field.retention,
+    )  # fmt: skip
+    tracked = datamap.PersonalField(
+        "users", "clicks", "clicks", datamap.Category.USAGE, "ad targeting",
+        datamap.LegalBasis.CONSENT, datamap.Retention("forever", None, "whim"),
+    )  # fmt: skip
+    monkeypatch.setattr(datamap, "PERSONAL_FIELDS", (*datamap.PERSONAL_FIELDS, unbased, tracked))
+    monkeypatch.setattr("hearthwatch.privacy.retention_rules.PERSONAL_FIELDS",
+                        datamap.PERSONAL_FIELDS)  # fmt: skip
+    messages = {(f.subject, f.message) for f in missing_legal_basis()}
+    assert ("users.shoe_size", "no purpose or no legal basis declared") in messages
+    if importlib.util.find_spec("hearthwatch.privacy.consent") is not None:
+        assert ("users.clicks", "consent-based, but no consent purpose covers it") in messages
+    assert any(s == "users.clicks" and "no rule enforces" in m for s, m in messages)
