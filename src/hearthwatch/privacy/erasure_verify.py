@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from hearthwatch.context import AppContext
 from hearthwatch.media.sealed import Binding, SealError, open_sealed
 from hearthwatch.privacy import backup
-from hearthwatch.privacy.erasure_plan import CAMERA_TABLE, plan
+from hearthwatch.privacy.erasure_plan import CAMERA_TABLE, object_prefixes, plan
 from hearthwatch.security.datakeys import KeyDestroyed
 from hearthwatch.storage.blobs import BlobStore, FileBlobStore
 
@@ -91,9 +91,9 @@ def _scan_database(
 
 
 def _matches(key: str, account_id: str | None, camera_id: str | None) -> bool:
-    parts = key.split("/")
     if account_id is not None:
-        return parts[0] == account_id
+        return True
+    parts = key.split("/")
     return len(parts) > 1 and parts[1] == camera_id
 
 
@@ -106,14 +106,17 @@ def _scan_objects(
     camera_id: str | None,
 ) -> None:
     check.places.append(place)
-    prefix = f"{account_id}/" if account_id else ""
-    for key in store.keys(prefix):
-        if not _matches(key, account_id, camera_id):
-            continue
-        if _opens(ctx, store, key):
-            check.readable.append(f"{place}: object {key} still decrypts")
-        else:
-            check.unreadable_objects += 1
+    # An account's objects sit under the data map's prefixes; a camera's owner may be gone
+    # with its row, so its objects are looked for everywhere.
+    prefixes = object_prefixes(account_id=account_id) if account_id else [""]
+    for prefix in prefixes:
+        for key in store.keys(prefix):
+            if not _matches(key, account_id, camera_id):
+                continue
+            if _opens(ctx, store, key):
+                check.readable.append(f"{place}: object {key} still decrypts")
+            else:
+                check.unreadable_objects += 1
 
 
 def _opens(ctx: AppContext, store: BlobStore, key: str) -> bool:
