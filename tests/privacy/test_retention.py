@@ -281,6 +281,23 @@ def test_scheduler_lease_of_a_dead_node_expires(ctx: AppContext, frozen: Any) ->
     assert Scheduler(ctx, jobs, node="b").run_due() == ["test.count"]
 
 
+def race(nodes: list[Scheduler]) -> list[list[str]]:
+    """Let the nodes look for due jobs at the same moment, each from its own thread."""
+    barrier = threading.Barrier(len(nodes))
+    ran: list[list[str]] = []
+
+    def run(node: Scheduler) -> None:
+        barrier.wait()
+        ran.append(node.run_due())
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in nodes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return ran
+
+
 def test_scheduler_runs_a_job_once_across_two_nodes(ctx: AppContext, frozen: Any) -> None:
     other = build_context(ctx.settings)  # a second node: its own connections
     counter = Counter(pause=0.2)
@@ -288,19 +305,7 @@ def test_scheduler_runs_a_job_once_across_two_nodes(ctx: AppContext, frozen: Any
     Scheduler(ctx, jobs, node="setup")._declare()
     try:
         for round_ in range(4):
-            nodes = [Scheduler(ctx, jobs, node="a"), Scheduler(other, jobs, node="b")]
-            barrier = threading.Barrier(2)
-            ran: list[list[str]] = []
-
-            def race(node: Scheduler) -> None:
-                barrier.wait()
-                ran.append(node.run_due())
-
-            threads = [threading.Thread(target=race, args=(n,)) for n in nodes]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            ran = race([Scheduler(ctx, jobs, node="a"), Scheduler(other, jobs, node="b")])
             assert sorted(len(r) for r in ran) == [0, 1]
             assert counter.runs == round_ + 1
             frozen.advance(timedelta(hours=1))

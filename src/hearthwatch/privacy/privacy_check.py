@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, inspect, or_, select
+from sqlalchemy import BigInteger, ColumnElement, func, inspect, literal, or_, select
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import User
@@ -155,7 +155,7 @@ def _old_recordings(db: Session, now: datetime) -> list[Finding | None]:
     ceiling = Segment.end_us < now_us - RECORDING_CEILING_DAYS * DAY_US
     cameras = Camera.__table__
     per_camera = Camera.retention_days.is_not(None) & (
-        Segment.end_us < now_us - Camera.retention_days * DAY_US
+        Segment.end_us < literal(now_us, BigInteger) - Camera.retention_days * _day_us()
     )
     table = Segment.__table__
     joined = table.join(cameras, cameras.c.id == Segment.camera_id)
@@ -165,6 +165,10 @@ def _old_recordings(db: Session, now: datetime) -> list[Finding | None]:
         _finding(db, joined, per_camera, None, "segments.start_us",
                  "recordings older than their camera's retention setting"),
     ]  # fmt: skip
+
+
+def _day_us() -> ColumnElement[int]:
+    return literal(DAY_US, BigInteger)  # 64-bit: PostgreSQL would overflow a 32-bit product
 
 
 def _finding(
