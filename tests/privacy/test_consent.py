@@ -321,3 +321,92 @@ def test_withdrawn_consent_rows_go_with_the_account(ctx: AppContext, make_user: 
     with ctx.db.session() as db:
         count = db.scalar(select(func.count()).select_from(ConsentRecord))
     assert count == 0
+
+
+# --- P29: cookie categories are enforced on the server -------------------------------------
+
+
+def _page_views(ctx: AppContext) -> int:
+    from hearthwatch.privacy import analytics
+
+    with ctx.db.session() as db:
+        return sum(count.views for count in analytics.totals(db))
+
+
+def _ping(client: TestClient, path: str = "/cameras/0123abcd") -> Any:
+    token = csrf_of(client.get("/signin").text)
+    return client.post(
+        "/privacy/analytics/view", json={"path": path}, headers={"x-csrf-token": token}
+    )
+
+
+def test_p29_no_optional_cookie_before_a_choice(client: TestClient) -> None:
+    page = client.get("/signin")
+    assert "Cookies on Hearthwatch" in page.text
+    assert set(client.cookies.keys()) == {"hw_csrf"}
+
+
+def test_p29_page_views_are_counted_only_with_analytics_consent(
+    ctx: AppContext, client: TestClient
+) -> None:
+    answer = _ping(client)
+    assert answer.status_code == 204 and "hw_visit" not in answer.cookies
+    assert _page_views(ctx) == 0
+
+    submit(client, "/privacy/cookies", {"choice": "save", "analytics": "on"}, page="/signin")
+    assert client.cookies["hw_consent"].endswith(".010")
+    assert "Cookies on Hearthwatch" not in client.get("/signin").text
+    assert _ping(client).status_code == 204
+    assert _ping(client).status_code == 204
+    with ctx.db.session() as db:
+        from hearthwatch.privacy import analytics
+
+        (count,) = analytics.totals(db)
+    assert (count.section, count.views, count.visits) == ("cameras", 2, 1)
+
+
+def test_p29_a_banner_choice_is_kept_in_the_ledger_under_a_random_visitor_id(
+    ctx: AppContext, client: TestClient
+) -> None:
+    submit(client, "/privacy/cookies", {"choice": "accept_all"}, page="/signin")
+    visitor_id = client.cookies["hw_consent"].split(".")[0]
+    with ctx.db.session() as db:
+        states = consent.current_for_visitor(db, visitor_id)
+    assert {key: s.status for key, s in states.items()} == {
+        "functional_cookies": Status.GRANTED,
+        "product_analytics": Status.GRANTED,
+        "advertising_cookies": Status.GRANTED,
+    }
+    assert {s.channel for s in states.values()} == {"cookie_banner"}
+
+
+def test_p29_the_functional_cookie_needs_functional_consent(client: TestClient) -> None:
+    refused = submit(client, "/privacy/preferences", {"theme": "dark"}, page="/privacy/cookies")
+    assert refused.status_code == 422 and "hw_prefs" not in refused.cookies
+    submit(client, "/privacy/cookies", {"choice": "save", "functional": "on"}, page="/signin")
+    saved = submit(client, "/privacy/preferences", {"theme": "dark"}, page="/privacy/cookies")
+    assert saved.status_code == 303 and saved.cookies["hw_prefs"] == "theme:dark"
+    assert "/static/theme-dark.css" in client.get("/signin").text
+
+
+def test_p29_refusing_a_category_deletes_its_cookies(client: TestClient) -> None:
+    submit(client, "/privacy/cookies", {"choice": "accept_all"}, page="/signin")
+    submit(client, "/privacy/preferences", {"theme": "light"}, page="/privacy/cookies")
+    _ping(client)
+    assert {"hw_prefs", "hw_visit"} <= set(client.cookies.keys())
+    submit(client, "/privacy/cookies", {"choice": "reject_all"}, page="/privacy/cookies")
+    assert not {"hw_prefs", "hw_visit"} & set(client.cookies.keys())
+    assert "/static/theme-light.css" not in client.get("/signin").text
+
+
+def test_p29_a_withdrawal_on_another_device_wins_over_this_browsers_cookie(
+    ctx: AppContext, client: TestClient, make_user: Any
+) -> None:
+    user = make_user()
+    submit(client, "/privacy/cookies", {"choice": "accept_all"}, page="/signin")
+    web_sign_in(client, user.email)
+    with ctx.db.session() as db:
+        consent.withdraw(ctx, db, user_id=user.id, purpose="product_analytics", channel=Channel.API)
+    before = _page_views(ctx)
+    _ping(client)
+    assert _page_views(ctx) == before

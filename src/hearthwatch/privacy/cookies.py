@@ -185,7 +185,7 @@ def drop_refused(
 def set_prefs(response: Response, settings: Settings, theme: str) -> None:
     response.set_cookie(
         PREFS_COOKIE,
-        f"theme={theme}",
+        f"theme:{theme}",
         max_age=PREFS_MAX_AGE,
         httponly=True,
         samesite="lax",
@@ -198,7 +198,7 @@ def theme_of(cookies: Mapping[str, str], state: CookieState) -> str:
     """The remembered theme, read only while functional cookies are allowed."""
     if not state.allows("functional"):
         return "system"
-    theme = cookies.get(PREFS_COOKIE, "").removeprefix("theme=")
+    theme = cookies.get(PREFS_COOKIE, "").removeprefix("theme:")
     return theme if theme in THEMES else "system"
 
 

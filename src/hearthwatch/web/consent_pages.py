@@ -16,8 +16,8 @@ from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound
 from hearthwatch.privacy import consent, cookies, marketing
-from hearthwatch.privacy.consent import Channel
-from hearthwatch.privacy.cookies import CookieChoice
+from hearthwatch.privacy.consent import Channel, Status
+from hearthwatch.privacy.cookies import CookieChoice, CookieState
 from hearthwatch.web import cookie_pages, notice_pages
 from hearthwatch.web.forms import FormDep, FormProblem
 from hearthwatch.web.rendering import redirect, render
@@ -44,6 +44,7 @@ def _consents_page(
     status: int = 200,
 ) -> Response:
     states = consent.current(db, viewer.user.id)
+    browser = cookie_pages.cookie_state(request, db, viewer)
     return render(
         request,
         ctx,
@@ -52,10 +53,22 @@ def _consents_page(
         status=status,
         problem=problem,
         notice=CONSENT_NOTICES.get(request.query_params.get("done", "")),
-        rows=[(p, states[p.key]) for p in consent.purposes()],
+        rows=[(p, *_shown(p, states[p.key], browser)) for p in consent.purposes()],
         history=consent.history(db, user_id=viewer.user.id),
         titles={p.key: p.title for p in consent.purposes()},
     )
+
+
+def _shown(
+    purpose: consent.Purpose, state: consent.ConsentState, browser: CookieState
+) -> tuple[consent.ConsentState, bool]:
+    """The state to show, and whether it comes from this browser's cookie banner answer:
+    a cookie purpose the account never answered is governed by the browser's choice."""
+    category = cookies.category_of_purpose(purpose.key)
+    if state.status is not Status.NOT_ASKED or category is None or browser.choice is None:
+        return state, False
+    status = Status.GRANTED if browser.choice.allows(category.key) else Status.WITHDRAWN
+    return consent.ConsentState(purpose.key, status), True
 
 
 @router.get("/consents")
