@@ -27,7 +27,7 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media.models import Segment
 from hearthwatch.privacy import export
-from hearthwatch.privacy.portability_import import CAMERA_SETTINGS, import_archive
+from hearthwatch.privacy.portability_import import CAMERA_SETTINGS, check_members, import_archive
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD
 from tests.privacy.test_export import T0, Recorded, build_now, record
@@ -313,3 +313,12 @@ def test_p23_import_needs_a_signed_in_caller(client: TestClient) -> None:
         "/api/v1/privacy/import", content=b"x", headers={"content-type": "application/zip"}
     )
     assert answer.status_code == 401
+
+
+def test_p23_huge_members_are_refused_before_reading(ctx: AppContext) -> None:
+    huge = zipfile.ZipInfo("recordings/cam/big.mp4")
+    huge.file_size, huge.compress_size = 64 * 1024**3, 60 * 1024**3
+    data = zipfile.ZipInfo("data.json")
+    with pytest.raises(HearthwatchError) as refused:
+        check_members(ctx, [data, huge])
+    assert (refused.value.status, refused.value.code) == (413, "privacy.import_too_large")

@@ -154,7 +154,10 @@ def delete_export(export_id: ExportId, user: UserDep, ctx: ContextDep, db: DbDep
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            # Any content type is read as the raw ZIP; application/zip works as well.
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
         }
     },
 )

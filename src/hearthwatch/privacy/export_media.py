@@ -37,48 +37,49 @@ def _children(data: bytes | bytearray, start: int, end: int) -> Iterator[tuple[b
         raise BadFragment("trailing bytes after the last box")
 
 
+def _tfdt_boxes(media: bytes | bytearray) -> Iterator[int]:
+    """Offsets of every ``tfdt`` box (moof → traf → tfdt), checking the box structure."""
+    moofs = 0
+    for kind, start, end in _children(media, 0, len(media)):
+        if kind not in (b"moof", b"mdat", b"styp", b"sidx", b"free"):
+            raise BadFragment(f"unexpected {kind!r} box among the fragments")
+        if kind != b"moof":
+            continue
+        moofs += 1
+        for t_kind, t_start, t_end in _children(media, start + 8, end):
+            if t_kind == b"traf":
+                yield from _tfdt_in(media, t_start + 8, t_end)
+    if not moofs:
+        raise BadFragment("no moof box")
+
+
+def _tfdt_in(media: bytes | bytearray, start: int, end: int) -> Iterator[int]:
+    for kind, b_start, b_end in _children(media, start, end):
+        if kind == b"tfdt":
+            if b_end - b_start < 16 or (media[b_start + 8] == 1 and b_end - b_start < 20):
+                raise BadFragment("a tfdt box too short for its decode time")
+            yield b_start
+
+
+def _tfdt_format(media: bytes | bytearray, offset: int) -> str:
+    return "!Q" if media[offset + 8] == 1 else "!I"
+
+
 def shift_decode_times(media: bytes, delta: int) -> bytes:
     """The fragments with every ``tfdt`` moved by `delta` ticks (checked, same length)."""
     out = bytearray(media)
-    kinds = []
-    for kind, start, end in _children(out, 0, len(out)):
-        kinds.append(kind)
-        if kind == b"moof":
-            _shift_moof(out, start, end, delta)
-        elif kind not in (b"mdat", b"styp", b"sidx", b"free"):
-            raise BadFragment(f"unexpected {kind!r} box among the fragments")
-    if b"moof" not in kinds:
-        raise BadFragment("no moof box")
+    for offset in list(_tfdt_boxes(out)):
+        fmt = _tfdt_format(out, offset)
+        value = struct.unpack_from(fmt, out, offset + 12)[0] + delta
+        if value < 0 or value >= (1 << (64 if fmt == "!Q" else 32)):
+            raise BadFragment("a decode time out of range")
+        struct.pack_into(fmt, out, offset + 12, value)
     return bytes(out)
 
 
-def _shift_moof(out: bytearray, start: int, end: int, delta: int) -> None:
-    for kind, t_start, t_end in _children(out, start + 8, end):
-        if kind != b"traf":
-            continue
-        for inner, b_start, _b_end in _children(out, t_start + 8, t_end):
-            if inner == b"tfdt":
-                _shift_tfdt(out, b_start, delta)
-
-
-def _shift_tfdt(out: bytearray, start: int, delta: int) -> None:
-    version = out[start + 8]
-    fmt = "!Q" if version == 1 else "!I"
-    value = struct.unpack_from(fmt, out, start + 12)[0] + delta
-    if value < 0 or value >= (1 << (64 if version == 1 else 32)):
-        raise BadFragment("a decode time out of range")
-    struct.pack_into(fmt, out, start + 12, value)
-
-
 def first_decode_time(media: bytes) -> int:
-    for kind, start, end in _children(media, 0, len(media)):
-        if kind == b"moof":
-            for t_kind, t_start, t_end in _children(media, start + 8, end):
-                if t_kind == b"traf":
-                    for inner, b_start, _ in _children(media, t_start + 8, t_end):
-                        if inner == b"tfdt":
-                            fmt = "!Q" if media[b_start + 8] == 1 else "!I"
-                            return int(struct.unpack_from(fmt, media, b_start + 12)[0])
+    for offset in _tfdt_boxes(media):
+        return int(struct.unpack_from(_tfdt_format(media, offset), media, offset + 12)[0])
     raise BadFragment("no decode time")
 
 

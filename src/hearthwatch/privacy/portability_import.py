@@ -240,10 +240,15 @@ def _import_cameras(
     ctx: AppContext, db: Session, user: User, rows: list[dict[str, Any]]
 ) -> dict[str, str]:
     mapping: dict[str, str] = {}
+    taken: set[str] = set()
     for row in rows:
         serial = row.get("serial")
-        if serial and db.scalar(select(Camera.id).where(Camera.serial == serial)):
-            serial = None
+        if serial and (
+            serial in taken or db.scalar(select(Camera.id).where(Camera.serial == serial))
+        ):
+            serial = None  # bound here already: the camera comes back by its address only
+        if serial:
+            taken.add(serial)
         camera = Camera(
             owner_id=user.id,
             serial=serial,
