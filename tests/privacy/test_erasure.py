@@ -377,3 +377,19 @@ def test_p19_erasing_a_recording_camera_stops_its_recorder_and_live_view(
     assert recorder.hub(camera_id) is None
     assert not any(readable(ctx, s) for s in recorded)
     assert verify(ctx, camera_id=camera_id).ok
+
+
+def test_p19_the_next_start_finishes_an_interrupted_deletion(
+    ctx: AppContext, make_user: Any
+) -> None:
+    from hearthwatch.app import create_app
+
+    user = make_user("dave@example.org")
+    camera_id = add_camera(ctx, user.id)
+    record(ctx, user.id, camera_id, range(0, 8, 4))
+    with ctx.db.session() as session:
+        erasure.erase_account_data(ctx, session, user=session.get(User, user.id))
+    assert erasure.pending_jobs(ctx)
+    with TestClient(create_app(ctx)):
+        wait_for(lambda: not erasure.pending_jobs(ctx), timeout=10)
+    assert list(ctx.vault.blobs.keys(f"{user.id}/")) == []
