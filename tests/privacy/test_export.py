@@ -347,3 +347,27 @@ def test_p17_export_page_requests_and_shows_the_link(
     )
     assert deleted.status_code == 303
     assert not export.archive_path(ctx, job["id"]).exists()
+
+
+def test_p17_a_new_personal_column_is_exported_without_code_changes(
+    ctx: AppContext, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hearthwatch.privacy import datamap, export_tables
+
+    declared = datamap.PersonalField(
+        "sessions",
+        "expires_at",
+        "end of a sign-in session",
+        datamap.Category.USAGE,
+        "showing the user where they are signed in",
+        datamap.LegalBasis.CONTRACT,
+        datamap.SESSION_LIFE,
+    )
+    monkeypatch.setattr(export_tables, "PERSONAL_FIELDS", (*datamap.PERSONAL_FIELDS, declared))
+    job = build_now(ctx, alice)
+    with open_zip(ctx, job) as archive:
+        data = json.loads(archive.read("data.json"))
+        readme = archive.read("README.txt").decode()
+    (signed_in,) = data["tables"]["sessions"]
+    assert datetime.fromisoformat(signed_in["expires_at"]) > datetime.now(UTC)
+    assert "sessions.expires_at: end of a sign-in session" in readme

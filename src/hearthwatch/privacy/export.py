@@ -326,8 +326,11 @@ def _fail_interrupted(ctx: AppContext, db: Session) -> None:
 
 
 def _delete_orphans(ctx: AppContext, keep: set[str]) -> int:
+    folder = ctx.settings.data_dir / "exports"
+    if not folder.is_dir():
+        return 0  # nothing was ever exported here: leave the data directory as it is
     deleted = 0
-    for path in exports_dir(ctx).iterdir():
+    for path in folder.iterdir():
         if path.name.split(".")[0] not in keep:
             path.unlink(missing_ok=True)
             deleted += 1
