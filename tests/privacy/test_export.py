@@ -371,3 +371,34 @@ def test_p17_a_new_personal_column_is_exported_without_code_changes(
     (signed_in,) = data["tables"]["sessions"]
     assert datetime.fromisoformat(signed_in["expires_at"]) > datetime.now(UTC)
     assert "sessions.expires_at: end of a sign-in session" in readme
+
+
+def test_p17_the_app_sweeps_expired_archives_at_start(
+    app: Any, ctx: AppContext, make_user: Any
+) -> None:
+    import time
+
+    user = make_user()
+    with ctx.clock.frozen(datetime.now(UTC)):
+        job = build_now(ctx, user)
+        ctx.clock.advance(timedelta(hours=ctx.settings.export_link_hours, minutes=1))
+        with TestClient(app):  # the lifespan starts the sweeper, which sweeps at once
+            deadline = time.monotonic() + 10
+            while export.archive_path(ctx, job.id).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+    assert not export.archive_path(ctx, job.id).exists()
+    with ctx.db.session() as session:
+        swept = session.get(DataExport, job.id)
+        assert swept is not None and swept.state == "expired"
+
+
+def test_p17_a_deleted_job_is_not_built(ctx: AppContext, alice: User) -> None:
+    with ctx.db.session() as session:
+        user = session.get(User, alice.id)
+        assert user is not None
+        job_id = export.request_export(ctx, session, user=user, password=STRONG_PASSWORD).id
+    with ctx.db.session() as session:
+        export.delete_export(ctx, session, user=user, export_id=job_id)
+    export.build(ctx, job_id)
+    assert not export.archive_path(ctx, job_id).exists()
+    assert not export.archive_path(ctx, job_id).with_suffix(".part").exists()
