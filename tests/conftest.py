@@ -28,6 +28,7 @@ from tests.support.seaweed import seaweedfs_server
 from tests.support.smtp import Mailbox, smtp_server
 
 STRONG_PASSWORD = "violet-harbour-trumpet-42"
+ADULT_BIRTH_MONTH = "1990-04"  # sign-up asks it (P4): an adult needs no guardian
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     supervisory_authority_name: str = "your national data protection authority"
     supervisory_authority_url: str = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"
     supervisory_authority_email: str | None = None
+    # Children under 16 (P4): how long a guardian has to consent, and how soon a reported
+    # account without consent is deleted.
+    guardian_consent_days: int = Field(default=14, ge=1, le=60)
+    reported_child_days: int = Field(default=7, ge=1, le=30)
     login_lock_minutes: int = Field(default=15, ge=1, le=1440)
     login_rate_per_minute: int = Field(default=30, ge=1, le=10_000)
     argon2_time_cost: int = Field(default=3, ge=1)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import STRONG_PASSWORD
+from tests.conftest import ADULT_BIRTH_MONTH, STRONG_PASSWORD
 from tests.support.smtp import Mailbox
 
 REGISTER = "/api/v1/auth/register"
@@ -16,7 +16,12 @@ LOGIN = "/api/v1/auth/login"
 
 
 def register(client: TestClient, **fields: Any) -> Any:
-    body = {"email": "pseudo@example.org", "password": STRONG_PASSWORD, **fields}
+    body = {
+        "email": "pseudo@example.org",
+        "password": STRONG_PASSWORD,
+        "birth_month": ADULT_BIRTH_MONTH,
+        **fields,
+    }
     return client.post(REGISTER, json=body)
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hearthwatch.logs import JsonFormatter, MaskingFilter, mask_email, mask_ip
-from tests.conftest import STRONG_PASSWORD
+from tests.conftest import ADULT_BIRTH_MONTH, STRONG_PASSWORD
 from tests.support.smtp import Mailbox
 
 
@@ -43,7 +43,12 @@ def test_p45_logs_hold_no_password_code_or_address(
     client: TestClient, mailbox: Mailbox, captured: list[str]
 ) -> None:
     client.post(
-        "/api/v1/auth/register", json={"email": "carol@example.org", "password": STRONG_PASSWORD}
+        "/api/v1/auth/register",
+        json={
+            "email": "carol@example.org",
+            "password": STRONG_PASSWORD,
+            "birth_month": ADULT_BIRTH_MONTH,
+        },
     )
     code = mailbox.last_code("carol@example.org")
     client.post("/api/v1/auth/confirm", json={"email": "carol@example.org", "code": code})

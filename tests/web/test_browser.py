@@ -84,6 +84,7 @@ def test_sign_up_to_sign_out_on_a_phone(
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
     expect(page.get_by_text("Password strength: ")).to_be_visible()  # live hint from app.js
+    page.get_by_label("Month and year of birth").fill("1990-04")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Check your mailbox")).to_be_visible()
 

@@ -23,7 +23,7 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.settings import Settings
 from hearthwatch.web.forms import safe_next
 from hearthwatch.web.pages import router as pages_router
-from tests.conftest import STRONG_PASSWORD
+from tests.conftest import ADULT_BIRTH_MONTH, STRONG_PASSWORD
 from tests.support.smtp import Mailbox
 from tests.web.conftest import PageStructure, csrf_of, submit, web_sign_in
 
@@ -142,7 +142,11 @@ POST_ROUTES = sorted(
 )
 
 GENUINE_FIELDS: dict[str, dict[str, str]] = {
-    "/signup": {"email": "newcomer@example.org", "password": STRONG_PASSWORD},
+    "/signup": {
+        "email": "newcomer@example.org",
+        "password": STRONG_PASSWORD,
+        "birth_month": ADULT_BIRTH_MONTH,
+    },
     "/confirm": {"email": "alice@example.org", "code": "123456"},
     "/confirm/resend": {"email": "alice@example.org"},
     "/signin": {"email": "alice@example.org", "password": STRONG_PASSWORD},
@@ -171,6 +175,9 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/cameras/add/rtsp": {"url": "rtsp://192.0.2.66/stream", "name": "Sneaky"},
     "/cameras/{camera_id}/settings": {"name": "Mallory was here", "recording_mode": "off"},
     "/cameras/{camera_id}/remove": {},
+    "/privacy/report-child": {"email": "alice@example.org"},
+    "/guardian/consent": {"token": "forged", "decision": "refuse", "guardian_name": "Mallory"},
+    "/guardian/name": {"token": "forged", "guardian_email": "mallory@example.org"},
 }
 
 
@@ -253,7 +260,13 @@ def test_p1_sign_up_confirm_sign_in_and_edit_profile_through_the_forms(
     signup = client.get("/signup").text
     assert "Pseudonyms are welcome" in signup
     response = submit(
-        client, "/signup", {"email": "Robin@Example.org", "password": STRONG_PASSWORD}
+        client,
+        "/signup",
+        {
+            "email": "Robin@Example.org",
+            "password": STRONG_PASSWORD,
+            "birth_month": ADULT_BIRTH_MONTH,
+        },
     )
     assert response.status_code == 303
     assert location(response) == ("/confirm", {"email": ["Robin@example.org"]})
@@ -281,7 +294,12 @@ def test_p1_sign_up_confirm_sign_in_and_edit_profile_through_the_forms(
 def test_p1_pseudonym_and_no_real_name_are_fine(
     client: TestClient, ctx: AppContext, mailbox: Mailbox
 ) -> None:
-    fields = {"email": "fox@example.org", "password": STRONG_PASSWORD, "nickname": "Mr Fox"}
+    fields = {
+        "email": "fox@example.org",
+        "password": STRONG_PASSWORD,
+        "birth_month": ADULT_BIRTH_MONTH,
+        "nickname": "Mr Fox",
+    }
     assert submit(client, "/signup", fields).status_code == 303
     with ctx.db.session() as session:
         user = find_user_by_email(session, "fox@example.org")
@@ -292,7 +310,12 @@ def test_p1_pseudonym_and_no_real_name_are_fine(
 def test_p1_weak_password_shows_strength_feedback_and_keeps_the_other_fields(
     client: TestClient, ctx: AppContext
 ) -> None:
-    fields = {"email": "robin@example.org", "password": "robin12345", "nickname": "Robin"}
+    fields = {
+        "email": "robin@example.org",
+        "password": "robin12345",
+        "birth_month": ADULT_BIRTH_MONTH,
+        "nickname": "Robin",
+    }
     response = submit(client, "/signup", fields)
     assert response.status_code == 422
     assert "Password strength:" in response.text
@@ -306,7 +329,15 @@ def test_p1_weak_password_shows_strength_feedback_and_keeps_the_other_fields(
 def test_wrong_confirmation_code_is_shown_and_counted(
     client: TestClient, ctx: AppContext, mailbox: Mailbox
 ) -> None:
-    submit(client, "/signup", {"email": "robin@example.org", "password": STRONG_PASSWORD})
+    submit(
+        client,
+        "/signup",
+        {
+            "email": "robin@example.org",
+            "password": STRONG_PASSWORD,
+            "birth_month": ADULT_BIRTH_MONTH,
+        },
+    )
     wrong = "000000" if mailbox.last_code("robin@example.org") != "000000" else "111111"
     fields = {"email": "robin@example.org", "code": wrong}
     response = submit(client, "/confirm", fields, page="/confirm")
@@ -317,7 +348,15 @@ def test_wrong_confirmation_code_is_shown_and_counted(
 
 
 def test_a_new_confirmation_code_can_be_requested(client: TestClient, mailbox: Mailbox) -> None:
-    submit(client, "/signup", {"email": "robin@example.org", "password": STRONG_PASSWORD})
+    submit(
+        client,
+        "/signup",
+        {
+            "email": "robin@example.org",
+            "password": STRONG_PASSWORD,
+            "birth_month": ADULT_BIRTH_MONTH,
+        },
+    )
     response = submit(client, "/confirm/resend", {"email": "robin@example.org"}, page="/confirm")
     assert location(response) == (
         "/confirm",
@@ -351,7 +390,15 @@ def test_lock_out_is_explained_with_a_way_out(client: TestClient, make_user: Any
 
 
 def test_unconfirmed_account_is_pointed_to_its_code(client: TestClient, mailbox: Mailbox) -> None:
-    submit(client, "/signup", {"email": "robin@example.org", "password": STRONG_PASSWORD})
+    submit(
+        client,
+        "/signup",
+        {
+            "email": "robin@example.org",
+            "password": STRONG_PASSWORD,
+            "birth_month": ADULT_BIRTH_MONTH,
+        },
+    )
     fields = {"email": "robin@example.org", "password": STRONG_PASSWORD}
     response = submit(client, "/signin", fields)
     assert response.status_code == 403
@@ -540,7 +587,11 @@ def test_outbox_shows_codes_in_the_demo(settings: Settings) -> None:
     demo = build_context(settings.model_copy(update={"mail_backend": "outbox"}))
     try:
         with TestClient(create_app(demo)) as browser:
-            signup = {"email": "robin@example.org", "password": STRONG_PASSWORD}
+            signup = {
+                "email": "robin@example.org",
+                "password": STRONG_PASSWORD,
+                "birth_month": ADULT_BIRTH_MONTH,
+            }
             submit(browser, "/signup", signup)
             assert "Read your code in the outbox" in browser.get("/confirm?email=r%40x.org").text
             page = browser.get("/outbox", params={"to": "robin@example.org"}).text

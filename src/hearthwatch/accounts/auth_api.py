@@ -33,20 +33,32 @@ from hearthwatch.context import AppContext
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 CHECK_MAIL = "If the address can be used, a code is on its way. Check your mailbox."
+GUARDIAN_ASKED = (
+    "You are under 16, so your parent or guardian must agree first: we mailed them a link. "
+    "Confirm your own address with the code we mailed you; you can sign in once they agree."
+)
 
 
 @router.post("/register", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
 def register(body: RegisterIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
-    """Create an account; a 6-digit confirmation code is mailed to the address."""
+    """Create an account; a 6-digit confirmation code is mailed to the address.
+
+    Under 16 (from `birth_month`), `guardian_email` is required: the account can sign in
+    only after that parent or guardian consents through the link mailed to them (P4).
+    """
     ctx.code_throttle.hit(f"register:{client_ip(request)}", code="auth.rate_limited")
-    registration.register(
+    signed_up = registration.register(
         ctx,
         db,
         email=body.email,
         password=body.password,
+        birth_month=body.birth_month,
+        guardian_email=body.guardian_email,
         nickname=body.nickname,
         real_name=body.real_name,
     )
+    if signed_up.guardian_asked:
+        return Accepted(status="guardian_consent_requested", message=GUARDIAN_ASKED)
     return Accepted(status="confirmation_sent", message=CHECK_MAIL)
 
 

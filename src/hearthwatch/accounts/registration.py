@@ -1,7 +1,13 @@
-"""Sign-up and e-mail confirmation (P1): e-mail and password; every other detail optional."""
+"""Sign-up and e-mail confirmation (P1): e-mail and password; every other detail optional.
+
+Sign-up also asks the month and year of birth, only to decide whether the person is under
+16 (P4, see `privacy.minors_age`); it is not stored. Under 16, the account waits for the
+consent of the parent or guardian whose address the child gives (`privacy.minors`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -10,7 +16,10 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts import codes
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.mail import messages
+from hearthwatch.privacy import minors
+from hearthwatch.privacy.minors_age import is_under_16
 
 
 def normalise_email(email: str) -> str:
@@ -22,28 +31,42 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalars(select(User).where(User.email == normalise_email(email))).first()
 
 
+@dataclass(frozen=True)
+class SignUp:
+    """The outcome of a sign-up: the new account (None for a taken address) and whether a
+    guardian is asked to consent (which depends only on what was typed, never on the
+    address being taken)."""
+
+    user: User | None
+    guardian_asked: bool
+
+
 def register(
     ctx: AppContext,
     session: Session,
     *,
     email: str,
     password: str,
+    birth_month: str,
+    guardian_email: str | None = None,
     nickname: str | None = None,
     real_name: str | None = None,
-) -> User | None:
-    """Create an unconfirmed account and mail its code.
+) -> SignUp:
+    """Create an unconfirmed account and mail its code; under 16, ask the guardian too.
 
     For an address already registered nothing changes and no error is raised, so sign-up
     never tells a stranger who has an account; the owner gets a confirmation code again
     if still unconfirmed.
     """
     email = normalise_email(email)
+    child = is_under_16(birth_month, today=ctx.clock.now().date())
+    guardian = _guardian_address(email, guardian_email) if child else None
     ctx.passwords.require_strong(password, (email.split("@")[0], nickname or "", real_name or ""))
     existing = find_user_by_email(session, email)
     if existing is not None:
         if not existing.is_confirmed:
             send_confirmation(ctx, session, existing)
-        return None
+        return SignUp(None, child)
     now = ctx.clock.now()
     user = User(
         email=email,
@@ -56,7 +79,32 @@ def register(
     session.add(user)
     session.flush()
     send_confirmation(ctx, session, user)
-    return user
+    if guardian is not None:
+        minors.ask_guardian_at_sign_up(ctx, session, user=user, guardian_email=guardian)
+    return SignUp(user, child)
+
+
+def _guardian_address(email: str, guardian_email: str | None) -> str:
+    """Under 16, the guardian's address is required, and must not be the child's own."""
+    if not guardian_email:
+        raise _guardian_problem(
+            "You are under 16: give the e-mail address of a parent or guardian, who will be "
+            "asked to agree.",
+            "auth.guardian_email_required",
+        )
+    guardian = normalise_email(guardian_email)
+    if guardian == email:
+        raise _guardian_problem(
+            "Give the address of your parent or guardian, not your own.",
+            "auth.guardian_email_same",
+        )
+    return guardian
+
+
+def _guardian_problem(message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(
+        message, code=code, details=[{"field": "guardian_email", "message": message}]
+    )
 
 
 def send_confirmation(ctx: AppContext, session: Session, user: User) -> None:

@@ -8,13 +8,23 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
-from hearthwatch.logs import mask_ip
+from hearthwatch.privacy.masking import mask_ip
+from hearthwatch.privacy.minors_age import BIRTH_MONTH_PATTERN
 
 Code = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 Email = Annotated[EmailStr, Field(max_length=254)]
 Nickname = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)]
 RealName = Annotated[str, StringConstraints(max_length=128, strip_whitespace=True)]
+BirthMonth = Annotated[
+    str,
+    StringConstraints(pattern=BIRTH_MONTH_PATTERN),
+    Field(
+        description="Month and year of birth (YYYY-MM), only to decide whether the person is "
+        "under 16; not stored.",
+        examples=["1990-04"],
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -24,6 +34,10 @@ class Strict(BaseModel):
 class RegisterIn(Strict):
     email: Email
     password: Password
+    birth_month: BirthMonth
+    guardian_email: Email | None = Field(
+        default=None, description="Under 16: the parent or guardian asked to consent."
+    )
     nickname: Nickname | None = None
     real_name: RealName | None = None
 

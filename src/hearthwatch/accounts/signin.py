@@ -14,6 +14,7 @@ from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.context import AppContext
 from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied
+from hearthwatch.privacy.minors_hold import require_not_on_hold
 from hearthwatch.security.secrets import hash_secret, new_secret
 
 TOKEN_PREFIX = "hwt_"  # noqa: S105 (a public prefix)
@@ -76,6 +77,7 @@ def login(
             "Confirm your e-mail address first: enter the code we mailed you.",
             code="auth.email_unconfirmed",
         )
+    require_not_on_hold(session, user.id)  # a child's account waits for a guardian (P4)
     if ctx.passwords.needs_rehash(user.password_hash):
         user.password_hash = ctx.passwords.hash(password)
     user.failed_logins = 0

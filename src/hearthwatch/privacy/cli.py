@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hearthwatch.privacy.requests_cli",
     "hearthwatch.privacy.erasure_cli",
     "hearthwatch.privacy.consent_cli",
+    "hearthwatch.privacy.minors_cli",
 )
 
 

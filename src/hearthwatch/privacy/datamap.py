@@ -571,10 +571,42 @@ _RETENTION_NON_PERSONAL: dict[str, str] = {
     "scheduled_jobs.lease_expires_at": "state of a maintenance job",
 }
 
+# --- minors and guardian consent (privacy/minors*.py) ---
+_MINOR_KEPT = Retention(
+    "while the account exists, as proof of a guardian's consent, then 6 months after closure; "
+    "deleted with the account when consent is refused or never comes",
+    183,
+)
+_MINOR_FIELDS: tuple[PersonalField, ...] = tuple(
+    PersonalField(
+        "guardian_consents",
+        column,
+        description,
+        category,
+        "no account for a child under 16 without a parent's or guardian's consent (P4)",
+        LegalBasis.LEGAL_OBLIGATION,
+        _MINOR_KEPT,
+    )
+    for column, description, category in (
+        ("guardian_email", "e-mail address of the parent or guardian asked", Category.CONTACT),
+        ("guardian_name", "name the guardian signed the consent with", Category.IDENTITY),
+        ("reason", "why consent is needed: under 16 at sign-up, or reported", Category.USAGE),
+        ("requested_at", "time consent was asked for", Category.USAGE),
+        ("deadline_at", "time the account is deleted without consent", Category.USAGE),
+        ("decided_at", "time consent was given, or 16+ was shown", Category.USAGE),
+        ("decision", "consent given by the guardian, or 16+ shown", Category.USAGE),
+    )
+)
+_MINOR_NON_PERSONAL: dict[str, str] = {
+    "guardian_consents.id": "random identifier",
+    "guardian_consents.user_id": "reference",
+}
+
 
 PERSONAL_FIELDS = (
     *PERSONAL_FIELDS,
     *_RETENTION_FIELDS,
+    *_MINOR_FIELDS,
     *_CAMERA_FIELDS,
     *_SEGMENT_FIELDS,
     *_AUDIT_FIELDS,
@@ -673,6 +705,7 @@ NON_PERSONAL: dict[str, str] = {
     **_EXPORT_NON_PERSONAL,
     **_REQUEST_NON_PERSONAL,
     **_RETENTION_NON_PERSONAL,
+    **_MINOR_NON_PERSONAL,
 }
 
 

@@ -46,7 +46,17 @@ def _privacy_retention(ctx: AppContext) -> object:
     return retention.sweep(ctx)
 
 
-JOBS: tuple[Job, ...] = (Job("privacy.retention", timedelta(hours=1), _privacy_retention),)
+def _privacy_minors(ctx: AppContext) -> object:
+    from hearthwatch.privacy import minors
+
+    return minors.sweep(ctx)
+
+
+JOBS: tuple[Job, ...] = (
+    Job("privacy.retention", timedelta(hours=1), _privacy_retention),
+    # Children's accounts whose guardian did not consent in time (P4): deleted promptly.
+    Job("privacy.minors", timedelta(minutes=15), _privacy_minors),
+)
 
 
 def node_name() -> str:

@@ -29,6 +29,16 @@ from hearthwatch.web.viewer import ViewerDep, WebDb, forget_session
 router = APIRouter()
 
 TOTP_CODES = frozenset({"auth.totp_required", "auth.totp_invalid"})
+SIGNUP_FIELDS = ("email", "password", "birth_month", "guardian_email", "nickname", "real_name")
+SIGNUP_MESSAGES = {
+    "birth_month": "Enter the month and year you were born.",
+    "guardian_email": "Enter your parent's or guardian's e-mail address, like name@example.org.",
+}
+SIGNUP_ERROR_FIELDS = {
+    "auth.birth_month_invalid": "birth_month",
+    "auth.guardian_email_required": "guardian_email",
+    "auth.guardian_email_same": "guardian_email",
+}
 NEW_PASSWORD_FIELDS = {"auth.weak_password": "new_password"}
 
 
@@ -48,16 +58,19 @@ def signup_page(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Respons
 
 @router.post("/signup")
 def signup(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
-    """P1: an account needs only an e-mail address and a password."""
+    """P1: an e-mail address and a password; P4: the month of birth decides if a guardian
+    must consent first (under 16), and then their address is needed too."""
     try:
         check_csrf(request, submitted=form.csrf_token)
         ctx.code_throttle.hit(f"register:{client_ip(request)}", code="auth.rate_limited")
-        body = parse(RegisterIn, form.present("email", "password", "nickname", "real_name"))
-        registration.register(
+        body = parse(RegisterIn, form.present(*SIGNUP_FIELDS), SIGNUP_MESSAGES)
+        signed_up = registration.register(
             ctx,
             db,
             email=body.email,
             password=body.password,
+            birth_month=body.birth_month,
+            guardian_email=body.guardian_email,
             nickname=body.nickname,
             real_name=body.real_name,
         )
@@ -68,10 +81,12 @@ def signup(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Respo
             "signup.html",
             viewer=None,
             status=err.status,
-            problem=FormProblem.of(err),
-            values=form.keep("email", "nickname", "real_name"),
+            problem=FormProblem.of(err, SIGNUP_ERROR_FIELDS),
+            values=form.keep(*SIGNUP_FIELDS[2:], "email"),
             strength=strength_of(ctx, form, "password"),
         )
+    if signed_up.guardian_asked:
+        return redirect("/guardian/asked", email=body.email)
     return redirect("/confirm", email=body.email)
 
 

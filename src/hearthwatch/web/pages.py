@@ -28,6 +28,7 @@ from hearthwatch.web import (
     consent_pages,
     erasure_pages,
     export_pages,
+    minors_pages,
     outbox_pages,
     request_pages,
     security_pages,
@@ -40,6 +41,7 @@ router.include_router(camera_pages.router)
 router.include_router(camera_settings_pages.router)
 router.include_router(account_pages.router)
 router.include_router(auth_pages.router)
+router.include_router(minors_pages.router)
 router.include_router(security_pages.router)
 router.include_router(outbox_pages.router)
 router.include_router(consent_pages.router)

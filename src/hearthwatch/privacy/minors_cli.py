@@ -1,0 +1,90 @@
+"""`hearthwatch privacy minors ...`: accounts waiting for a guardian's consent (P4).
+
+    list    accounts on hold, soonest deadline first (addresses masked)
+    clear   the holder showed they are 16 or older: lift the hold
+    sweep   delete every account whose consent did not come in time
+
+The server runs the sweep by itself (the scheduler's `privacy.minors` job, every 15
+minutes); the command is for a server that is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from hearthwatch.errors import HearthwatchError
+from hearthwatch.privacy.masking import mask_email
+from hearthwatch.privacy.minors_models import GuardianConsent
+from hearthwatch.settings import Settings
+
+
+def register(commands: Any) -> None:
+    group = commands.add_parser("minors", help="accounts waiting for a guardian's consent")
+    sub = group.add_subparsers(title="minors commands")
+    sub.add_parser("list", help="accounts on hold").set_defaults(run=run_list)
+    clear = sub.add_parser("clear", help="the holder showed they are 16+: lift the hold")
+    clear.add_argument("account_id")
+    clear.add_argument("--operator", default=_default_operator(), help="who is acting")
+    clear.set_defaults(run=run_clear)
+    sub.add_parser("sweep", help="delete accounts past their deadline").set_defaults(run=run_sweep)
+
+
+def _default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
+
+
+def run_list(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.context import build_context
+    from hearthwatch.privacy import minors
+
+    ctx = build_context(settings)
+    try:
+        with ctx.db.session() as db:
+            lines = [_line(c) for c in minors.pending(db)]
+    finally:
+        ctx.close()
+    print("\n".join(lines) or "no account waits for consent")
+    return 0
+
+
+def _line(c: GuardianConsent) -> str:
+    guardian = mask_email(c.guardian_email) if c.guardian_email else "(not named yet)"
+    return (
+        f"{c.user_id}  {c.reason:<8}  guardian {guardian}  deleted {c.deadline_at:%Y-%m-%d %H:%M}"
+    )
+
+
+def run_clear(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.context import build_context
+    from hearthwatch.privacy import minors
+
+    ctx = build_context(settings)
+    try:
+        with ctx.db.session() as db:
+            minors.clear_as_adult(ctx, db, user_id=args.account_id, operator=args.operator)
+    except HearthwatchError as err:
+        print(f"hearthwatch: {err.code}: {err.message}", file=sys.stderr)
+        return 1
+    finally:
+        ctx.close()
+    print(f"hold lifted for {args.account_id}")
+    return 0
+
+
+def run_sweep(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.context import build_context
+    from hearthwatch.privacy import minors
+
+    ctx = build_context(settings)
+    try:
+        deleted = minors.sweep(ctx)
+    finally:
+        ctx.close()
+    print(f"{deleted} account(s) without consent deleted")
+    return 0

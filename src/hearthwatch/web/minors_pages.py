@@ -1,0 +1,152 @@
+"""Pages of the guardian-consent flow (P4); none needs an account.
+
+/privacy/report-child   anyone reports an account believed to be a child's
+/guardian/asked         after an under-16 sign-up: what happens next
+/guardian/consent       the guardian's signed link: agree or refuse
+/guardian/name          a reported holder under 16 names a guardian to ask
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+
+from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
+from hearthwatch.context import AppContext
+from hearthwatch.errors import HearthwatchError
+from hearthwatch.privacy import erasure, minors, minors_report
+from hearthwatch.privacy.minors_api import (
+    REPORT_RECEIVED,
+    ChildReportIn,
+    GuardianDecisionIn,
+    GuardianNamedIn,
+)
+from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
+from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb
+
+router = APIRouter()
+
+TEMPLATE = "guardian_consent.html"
+MESSAGES = {
+    "note": f"Use at most {minors_report.MAX_NOTE} characters.",
+    "guardian_name": "Enter your name.",
+    "guardian_email": "Enter your parent's or guardian's e-mail address.",
+    "decision": "Choose whether you agree.",
+}
+FIELDS = {"minors.guardian_email_same": "guardian_email"}
+
+
+@router.get("/privacy/report-child")
+def report_page(request: Request, ctx: ContextDep, viewer: ViewerDep, sent: str = "") -> Response:
+    notice = REPORT_RECEIVED if sent else None
+    return render(request, ctx, "report_child.html", viewer=viewer, notice=notice)
+
+
+@router.post("/privacy/report-child")
+def report(
+    request: Request, ctx: ContextDep, db: WebDb, form: FormDep, viewer: ViewerDep
+) -> Response:
+    """Same answer whether or not the address has an account."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"report-child:{client_ip(request)}", code="minors.rate_limited")
+        body = parse(ChildReportIn, form.present("email", "note"), MESSAGES)
+        ctx.code_throttle.hit(f"report-child:{body.email.lower()}", code="minors.rate_limited")
+        minors_report.report_child(ctx, db, email=body.email, note=body.note)
+    except HearthwatchError as err:
+        return render(
+            request,
+            ctx,
+            "report_child.html",
+            viewer=viewer,
+            status=err.status,
+            problem=FormProblem.of(err),
+            values=form.keep("email", "note"),
+        )
+    return redirect("/privacy/report-child", sent="1")
+
+
+@router.get("/guardian/asked")
+def asked_page(request: Request, ctx: ContextDep, email: str = "") -> Response:
+    return _page(request, ctx, "asked", values={"email": email})
+
+
+@router.get("/guardian/consent")
+def consent_page(request: Request, ctx: ContextDep, db: WebDb, token: str = "") -> Response:
+    return _link_page(request, ctx, db, token, minors.GUARDIAN)
+
+
+@router.post("/guardian/consent")
+def consent(
+    request: Request, ctx: ContextDep, db: WebDb, form: FormDep, tasks: BackgroundTasks
+) -> Response:
+    """The guardian agrees (the account can be used) or refuses (it is deleted now)."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"guardian:{client_ip(request)}", code="minors.rate_limited")
+        body = parse(
+            GuardianDecisionIn, form.present("token", "decision", "guardian_name"), MESSAGES
+        )
+        agree = body.decision == "confirm"
+        job_id = minors.decide(
+            ctx, db, token=body.token, agree=agree, guardian_name=body.guardian_name
+        )
+    except HearthwatchError as err:
+        return _again(request, ctx, db, form, err, minors.GUARDIAN)
+    if job_id is not None:
+        tasks.add_task(erasure.run_job, ctx, job_id)
+    return _page(request, ctx, "confirmed" if agree else "refused")
+
+
+@router.get("/guardian/name")
+def name_page(request: Request, ctx: ContextDep, db: WebDb, token: str = "") -> Response:
+    return _link_page(request, ctx, db, token, minors.HOLDER)
+
+
+@router.post("/guardian/name")
+def name_guardian(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    """A reported holder under 16 gives the guardian's address; we mail them the link."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"guardian:{client_ip(request)}", code="minors.rate_limited")
+        body = parse(GuardianNamedIn, form.present("token", "guardian_email"), MESSAGES)
+        minors.name_guardian(ctx, db, token=body.token, guardian_email=body.guardian_email)
+    except HearthwatchError as err:
+        return _again(request, ctx, db, form, err, minors.HOLDER)
+    return _page(request, ctx, "named")
+
+
+def _link_page(request: Request, ctx: AppContext, db: WebDb, token: str, role: str) -> Response:
+    try:
+        pending = minors.open_link(ctx, db, token=token, role=role)
+    except HearthwatchError as err:
+        return _page(request, ctx, "invalid", status=err.status, problem=FormProblem.of(err))
+    return _page(request, ctx, role, pending=pending, values={"token": token})
+
+
+def _again(
+    request: Request,
+    ctx: AppContext,
+    db: WebDb,
+    form: PostedForm,
+    err: HearthwatchError,
+    role: str,
+) -> Response:
+    token = form.value("token")
+    try:
+        pending = minors.open_link(ctx, db, token=token, role=role)
+    except HearthwatchError:  # no form to show again: say what stopped this attempt
+        return _page(request, ctx, "invalid", status=err.status, problem=FormProblem.of(err))
+    values = form.keep("guardian_name", "guardian_email") | {"token": token}
+    problem = FormProblem.of(err, FIELDS)
+    return _page(
+        request, ctx, role, status=err.status, problem=problem, pending=pending, values=values
+    )
+
+
+def _page(
+    request: Request, ctx: AppContext, mode: str, status: int = 200, **context: Any
+) -> Response:
+    return render(request, ctx, TEMPLATE, viewer=None, status=status, mode=mode, **context)
