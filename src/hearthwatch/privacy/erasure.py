@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import zip_longest
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -36,12 +38,14 @@ from hearthwatch.privacy.erasure_mail import receipt_mail
 from hearthwatch.privacy.erasure_models import ErasureJob, ErasureReceipt
 from hearthwatch.privacy.erasure_plan import object_prefixes, plan
 from hearthwatch.security.datakeys import DataKey, DataKeys
+from hearthwatch.storage.blobs import BlobStore
 
 log = logging.getLogger("hearthwatch.erasure")
 
 RECEIPT_KIND = "erasure"
 SCOPE_RANGE, SCOPE_SEGMENT, SCOPE_DEVICE, SCOPE_ACCOUNT = "range", "segment", "device", "account"
 DELETE_BATCH = 500
+DELETE_THREADS = 8
 
 
 @dataclass
@@ -251,14 +255,35 @@ def run_job(ctx: AppContext, job_id: str) -> bool:
         targets = json.loads(job.targets)
     if ctx.recorder is not None:
         ctx.recorder.sync()  # stop recording and live view of erased cameras now
+    blobs = ctx.vault.blobs
     for prefix in targets.get("prefixes", []):
-        ctx.vault.blobs.delete_prefix(prefix)
-    keys = targets.get("keys", [])
-    for start in range(0, len(keys), DELETE_BATCH):
-        ctx.vault.blobs.delete_many(keys[start : start + DELETE_BATCH])
+        delete_objects(blobs, list(blobs.keys(prefix)))
+        blobs.delete_prefix(prefix)  # whatever was added meanwhile, and the empty folders
+    delete_objects(blobs, targets.get("keys", []))
     with ctx.db.session() as session:
         session.execute(delete(ErasureJob).where(ErasureJob.id == job_id))
     return True
+
+
+def delete_objects(blobs: BlobStore, keys: list[str]) -> None:
+    """Delete objects from several threads at once, each batch from one folder.
+
+    Removing files one after another is bound by the disk's latency (about 1 ms a file on
+    a virtual disk, so 10 GB of recordings took minutes); parallel batches overlap those
+    waits, and one folder per batch keeps the threads off each other's directory lock.
+    The same holds for an object store, where each batch is one bulk-delete request.
+    """
+    folders: dict[str, list[str]] = {}
+    for key in keys:
+        folders.setdefault(key.rsplit("/", 1)[0], []).append(key)
+    per_folder = [
+        [names[start : start + DELETE_BATCH] for start in range(0, len(names), DELETE_BATCH)]
+        for names in folders.values()
+    ]
+    # Interleave the folders, so that threads running side by side work in different ones.
+    batches = [batch for turn in zip_longest(*per_folder) for batch in turn if batch]
+    with ThreadPoolExecutor(DELETE_THREADS, thread_name_prefix="erasure-delete") as pool:
+        list(pool.map(blobs.delete_many, batches))
 
 
 def pending_jobs(ctx: AppContext) -> list[str]:
