@@ -336,8 +336,18 @@ def _page_views(ctx: AppContext) -> int:
 def _ping(client: TestClient, path: str = "/cameras/0123abcd") -> Any:
     token = csrf_of(client.get("/signin").text)
     return client.post(
-        "/privacy/analytics/view", json={"path": path}, headers={"x-csrf-token": token}
+        "/privacy/analytics/view", params={"path": path}, headers={"x-csrf-token": token}
     )
+
+
+def test_p29_page_view_pings_without_the_csrf_header_are_refused(
+    ctx: AppContext, client: TestClient
+) -> None:
+    submit(client, "/privacy/cookies", {"choice": "accept_all"}, page="/signin")
+    refused = client.post("/privacy/analytics/view", params={"path": "/"})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "auth.csrf_failed"
+    assert _page_views(ctx) == 0
 
 
 def test_p29_no_optional_cookie_before_a_choice(client: TestClient) -> None:

@@ -108,7 +108,7 @@ def test_p29_no_optional_cookie_before_choosing_only_the_chosen_after_and_p24_wi
     analytics_card = page.locator("#consent-product_analytics")
     analytics_card.get_by_role("button", name="Allow").click()
     expect(page.get_by_text("Your consent is recorded")).to_be_visible()
-    with page.expect_response("**/privacy/analytics/view") as ping:
+    with page.expect_response(lambda r: "/privacy/analytics/view" in r.url) as ping:
         page.reload()
     assert ping.value.status == 204
     assert optional_cookies(page.context) == {"hw_prefs", "hw_visit"}
@@ -145,7 +145,7 @@ def test_p29_accept_all_and_reject_all(
     page.goto(f"{live_server.url}/signin")
     expect(page.get_by_role("region", name="Cookies on Hearthwatch")).to_have_count(0)
     if button == "Accept all":
-        with page.expect_response("**/privacy/analytics/view"):
+        with page.expect_response(lambda r: "/privacy/analytics/view" in r.url):
             page.reload()
         assert optional_cookies(page.context) == {"hw_visit"}
         assert page_views(ctx) >= 1

@@ -8,10 +8,9 @@ signed-in person, the consent ledger: the script only saves a page reload.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
@@ -172,13 +171,13 @@ def save_preferences(
     return response
 
 
-class PageView(BaseModel):
-    path: str = Field(default="/", max_length=2000)
-
-
 @router.post("/analytics/view", status_code=204)
 def count_view(
-    body: PageView, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: ViewerDep,
+    path: Annotated[str, Query(max_length=2000)] = "/",
 ) -> Response:
     """One page view from the page's script; counted only if analytics is allowed right now.
 
@@ -193,7 +192,7 @@ def count_view(
         analytics.count_page_view(
             db,
             day=ctx.clock.now().date(),
-            section=analytics.section_of(body.path),
+            section=analytics.section_of(path),
             new_visit=cookies.VISIT_COOKIE not in request.cookies,
         )
         cookies.mark_visit(response, ctx.settings)

@@ -15,11 +15,11 @@
     if (frame.getAttribute("data-analytics") !== "1") {
       return;
     }
-    fetch("/privacy/analytics/view", {
+    var url = "/privacy/analytics/view?path=" + encodeURIComponent(window.location.pathname);
+    fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "content-type": "application/json", "x-csrf-token": csrf },
-      body: JSON.stringify({ path: window.location.pathname }),
+      headers: { "x-csrf-token": csrf },
     }).catch(function () {});
   }
 
