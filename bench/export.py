@@ -1,6 +1,6 @@
 """Export throughput: recordings into a "Download my data" archive, and the memory it takes.
 
-What is measured: the wall time of one export build (`privacy.export.build`, the code the
+What is measured: the wall time of one export build (`privacy.export_build.build`, the code the
 API runs in its background thread) for an account holding N bytes of recordings, as MB/s of
 recorded video written into the ZIP; and the process's resident memory (RSS) before the
 build, at its peak during the build (sampled every 10 ms), and after it. Memory must stay
@@ -46,7 +46,7 @@ from hearthwatch.db.migrate import upgrade
 from hearthwatch.devices.models import Camera
 from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment, init_segment
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.privacy import export
+from hearthwatch.privacy import export, export_build
 from hearthwatch.privacy.export_models import DataExport
 from hearthwatch.settings import Settings
 
@@ -127,7 +127,7 @@ def run(plan: Plan) -> dict[str, Any]:
             job_id = request(ctx, user_id)
             with PeakRss() as peak:
                 started = time.perf_counter()
-                export.build(ctx, job_id)
+                export_build.build(ctx, job_id)
                 build_s = time.perf_counter() - started
             gc.collect()
             after = rss_mb()

@@ -22,7 +22,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment, init_segment
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.privacy import audit, export
+from hearthwatch.privacy import audit, export, export_build
 from hearthwatch.privacy.export_archive import schema_text
 from hearthwatch.privacy.export_models import DataExport
 from hearthwatch.privacy.export_tables import WITHHELD, exported_tables
@@ -84,7 +84,7 @@ def build_now(ctx: AppContext, user: User) -> DataExport:
         job_id = export.request_export(
             ctx, session, user=session.get(User, user.id), password=STRONG_PASSWORD
         ).id
-    export.build(ctx, job_id)
+    export_build.build(ctx, job_id)
     with ctx.db.session() as session:
         job = session.get(DataExport, job_id)
         assert job is not None
@@ -399,6 +399,6 @@ def test_p17_a_deleted_job_is_not_built(ctx: AppContext, alice: User) -> None:
         job_id = export.request_export(ctx, session, user=user, password=STRONG_PASSWORD).id
     with ctx.db.session() as session:
         export.delete_export(ctx, session, user=user, export_id=job_id)
-    export.build(ctx, job_id)
+    export_build.build(ctx, job_id)
     assert not export.archive_path(ctx, job_id).exists()
     assert not export.archive_path(ctx, job_id).with_suffix(".part").exists()

@@ -1,9 +1,9 @@
 """ "Download my data" (P17, P23): request, build in the background, download once, expire.
 
 Starting an export needs the password typed again (a fresh re-authentication, as for a
-password change): the archive holds everything, video included. The build runs in a
-thread of the serving process and writes `exports/<id>.zip` (owner-only) in the data
-directory; progress is kept on the job row. A ready archive is offered through a link
+password change): the archive holds everything, video included. The build
+(`export_build`) runs in a thread of the serving process and writes `exports/<id>.zip`
+(owner-only) in the data directory; progress is kept on the job row. A ready archive is offered through a link
 whose token is an HMAC over the job, its owner and its expiry, and the caller must also be
 signed in as that owner. The file is deleted as soon as one download completes, or by the
 sweeper once the link expires. Each step is written to the audit log.
@@ -15,12 +15,8 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -31,10 +27,8 @@ from hearthwatch.accounts.signin import count_password_failure, ensure_not_locke
 from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict, HearthwatchError, NotAuthenticated, NotFound
 from hearthwatch.privacy import audit
-from hearthwatch.privacy.export_archive import ArchiveWriter, Progress
 from hearthwatch.privacy.export_models import (
     ACTIVE_STATES,
-    BUILDING,
     DOWNLOADED,
     EXPIRED,
     FAILED,
@@ -46,18 +40,14 @@ from hearthwatch.security.secrets import same
 
 log = logging.getLogger("hearthwatch.privacy.export")
 
-PROGRESS_EVERY_S = 0.5
-_running: set[str] = set()
-_running_lock = threading.Lock()
+# Jobs this process is building (or about to): a start-up sweep fails only the others.
+running_builds: set[str] = set()
+builds_lock = threading.Lock()
 
 
 class Gone(HearthwatchError):
     status = 410
     code = "privacy.export_expired"
-
-
-class _Cancelled(Exception):
-    """The job was deleted while its archive was being written."""
 
 
 def exports_dir(ctx: AppContext) -> Path:
@@ -93,9 +83,9 @@ def request_export(ctx: AppContext, db: Session, *, user: User, password: str) -
     job = DataExport(user_id=user.id, state=QUEUED, requested_at=now)
     db.add(job)
     db.flush()
-    with _running_lock:  # claimed now, so a sweep at start-up cannot take it for a stale job
-        _running.add(job.id)
-    _audit(db, ctx, job, "privacy.export_requested")
+    with builds_lock:  # claimed now, so a sweep at start-up cannot take it for a stale job
+        running_builds.add(job.id)
+    audit_step(db, ctx, job, "privacy.export_requested")
     return job
 
 
@@ -127,7 +117,7 @@ def delete_export(ctx: AppContext, db: Session, *, user: User, export_id: str) -
     """Remove an export and its file; a build in progress stops at its next step."""
     job = get_export(ctx, db, user=user, export_id=export_id)
     archive_path(ctx, job.id).unlink(missing_ok=True)
-    _audit(db, ctx, job, "privacy.export_deleted", state=job.state)
+    audit_step(db, ctx, job, "privacy.export_deleted", state=job.state)
     db.delete(job)
 
 
@@ -180,106 +170,7 @@ def finish_download(ctx: AppContext, *, export_id: str, user_id: str) -> None:
         if job is None or job.user_id != user_id or job.state != READY:
             return
         job.state, job.finished_at = DOWNLOADED, ctx.clock.now()
-        _audit(db, ctx, job, "privacy.export_downloaded")
-
-
-# --- building ---
-
-
-def start_build(ctx: AppContext, export_id: str) -> threading.Thread:
-    """Build the archive in a background thread (start it once the job row is committed)."""
-    with _running_lock:
-        _running.add(export_id)
-    thread = threading.Thread(
-        target=build, args=(ctx, export_id), name=f"export-{export_id[:8]}", daemon=True
-    )
-    thread.start()
-    return thread
-
-
-def build(ctx: AppContext, export_id: str) -> None:
-    """Write the archive, then mark the job ready (or failed); never raises."""
-    partial = archive_path(ctx, export_id).with_suffix(".part")
-    try:
-        user_id = _mark(ctx, export_id, BUILDING)
-        writer = ArchiveWriter(ctx, user_id=user_id, report=_reporter(ctx, export_id))
-        with _owner_only(partial):
-            writer.write(partial)
-        os.replace(partial, archive_path(ctx, export_id))
-        _mark_ready(ctx, export_id)
-    except _Cancelled:
-        partial.unlink(missing_ok=True)
-    except Exception:
-        log.exception("export %s failed", export_id)
-        partial.unlink(missing_ok=True)
-        _mark_failed(ctx, export_id, "privacy.export_failed")
-    finally:
-        with _running_lock:
-            _running.discard(export_id)
-
-
-class _owner_only:  # noqa: N801  (used as a context manager, reads like one)
-    """Create the file with mode 0600 before the ZIP writer opens it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> None:
-        os.close(os.open(self.path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600))
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _mark(ctx: AppContext, export_id: str, state: str) -> str:
-    with ctx.db.session() as db:
-        job = db.get(DataExport, export_id)
-        if job is None or job.state not in ACTIVE_STATES:
-            raise _Cancelled
-        job.state = state
-        return job.user_id
-
-
-def _reporter(ctx: AppContext, export_id: str) -> Callable[[Progress], None]:
-    last = 0.0
-
-    def report(progress: Progress) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last < PROGRESS_EVERY_S and progress.objects_done < progress.objects_total:
-            return
-        last = now
-        with ctx.db.session() as db:
-            job = db.get(DataExport, export_id)
-            if job is None or job.state != BUILDING:
-                raise _Cancelled
-            job.objects_done, job.objects_total = progress.objects_done, progress.objects_total
-            job.bytes_done, job.bytes_total = progress.bytes_done, progress.bytes_total
-
-    return report
-
-
-def _mark_ready(ctx: AppContext, export_id: str) -> None:
-    path = archive_path(ctx, export_id)
-    with ctx.db.session() as db:
-        job = db.get(DataExport, export_id)
-        if job is None or job.state != BUILDING:
-            path.unlink(missing_ok=True)
-            return
-        now = ctx.clock.now()
-        job.state, job.ready_at, job.size_bytes = READY, now, path.stat().st_size
-        job.expires_at = now + timedelta(hours=ctx.settings.export_link_hours)
-        job.objects_done, job.bytes_done = job.objects_total, job.bytes_total
-        _audit(db, ctx, job, "privacy.export_ready", size_bytes=job.size_bytes)
-
-
-def _mark_failed(ctx: AppContext, export_id: str, code: str) -> None:
-    with ctx.db.session() as db:
-        job = db.get(DataExport, export_id)
-        if job is None or job.state not in ACTIVE_STATES:
-            return
-        job.state, job.error_code, job.finished_at = FAILED, code, ctx.clock.now()
-        _audit(db, ctx, job, "privacy.export_failed", error_code=code)
+        audit_step(db, ctx, job, "privacy.export_downloaded")
 
 
 # --- expiry ---
@@ -290,7 +181,7 @@ def _expire_if_due(ctx: AppContext, db: Session, job: DataExport) -> None:
     if job.state == READY and job.expires_at is not None and job.expires_at <= now:
         archive_path(ctx, job.id).unlink(missing_ok=True)
         job.state, job.finished_at = EXPIRED, now
-        _audit(db, ctx, job, "privacy.export_expired", actor=audit.SYSTEM)
+        audit_step(db, ctx, job, "privacy.export_expired", actor=audit.SYSTEM)
 
 
 def sweep(ctx: AppContext, *, at_start: bool = False) -> int:
@@ -307,20 +198,20 @@ def sweep(ctx: AppContext, *, at_start: bool = False) -> int:
         keep = set(
             db.scalars(select(DataExport.id).where(DataExport.state.in_((READY, *ACTIVE_STATES))))
         )
-    with _running_lock:
-        keep |= _running
+    with builds_lock:
+        keep |= running_builds
     return _delete_orphans(ctx, keep)
 
 
 def _fail_interrupted(ctx: AppContext, db: Session) -> None:
-    with _running_lock:
-        running = set(_running)
+    with builds_lock:
+        running = set(running_builds)
     stale = select(DataExport).where(DataExport.state.in_(ACTIVE_STATES))
     for job in db.scalars(stale):
         if job.id not in running:
             job.state, job.error_code = FAILED, "privacy.export_interrupted"
             job.finished_at = ctx.clock.now()
-            _audit(
+            audit_step(
                 db, ctx, job, "privacy.export_failed", actor=audit.SYSTEM, error_code=job.error_code
             )
 
@@ -363,7 +254,7 @@ class Sweeper:
             self._stop.wait(self.ctx.settings.export_sweep_minutes * 60)
 
 
-def _audit(
+def audit_step(
     db: Session,
     ctx: AppContext,
     job: DataExport,

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from hearthwatch.api.deps import ContextDep, DbDep, UserDep, in_db_thread
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import export, portability_import
+from hearthwatch.privacy import export, export_build, portability_import
 from hearthwatch.privacy.export_models import DataExport
 
 CHUNK = 1024 * 1024
@@ -95,7 +95,7 @@ def start_export(ctx: AppContext, db: Any, user: Any, password: str) -> DataExpo
     """Queue the job and commit it, then start the build (which must see the row)."""
     job = export.request_export(ctx, db, user=user, password=password)
     db.commit()
-    export.start_build(ctx, job.id)
+    export_build.start_build(ctx, job.id)
     return job
 
 

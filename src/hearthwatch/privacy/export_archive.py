@@ -16,19 +16,16 @@ file and copied into data.json at the end.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
 import tempfile
-import threading
 import zipfile
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from queue import Empty, Queue
 from typing import IO, Any
 
 from sqlalchemy import func, select
@@ -44,6 +41,7 @@ from hearthwatch.privacy.export_media import (
     JoinedFile,
     SegmentEntry,
     first_decode_time,
+    prefetched,
     shift_decode_times,
     split_segment,
 )
@@ -98,45 +96,6 @@ def plan(db: Session, user_id: str) -> Progress:
     ).one()
     cameras = db.scalar(select(func.count(Camera.id)).where(Camera.owner_id == user_id)) or 0
     return Progress(objects_total=int(count) + int(cameras) + 4, bytes_total=int(total))
-
-
-def prefetched(
-    segments: Generator[Segment], read: Callable[[Segment], bytes | None], depth: int = 4
-) -> Iterator[tuple[Segment, bytes | None]]:
-    """Fetch and decrypt the next few segments in a thread while the caller writes.
-
-    Reading (storage, decryption) and writing (CRC, disk) then overlap; the bounded queue
-    keeps at most `depth` segments in memory.
-    """
-    queue: Queue[tuple[Segment, bytes | None] | BaseException | None] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            for segment in segments:
-                if stop.is_set():
-                    return
-                queue.put((segment, read(segment)))
-        except BaseException as err:  # handed to the consumer, which raises it
-            queue.put(err)
-            return
-        finally:
-            segments.close()  # ends the database session of the segment query
-        queue.put(None)
-
-    worker = threading.Thread(target=fetch, name="export-read", daemon=True)
-    worker.start()
-    try:
-        while (item := queue.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a producer waiting on a full queue
-            with contextlib.suppress(Empty):
-                queue.get_nowait()
-            worker.join(timeout=0.05)
 
 
 def _member(name: str, *, stored: bool) -> zipfile.ZipInfo:

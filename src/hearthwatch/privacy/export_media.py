@@ -12,11 +12,15 @@ segments that were recorded, byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import struct
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from queue import Empty, Queue
 
 from hearthwatch.media.fmp4 import split_init, top_level_boxes
+from hearthwatch.media.models import Segment
 
 GAP_TOLERANCE_US = 1_500_000
 
@@ -137,3 +141,42 @@ def split_segment(plain: bytes) -> tuple[bytes, bytes]:
         return split_init(plain)
     except ValueError as err:
         raise BadFragment(str(err)) from err
+
+
+def prefetched(
+    segments: Generator[Segment], read: Callable[[Segment], bytes | None], depth: int = 4
+) -> Iterator[tuple[Segment, bytes | None]]:
+    """Fetch and decrypt the next few segments in a thread while the caller writes.
+
+    Reading (storage, decryption) and writing (CRC, disk) then overlap; the bounded queue
+    keeps at most `depth` segments in memory.
+    """
+    queue: Queue[tuple[Segment, bytes | None] | BaseException | None] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for segment in segments:
+                if stop.is_set():
+                    return
+                queue.put((segment, read(segment)))
+        except BaseException as err:  # handed to the consumer, which raises it
+            queue.put(err)
+            return
+        finally:
+            segments.close()  # ends the database session of the segment query
+        queue.put(None)
+
+    worker = threading.Thread(target=fetch, name="export-read", daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(Empty):
+                queue.get_nowait()
+            worker.join(timeout=0.05)
