@@ -124,6 +124,7 @@ def run_user_create(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.context import build_context
     from hearthwatch.db.migrate import upgrade
     from hearthwatch.errors import HearthwatchError
+    from hearthwatch.privacy.masking import mask_email
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -139,7 +140,8 @@ def run_user_create(settings: Settings, args: argparse.Namespace) -> int:
             user = create_confirmed_user(
                 ctx, session, email=args.email, password=password, nickname=args.nickname
             )
-            print(f"created {user.email} ({user.id})")
+            # Masked: the operator typed the address; the output may end up in logs (P45).
+            print(f"created {mask_email(user.email)} ({user.id})")
     except HearthwatchError as err:
         print(f"hearthwatch: {err.code}: {err.message}", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ from hearthwatch.media import models as media
 from hearthwatch.privacy import consent_models as consent
 from hearthwatch.privacy import erasure_models as erasure
 from hearthwatch.privacy import export_models as exports
+from hearthwatch.privacy import limits_models as limits
 from hearthwatch.privacy import minors_models as minors
 from hearthwatch.privacy import models as privacy
 from hearthwatch.privacy import requests_models as rights_requests
@@ -22,6 +23,7 @@ __all__ = [
     "devices",
     "erasure",
     "exports",
+    "limits",
     "media",
     "metadata",
     "minors",

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     supervisory_authority_name: str = "your national data protection authority"
     supervisory_authority_url: str = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"
     supervisory_authority_email: str | None = None
+    stats_min_group: int = Field(default=10, ge=2, le=10_000)  # smaller groups are suppressed
     # Children under 16 (P4): how long a guardian has to consent, and how soon a reported
     # account without consent is deleted.
     guardian_consent_days: int = Field(default=14, ge=1, le=60)

@@ -207,16 +207,32 @@ def test_p4_a_forged_or_altered_link_does_nothing(
     sign_up_child(client, mailbox)
     token = link_token(mailbox, GUARDIAN)
     consent_id, deadline, mac = token.split(".")
-    for forged in (
-        f"{consent_id}.{int(deadline) + 86400}.{mac}",
-        f"{consent_id}.{deadline}.x",
-        "x",
-    ):
+    flipped = ("A" if mac[0] != "A" else "B") + mac[1:]
+    for forged, status in [
+        (f"{consent_id}.{int(deadline) + 86400}.{mac}", 404),  # a later deadline
+        (f"{consent_id}.{deadline}.{flipped}", 404),
+        ("x", 422),
+        (f"{consent_id}.²³.{mac}", 422),
+    ]:
         body = {"token": forged, "decision": "refuse", "guardian_name": "Mallory"}
-        assert client.post(DECIDE, json=body).status_code == 404
+        assert client.post(DECIDE, json=body).status_code == status
+        assert client.get("/guardian/consent", params={"token": forged}).status_code == 404
     holder_link = {"token": token, "guardian_email": "mallory@example.org"}
     assert client.post("/api/v1/privacy/minors/guardian", json=holder_link).status_code == 404
     assert account_exists(ctx, CHILD)
+
+
+def test_p4_web_sign_in_says_why_it_waits(
+    client: TestClient, ctx: AppContext, mailbox: Mailbox
+) -> None:
+    sign_up_child(client, mailbox)
+    page = client.get("/signin").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf is not None
+    form = {"csrf_token": csrf.group(1), "email": CHILD, "password": STRONG_PASSWORD}
+    refused = client.post("/signin", data=form, follow_redirects=False)
+    assert refused.status_code == 403
+    assert "waiting for a parent&#39;s or guardian&#39;s consent" in refused.text
 
 
 def test_p4_adults_sign_up_without_a_guardian(client: TestClient, mailbox: Mailbox) -> None:

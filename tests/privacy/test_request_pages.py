@@ -90,3 +90,16 @@ def test_forged_form_and_someone_elses_request_are_refused(
     )
     assert answer.status_code == 403
     assert client.get("/privacy/requests/" + "0" * 32).status_code == 404
+
+
+def test_p17_data_page_shows_every_exported_table_of_the_person(
+    client: TestClient, alice: User, make_user: object, ctx: AppContext
+) -> None:
+    client.patch("/api/v1/me", json={"nickname": "Ally"})
+    page = client.get("/privacy/data")
+    assert page.status_code == 200
+    assert "Your account" in page.text and "alice@example.org" in page.text and "Ally" in page.text
+    assert "Where you are signed in" in page.text
+    assert "argon2" not in page.text  # the password hash is never shown or exported
+    make_user("bob@example.org")  # nobody else's rows
+    assert "bob@example.org" not in client.get("/privacy/data").text

@@ -6,13 +6,21 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from hearthwatch.api.deps import ContextDep
-from hearthwatch.privacy import consent_api, erasure_api, export_api, minors_api, requests_api
+from hearthwatch.privacy import (
+    consent_api,
+    erasure_api,
+    export_api,
+    limits_api,
+    minors_api,
+    requests_api,
+)
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
 router.include_router(requests_api.router)
-router.include_router(export_api.router)
-router.include_router(erasure_api.router)
+router.include_router(limits_api.router)
 router.include_router(consent_api.router)
+router.include_router(erasure_api.router)
+router.include_router(export_api.router)
 router.include_router(minors_api.router)
 
 

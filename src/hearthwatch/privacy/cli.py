@@ -17,9 +17,10 @@ from hearthwatch.settings import Settings
 COMMAND_MODULES: tuple[str, ...] = (
     "hearthwatch.privacy.cli",
     "hearthwatch.privacy.retention_cli",
-    "hearthwatch.privacy.export_cli",
     "hearthwatch.privacy.requests_cli",
+    "hearthwatch.privacy.limits_cli",
     "hearthwatch.privacy.erasure_cli",
+    "hearthwatch.privacy.export_cli",
     "hearthwatch.privacy.consent_cli",
     "hearthwatch.privacy.minors_cli",
 )

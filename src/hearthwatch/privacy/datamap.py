@@ -602,11 +602,32 @@ _MINOR_NON_PERSONAL: dict[str, str] = {
     "guardian_consents.user_id": "reference",
 }
 
+# --- restriction and objection (privacy/restriction*.py) ---
+_LIMIT_PURPOSE = "honouring the person's restrictions and objections"
+_LIMIT_KEPT = Retention("while the account exists, then 6 months after closure", 183)
+_RESTRICTION_FIELDS: tuple[PersonalField, ...] = tuple(
+    PersonalField("processing_limits", column, description, Category.USAGE, _LIMIT_PURPOSE,
+                  LegalBasis.LEGAL_OBLIGATION, _LIMIT_KEPT)
+    for column, description in (
+        ("kind", "whether the person restricted or objected"),
+        ("use", "which use of their data the person limited"),
+        ("camera_id", "which camera's data a restriction covers"),
+        ("reason", "why the person limited the use (optional)"),
+        ("started_at", "time the limit began"),
+        ("until", "time the limit ends"),
+        ("lifted_at", "time the person lifted the limit"),
+    )
+)  # fmt: skip
+_RESTRICTION_NON_PERSONAL: dict[str, str] = {
+    "processing_limits.id": "random identifier",
+    "processing_limits.user_id": "reference",
+}
 
 PERSONAL_FIELDS = (
     *PERSONAL_FIELDS,
     *_RETENTION_FIELDS,
     *_MINOR_FIELDS,
+    *_RESTRICTION_FIELDS,
     *_CAMERA_FIELDS,
     *_SEGMENT_FIELDS,
     *_AUDIT_FIELDS,
@@ -706,6 +727,7 @@ NON_PERSONAL: dict[str, str] = {
     **_REQUEST_NON_PERSONAL,
     **_RETENTION_NON_PERSONAL,
     **_MINOR_NON_PERSONAL,
+    **_RESTRICTION_NON_PERSONAL,
 }
 
 

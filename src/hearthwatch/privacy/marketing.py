@@ -23,6 +23,7 @@ from hearthwatch.errors import NotFound
 from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy import consent
 from hearthwatch.privacy.consent import Channel, ConsentChange
+from hearthwatch.privacy.limits import processing_allowed
 
 PURPOSE = "marketing_email"
 MARKETING = "marketing"
@@ -62,6 +63,9 @@ def unsubscribe(ctx: AppContext, db: Session, *, token: str) -> ConsentChange:
 def send_marketing(ctx: AppContext, db: Session, user: User, subject: str, body: str) -> bool:
     """Send one marketing mail if, right now, the person consents; says whether it went."""
     if not consent.allowed(db, user_id=user.id, purpose=PURPOSE):
+        return False
+    # An objection or restriction (P21, P22) stops marketing even where consent stands.
+    if not processing_allowed(db, user_id=user.id, use="marketing", at=ctx.clock.now()):
         return False
     link = unsubscribe_url(ctx, user.id)
     ctx.mailer.send(

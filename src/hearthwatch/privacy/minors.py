@@ -22,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -42,6 +43,7 @@ SIGN_UP, REPORTED = "sign_up", "reported"
 CONFIRMED, ADULT = "confirmed", "adult"
 GUARDIAN, HOLDER = "guardian", "holder"
 LINK_PATHS = {GUARDIAN: "/guardian/consent", HOLDER: "/guardian/name"}
+TOKEN = re.compile(r"(?P<id>[0-9a-f]{32})\.(?P<deadline>[0-9]{1,12})\.(?P<mac>[A-Za-z0-9_-]{43})")
 
 
 @dataclass(frozen=True)
@@ -105,19 +107,20 @@ def _mac(ctx: AppContext, consent: GuardianConsent, role: str, deadline: int) ->
 
 def open_link(ctx: AppContext, db: Session, *, token: str, role: str) -> Pending:
     """The pending record a link is for; any doubt (forged, used, expired) is one answer."""
-    consent_id, _, rest = token.partition(".")
-    deadline_text, _, mac = rest.partition(".")
-    consent = db.get(GuardianConsent, consent_id) if len(consent_id) == 32 else None
+    parts = TOKEN.fullmatch(token)
+    consent = db.get(GuardianConsent, parts["id"]) if parts else None
     valid = (
-        consent is not None
-        and deadline_text.isdigit()
-        and hmac.compare_digest(mac, _mac(ctx, consent, role, int(deadline_text)))
-        and int(deadline_text) == int(consent.deadline_at.timestamp())
+        parts is not None
+        and consent is not None
+        and hmac.compare_digest(
+            parts["mac"].encode(), _mac(ctx, consent, role, int(parts["deadline"])).encode()
+        )
+        and int(parts["deadline"]) == int(consent.deadline_at.timestamp())
         and consent.decision is None
         and consent.deadline_at > ctx.clock.now()
         and (role == HOLDER or consent.guardian_email is not None)
     )
-    if not valid or consent is None:
+    if not valid or consent is None:  # (mypy: `valid` implies a record)
         raise NotFound(
             "This link is not valid any more: it was used, it expired, or the account is gone.",
             code="minors.link_invalid",

@@ -20,7 +20,7 @@ from hearthwatch.accounts.schemas import Accepted, Email
 from hearthwatch.api.deps import ContextDep, DbDep, client_ip
 from hearthwatch.privacy import erasure, minors, minors_report
 
-Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Token = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}$")]
 REPORT_RECEIVED = (
     "Thank you. If an account uses this address and has no guardian's consent on record, "
     "it is put on hold now and deleted unless a guardian consents soon."

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
-from hearthwatch.privacy import requests
+from hearthwatch.privacy import audit, requests
 from hearthwatch.privacy.requests_models import RightsRequest
 from hearthwatch.settings import Settings
 
@@ -30,8 +30,9 @@ def register(commands: Any) -> None:
     listing.add_argument("--open", action="store_true", help="only open requests")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(run=_run(_list))
-    show = sub.add_parser("show", help="one request with its steps")
+    show = sub.add_parser("show", help="one request with its steps (the viewing is audited)")
     show.add_argument("id")
+    show.add_argument("--operator", default=_default_operator(), help="who is looking")
     show.set_defaults(run=_run(_show))
     _action(sub, "start", "start working on a verified request", _start)
     _action(sub, "complete", "answer a request", _complete, text="--resolution")
@@ -103,6 +104,12 @@ def _summary(r: RightsRequest) -> dict[str, Any]:
 
 def _show(ctx: AppContext, db: Session, args: argparse.Namespace) -> int:
     r = requests.get(db, args.id)
+    # Someone other than the person reads their request: that access is logged (item 17).
+    audit.record(
+        db, at=ctx.clock.now(), actor=audit.actor_operator(args.operator),
+        action="personal_data.viewed", subject_id=r.user_id,
+        details={"what": "rights_request", "request_id": r.id},
+    )  # fmt: skip
     print(_line(r))
     print(f"details: {r.details}")
     for step in requests.steps_of(db, r.id):

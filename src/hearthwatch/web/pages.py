@@ -26,8 +26,10 @@ from hearthwatch.web import (
     camera_pages,
     camera_settings_pages,
     consent_pages,
+    data_pages,
     erasure_pages,
     export_pages,
+    limit_pages,
     minors_pages,
     outbox_pages,
     request_pages,
@@ -47,4 +49,6 @@ router.include_router(outbox_pages.router)
 router.include_router(consent_pages.router)
 router.include_router(request_pages.router)
 router.include_router(erasure_pages.router)
+router.include_router(limit_pages.router)
 router.include_router(export_pages.router)
+router.include_router(data_pages.router)

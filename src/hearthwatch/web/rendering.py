@@ -80,6 +80,9 @@ NOTICES: Mapping[str, str] = {
     "request_received": "Request received. Enter the code we mailed you to confirm it was you.",
     "request_verified": "Thank you: your identity is confirmed and the request is on its way.",
     "request_code_sent": "A new code is on its way. Check your mailbox.",
+    "objection_saved": "Your objection applies now: that use of your data has stopped.",
+    "restriction_saved": "Your restriction applies now: the data stays stored but is not used.",
+    "limit_lifted": "The limit was lifted.",
 }
 
 SECONDS_PER_UNIT: tuple[tuple[int, str], ...] = (
