@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit, consent, marketing
+from hearthwatch.privacy import analytics, audit, consent, marketing
 from hearthwatch.privacy.consent import Channel, Purpose, Status
 from hearthwatch.privacy.consent_models import ConsentRecord
 from hearthwatch.privacy.receipts import verify_receipt
@@ -327,8 +328,6 @@ def test_withdrawn_consent_rows_go_with_the_account(ctx: AppContext, make_user: 
 
 
 def _page_views(ctx: AppContext) -> int:
-    from hearthwatch.privacy import analytics
-
     with ctx.db.session() as db:
         return sum(count.views for count in analytics.totals(db))
 
@@ -369,8 +368,6 @@ def test_p29_page_views_are_counted_only_with_analytics_consent(
     assert _ping(client).status_code == 204
     assert _ping(client).status_code == 204
     with ctx.db.session() as db:
-        from hearthwatch.privacy import analytics
-
         (count,) = analytics.totals(db)
     assert (count.section, count.views, count.visits) == ("cameras", 2, 1)
 
@@ -420,3 +417,18 @@ def test_p29_a_withdrawal_on_another_device_wins_over_this_browsers_cookie(
     before = _page_views(ctx)
     _ping(client)
     assert _page_views(ctx) == before
+
+
+def test_a_visitors_cookie_choice_goes_when_its_cookie_would(
+    ctx: AppContext, client: TestClient, make_user: Any
+) -> None:
+    with ctx.clock.frozen(datetime(2027, 1, 1, tzinfo=UTC)):
+        submit(client, "/privacy/cookies", {"choice": "reject_all"}, page="/signin")
+        first = client.cookies["hw_consent"].split(".")[0]
+        ctx.clock.advance(timedelta(days=400))
+        client.cookies.clear()
+        submit(client, "/privacy/cookies", {"choice": "accept_all"}, page="/signin")
+    with ctx.db.session() as db:
+        assert consent.current_for_visitor(db, first) == {}
+        visitors = db.scalars(select(ConsentRecord.visitor_id).distinct()).all()
+    assert visitors == [client.cookies["hw_consent"].split(".")[0]]

@@ -11,11 +11,11 @@ nothing is carried over from other consents.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
@@ -25,6 +25,9 @@ from hearthwatch.privacy.consent_models import ConsentRecord, NoticeVersion
 from hearthwatch.privacy.datamap import LegalBasis
 
 RECEIPT_KIND = "consent.change"
+# A visitor's cookie choice lives as long as its cookie (13 months); an account's choices
+# live with the account.
+VISITOR_CHOICES_KEPT = timedelta(days=396)
 
 
 class Channel(StrEnum):
@@ -309,3 +312,13 @@ def receipt_for(ctx: AppContext, db: Session, *, user_id: str, ledger_id: int) -
     if record is None or record.user_id != user_id:
         raise NotFound("There is no such consent change.", code="consent.not_found")
     return receipt(ctx, record)
+
+
+def purge_visitor_choices(db: Session, *, now: datetime) -> int:
+    """Delete visitors' cookie-banner rows older than their cookie can live; returns how many."""
+    result = db.execute(
+        delete(ConsentRecord).where(
+            ConsentRecord.user_id.is_(None), ConsentRecord.at < now - VISITOR_CHOICES_KEPT
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

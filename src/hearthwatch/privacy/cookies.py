@@ -224,6 +224,9 @@ def record_choice(
 ) -> CookieChoice:
     """Keep a banner answer in the ledger (under the visitor id, and the account if signed in)."""
     choice = CookieChoice.new(allowed, previous)
+    if user_id is None:
+        # Visitors' rows have no account to be erased with: they go when their cookie would.
+        consent.purge_visitor_choices(db, now=ctx.clock.now())
     for category in OPTIONAL:
         consent.change(
             ctx,

@@ -14,6 +14,7 @@ the frame is rendered far from the route.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from urllib.parse import quote
 
 import anyio
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -34,6 +36,7 @@ from hearthwatch.privacy import notice
 from hearthwatch.security.secrets import hash_secret
 
 T = TypeVar("T")
+log = logging.getLogger("hearthwatch.privacy")
 
 NOT_ACCEPTED = "privacy.notice_not_accepted"
 ACCEPT_PAGE = "/privacy/notice/accept"
@@ -77,8 +80,7 @@ class PrivacyMiddleware:
             return
         ctx: AppContext = scope["app"].state.ctx
         if not self._first_published:
-            await _in_db_thread(ctx, notice.ensure_published, ctx)
-            self._first_published = True
+            self._first_published = await _in_db_thread(ctx, _publish_first, ctx)
         cookies = _cookies(scope)
         token = _current.set(RequestFrame(ctx, cookies, scope["path"]))
         try:
@@ -103,6 +105,17 @@ async def _in_db_thread(ctx: AppContext, work: Callable[..., T], *args: Any) -> 
     if ctx.db.engine.dialect.name == "sqlite":
         return work(*args)
     return await anyio.to_thread.run_sync(work, *args)
+
+
+def _publish_first(ctx: AppContext) -> bool:
+    """Publish the first notice; a database that cannot answer yet is tried again later
+    (health checks must still say "degraded" rather than fail here)."""
+    try:
+        notice.ensure_published(ctx)
+    except SQLAlchemyError:
+        log.warning("could not publish the first privacy notice yet", exc_info=True)
+        return False
+    return True
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
