@@ -7,12 +7,14 @@ for long: no orphan files, no rows pointing at missing media.
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
@@ -22,6 +24,7 @@ from hearthwatch.media.models import Segment
 log = logging.getLogger("hearthwatch.retention")
 
 BATCH = 2000
+ROWS_PER_STATEMENT = 1000
 DAY_US = 86_400_000_000
 
 
@@ -46,9 +49,13 @@ def sweep(
         cameras = list(
             session.execute(select(Camera.id, Camera.retention_days, Camera.retention_bytes))
         )
-    for camera_id, days, max_bytes in cameras:
-        if days:
-            report.by_age += _delete_older(ctx, camera_id, now_us - days * DAY_US)
+    expired = (
+        _expired_batches(ctx, camera_id, now_us - days * DAY_US)
+        for camera_id, days, _ in cameras
+        if days
+    )
+    report.by_age = _remove_pipelined(ctx, itertools.chain.from_iterable(expired))
+    for camera_id, _, max_bytes in cameras:
         if max_bytes:
             report.by_size += _delete_over_size(ctx, camera_id, max_bytes)
     if free_fraction is not None:
@@ -56,21 +63,58 @@ def sweep(
     return report
 
 
-def _delete_older(ctx: AppContext, camera_id: str, before_us: int) -> int:
-    deleted = 0
+def _expired_batches(
+    ctx: AppContext, camera_id: str, before_us: int
+) -> Iterator[list[tuple[int, str]]]:
+    """The camera's segments that ended before `before_us`, oldest first, a batch at a time.
+
+    Walks the (camera, start) index from the oldest segment and stops at `before_us` (what
+    ended before the cut-off also started before it), paging by (start, id) so the next
+    batch can be read while the previous one is still being deleted.
+    """
+    after = (-1, -(2**62))  # (id, start_us) of the last row handed out
     while True:
         with ctx.db.session() as session:
-            batch = _pairs(
+            rows = list(
                 session.execute(
-                    select(Segment.id, Segment.blob_key)
-                    .where(Segment.camera_id == camera_id, Segment.end_us <= before_us)
-                    .order_by(Segment.start_us)
+                    select(Segment.id, Segment.blob_key, Segment.start_us)
+                    .where(
+                        Segment.camera_id == camera_id,
+                        Segment.start_us >= after[1],
+                        Segment.start_us < before_us,
+                        Segment.end_us <= before_us,
+                        tuple_(Segment.start_us, Segment.id) > tuple_(after[1], after[0]),
+                    )
+                    .order_by(Segment.start_us, Segment.id)
                     .limit(BATCH)
                 )
             )
-        if not batch:
-            return deleted
-        deleted += _remove(ctx, batch)
+        if not rows:
+            return
+        after = (int(rows[-1][0]), int(rows[-1][2]))
+        yield _pairs(rows)
+
+
+def _remove_pipelined(ctx: AppContext, batches: Iterable[list[tuple[int, str]]]) -> int:
+    """`_remove` for many batches, deleting one batch's files while the previous batch's rows
+    are deleted: files still go before their rows, and the two kinds of I/O overlap."""
+    deleted = 0
+    pending: tuple[Future[None], list[tuple[int, str]]] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-files") as files:
+        for batch in batches:
+            started = files.submit(ctx.vault.blobs.delete_many, [key for _, key in batch])
+            if pending is not None:
+                deleted += _finish(ctx, *pending)
+            pending = (started, batch)
+        if pending is not None:
+            deleted += _finish(ctx, *pending)
+    return deleted
+
+
+def _finish(ctx: AppContext, files_deleted: Future[None], batch: list[tuple[int, str]]) -> int:
+    files_deleted.result()
+    _delete_rows(ctx, [segment_id for segment_id, _ in batch])
+    return len(batch)
 
 
 def _delete_over_size(ctx: AppContext, camera_id: str, max_bytes: int) -> int:
@@ -128,11 +172,18 @@ def _oldest_covering(session: Session, camera_id: str, excess: int) -> list[tupl
 
 def _remove(ctx: AppContext, pairs: list[tuple[int, str]]) -> int:
     ctx.vault.blobs.delete_many(key for _, key in pairs)
-    with ctx.db.session() as session:
-        for start in range(0, len(pairs), 500):
-            ids = [segment_id for segment_id, _ in pairs[start : start + 500]]
-            session.execute(delete(Segment).where(Segment.id.in_(ids)))
+    _delete_rows(ctx, [segment_id for segment_id, _ in pairs])
     return len(pairs)
+
+
+def _delete_rows(ctx: AppContext, ids: list[int]) -> None:
+    with ctx.db.session() as session:
+        for start in range(0, len(ids), ROWS_PER_STATEMENT):
+            chunk = ids[start : start + ROWS_PER_STATEMENT]
+            session.execute(
+                delete(Segment).where(Segment.id.in_(chunk)),
+                execution_options={"synchronize_session": False},  # nothing is loaded
+            )
 
 
 def remove_orphans(ctx: AppContext, *, now_us: int, prefix: str = "") -> int:
