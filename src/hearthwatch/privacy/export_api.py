@@ -17,13 +17,15 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, FastAPI, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from hearthwatch.accounts.models import User
 from hearthwatch.api.deps import ContextDep, DbDep, UserDep, in_db_thread
 from hearthwatch.context import AppContext
 from hearthwatch.privacy import export, export_build, portability_import
@@ -91,7 +93,7 @@ class ImportResult(BaseModel):
     segments: int
 
 
-def start_export(ctx: AppContext, db: Any, user: Any, password: str) -> DataExport:
+def start_export(ctx: AppContext, db: Session, user: User, password: str) -> DataExport:
     """Queue the job and commit it, then start the build (which must see the row)."""
     job = export.request_export(ctx, db, user=user, password=password)
     db.commit()
