@@ -3,10 +3,11 @@
 Starting an export needs the password typed again (a fresh re-authentication, as for a
 password change): the archive holds everything, video included. The build
 (`export_build`) runs in a thread of the serving process and writes `exports/<id>.zip`
-(owner-only) in the data directory; progress is kept on the job row. A ready archive is offered through a link
-whose token is an HMAC over the job, its owner and its expiry, and the caller must also be
-signed in as that owner. The file is deleted as soon as one download completes, or by the
-sweeper once the link expires. Each step is written to the audit log.
+(owner-only) in the data directory; progress is kept on the job row. A ready archive is
+offered through a link whose token is an HMAC over the job, its owner and its expiry, and
+the caller must also be signed in as that owner. The file is deleted as soon as one
+download completes, or by the sweeper once the link expires. Each step is written to the
+audit log.
 """
 
 from __future__ import annotations
