@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,11 +24,21 @@ from hearthwatch.web import pages
 from hearthwatch.web.paths import STATIC_DIR
 
 API_PREFIX = "/api/v1"
+WEBRTC_WARM_UP_S = 1.0
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """At shutdown, close the live WebRTC peer connections (made on the server's loop)."""
+    """Load the WebRTC stack soon after start-up; at shutdown, close its peer connections
+    (they live on the server's loop)."""
+    if app.state.ctx.settings.recorder_enabled:
+        # aiortc and PyAV take a few hundred ms to import: not on the first viewer's time,
+        # nor on the way to the first answer.
+        warm_up = threading.Timer(
+            WEBRTC_WARM_UP_S, importlib.import_module, args=("hearthwatch.media.webrtc",)
+        )
+        warm_up.daemon = True
+        warm_up.start()
     yield
     peers = getattr(app.state, "webrtc", None)
     if peers is not None:

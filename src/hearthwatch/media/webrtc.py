@@ -7,9 +7,10 @@ keyframe. The hub holds samples as MP4 stores them (AVCC: length-prefixed NAL un
 parameter sets); RTP wants Annex B with SPS and PPS in front of each keyframe, which the
 track rebuilds from the hub's init segment.
 
-The cached GOP a peer starts with is sent at once, with time stamps 1 ms apart, so the
-browser shows the newest frame straight away instead of replaying the backlog at its
-recorded pace (which would keep the picture up to a GOP behind for good).
+The cached GOP a peer starts with (and whatever queued while the connection was made) is
+sent at once, with time stamps 1 ms apart, so the browser shows the newest frame straight
+away instead of replaying the backlog at its recorded pace (which would keep the picture up
+to a GOP behind for good).
 
 Who may watch is decided by the caller: `WebRtcPeers.answer` takes a check that is run
 again every `recheck_seconds` while the peer lives, and the peer is closed when it fails,
@@ -49,7 +50,7 @@ log = logging.getLogger("hearthwatch.webrtc")
 QUEUE_FRAMES = 25  # about a second at 25 fps; a peer further behind skips to a keyframe
 BACKLOG_STEP = TIMESCALE // 1000  # 1 ms between the cached frames a peer starts with
 MAX_STEP = 5 * TIMESCALE
-CONNECT_SECONDS = 20.0
+CONNECT_SECONDS = 10.0
 MAX_PEERS = 64
 TIME_BASE = Fraction(1, TIMESCALE)
 START_CODE = b"\x00\x00\x00\x01"
@@ -104,6 +105,7 @@ class LiveVideoTrack(MediaStreamTrack):
         self._viewer: LiveViewer[LiveFrame]
         self._viewer, _init, gop = hub.join_frames(loop, QUEUE_FRAMES)
         self._backlog = deque(gop)
+        self._starting = True
         self._init: bytes | None = None
         self._parameters = b""
         self._last: tuple[int, int] | None = None  # (camera decode time, pts sent)
@@ -111,8 +113,11 @@ class LiveVideoTrack(MediaStreamTrack):
     async def recv(self) -> av.Packet[Any]:
         if self.readyState != "live":
             raise MediaStreamError
-        catching_up = bool(self._backlog)
-        frame = self._backlog.popleft() if catching_up else await self._viewer.queue.get()
+        queue = self._viewer.queue
+        # At the start, the cached GOP and what queued while the connection was made.
+        catching_up = self._starting and bool(self._backlog or queue.qsize())
+        self._starting = catching_up
+        frame = self._backlog.popleft() if self._backlog else await queue.get()
         if frame is None:
             self.stop()  # the camera went offline: the peer is closed
             raise MediaStreamError
@@ -277,12 +282,17 @@ class WebRtcPeers:
         """Close the peer when it does not connect in time or may no longer watch."""
         loop = asyncio.get_running_loop()
         connect_by = loop.time() + CONNECT_SECONDS
+        recheck_at = loop.time() + self.recheck_seconds
+        connected = False
         while True:
-            await asyncio.sleep(min(self.recheck_seconds, CONNECT_SECONDS))
-            if peer.connection.connectionState != "connected" and loop.time() > connect_by:
-                break
-            if not await asyncio.to_thread(peer.still_allowed):
-                break
+            await asyncio.sleep(min(1.0, self.recheck_seconds))
+            connected = connected or peer.connection.connectionState == "connected"
+            if not connected and loop.time() > connect_by:
+                break  # e.g. the page was left before it could use the answer
+            if loop.time() >= recheck_at:
+                if not await asyncio.to_thread(peer.still_allowed):
+                    break
+                recheck_at = loop.time() + self.recheck_seconds
         self._close_soon(peer)
 
     def _close_soon(self, peer: LivePeer) -> None:
