@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit, consent, datamap, notice
+from hearthwatch.privacy import audit, consent, datamap, notice, notice_content
 from hearthwatch.privacy.consent import Purpose
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
@@ -59,7 +59,7 @@ def test_p48_the_published_notice_and_the_data_map_agree(ctx: AppContext) -> Non
     with ctx.db.session() as db:
         newest = notice.latest(db)
         assert newest is not None
-        assert newest.digest == notice.digest(notice.generate(ctx.settings))
+        assert newest.digest == notice_content.digest(notice_content.generate(ctx.settings))
         assert notice.is_current(ctx.settings, db)
         listed = {item["key"] for item in notice.content_of(newest)["personal_data"]}
     assert listed == datamap.personal_field_keys()
