@@ -15,6 +15,8 @@ from sqlalchemy import text
 from hearthwatch import cli
 from hearthwatch.accounts import signin
 from hearthwatch.context import AppContext
+from hearthwatch.devices.models import Camera
+from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy import audit, datamap, retention
 from hearthwatch.privacy.privacy_check import check, missing_legal_basis
 from hearthwatch.privacy.retention_closure import close_account
@@ -124,3 +126,22 @@ def test_processing_without_legal_basis_is_reported(monkeypatch: pytest.MonkeyPa
     if importlib.util.find_spec("hearthwatch.privacy.consent") is not None:
         assert ("users.clicks", "consent-based, but no consent purpose covers it") in messages
     assert any(s == "users.clicks" and "no rule enforces" in m for s, m in messages)
+
+
+def test_p33_recordings_past_their_camera_setting_reported_then_swept_by_the_cli(
+    ctx: AppContext, make_user: Any, frozen: Any, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = make_user()
+    with ctx.db.session() as db:
+        camera = Camera(owner_id=user.id, name="Yard", rtsp_url="rtsp://127.0.0.1/x",
+                        activated_at=T0, retention_days=3)  # fmt: skip
+        db.add(camera)
+    for age_days in (1, 5):
+        start = int((T0 - timedelta(days=age_days)).timestamp() * 1_000_000)
+        segment = FinishedSegment(start, start + 4_000_000, 10, b"x")
+        ctx.vault.store_segment(owner_id=user.id, camera_id=camera.id, segment=segment)
+    (finding,) = check(ctx).findings
+    assert (finding.subject, finding.count) == ("segments.start_us", 1)
+    assert cli.main(["privacy", "retention", "run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["deleted"] == {"segments": 1}
+    assert check(ctx).ok

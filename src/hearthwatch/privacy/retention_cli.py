@@ -12,7 +12,9 @@ from hearthwatch.settings import Settings
 def register(commands: Any) -> None:
     retention = commands.add_parser("retention", help="retention of personal data")
     retention_commands = retention.add_subparsers(title="retention commands")
-    run = retention_commands.add_parser("run", help="apply every retention rule once, now")
+    run = retention_commands.add_parser(
+        "run", help="apply every retention rule once, now (recordings included)"
+    )
     run.add_argument("--json", action="store_true", help="print what was done as JSON")
     run.set_defaults(run=run_retention)
     check = commands.add_parser(
@@ -32,11 +34,14 @@ def register(commands: Any) -> None:
 
 def run_retention(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.context import build_context
+    from hearthwatch.media import retention as recordings
     from hearthwatch.privacy import retention
 
     ctx = build_context(settings)
     try:
+        now_us = int(ctx.clock.now().timestamp() * 1_000_000)
         report = retention.sweep(ctx)
+        report.add("segments", recordings.sweep(ctx, now_us=now_us).by_age)
     finally:
         ctx.close()
     if args.json:
