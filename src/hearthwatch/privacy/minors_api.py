@@ -58,12 +58,15 @@ router = APIRouter(prefix="/minors", tags=["privacy"])
 
 
 @router.post("/reports", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
-def report_child(body: ChildReportIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
+def report_child(
+    body: ChildReportIn, request: Request, ctx: ContextDep, db: DbDep, tasks: BackgroundTasks
+) -> Accepted:
     """Report an account believed to belong to a child under 16; the answer never says
     whether the address has an account."""
     ctx.code_throttle.hit(f"report-child:{client_ip(request)}", code="minors.rate_limited")
     ctx.code_throttle.hit(f"report-child:{body.email.lower()}", code="minors.rate_limited")
-    minors_report.report_child(ctx, db, email=body.email, note=body.note)
+    mails = minors_report.report_child(ctx, db, email=body.email, note=body.note)
+    tasks.add_task(minors_report.send_all, ctx, mails)
     return Accepted(status="received", message=REPORT_RECEIVED)
 
 

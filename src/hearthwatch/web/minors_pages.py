@@ -46,7 +46,12 @@ def report_page(request: Request, ctx: ContextDep, viewer: ViewerDep, sent: str 
 
 @router.post("/privacy/report-child")
 def report(
-    request: Request, ctx: ContextDep, db: WebDb, form: FormDep, viewer: ViewerDep
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    form: FormDep,
+    viewer: ViewerDep,
+    tasks: BackgroundTasks,
 ) -> Response:
     """Same answer whether or not the address has an account."""
     try:
@@ -54,7 +59,7 @@ def report(
         ctx.code_throttle.hit(f"report-child:{client_ip(request)}", code="minors.rate_limited")
         body = parse(ChildReportIn, form.present("email", "note"), MESSAGES)
         ctx.code_throttle.hit(f"report-child:{body.email.lower()}", code="minors.rate_limited")
-        minors_report.report_child(ctx, db, email=body.email, note=body.note)
+        mails = minors_report.report_child(ctx, db, email=body.email, note=body.note)
     except HearthwatchError as err:
         return render(
             request,
@@ -65,6 +70,7 @@ def report(
             problem=FormProblem.of(err),
             values=form.keep("email", "note"),
         )
+    tasks.add_task(minors_report.send_all, ctx, mails)
     return redirect("/privacy/report-child", sent="1")
 
 
