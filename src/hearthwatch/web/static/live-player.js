@@ -165,22 +165,26 @@
     }
   }
 
-  // Resolves when ICE gathering is complete, or after ICE_GATHER_MS with what there is.
+  // Resolves once the offer holds a first candidate (or gathering ended, or ICE_GATHER_MS
+  // passed). One is enough: the server learns the browser's other addresses from its
+  // connectivity checks, and waiting for all of them costs about 100 ms.
   function gathered(peer) {
     return new Promise(function (resolve) {
       var timer = window.setTimeout(done, ICE_GATHER_MS);
       function done() {
         window.clearTimeout(timer);
+        peer.removeEventListener("icecandidate", changed);
         peer.removeEventListener("icegatheringstatechange", changed);
         resolve();
       }
-      function changed() {
-        if (peer.iceGatheringState === "complete") {
+      function changed(event) {
+        if ((event && event.candidate) || peer.iceGatheringState === "complete") {
           done();
         }
       }
+      peer.addEventListener("icecandidate", changed);
       peer.addEventListener("icegatheringstatechange", changed);
-      changed();
+      changed(null);
     });
   }
 
