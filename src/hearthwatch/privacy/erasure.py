@@ -5,7 +5,8 @@ Order of work, the same for every scope:
 1. For a device or an account, destroy its data keys first (crypto-shredding): from that
    moment every sealed copy of its video, in backups, replicas and caches too, is
    unreadable. A recording range or one segment shares its camera's key with recordings
-   that stay, so those are removed physically only.
+   that stay, so those are removed physically only: a backup made before such an erasure
+   still holds them until it is replaced by a newer one (P20's "once next updated").
 2. In one transaction: delete the index and personal rows (the tables come from the data
    map, see `erasure_plan`), record the blob objects still to delete as an `ErasureJob`,
    sign the receipt, keep it, and append the audit entry.
@@ -45,7 +46,7 @@ log = logging.getLogger("hearthwatch.erasure")
 RECEIPT_KIND = "erasure"
 SCOPE_RANGE, SCOPE_SEGMENT, SCOPE_DEVICE, SCOPE_ACCOUNT = "range", "segment", "device", "account"
 DELETE_BATCH = 500
-DELETE_THREADS = 8
+DELETE_THREADS = 32  # deletion waits on the disk, not the CPU: many in flight at once
 
 
 @dataclass
