@@ -18,7 +18,7 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.errors import AccountLocked
 from hearthwatch.media.models import Segment
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.privacy import audit, retention
+from hearthwatch.privacy import audit, erasure, retention
 from hearthwatch.privacy.datamap import PERSONAL_FIELDS
 from hearthwatch.privacy.models import AuditEntry
 from hearthwatch.privacy.retention_closure import close_account
@@ -325,3 +325,23 @@ def test_scheduler_starts_and_stops_cleanly(ctx: AppContext, frozen: Any) -> Non
     scheduler.stop()
     assert counter.runs == 1
     assert scheduler._thread is not None and not scheduler._thread.is_alive()
+
+
+def test_p34_an_account_that_cannot_be_erased_does_not_hold_up_the_others(
+    ctx: AppContext, make_user: Any, frozen: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stuck, other = make_user(), make_user("bob@example.org")
+    with ctx.db.session() as db:
+        for user in (stuck, other):
+            close_account(ctx, db, user_id=user.id, actor=audit.SYSTEM)
+    real = erasure.erase_account_data
+
+    def failing(ctx: AppContext, db: Any, *, user: User) -> Any:
+        if user.id == stuck.id:
+            raise RuntimeError("disk full")
+        return real(ctx, db, user=user)
+
+    monkeypatch.setattr(erasure, "erase_account_data", failing)
+    frozen.advance(200 * DAY)
+    assert retention.sweep(ctx).closed_accounts_erased == 1
+    assert exists(ctx, User, stuck.id) and not exists(ctx, User, other.id)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import ColumnElement, Table, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import User
@@ -63,7 +63,7 @@ def sweep(ctx: AppContext) -> RetentionReport:
     """Apply every retention rule once, now."""
     report = RetentionReport()
     report.closed_accounts_erased = purge_closed_accounts(ctx)
-    warned, erased = sweep_inactive(ctx, erase=erase_account)
+    warned, erased = sweep_inactive(ctx, erase=erase_accounts)
     report.inactivity_warnings_sent, report.inactive_accounts_erased = warned, erased
     for rule in row_rules():
         if rule.deletes:
@@ -77,20 +77,26 @@ def sweep(ctx: AppContext) -> RetentionReport:
 def purge_closed_accounts(ctx: AppContext) -> int:
     """Erase every account closed longer than the closed-account period (P34)."""
     cutoff = ctx.clock.now() - timedelta(days=CLOSED_ACCOUNTS.days)
-    query = select(User.id).where(User.closed_at < cutoff).limit(BATCH)
-    return _erase_each(ctx, query, reason="closed")
+    return erase_accounts(ctx, User.closed_at < cutoff, reason="closed")
 
 
-def _erase_each(ctx: AppContext, query: object, *, reason: str) -> int:
-    erased = 0
+def erase_accounts(ctx: AppContext, where: ColumnElement[bool], *, reason: str) -> int:
+    """Erase every account matching `where`; one that fails is logged and left for the next
+    sweep, so it cannot hold up the others."""
+    erased, failed = 0, set[str]()
     while True:
         with ctx.db.session() as db:
-            ids = list(db.scalars(query))  # type: ignore[call-overload]
+            query = select(User.id).where(where, User.id.not_in(failed)).limit(BATCH)
+            ids = list(db.scalars(query))
         if not ids:
             return erased
         for user_id in ids:
-            erase_account(ctx, user_id, reason=reason)
-            erased += 1
+            try:
+                erase_account(ctx, user_id, reason=reason)
+                erased += 1
+            except Exception:
+                log.exception("retention could not erase an account", extra={"user": user_id})
+                failed.add(user_id)
 
 
 def erase_account(ctx: AppContext, user_id: str, *, reason: str) -> None:
@@ -128,12 +134,12 @@ def purge_ended_tokens(ctx: AppContext) -> int:
     return _delete_batches(ctx, table, ended, "retention.ended_tokens")
 
 
-def _delete_batches(ctx: AppContext, table: Table, where: object, action: str) -> int:
+def _delete_batches(ctx: AppContext, table: Table, where: ColumnElement[bool], action: str) -> int:
     (key,) = table.primary_key.columns
     deleted = 0
     while True:
         with ctx.db.session() as db:
-            ids = list(db.scalars(select(key).where(where).limit(BATCH)))  # type: ignore[arg-type]
+            ids = list(db.scalars(select(key).where(where).limit(BATCH)))
             if not ids:
                 return deleted
             db.execute(delete(table).where(key.in_(ids)))
@@ -156,14 +162,14 @@ def _truncated(value: str) -> str:
 
 
 def _rewrite_batches(
-    ctx: AppContext, table: Table, where: object, rewrite: Callable[[str], str]
+    ctx: AppContext, table: Table, where: ColumnElement[bool], rewrite: Callable[[str], str]
 ) -> int:
     (key,) = table.primary_key.columns
     column = table.c[SESSION_IPS.column]
     done = 0
     while True:
         with ctx.db.session() as db:
-            rows = list(db.execute(select(key, column).where(where).limit(BATCH)))  # type: ignore[arg-type]
+            rows = list(db.execute(select(key, column).where(where).limit(BATCH)))
             if not rows:
                 return done
             for row_id, value in rows:

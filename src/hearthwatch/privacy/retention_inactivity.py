@@ -23,7 +23,7 @@ from hearthwatch.privacy.retention_models import InactivityWarning
 from hearthwatch.privacy.retention_rules import INACTIVE_ACCOUNTS
 
 BATCH = 200
-Erase = Callable[..., None]
+EraseAccounts = Callable[..., int]  # (ctx, where, *, reason) -> accounts erased
 
 
 def active_since(moment: Any) -> ColumnElement[bool]:
@@ -36,7 +36,7 @@ def active_since(moment: Any) -> ColumnElement[bool]:
     )
 
 
-def sweep_inactive(ctx: AppContext, *, erase: Erase) -> tuple[int, int]:
+def sweep_inactive(ctx: AppContext, *, erase: EraseAccounts) -> tuple[int, int]:
     """Cancel warnings of people active again, erase the silent, warn the newly inactive;
     returns (warnings sent, accounts erased)."""
     _cancel_answered(ctx)
@@ -56,18 +56,10 @@ def _cancel_answered(ctx: AppContext) -> None:
             _audit(db, ctx.clock.now(), "retention.inactivity_cancelled", user_id)
 
 
-def _erase_unanswered(ctx: AppContext, erase: Erase) -> int:
+def _erase_unanswered(ctx: AppContext, erase: EraseAccounts) -> int:
     deadline = ctx.clock.now() - timedelta(days=INACTIVE_ACCOUNTS.delete_after_days)
     due = select(InactivityWarning.user_id).where(InactivityWarning.warned_at <= deadline)
-    erased = 0
-    while True:
-        with ctx.db.session() as db:
-            ids = list(db.scalars(due.limit(BATCH)))
-        if not ids:
-            return erased
-        for user_id in ids:
-            erase(ctx, user_id, reason="inactive")
-            erased += 1
+    return erase(ctx, User.id.in_(due), reason="inactive")
 
 
 def _warn(ctx: AppContext) -> int:
