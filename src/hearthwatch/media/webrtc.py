@@ -245,6 +245,7 @@ class WebRtcPeers:
             await self.close(peer)
             raise
         self._watch(peer)
+        log.info("live peer answered", extra={"peers": len(self.peers)})
         if checked.mdns:
             peer.tasks.append(asyncio.create_task(_add_later(connection, checked.mdns)))
         return local.sdp
@@ -297,12 +298,14 @@ class WebRtcPeers:
 
     def _close_soon(self, peer: LivePeer) -> None:
         if peer in self.peers:
+            self.peers.discard(peer)  # once, whichever reason comes first
             task = asyncio.get_running_loop().create_task(self.close(peer))
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
 
     async def close(self, peer: LivePeer) -> None:
         self.peers.discard(peer)
+        log.info("live peer closed", extra={"peers": len(self.peers)})
         current = asyncio.current_task()
         for task in peer.tasks:
             if task is not current:
