@@ -20,6 +20,7 @@ from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy import audit, datamap, retention
 from hearthwatch.privacy.privacy_check import check, missing_legal_basis
 from hearthwatch.privacy.retention_closure import close_account
+from hearthwatch.privacy.scheduler import Job, Scheduler
 from hearthwatch.settings import Settings
 
 T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)
@@ -145,3 +146,12 @@ def test_p33_recordings_past_their_camera_setting_reported_then_swept_by_the_cli
     assert cli.main(["privacy", "retention", "run", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["deleted"] == {"segments": 1}
     assert check(ctx).ok
+
+
+def test_a_stopped_scheduler_is_reported(ctx: AppContext, frozen: Any) -> None:
+    Scheduler(ctx, [Job("test.job", timedelta(hours=1), lambda ctx: None)]).run_due()
+    frozen.advance(timedelta(hours=20))
+    assert check(ctx).ok
+    frozen.advance(timedelta(hours=6))
+    (finding,) = check(ctx).findings
+    assert finding.subject == "scheduled_jobs.test.job"

@@ -31,7 +31,7 @@ from hearthwatch.media.models import Segment
 from hearthwatch.models import metadata
 from hearthwatch.privacy import datamap
 from hearthwatch.privacy.retention_inactivity import active_since
-from hearthwatch.privacy.retention_models import InactivityWarning
+from hearthwatch.privacy.retention_models import InactivityWarning, ScheduledJob
 from hearthwatch.privacy.retention_rules import (
     CLOSED_ACCOUNTS,
     ENDED_TOKENS,
@@ -83,6 +83,7 @@ def stale_records(db: Session, now: datetime) -> list[Finding]:
         _ended_tokens(db, now),
         _full_ips(db, now),
         *_old_recordings(db, now),
+        *_overdue_jobs(db, now),
     ]
     return [f for f in found if f is not None]
 
@@ -169,6 +170,17 @@ def _old_recordings(db: Session, now: datetime) -> list[Finding | None]:
 
 def _day_us() -> ColumnElement[int]:
     return literal(DAY_US, BigInteger)  # 64-bit: PostgreSQL would overflow a 32-bit product
+
+
+def _overdue_jobs(db: Session, now: datetime) -> list[Finding]:
+    """Scheduled jobs a day or more behind: nobody is running the scheduler."""
+    overdue = db.scalars(select(ScheduledJob).where(ScheduledJob.next_run_at < now))
+    return [
+        Finding("retention", f"scheduled_jobs.{job.name}",
+                "job overdue by more than a day: is a recording node running `hearthwatch serve`?",
+                1, _iso(job.next_run_at))
+        for job in overdue
+    ]  # fmt: skip
 
 
 def _finding(
