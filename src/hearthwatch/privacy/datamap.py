@@ -623,41 +623,8 @@ _RESTRICTION_NON_PERSONAL: dict[str, str] = {
     "processing_limits.user_id": "reference",
 }
 
-# --- retention scheduler (privacy/retention*.py) ---
-_RETENTION_FIELDS: tuple[PersonalField, ...] = (
-    PersonalField(
-        "users",
-        "closed_at",
-        "time the account was closed",
-        Category.USAGE,
-        "deleting a closed account's data 6 months later",
-        LegalBasis.LEGAL_OBLIGATION,
-        UNTIL_CLOSURE,
-    ),
-    PersonalField(
-        "inactivity_warnings",
-        "warned_at",
-        "time the person was warned that an inactive account will be deleted",
-        Category.USAGE,
-        "deleting the data of accounts unused for two years, after a warning",
-        LegalBasis.LEGAL_OBLIGATION,
-        Retention("until the person is active again or the account is deleted", 31, "warning"),
-    ),
-)
-_RETENTION_NON_PERSONAL: dict[str, str] = {
-    "inactivity_warnings.user_id": "reference",
-    "scheduled_jobs.name": "name of a maintenance job",
-    "scheduled_jobs.next_run_at": "state of a maintenance job",
-    "scheduled_jobs.last_run_at": "state of a maintenance job",
-    "scheduled_jobs.last_outcome": "state of a maintenance job",
-    "scheduled_jobs.lease_owner": "name of the server node running a maintenance job",
-    "scheduled_jobs.lease_expires_at": "state of a maintenance job",
-}
-
-
 PERSONAL_FIELDS = (
     *PERSONAL_FIELDS,
-    *_RETENTION_FIELDS,
     *_RETENTION_FIELDS,
     *_MINOR_FIELDS,
     *_RESTRICTION_FIELDS,
