@@ -135,6 +135,15 @@ def _credential(scope: Scope, cookies: dict[str, str]) -> tuple[str, str] | None
 
 
 def _version_to_accept(ctx: AppContext, kind: str, secret: str) -> int | None:
+    try:
+        return _check(ctx, kind, secret)
+    except SQLAlchemyError:
+        # The route needs the same database and will report the failure in its own words.
+        log.warning("could not check the privacy notice acceptance", exc_info=True)
+        return None
+
+
+def _check(ctx: AppContext, kind: str, secret: str) -> int | None:
     with ctx.db.session() as db:
         now = ctx.clock.now()
         if notice.required_version(db, now) is None:
