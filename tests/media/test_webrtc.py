@@ -322,3 +322,23 @@ def test_p12_without_webrtc_the_camera_page_plays_over_the_websocket(
     plays(page)
     expect(page.locator("[data-live-transport]")).to_have_text("WebSocket")
     assert errors == []
+
+
+@pytest.mark.browser
+def test_p12_signing_out_ends_the_live_picture_over_webrtc(
+    camera_page: tuple[Page, list[str]], live_server: Any, bound: dict[str, Any], app: FastAPI
+) -> None:
+    webrtc_peers(app).recheck_seconds = 0.3
+    page, _errors = camera_page  # the refused requests are logged as errors: expected here
+    page.goto(f"{live_server.url}/cameras/{bound['id']}")
+    expect(page.locator("[data-live-transport]")).to_have_text("WebRTC", timeout=30_000)
+    signed_out = page.evaluate(
+        """() => fetch('/api/v1/auth/logout', {
+          method: 'POST',
+          headers: {'x-csrf-token': document.querySelector('meta[name=csrf-token]').content},
+        }).then(r => r.status)"""
+    )
+    assert signed_out == 204
+    player = page.locator("[data-live-player]")
+    expect(player).to_have_attribute("data-state", "ended", timeout=20_000)
+    expect(player).to_contain_text("Your sign-in has ended")

@@ -83,7 +83,11 @@
     if (this.root.getAttribute("data-state") !== "live") {
       this.setState("connecting", "Connecting…");
     }
-    this.tokens.get().then(this.open.bind(this), this.refused.bind(this));
+    if (this.webrtc) {
+      this.openPeer(this.tokens.get()); // the offer is made while the token comes
+    } else {
+      this.tokens.get().then(this.openSocket.bind(this), this.refused.bind(this));
+    }
   };
 
   LivePlayer.prototype.refused = function (error) {
@@ -98,20 +102,9 @@
     }
   };
 
-  LivePlayer.prototype.open = function (token) {
-    if (this.stopped) {
-      return;
-    }
-    if (this.webrtc) {
-      this.openPeer(token);
-    } else {
-      this.openSocket(token);
-    }
-  };
-
   // WebRTC: a receive-only H.264 offer (with its ICE candidates) posted with the media
   // token; the answer starts the stream.
-  LivePlayer.prototype.openPeer = function (token) {
+  LivePlayer.prototype.openPeer = function (tokenComing) {
     var peer;
     try {
       peer = new window.RTCPeerConnection();
@@ -127,16 +120,21 @@
     peer.ontrack = this.track.bind(this, session);
     peer.onconnectionstatechange = this.peerState.bind(this, session);
     var self = this;
-    peer
+    var token = tokenComing.catch(function (error) {
+      error.tokenRefused = true;
+      throw error;
+    });
+    var offered = peer
       .createOffer()
       .then(function (offer) {
         return peer.setLocalDescription(offer);
       })
       .then(function () {
         return gathered(peer);
-      })
-      .then(function () {
-        return self.signal(token, peer.localDescription);
+      });
+    Promise.all([token, offered])
+      .then(function (ready) {
+        return self.signal(ready[0], peer.localDescription);
       })
       .then(function (answer) {
         if (session !== self.session) {
@@ -267,7 +265,10 @@
     if (session !== this.session) {
       return;
     }
-    if (error.status === 401 || error.status === 403 || error.status === 404) {
+    if (error.tokenRefused) {
+      this.close();
+      this.refused(error);
+    } else if (error.status === 401 || error.status === 403 || error.status === 404) {
       this.close();
       this.lost(error.status === 404 ? 4404 : 4401);
     } else {
@@ -291,6 +292,9 @@
   };
 
   LivePlayer.prototype.openSocket = function (token) {
+    if (this.stopped) {
+      return;
+    }
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var path = "/api/v1/cameras/" + encodeURIComponent(this.cameraId) + "/live?token=";
     var socket = new WebSocket(scheme + window.location.host + path + encodeURIComponent(token));
