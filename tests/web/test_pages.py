@@ -178,6 +178,24 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/privacy/report-child": {"email": "alice@example.org"},
     "/guardian/consent": {"token": "forged", "decision": "refuse", "guardian_name": "Mallory"},
     "/guardian/name": {"token": "forged", "guardian_email": "mallory@example.org"},
+    "/privacy/analytics/view": {},
+    "/privacy/consents/{purpose}": {"decision": "grant"},
+    "/privacy/cookies": {"choice": "accept_all"},
+    "/privacy/preferences": {"theme": "dark"},
+    "/privacy/notice/accept": {"version": "1"},
+    "/privacy/unsubscribe": {"token": "forged"},
+    "/privacy/erase/account": {"password": STRONG_PASSWORD, "code": "123456"},
+    "/privacy/erase/account/code": {},
+    "/privacy/erase/device": {"camera_id": "{camera_id}", "unbind": "on"},
+    "/privacy/erase/range": {"camera_id": "{camera_id}", "start": "2026-01-01T00:00"},
+    "/privacy/export": {"password": STRONG_PASSWORD},
+    "/privacy/export/{export_id}/delete": {},
+    "/privacy/limits/object": {"use": "product_analytics"},
+    "/privacy/limits/restrict": {"use": "all"},
+    "/privacy/limits/{limit_id}/lift": {},
+    "/privacy/requests": {"kind": "access", "details": "All", "password": STRONG_PASSWORD},
+    "/privacy/requests/{request_id}/code": {},
+    "/privacy/requests/{request_id}/verify": {"code": "123456"},
 }
 
 
@@ -218,7 +236,15 @@ def alice_with_things(ctx: AppContext, client: TestClient, web_alice: User) -> d
             password=None,
             name="Porch",
         )
-        return {"session_id": current.id, "token_id": token.token.id, "camera_id": camera.id}
+        return {
+            "session_id": current.id,
+            "token_id": token.token.id,
+            "camera_id": camera.id,
+            "purpose": "marketing_email",
+            "export_id": "0" * 32,
+            "limit_id": "0" * 32,
+            "request_id": "0" * 32,
+        }
 
 
 @pytest.mark.parametrize("token", ["missing", "wrong"])
@@ -232,7 +258,7 @@ def test_forms_without_the_right_csrf_token_are_refused_and_change_nothing(
     token: str,
 ) -> None:
     before = _account_state(ctx, mailbox)
-    data = dict(GENUINE_FIELDS[route])
+    data = {k: v.format(**alice_with_things) for k, v in GENUINE_FIELDS[route].items()}
     if token == "wrong":
         data["csrf_token"] = "not-the-cookie-value"
     upload = ("me.png", _png("blue"), "image/png")

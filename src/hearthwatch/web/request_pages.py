@@ -125,8 +125,10 @@ def verify_request(
 ) -> Response:
     if viewer is None:
         return to_signin(f"/privacy/requests/{request_id}")
+    refused = _csrf_refused(request, ctx, db, viewer, form.csrf_token)
+    if refused is not None:
+        return refused
     try:
-        check_csrf(request, submitted=form.csrf_token)
         body = parse(CodeIn, {"code": form.value("code")})
         requests.verify_identity(ctx, db, user=viewer.user, request_id=request_id, code=body.code)
     except NotFound:
@@ -142,8 +144,10 @@ def resend_code(
 ) -> Response:
     if viewer is None:
         return to_signin(f"/privacy/requests/{request_id}")
+    refused = _csrf_refused(request, ctx, db, viewer, form.csrf_token)
+    if refused is not None:
+        return refused
     try:
-        check_csrf(request, submitted=form.csrf_token)
         found = requests.get_own(db, user_id=viewer.user.id, request_id=request_id)
         requests.send_code(ctx, db, user=viewer.user, request=found)
     except NotFound:
@@ -151,3 +155,14 @@ def resend_code(
     except HearthwatchError as err:
         return _request_page(request, ctx, db, viewer, request_id, FormProblem.of(err), err.status)
     return redirect(f"/privacy/requests/{request_id}", done="request_code_sent")
+
+
+def _csrf_refused(
+    request: Request, ctx: AppContext, db: Session, viewer: Caller, submitted: str
+) -> Response | None:
+    """A forged form is refused before anything else, whatever request it names."""
+    try:
+        check_csrf(request, submitted=submitted)
+    except HearthwatchError as err:
+        return _requests_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
+    return None
