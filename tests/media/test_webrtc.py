@@ -9,6 +9,7 @@ browser has no WebRTC.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 
 from hearthwatch.context import AppContext
 from hearthwatch.media.api import webrtc_peers
@@ -342,3 +343,24 @@ def test_p12_signing_out_ends_the_live_picture_over_webrtc(
     player = page.locator("[data-live-player]")
     expect(player).to_have_attribute("data-state", "ended", timeout=20_000)
     expect(player).to_contain_text("Your sign-in has ended")
+
+
+@pytest.mark.browser
+def test_p12_webrtc_that_cannot_connect_falls_back_to_the_websocket(
+    camera_page: tuple[Page, list[str]], live_server: Any, bound: dict[str, Any]
+) -> None:
+    """As when UDP is blocked: the answer's candidates lead nowhere, so no frame comes."""
+    page, _errors = camera_page
+
+    def unreachable(route: Route) -> None:
+        response = route.fetch()
+        answer = response.json()
+        answer["sdp"] = re.sub(
+            r"(a=candidate:\S+ \d+ udp \d+ )\S+ \d+", r"\g<1>127.0.0.1 9", answer["sdp"]
+        )
+        route.fulfill(response=response, json=answer)
+
+    page.route("**/webrtc?*", unreachable)
+    page.goto(f"{live_server.url}/cameras/{bound['id']}")
+    plays(page)
+    expect(page.locator("[data-live-transport]")).to_have_text("WebSocket")
