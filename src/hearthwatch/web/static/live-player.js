@@ -1,7 +1,7 @@
-// The live player. WebRTC first: the camera's own H.264, forwarded by the server without
-// re-encoding and played by the browser's WebRTC stack with its small jitter buffer. Where
-// WebRTC is missing, cannot connect or shows no frame within a few seconds, fMP4 over a
-// WebSocket into Media Source Extensions, kept near the live edge for low latency: the
+// The live player. WebRTC first (live-webrtc.js): the camera's own H.264, forwarded by the
+// server without re-encoding and played by the browser's WebRTC stack. Where WebRTC is
+// missing, cannot connect or shows no frame within a few seconds, fMP4 over a WebSocket
+// into Media Source Extensions, kept near the live edge for low latency: the
 // socket sends an init segment, then one fragment per frame starting at the last keyframe;
 // fragment times are wall-clock seconds, so the player knows how far behind real time it
 // is and catches up by jumping or playing a little faster. A caption names the transport.
@@ -17,7 +17,6 @@
   var LATENCY_SAMPLES = 75;
   var FIRST_FRAME_MS = 4000; // WebRTC with no frame by then: use the WebSocket instead
   var SIGNAL_MS = 15000; // no answer to the offer by then: use the WebSocket instead
-  var ICE_GATHER_MS = 2000; // send the offer with the candidates gathered by then
   var TRANSPORTS = { webrtc: "WebRTC", websocket: "WebSocket" };
 
   function LivePlayer(root) {
@@ -105,131 +104,21 @@
   // WebRTC: a receive-only H.264 offer (with its ICE candidates) posted with the media
   // token; the answer starts the stream.
   LivePlayer.prototype.openPeer = function (tokenComing) {
-    var peer;
     try {
-      peer = new window.RTCPeerConnection();
+      this.session = new hw.PeerSession(this.cameraId, this.video, tokenComing, {
+        frame: this.frameShown.bind(this),
+        failed: this.peerFailed.bind(this),
+        lost: this.peerLost.bind(this),
+      });
     } catch (error) {
       this.fallBack(null, error);
-      return;
     }
-    var session = { kind: "webrtc", peer: peer, opened: Date.now(), answered: 0, frames: 0 };
-    session.shown = 0;
-    session.lastData = session.opened;
-    this.session = session;
-    preferH264(peer.addTransceiver("video", { direction: "recvonly" }));
-    peer.ontrack = this.track.bind(this, session);
-    peer.onconnectionstatechange = this.peerState.bind(this, session);
-    var self = this;
-    var token = tokenComing.catch(function (error) {
-      error.tokenRefused = true;
-      throw error;
-    });
-    var offered = peer
-      .createOffer()
-      .then(function (offer) {
-        return peer.setLocalDescription(offer);
-      })
-      .then(function () {
-        return gathered(peer);
-      });
-    Promise.all([token, offered])
-      .then(function (ready) {
-        return self.signal(ready[0], peer.localDescription);
-      })
-      .then(function (answer) {
-        if (session !== self.session) {
-          return undefined;
-        }
-        return peer.setRemoteDescription(answer).then(function () {
-          session.answered = Date.now();
-        });
-      })
-      .catch(this.peerFailed.bind(this, session));
-  };
-
-  function preferH264(transceiver) {
-    var capabilities =
-      window.RTCRtpReceiver && window.RTCRtpReceiver.getCapabilities
-        ? window.RTCRtpReceiver.getCapabilities("video")
-        : null;
-    if (!capabilities || !transceiver.setCodecPreferences) {
-      return;
-    }
-    var h264 = capabilities.codecs.filter(function (codec) {
-      return /^video\/h264$/i.test(codec.mimeType);
-    });
-    if (h264.length) {
-      transceiver.setCodecPreferences(h264);
-    }
-  }
-
-  // Resolves once the offer holds a first candidate (or gathering ended, or ICE_GATHER_MS
-  // passed). One is enough: the server learns the browser's other addresses from its
-  // connectivity checks, and waiting for all of them costs about 100 ms.
-  function gathered(peer) {
-    return new Promise(function (resolve) {
-      var timer = window.setTimeout(done, ICE_GATHER_MS);
-      function done() {
-        window.clearTimeout(timer);
-        peer.removeEventListener("icecandidate", changed);
-        peer.removeEventListener("icegatheringstatechange", changed);
-        resolve();
-      }
-      function changed(event) {
-        if ((event && event.candidate) || peer.iceGatheringState === "complete") {
-          done();
-        }
-      }
-      peer.addEventListener("icecandidate", changed);
-      peer.addEventListener("icegatheringstatechange", changed);
-      changed(null);
-    });
-  }
-
-  LivePlayer.prototype.signal = function (token, offer) {
-    var path = "/api/v1/cameras/" + encodeURIComponent(this.cameraId) + "/webrtc?token=";
-    return window
-      .fetch(path + encodeURIComponent(token), {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ sdp: offer.sdp, type: offer.type }),
-      })
-      .then(function (response) {
-        if (!response.ok) {
-          throw hw.MediaError("offer refused", response.status);
-        }
-        return response.json();
-      });
-  };
-
-  LivePlayer.prototype.track = function (session, event) {
-    if (session !== this.session) {
-      return;
-    }
-    var video = this.video;
-    session.tracked = true;
-    session.shown = video.getVideoPlaybackQuality().totalVideoFrames;
-    video.srcObject = event.streams[0] || new MediaStream([event.track]);
-    video.play().catch(function () {
-      // Autoplay refused: the picture stays on the first frame until a click.
-    });
-    if (!video.requestVideoFrameCallback) {
-      return; // check() notices the frames instead
-    }
-    var self = this;
-    function presented(now, metadata) {
-      if (session === self.session) {
-        self.frameShown(session, metadata);
-        video.requestVideoFrameCallback(presented);
-      }
-    }
-    video.requestVideoFrameCallback(presented);
   };
 
   LivePlayer.prototype.frameShown = function (session, metadata) {
-    session.frames += 1;
-    session.lastData = Date.now();
+    if (session !== this.session) {
+      return;
+    }
     if (session.frames === 1) {
       this.latencies = [];
       this.attempt = 0;
@@ -246,18 +135,15 @@
     }
   };
 
-  LivePlayer.prototype.peerState = function (session) {
+  LivePlayer.prototype.peerLost = function (session, state) {
     if (session !== this.session) {
       return;
     }
-    var state = session.peer.connectionState;
-    if (state === "failed" || state === "closed") {
-      if (!session.frames) {
-        this.fallBack(session, new Error("WebRTC connection " + state));
-      } else {
-        this.close();
-        this.retry("Connection lost. Reconnecting…");
-      }
+    if (!session.frames) {
+      this.fallBack(session, new Error("WebRTC connection " + state));
+    } else {
+      this.close();
+      this.retry("Connection lost. Reconnecting…");
     }
   };
 
@@ -512,10 +398,7 @@
     var session = this.session;
     this.session = null;
     if (session && session.kind === "webrtc") {
-      session.peer.ontrack = null;
-      session.peer.onconnectionstatechange = null;
-      session.peer.close();
-      this.video.srcObject = null;
+      session.close();
     } else if (session) {
       session.socket.onclose = null;
       session.socket.onmessage = null;
@@ -537,14 +420,7 @@
   };
 
   LivePlayer.prototype.checkPeer = function (session) {
-    var decoded = this.video.getVideoPlaybackQuality().totalVideoFrames;
-    if (session.tracked && decoded > session.shown) {
-      session.shown = decoded;
-      if (!this.video.requestVideoFrameCallback) {
-        this.frameShown(session, null);
-      }
-      session.lastData = Date.now();
-    }
+    session.poll();
     var now = Date.now();
     if (session.frames || session.shown) {
       if (now - session.lastData > STALL_MS) {

@@ -1,0 +1,182 @@
+// Live video over WebRTC, the live player's first choice: a receive-only H.264 offer,
+// posted with a live media token to /api/v1/cameras/{id}/webrtc; the answer starts the
+// camera's own H.264 (forwarded by the server without re-encoding), which the browser's
+// WebRTC stack decodes into the <video>. The player decides what to do about failures.
+"use strict";
+
+(function (hw) {
+  var ICE_GATHER_MS = 2000; // send the offer with the candidates gathered by then
+
+  // One attempt. `events` are called with this session first: frame(metadata or null) for
+  // each frame shown, failed(error) when the offer could not be made or was refused
+  // (error.status from the server, error.tokenRefused without a media token) and lost(state)
+  // when the connection failed or was closed. Throws where WebRTC is unusable.
+  function PeerSession(cameraId, video, tokenComing, events) {
+    this.kind = "webrtc";
+    this.video = video;
+    this.events = events;
+    this.opened = Date.now();
+    this.lastData = this.opened;
+    this.answered = 0;
+    this.frames = 0;
+    this.shown = 0;
+    this.tracked = false;
+    this.closed = false;
+    this.peer = new window.RTCPeerConnection();
+    preferH264(this.peer.addTransceiver("video", { direction: "recvonly" }));
+    this.peer.ontrack = this.track.bind(this);
+    this.peer.onconnectionstatechange = this.stateChanged.bind(this);
+    this.negotiate(cameraId, tokenComing);
+  }
+
+  // The offer is made while the token comes.
+  PeerSession.prototype.negotiate = function (cameraId, tokenComing) {
+    var self = this;
+    var peer = this.peer;
+    var token = tokenComing.catch(function (error) {
+      error.tokenRefused = true;
+      throw error;
+    });
+    var offered = peer
+      .createOffer()
+      .then(function (offer) {
+        return peer.setLocalDescription(offer);
+      })
+      .then(function () {
+        return gathered(peer);
+      });
+    Promise.all([token, offered])
+      .then(function (ready) {
+        return postOffer(cameraId, ready[0], peer.localDescription);
+      })
+      .then(function (answer) {
+        if (self.closed) {
+          return undefined;
+        }
+        return peer.setRemoteDescription(answer).then(function () {
+          self.answered = Date.now();
+        });
+      })
+      .catch(function (error) {
+        if (!self.closed) {
+          self.events.failed(self, error);
+        }
+      });
+  };
+
+  PeerSession.prototype.track = function (event) {
+    if (this.closed) {
+      return;
+    }
+    var video = this.video;
+    var self = this;
+    this.tracked = true;
+    this.shown = video.getVideoPlaybackQuality().totalVideoFrames;
+    video.srcObject = event.streams[0] || new MediaStream([event.track]);
+    video.play().catch(function () {
+      // Autoplay refused: the picture stays on the first frame until a click.
+    });
+    if (!video.requestVideoFrameCallback) {
+      return; // poll() notices the frames instead
+    }
+    function presented(now, metadata) {
+      if (!self.closed) {
+        self.frameShown(metadata);
+        video.requestVideoFrameCallback(presented);
+      }
+    }
+    video.requestVideoFrameCallback(presented);
+  };
+
+  PeerSession.prototype.frameShown = function (metadata) {
+    this.frames += 1;
+    this.lastData = Date.now();
+    this.events.frame(this, metadata);
+  };
+
+  PeerSession.prototype.stateChanged = function () {
+    var state = this.peer.connectionState;
+    if (!this.closed && (state === "failed" || state === "closed")) {
+      this.events.lost(this, state);
+    }
+  };
+
+  // Called now and then: notices decoded frames (and reports them where the browser has no
+  // requestVideoFrameCallback).
+  PeerSession.prototype.poll = function () {
+    var decoded = this.video.getVideoPlaybackQuality().totalVideoFrames;
+    if (this.tracked && decoded > this.shown) {
+      this.shown = decoded;
+      this.lastData = Date.now();
+      if (!this.video.requestVideoFrameCallback) {
+        this.frameShown(null);
+      }
+    }
+  };
+
+  PeerSession.prototype.close = function () {
+    this.closed = true;
+    this.peer.ontrack = null;
+    this.peer.onconnectionstatechange = null;
+    this.peer.close();
+    this.video.srcObject = null;
+  };
+
+  function preferH264(transceiver) {
+    var capabilities =
+      window.RTCRtpReceiver && window.RTCRtpReceiver.getCapabilities
+        ? window.RTCRtpReceiver.getCapabilities("video")
+        : null;
+    if (!capabilities || !transceiver.setCodecPreferences) {
+      return;
+    }
+    var h264 = capabilities.codecs.filter(function (codec) {
+      return /^video\/h264$/i.test(codec.mimeType);
+    });
+    if (h264.length) {
+      transceiver.setCodecPreferences(h264);
+    }
+  }
+
+  // Resolves once the offer holds a first candidate (or gathering ended, or ICE_GATHER_MS
+  // passed). One is enough: the server learns the browser's other addresses from its
+  // connectivity checks, and waiting for all of them costs about 100 ms.
+  function gathered(peer) {
+    return new Promise(function (resolve) {
+      var timer = window.setTimeout(done, ICE_GATHER_MS);
+      function done() {
+        window.clearTimeout(timer);
+        peer.removeEventListener("icecandidate", changed);
+        peer.removeEventListener("icegatheringstatechange", changed);
+        resolve();
+      }
+      function changed(event) {
+        if ((event && event.candidate) || peer.iceGatheringState === "complete") {
+          done();
+        }
+      }
+      peer.addEventListener("icecandidate", changed);
+      peer.addEventListener("icegatheringstatechange", changed);
+      changed(null);
+    });
+  }
+
+  function postOffer(cameraId, token, offer) {
+    var path = "/api/v1/cameras/" + encodeURIComponent(cameraId) + "/webrtc?token=";
+    return window
+      .fetch(path + encodeURIComponent(token), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ sdp: offer.sdp, type: offer.type }),
+      })
+      .then(function (response) {
+        if (!response.ok) {
+          throw hw.MediaError("offer refused", response.status);
+        }
+        return response.json();
+      });
+  }
+
+  hw.PeerSession = PeerSession;
+})((window.Hearthwatch = window.Hearthwatch || {}));
