@@ -15,9 +15,11 @@ the frame is rendered far from the route.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -69,10 +71,40 @@ def current_request() -> RequestFrame | None:
     return _current.get()
 
 
+class AcceptanceSchedule:
+    """Which notice versions need acceptance from when, kept in memory.
+
+    Every authenticated request asks "is a version in force that needs accepting?"; the
+    answer changes only when a version is published (then a new version is announced days
+    before it applies), so the versions are read again only after a publication in this
+    process or every few seconds, and the time comparison is made per request.
+    """
+
+    REFRESH_S = 5.0
+
+    def __init__(self) -> None:
+        self._versions: tuple[tuple[int, datetime], ...] = ()
+        self._loaded_at = float("-inf")
+        self._generation = -1
+
+    def required(self, ctx: AppContext, now: datetime) -> int | None:
+        if (
+            time.monotonic() - self._loaded_at > self.REFRESH_S
+            or self._generation != notice.published_generation()
+        ):
+            self._generation = notice.published_generation()
+            with ctx.db.session() as db:
+                self._versions = notice.acceptance_schedule(db)
+            self._loaded_at = time.monotonic()
+        in_force = [number for number, effective_at in self._versions if effective_at <= now]
+        return max(in_force) if in_force else None
+
+
 class PrivacyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._first_published = False
+        self._schedule = AcceptanceSchedule()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,7 +128,7 @@ class PrivacyMiddleware:
         secret = None if path.startswith(OPEN_PREFIXES) else _credential(scope, cookies)
         if secret is None:
             return None
-        version = await _in_db_thread(ctx, _version_to_accept, ctx, *secret)
+        version = await _in_db_thread(ctx, _version_to_accept, ctx, self._schedule, *secret)
         return _refuse(path, version) if version is not None else None
 
 
@@ -134,20 +166,22 @@ def _credential(scope: Scope, cookies: dict[str, str]) -> tuple[str, str] | None
     return ("session", session) if session else None
 
 
-def _version_to_accept(ctx: AppContext, kind: str, secret: str) -> int | None:
+def _version_to_accept(
+    ctx: AppContext, schedule: AcceptanceSchedule, kind: str, secret: str
+) -> int | None:
     try:
-        return _check(ctx, kind, secret)
+        return _check(ctx, schedule, kind, secret)
     except SQLAlchemyError:
         # The route needs the same database and will report the failure in its own words.
         log.warning("could not check the privacy notice acceptance", exc_info=True)
         return None
 
 
-def _check(ctx: AppContext, kind: str, secret: str) -> int | None:
+def _check(ctx: AppContext, schedule: AcceptanceSchedule, kind: str, secret: str) -> int | None:
+    now = ctx.clock.now()
+    if schedule.required(ctx, now) is None:
+        return None  # the common case: answered from memory
     with ctx.db.session() as db:
-        now = ctx.clock.now()
-        if notice.required_version(db, now) is None:
-            return None  # the common case: one cheap query
         user = _user_of(db, kind, secret)
         return notice.must_accept(db, user=user, now=now) if user is not None else None
 

@@ -106,6 +106,8 @@ def publish(
         changes = changes or ["Wording and details updated; nothing that needs your agreement."]
     wait = (announce or timedelta(days=ctx.settings.notice_announce_days)) if material else None
     version = _store(db, previous, document, changes, now, wait)
+    global _published_generation
+    _published_generation += 1
     audit.record(
         db,
         at=now,
@@ -188,6 +190,25 @@ def accepted_version(db: Session, user: User) -> int:
     )
     at_sign_up = in_force(db, user.created_at)
     return max(int(explicit or 0), at_sign_up.number if at_sign_up else 0)
+
+
+# Bumped by every publication in this process, so caches of the schedule below reload at
+# once; other processes (a `notice publish` from the CLI) are seen within their refresh time.
+_published_generation = 0
+
+
+def published_generation() -> int:
+    return _published_generation
+
+
+def acceptance_schedule(db: Session) -> tuple[tuple[int, datetime], ...]:
+    """(number, effective from) of every version that needs acceptance, oldest first."""
+    rows = db.execute(
+        select(NoticeVersion.number, NoticeVersion.effective_at)
+        .where(NoticeVersion.requires_acceptance.is_(True))
+        .order_by(NoticeVersion.number)
+    )
+    return tuple((int(number), effective_at) for number, effective_at in rows)
 
 
 def required_version(db: Session, now: datetime) -> int | None:
