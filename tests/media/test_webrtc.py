@@ -21,7 +21,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 
 from hearthwatch.context import AppContext
 from hearthwatch.media.api import webrtc_peers
@@ -29,7 +29,7 @@ from hearthwatch.media.webrtc import CONNECT_SECONDS, annexb, parameter_sets
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.media.conftest import SMALL_SCENE, bind, wait_for
 from tests.media.test_recording import media_token
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import DESKTOP, chromium, watched_page
 
 CAMERAS = "/api/v1/cameras"
 H264_ONLY = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 H264/90000\r\n"
@@ -249,39 +249,23 @@ def test_annexb_puts_parameter_sets_before_a_keyframe() -> None:
 
 
 @pytest.fixture
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
-        )
-        yield browser
-        browser.close()
+def browser() -> Iterator[Browser]:
+    with chromium("--autoplay-policy=no-user-gesture-required") as launched:
+        yield launched
 
 
 @pytest.fixture
 def camera_page(
-    chromium: Browser, live_server: Any, bound: dict[str, Any], alice: Any, app: FastAPI
+    browser: Browser, live_server: Any, bound: dict[str, Any], alice: Any, app: FastAPI
 ) -> Iterator[tuple[Page, list[str]]]:
     """Alice's camera page is ready to open in a fresh browser context; its console errors."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/signin")
-    page.get_by_label("E-mail address").fill(alice.email)
-    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="My devices")).to_be_visible()
-    yield page, errors
-    context.close()
+    with watched_page(browser, timeout_ms=20_000, viewport=DESKTOP) as (page, errors):
+        page.goto(f"{live_server.url}/signin")
+        page.get_by_label("E-mail address").fill(alice.email)
+        page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="My devices")).to_be_visible()
+        yield page, errors
     # The browser closed its peer connections; the server notices and lets them go (a peer
     # answered just as the page was left never connects, and goes after CONNECT_SECONDS).
     wait_for(lambda: not webrtc_peers(app).peers, timeout=CONNECT_SECONDS + 10)

@@ -11,16 +11,15 @@ import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
-    ConsoleMessage,
     Page,
     expect,
-    sync_playwright,
 )
 
 from hearthwatch.context import AppContext
 from hearthwatch.privacy import analytics
 from tests.conftest import STRONG_PASSWORD
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, fits_the_screen
+from tests.support.browser import PHONE, chromium, watched_page
+from tests.web.test_browser import fits_the_screen
 
 pytestmark = pytest.mark.browser
 
@@ -29,28 +28,17 @@ ESSENTIAL = {"hw_csrf", "hw_session", "hw_consent"}
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def visitor(browser: Browser, tmp_path: Path) -> Iterator[tuple[Page, list[str]]]:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page, errors
-    page.screenshot(path=str(tmp_path / "hw-cookie-banner.png"), full_page=True)
-    context.close()
+    with watched_page(
+        browser, screenshot=tmp_path / "hw-cookie-banner.png", viewport=PHONE, is_mobile=True,
+        has_touch=True,
+    ) as watched:  # fmt: skip
+        yield watched
 
 
 def jar(context: BrowserContext) -> dict[str, str]:

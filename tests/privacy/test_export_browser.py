@@ -14,37 +14,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from tests.conftest import STRONG_PASSWORD
 from tests.privacy.test_export import T0, record
+from tests.support.browser import chromium, watched_page
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
-    context = browser.new_context(accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(30_000)
-    errors: list[str] = []
-    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened, errors
-    context.close()
+    with watched_page(browser, timeout_ms=30_000, accept_downloads=True) as watched:
+        yield watched
 
 
 def test_p17_p23_request_watch_and_download_in_chromium(

@@ -11,58 +11,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import (
-    Browser,
-    ConsoleMessage,
-    Page,
-    ViewportSize,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import STRONG_PASSWORD
+from tests.support.browser import PHONE, chromium, watched_page
 from tests.support.smtp import Mailbox
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-PHONE: ViewportSize = {"width": 375, "height": 812}
-
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def phone(browser: Browser, tmp_path: Path) -> Iterator[tuple[Page, list[str]]]:
     """A phone-sized page and the console errors it collects (CSP violations included)."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page, errors
-    page.screenshot(path=str(tmp_path / "hw-last-page.png"), full_page=True)
-    context.close()
+    with watched_page(
+        browser, screenshot=tmp_path / "hw-last-page.png", viewport=PHONE, is_mobile=True,
+        has_touch=True,
+    ) as watched:  # fmt: skip
+        yield watched
 
 
 def fits_the_screen(page: Page) -> bool:

@@ -17,16 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from hearthwatch.camsim.camera import SimulatedCamera
 from hearthwatch.media.recorder import Recorder
 from tests.conftest import STRONG_PASSWORD
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import DESKTOP, MEDIA_ARGS, chromium, watched_page
 
 pytestmark = pytest.mark.browser
 
-DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 RECORD_SECONDS = 10
 
 # Debian's chromium has no BarcodeDetector on Linux: a stand-in that "reads" the payload on
@@ -51,38 +50,18 @@ window.BarcodeDetector = class {
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                *CHROMIUM_ARGS,
-                "--autoplay-policy=no-user-gesture-required",
-                # A synthetic camera for getUserMedia, allowed without a prompt.
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    with chromium(*MEDIA_ARGS) as launched:
+        yield launched
 
 
 @pytest.fixture
 def desktop(browser: Browser, tmp_path: Path) -> Iterator[tuple[Page, list[str]]]:
     """A desktop-sized page that accepts downloads, and the console errors it collects."""
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page, errors
-    page.screenshot(path=str(tmp_path / "hw-last-page.png"), full_page=True)
-    context.close()
+    with watched_page(
+        browser, screenshot=tmp_path / "hw-last-page.png", timeout_ms=20_000, viewport=DESKTOP,
+        accept_downloads=True,
+    ) as watched:  # fmt: skip
+        yield watched
 
 
 def video_progress(page: Page, selector: str) -> tuple[float, int]:
