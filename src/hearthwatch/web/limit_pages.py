@@ -8,13 +8,14 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.devices import service
-from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy import limits
 from hearthwatch.web.forms import FormDep, FormProblem
-from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.posting import ShownAgain, form_post
+from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
 
 router = APIRouter(prefix="/privacy/limits")
@@ -46,49 +47,42 @@ def limits_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep)
 def object_to(
     request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
 ) -> Response:
-    if viewer is None:
-        return to_signin(PATH)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-        limits.object_to(
-            ctx, db, user_id=viewer.user.id, use=form.value("use"),
-            reason=form.value("reason") or None,
-        )  # fmt: skip
-    except HearthwatchError as err:
-        return _page(request, ctx, db, viewer, FormProblem.of(err), err.status)
-    return redirect(PATH, done="objection_saved")
+    def work(caller: Caller) -> None:
+        reason = form.value("reason") or None
+        limits.object_to(ctx, db, user_id=caller.user.id, use=form.value("use"), reason=reason)
+
+    return form_post(request, form, viewer, page=PATH, work=work, done="objection_saved",
+                     shown_again=_shown_again(request, ctx, db))  # fmt: skip
 
 
 @router.post("/restrict")
 def restrict(
     request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
 ) -> Response:
-    if viewer is None:
-        return to_signin(PATH)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    def work(caller: Caller) -> None:
         limits.restrict(
-            ctx, db, user_id=viewer.user.id, use=form.value("use") or limits.ALL_USES,
+            ctx, db, user_id=caller.user.id, use=form.value("use") or limits.ALL_USES,
             camera_id=form.value("camera_id") or None, until=_end_of(form.value("until")),
             reason=form.value("reason") or None,
         )  # fmt: skip
-    except HearthwatchError as err:
-        return _page(request, ctx, db, viewer, FormProblem.of(err), err.status)
-    return redirect(PATH, done="restriction_saved")
+
+    return form_post(request, form, viewer, page=PATH, work=work, done="restriction_saved",
+                     shown_again=_shown_again(request, ctx, db))  # fmt: skip
 
 
 @router.post("/{limit_id}/lift")
 def lift(
     limit_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
 ) -> Response:
-    if viewer is None:
-        return to_signin(PATH)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-        limits.lift(ctx, db, user_id=viewer.user.id, limit_id=limit_id)
-    except HearthwatchError as err:
-        return _page(request, ctx, db, viewer, FormProblem.of(err), err.status)
-    return redirect(PATH, done="limit_lifted")
+    def work(caller: Caller) -> None:
+        limits.lift(ctx, db, user_id=caller.user.id, limit_id=limit_id)
+
+    return form_post(request, form, viewer, page=PATH, work=work, done="limit_lifted",
+                     shown_again=_shown_again(request, ctx, db))  # fmt: skip
+
+
+def _shown_again(request: Request, ctx: AppContext, db: Session) -> ShownAgain:
+    return lambda viewer, problem, status: _page(request, ctx, db, viewer, problem, status)
 
 
 def _end_of(day: str) -> datetime | None:
