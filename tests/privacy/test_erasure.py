@@ -20,7 +20,7 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.media.models import Segment
 from hearthwatch.media.sealed import SealError
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.privacy import backup, erasure
+from hearthwatch.privacy import backup, erasure, export, export_build
 from hearthwatch.privacy.audit import entries_about
 from hearthwatch.privacy.erasure_cli import run_verify_erasure
 from hearthwatch.privacy.erasure_plan import ErasureMapError, _erased_table, plan
@@ -393,3 +393,20 @@ def test_p19_the_next_start_finishes_an_interrupted_deletion(
     with TestClient(create_app(ctx)):
         wait_for(lambda: not erasure.pending_jobs(ctx), timeout=10)
     assert list(ctx.vault.blobs.keys(f"{user.id}/")) == []
+
+
+def test_p19_account_erasure_removes_a_data_export_archive_at_once(
+    client: TestClient, ctx: AppContext, alice: User, mailbox: Mailbox, camera: str
+) -> None:
+    """A "Download my data" ZIP is not sealed: it goes with the account, not minutes later."""
+    with ctx.db.session() as session:
+        job = export.request_export(
+            ctx, session, user=session.get(User, alice.id), password=STRONG_PASSWORD
+        )
+        job_id = job.id
+    export_build.build(ctx, job_id)
+    archive = export.archive_path(ctx, job_id)
+    assert archive.exists()
+    code = ask_code(client, mailbox, alice.email)
+    assert erase_account(client, code=code).status_code == 200
+    assert not archive.exists() and not archive.with_suffix(".part").exists()

@@ -122,7 +122,7 @@ def test_another_persons_camera_and_limit_are_out_of_reach(
     assert answer.status_code == 404
 
 
-def test_statistics_count_only_consenting_people_and_hide_small_groups(
+def test_p44_statistics_count_only_consenting_people_and_hide_small_groups(
     ctx: AppContext, make_user: Any
 ) -> None:
     ctx.settings.stats_min_group = 3

@@ -13,6 +13,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.privacy import audit, requests
 from hearthwatch.privacy.deadlines import add_months
+from hearthwatch.privacy.scheduler import JOBS, Scheduler
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.support.smtp import Mailbox
 
@@ -105,7 +106,7 @@ def test_wrong_code_attempts_are_limited(
     assert ok.status_code == 200
 
 
-def test_full_workflow_completed_with_steps_mails_and_audit(
+def test_p18_rectification_request_runs_to_completion_with_steps_mails_and_audit(
     client: TestClient, alice: User, mailbox: Mailbox, ctx: AppContext
 ) -> None:
     request_id = verified_request(client, mailbox)
@@ -244,3 +245,16 @@ def test_p27_supervisory_authority_contact_shown(client: TestClient, ctx: AppCon
     assert shown["name"] == "Datatilsynet" and shown["url"].startswith("https://")
     kinds = {k["name"]: k["promise"] for k in client.get("/api/v1/privacy/requests/kinds").json()}
     assert kinds["complaint"] == "P27" and kinds["rectification"] == "P18"
+
+
+def test_p25_the_scheduler_reminds_the_operator_without_anyone_running_a_command(
+    client: TestClient, alice: User, mailbox: Mailbox, ctx: AppContext
+) -> None:
+    ctx.settings.privacy_operator_email = "dpo@example.org"
+    reminders = [job for job in JOBS if job.name == "privacy.request_reminders"]
+    with ctx.clock.frozen() as clock:
+        request_id = verified_request(client, mailbox)
+        clock.advance(timedelta(days=26))
+        assert Scheduler(ctx, reminders, node="n1").run_due() == ["privacy.request_reminders"]
+    mail = mailbox.to("dpo@example.org")[-1].get_content()
+    assert "need an answer" in mail and request_id in mail

@@ -38,6 +38,7 @@ from hearthwatch.privacy import audit
 from hearthwatch.privacy.erasure_mail import receipt_mail
 from hearthwatch.privacy.erasure_models import ErasureJob, ErasureReceipt
 from hearthwatch.privacy.erasure_plan import object_prefixes, plan
+from hearthwatch.privacy.export_models import DataExport
 from hearthwatch.security.datakeys import DataKey, DataKeys
 from hearthwatch.storage.blobs import BlobStore
 
@@ -128,9 +129,23 @@ def erase_account_data(ctx: AppContext, db: Session, *, user: User) -> ErasureOu
     db.expunge(user)
     outcome = _conclude(ctx, db, erased)
     ctx.mailer.send(receipt_mail(email, outcome.receipt))
+    _delete_export_archives(ctx, db, user_id)
     for table in tables:
         db.execute(delete(table.table).where(table.for_account(user_id)))
     return outcome
+
+
+def _delete_export_archives(ctx: AppContext, db: Session, user_id: str) -> None:
+    """"Download my data" archives are plain ZIP files the person asked for: they go at
+    once, built or half-built, rather than at the exports sweeper's next round."""
+    # Imported here: the export module reaches sign-in, which reaches registration, which
+    # (for minors) reaches this module.
+    from hearthwatch.privacy.export import archive_path
+
+    for export_id in db.scalars(select(DataExport.id).where(DataExport.user_id == user_id)):
+        path = archive_path(ctx, export_id)
+        path.unlink(missing_ok=True)
+        path.with_suffix(".part").unlink(missing_ok=True)
 
 
 def _camera_ids(db: Session, user_id: str) -> list[str]:

@@ -1,8 +1,8 @@
 """`hearthwatch privacy requests ...`: the operator's side of rights requests (P25-P27).
 
-Run `hearthwatch privacy requests remind` daily (cron or a systemd timer): it mails the
-operator (HEARTHWATCH_PRIVACY_OPERATOR_EMAIL) every open request due within the reminder
-window or overdue.
+The scheduler in the recording process runs the reminders every hour (at most one mail a
+day per request) to HEARTHWATCH_PRIVACY_OPERATOR_EMAIL: every open request due within the
+reminder window or overdue. `remind` does the same by hand.
 """
 
 from __future__ import annotations

@@ -52,10 +52,20 @@ def _privacy_minors(ctx: AppContext) -> object:
     return minors.sweep(ctx)
 
 
+def _request_reminders(ctx: AppContext) -> object:
+    from hearthwatch.privacy import requests
+
+    with ctx.db.session() as db:
+        return len(requests.remind(ctx, db))
+
+
 JOBS: tuple[Job, ...] = (
     Job("privacy.retention", timedelta(hours=1), _privacy_retention),
     # Children's accounts whose guardian did not consent in time (P4): deleted promptly.
     Job("privacy.minors", timedelta(minutes=15), _privacy_minors),
+    # Rights requests due within the reminder window or overdue: the operator is mailed (at
+    # most once a day per request, so an hourly run only catches new ones sooner).
+    Job("privacy.request_reminders", timedelta(hours=1), _request_reminders),
 )
 
 
