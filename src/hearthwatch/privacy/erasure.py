@@ -136,8 +136,8 @@ def erase_account_data(ctx: AppContext, db: Session, *, user: User) -> ErasureOu
 
 
 def _delete_export_archives(ctx: AppContext, db: Session, user_id: str) -> None:
-    """"Download my data" archives are plain ZIP files the person asked for: they go at
-    once, built or half-built, rather than at the exports sweeper's next round."""
+    """The person's data-export archives are plain ZIP files: they go at once, built or
+    half-built, rather than at the exports sweeper's next round."""
     # Imported here: the export module reaches sign-in, which reaches registration, which
     # (for minors) reaches this module.
     from hearthwatch.privacy.export import archive_path
