@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from hearthwatch.accounts.admin import create_confirmed_user
 from hearthwatch.accounts.models import User
@@ -70,12 +71,24 @@ def database_url(db_backend: str, migrated_template: str, tmp_path: Path) -> Ite
     yield migrated_template
 
 
-def _truncate_all(url: str) -> None:
+def _truncate_all(url: str, attempts: int = 5) -> None:
+    """Empty every table. A thread the previous test left winding down (a recorder writing
+    its last segment, a sweeper) can make PostgreSQL pick the TRUNCATE as the victim of a
+    deadlock: it is simply tried again once the other transaction is gone."""
     engine = create_engine(url)
     names = ", ".join(t.name for t in metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} CASCADE"))
-    engine.dispose()
+    try:
+        for attempt in range(attempts):
+            try:
+                with engine.begin() as connection:
+                    connection.execute(text(f"TRUNCATE {names} CASCADE"))
+                return
+            except OperationalError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -74,9 +74,14 @@ def test_gstreamer_plays_the_stream(camera: CameraInfo, protocol: str) -> None:
         f"rtspsrc location={camera.main_url} protocols={protocol} ! rtph264depay ! h264parse "
         "! avdec_h264 ! fakesink num-buffers=50"
     )
-    done = subprocess.run(
-        [gst, "-q", *pipeline.split()], capture_output=True, text=True, timeout=30, check=False
-    )
+    for _ in range(2):
+        done = subprocess.run(
+            [gst, "-q", *pipeline.split()], capture_output=True, text=True, timeout=30, check=False
+        )
+        # rtspsrc over UDP on a loaded machine sometimes fails its first send to the server's
+        # RTCP port ("Could not write to resource"); a real player just tries again.
+        if done.returncode == 0 or "Could not write to resource" not in done.stdout + done.stderr:
+            break
     assert done.returncode == 0, done.stdout + done.stderr
 
 
