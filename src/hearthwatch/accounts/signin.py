@@ -111,9 +111,15 @@ def ensure_not_closed(user: User) -> None:
         )
 
 
-def count_password_failure(ctx: AppContext, user: User, now: datetime) -> None:
-    """A wrong password (at sign-in or re-authentication) counts towards the lock-out."""
-    _count_failure(ctx, user, now)
+def reauthenticate(
+    ctx: AppContext, user: User, password: str, *, now: datetime, wrong: str
+) -> None:
+    """The password again before a sensitive step; a wrong one counts towards the lock-out
+    like a failed sign-in, and is refused with `wrong` as the message."""
+    ensure_not_locked(user, now)
+    if not ctx.passwords.verify(user.password_hash, password):
+        _count_failure(ctx, user, now)
+        raise NotAuthenticated(wrong, code="privacy.reauth_failed")
 
 
 def _count_failure(ctx: AppContext, user: User, now: datetime) -> None:

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import User
-from hearthwatch.accounts.signin import count_password_failure, ensure_not_locked
+from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
-from hearthwatch.errors import Conflict, HearthwatchError, NotAuthenticated, NotFound
+from hearthwatch.errors import Conflict, HearthwatchError, NotFound
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.export_models import (
     ACTIVE_STATES,
@@ -67,13 +67,10 @@ def archive_path(ctx: AppContext, export_id: str) -> Path:
 def request_export(ctx: AppContext, db: Session, *, user: User, password: str) -> DataExport:
     """Queue a new export after checking the password; one export at a time per person."""
     now = ctx.clock.now()
-    ensure_not_locked(user, now)
-    if not ctx.passwords.verify(user.password_hash, password):
-        count_password_failure(ctx, user, now)  # guessing here counts towards the lock-out
-        raise NotAuthenticated(
-            "The password is wrong. Enter your current password to export your data.",
-            code="privacy.reauth_failed",
-        )
+    reauthenticate(
+        ctx, user, password, now=now,
+        wrong="The password is wrong. Enter your current password to export your data.",
+    )  # fmt: skip
     active = db.scalar(
         select(DataExport.id).where(
             DataExport.user_id == user.id, DataExport.state.in_(ACTIVE_STATES)

@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.accounts import codes
 from hearthwatch.accounts.models import User
-from hearthwatch.accounts.signin import count_password_failure, ensure_not_locked
+from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
-from hearthwatch.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
-from hearthwatch.mail.messages import OutgoingMail
+from hearthwatch.errors import Conflict, NotFound, ValidationFailed
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.deadlines import add_days, add_months
+from hearthwatch.privacy.requests_mail import code_mail, day, tell_operator, tell_person
 from hearthwatch.privacy.requests_models import RequestStep, RightsRequest
 
 RECEIVED = "received"
@@ -110,7 +110,7 @@ def submit(
     request_kind = _kind(kind)
     text = _details(details)
     now = ctx.clock.now()
-    _reauthenticate(ctx, user, password, now)
+    reauthenticate(ctx, user, password, now=now, wrong="The password is wrong.")
     request = RightsRequest(
         user_id=user.id,
         kind=request_kind.name,
@@ -145,7 +145,7 @@ def send_code(ctx: AppContext, db: Session, *, user: User, request: RightsReques
     )
     db.flush()
     kind = KIND_BY_NAME[request.kind]
-    ctx.mailer.send(_mail_code(user.email, code, kind, minutes))
+    ctx.mailer.send(code_mail(user.email, code, title=kind.title, minutes=minutes))
 
 
 def verify_identity(
@@ -163,9 +163,7 @@ def verify_identity(
     request.status, request.verified_at = VERIFIED, now
     _step(db, request, now, by="person", note="identity verified with the mailed code")
     _audit(db, request, now, actor=audit.actor_user(user.id), action="request.identity_verified")
-    _tell_operator(
-        ctx, request, f"New {request.kind} request {request.id}, due {_day(request.due_at)}."
-    )
+    tell_operator(ctx, f"New {request.kind} request {request.id}, due {day(request.due_at)}.")
     return request
 
 
@@ -247,7 +245,7 @@ def extend(
     request.extended_months = total
     request.extension_reason = _reason(reason, "reason")
     request.due_at = due_date(KIND_BY_NAME[request.kind], request.received_at, total)
-    note = f"extended to {_day(request.due_at)}: {request.extension_reason}"
+    note = f"extended to {day(request.due_at)}: {request.extension_reason}"
     return _move(ctx, db, request, EXTENDED, operator=operator, note=note)
 
 
@@ -291,10 +289,10 @@ def remind(ctx: AppContext, db: Session) -> list[Reminder]:
         request.reminded_at = now
     if reminders:
         lines = [
-            f"- {r.kind} {r.request_id}: {'OVERDUE since' if r.overdue else 'due'} {_day(r.due_at)}"
+            f"- {r.kind} {r.request_id}: {'OVERDUE since' if r.overdue else 'due'} {day(r.due_at)}"
             for r in reminders
         ]
-        _tell_operator(ctx, None, "Rights requests need an answer:\n" + "\n".join(lines))
+        tell_operator(ctx, "Rights requests need an answer:\n" + "\n".join(lines))
     return reminders
 
 
@@ -328,13 +326,6 @@ def _reason(text: str, field: str) -> str:
             f"Give a {field} (1 to {MAX_DETAILS} characters).", code="privacy.reason_required"
         )
     return cleaned
-
-
-def _reauthenticate(ctx: AppContext, user: User, password: str, now: datetime) -> None:
-    ensure_not_locked(user, now)
-    if not ctx.passwords.verify(user.password_hash, password):
-        count_password_failure(ctx, user, now)
-        raise NotAuthenticated("The password is wrong.", code="privacy.reauth_failed")
 
 
 def _earlier_similar(
@@ -380,9 +371,14 @@ def _status_sentence(request: RightsRequest) -> str:
     if request.status == REFUSED:
         return f"Your request was refused. Reason: {request.refusal_reason}"
     return (
-        f"Your request needs more time: we will answer by {_day(request.due_at)}. "
+        f"Your request needs more time: we will answer by {day(request.due_at)}. "
         f"Reason: {request.extension_reason}"
     )
+
+
+def _tell_person(ctx: AppContext, db: Session, request: RightsRequest, sentence: str) -> None:
+    title = KIND_BY_NAME[request.kind].title
+    tell_person(ctx, db, request, title=title, sentence=sentence)
 
 
 def _step(db: Session, request: RightsRequest, at: datetime, *, by: str, note: str | None) -> None:
@@ -396,49 +392,3 @@ def _audit(db: Session, request: RightsRequest, at: datetime, *, actor: str, act
 
 def _code_purpose(request: RightsRequest) -> str:
     return f"request:{request.id[:24]}"
-
-
-def _day(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y")
-
-
-def _tell_person(ctx: AppContext, db: Session, request: RightsRequest, sentence: str) -> None:
-    user = db.get(User, request.user_id)
-    if user is None:
-        return
-    kind = KIND_BY_NAME[request.kind]
-    ctx.mailer.send(
-        OutgoingMail(
-            to=user.email,
-            kind="privacy.request_update",
-            subject=f"Your Hearthwatch request: {kind.title}",
-            body=f"{sentence}\n\nRequest {request.id}, received {_day(request.received_at)}.\n",
-        )
-    )
-
-
-def _tell_operator(ctx: AppContext, request: RightsRequest | None, text: str) -> None:
-    address = ctx.settings.privacy_operator_email
-    if not address:
-        return
-    ctx.mailer.send(
-        OutgoingMail(
-            to=address,
-            kind="privacy.operator",
-            subject="Hearthwatch rights requests",
-            body=text + "\n",
-        )
-    )
-
-
-def _mail_code(to: str, code: str, kind: RequestKind, minutes: int) -> OutgoingMail:
-    return OutgoingMail(
-        to=to,
-        kind="privacy.request_code",
-        subject=f"Your Hearthwatch request code: {code}",
-        body=(
-            f"We received your request: {kind.title}.\n\nTo confirm it was you, enter the code "
-            f"{code} on the request page. It expires in {minutes} minutes.\n"
-            "If you did not make this request, change your password.\n"
-        ),
-    )
