@@ -23,10 +23,19 @@ from hearthwatch.settings import Settings
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-hearth-watch-2026"  # noqa: S105 (printed for the local demo)
 DEMO_CAMERAS = ("Front door", "Back yard", "Driveway", "Garage")
+# A second account with the operator role, to answer the demo's rights requests.
+DEMO_OPERATOR_EMAIL = "operator@example.com"
 
 
 def run_demo(settings: Settings, *, host: str, port: int) -> None:
-    settings = settings.model_copy(update={"mail_backend": "outbox", "environment": "development"})
+    operators = ",".join(filter(None, (settings.operator_emails, DEMO_OPERATOR_EMAIL)))
+    settings = settings.model_copy(
+        update={
+            "mail_backend": "outbox",
+            "environment": "development",
+            "operator_emails": operators,
+        }
+    )
     ctx = prepare(settings)
     fleet = CameraFleet(
         FleetConfig(
@@ -42,6 +51,11 @@ def run_demo(settings: Settings, *, host: str, port: int) -> None:
             user = find_user_by_email(session, DEMO_EMAIL) or create_confirmed_user(
                 ctx, session, email=DEMO_EMAIL, password=DEMO_PASSWORD, nickname="Demo"
             )
+            if find_user_by_email(session, DEMO_OPERATOR_EMAIL) is None:
+                create_confirmed_user(
+                    ctx, session, email=DEMO_OPERATOR_EMAIL, password=DEMO_PASSWORD,
+                    nickname="Operator",
+                )  # fmt: skip
             for name, camera in zip(DEMO_CAMERAS, fleet.cameras, strict=True):
                 bind_demo_camera(ctx, session, user, camera, name)
         print(banner(settings, host, port, fleet), flush=True)
@@ -90,6 +104,7 @@ def banner(settings: Settings, host: str, port: int, fleet: CameraFleet) -> str:
     return (
         f"\n  Hearthwatch demo is running at {url}\n"
         f"  Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}\n"
+        f"  Operator (rights requests desk): {DEMO_OPERATOR_EMAIL}, same password\n"
         f"  Mail goes to the local outbox: {url}outbox\n"
         f"  Data directory: {settings.data_dir.resolve()}\n"
         f"  Simulated cameras, bound and recording:\n{cameras}\n"

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     login_failures_before_lock: int = Field(default=5, ge=1, le=100)
     # Rights requests and complaints (P25-P27).
     privacy_operator_email: str | None = None  # reminders and new requests go here
+    # Accounts that answer rights requests in the web app and API: comma-separated e-mail
+    # addresses (the privacy_operator_email is one too). See access/operators.py.
+    operator_emails: str = Field(default="", max_length=4000)
     request_code_minutes: int = Field(default=30, ge=5, le=1440)
     request_repeat_days: int = Field(default=90, ge=0, le=3650)
     request_reminder_days: int = Field(default=7, ge=1, le=30)
@@ -121,6 +124,16 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, TomlFileSource(settings_cls)
+
+    @field_validator("operator_emails")
+    @classmethod
+    def _address_list(cls, value: str) -> str:
+        addresses = [part.strip().lower() for part in value.split(",") if part.strip()]
+        for address in addresses:
+            local, at, domain = address.partition("@")
+            if not (local and at and "." in domain) or any(c.isspace() for c in address):
+                raise ValueError(f"operator_emails: {address!r} is not an e-mail address")
+        return ",".join(addresses)
 
     @field_validator("log_level")
     @classmethod

@@ -196,6 +196,11 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/privacy/requests": {"kind": "access", "details": "All", "password": STRONG_PASSWORD},
     "/privacy/requests/{request_id}/code": {},
     "/privacy/requests/{request_id}/verify": {"code": "123456"},
+    "/operator/requests/{request_id}/start": {},
+    "/operator/requests/{request_id}/complete": {"resolution": "Done."},
+    "/operator/requests/{request_id}/refuse": {"refusal_reason": "No."},
+    "/operator/requests/{request_id}/extend": {"months": "1", "extension_reason": "Busy."},
+    "/operator/requests/{request_id}/charge": {"fee": "5", "fee_reason": "Repeat."},
 }
 
 

@@ -12,6 +12,7 @@ from hearthwatch.privacy import (
     export_api,
     limits_api,
     minors_api,
+    operator_api,
     requests_api,
 )
 
@@ -22,6 +23,7 @@ router.include_router(consent_api.router)
 router.include_router(erasure_api.router)
 router.include_router(export_api.router)
 router.include_router(minors_api.router)
+router.include_router(operator_api.router)
 
 
 class ReceiptKey(BaseModel):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
-from hearthwatch.privacy import audit, requests
+from hearthwatch.privacy import requests, requests_operator
 from hearthwatch.privacy.requests_models import RightsRequest
 from hearthwatch.settings import Settings
 
@@ -103,16 +103,12 @@ def _summary(r: RightsRequest) -> dict[str, Any]:
 
 
 def _show(ctx: AppContext, db: Session, args: argparse.Namespace) -> int:
-    r = requests.get(db, args.id)
-    # Someone other than the person reads their request: that access is logged (item 17).
-    audit.record(
-        db, at=ctx.clock.now(), actor=audit.actor_operator(args.operator),
-        action="personal_data.viewed", subject_id=r.user_id,
-        details={"what": "rights_request", "request_id": r.id},
-    )  # fmt: skip
+    opened = requests_operator.view(ctx, db, request_id=args.id, operator=args.operator)
+    r = opened.entry.request
     print(_line(r))
+    print(f"person: {opened.entry.person}")
     print(f"details: {r.details}")
-    for step in requests.steps_of(db, r.id):
+    for step in opened.steps:
         print(f"  {step.at:%Y-%m-%d %H:%M} {step.status:<17} by {step.by}  {step.note or ''}")
     return 0
 

@@ -31,6 +31,7 @@ from hearthwatch.web import (
     export_pages,
     limit_pages,
     minors_pages,
+    operator_pages,
     outbox_pages,
     request_pages,
     security_pages,
@@ -52,3 +53,4 @@ router.include_router(erasure_pages.router)
 router.include_router(limit_pages.router)
 router.include_router(export_pages.router)
 router.include_router(data_pages.router)
+router.include_router(operator_pages.router)

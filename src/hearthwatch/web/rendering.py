@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from hearthwatch.access.operators import is_operator
 from hearthwatch.accounts.auth_api import ensure_csrf_cookie
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import Caller
@@ -54,6 +55,14 @@ NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
         "M5 11h14v10H5z M8 11V7a4 4 0 0 1 8 0v4 M12 15v2",
     ),
 )
+# Shown only to accounts with the operator role (access/operators.py).
+OPERATOR_NAVIGATION = (
+    "/operator/requests",
+    "Requests desk",
+    "operator",
+    "M9 5H7a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-2 M9 5a2 2 0 0 1 2-2"
+    "h2a2 2 0 0 1 2 2v0a2 2 0 0 1-2 2h-2a2 2 0 0 1-2-2z M9 12h6 M9 16h4",
+)
 SIGN_OUT_ICON = "M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4 M16 17l5-5-5-5 M21 12H9"
 
 NOTICES: Mapping[str, str] = {
@@ -83,6 +92,11 @@ NOTICES: Mapping[str, str] = {
     "objection_saved": "Your objection applies now: that use of your data has stopped.",
     "restriction_saved": "Your restriction applies now: the data stays stored but is not used.",
     "limit_lifted": "The limit was lifted.",
+    "request_started": "Work on the request has started.",
+    "request_completed": "The request is completed and the person was told the answer.",
+    "request_refused": "The request is refused and the person was told why.",
+    "request_extended": "The deadline is extended and the person was told why.",
+    "request_charged": "The fee is recorded and the person was told why it applies.",
 }
 
 SECONDS_PER_UNIT: tuple[tuple[int, str], ...] = (
@@ -169,6 +183,7 @@ def render(
     page: dict[str, Any] = {
         "csrf_token": ensure_csrf_cookie(ctx, request, cookies),
         "viewer": viewer,
+        "navigation": navigation_for(ctx, viewer),
         "section": "",
         "notice": NOTICES.get(request.query_params.get("done", "")),
         "problem": None,
@@ -182,6 +197,13 @@ def render(
     for cookie in cookies.headers.getlist("set-cookie"):
         response.headers.append("set-cookie", cookie)
     return response
+
+
+def navigation_for(ctx: AppContext, viewer: Caller | None) -> tuple[tuple[str, ...], ...]:
+    """The main navigation; operators also get their requests desk."""
+    if viewer is not None and is_operator(ctx.settings, viewer.user):
+        return (*NAVIGATION, OPERATOR_NAVIGATION)
+    return NAVIGATION
 
 
 def page_url(path: str, **params: str | None) -> str:

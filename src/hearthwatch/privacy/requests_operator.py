@@ -1,0 +1,76 @@
+"""The operator's desk: rights requests as the people who answer them see them (P25-P27).
+
+The CLI (`hearthwatch privacy requests`), the API (`/api/v1/privacy/operator/requests`) and
+the web pages (`/operator/requests`) all read requests through here, so each shows the same
+thing and each opening of someone's request is audited the same way (item 17). The person
+behind a request is shown by masked address only (P45): enough to tell requests apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts.models import User
+from hearthwatch.context import AppContext
+from hearthwatch.privacy import audit, requests
+from hearthwatch.privacy.masking import mask_email
+from hearthwatch.privacy.requests_models import RequestStep, RightsRequest
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One request on the operator's list."""
+
+    request: RightsRequest
+    person: str  # the masked e-mail address
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Opened:
+    """One request opened by an operator, with its steps."""
+
+    entry: Entry
+    steps: list[RequestStep]
+
+
+def listing(ctx: AppContext, db: Session, *, open_only: bool) -> list[Entry]:
+    """Requests by due date (the most urgent first), with who made them, masked."""
+    found = requests.list_all(db, open_only=open_only)
+    people = _masked_addresses(db, {r.user_id for r in found})
+    now = ctx.clock.now()
+    return [_entry(r, people.get(r.user_id, "(closed account)"), now) for r in found]
+
+
+def view(ctx: AppContext, db: Session, *, request_id: str, operator: str) -> Opened:
+    """One request as an operator opens it; someone else reads it, so that is audited."""
+    request = requests.get(db, request_id)
+    audit.record(
+        db, at=ctx.clock.now(), actor=audit.actor_operator(operator),
+        action="personal_data.viewed", subject_id=request.user_id,
+        details={"what": "rights_request", "request_id": request.id},
+    )  # fmt: skip
+    return after_change(ctx, db, request)
+
+
+def after_change(ctx: AppContext, db: Session, request: RightsRequest) -> Opened:
+    """The request as it stands after the operator's own change (which is audited itself)."""
+    person = _masked_addresses(db, {request.user_id}).get(request.user_id, "(closed account)")
+    entry = _entry(request, person, ctx.clock.now())
+    return Opened(entry=entry, steps=requests.steps_of(db, request.id))
+
+
+def _entry(request: RightsRequest, person: str, now: datetime) -> Entry:
+    overdue = request.status in requests.OPEN_STATES and request.due_at <= now
+    return Entry(request=request, person=person, overdue=overdue)
+
+
+def _masked_addresses(db: Session, user_ids: set[str]) -> dict[str, str]:
+    if not user_ids:
+        return {}
+    rows = db.execute(select(User.id, User.email).where(User.id.in_(user_ids)))
+    return {user_id: mask_email(email) for user_id, email in rows}
