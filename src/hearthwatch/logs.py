@@ -88,6 +88,7 @@ def configure_logging(level: str = "INFO", *, as_json: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if as_json else TextFormatter())
     handler.addFilter(MaskingFilter())
+    handler.setLevel(level)  # the server log (server_log.py) may keep more than the console
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from hearthwatch import server_log
 from hearthwatch.context import AppContext, build_context
 from hearthwatch.logs import configure_logging
 from hearthwatch.settings import Settings
@@ -43,6 +44,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 def prepare(settings: Settings, *, migrate: bool = True) -> AppContext:
     configure_logging(settings.log_level, as_json=settings.log_json)
+    server_log.install(settings.data_dir, days=settings.server_log_days)
     ctx = build_context(settings)
     if migrate:
         # Imported here, like the app below, so that each process loads only what it uses:
@@ -119,4 +121,5 @@ def app_from_env() -> FastAPI:
 
     settings = Settings()
     configure_logging(settings.log_level, as_json=settings.log_json)
+    server_log.install(settings.data_dir, days=settings.server_log_days)
     return create_app(build_context(settings))

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     data_region: str = Field(default="EU (Frankfurt, Germany)", min_length=2, max_length=80)
     # How long a materially changed privacy notice is announced before it applies (P48).
     notice_announce_days: int = Field(default=30, ge=1, le=365)
+    # The server log (server_log.py): request lines kept on each node for this many days
+    # (P36); 0 keeps none.
+    server_log_days: int = Field(default=30, ge=0, le=365)
     log_level: str = "INFO"
     log_json: bool = True
     cookie_secure: bool | None = None

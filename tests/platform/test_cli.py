@@ -111,7 +111,9 @@ def _wait_healthy(url: str) -> None:
     raise AssertionError("server never became healthy")
 
 
-def test_demo_prints_url_and_a_working_login(served: tuple[subprocess.Popen[str], str]) -> None:
+def test_demo_prints_url_and_a_working_login(
+    served: tuple[subprocess.Popen[str], str], env: dict[str, str]
+) -> None:
     process, url = served
     assert process.stdout is not None
     banner = ""
@@ -123,6 +125,11 @@ def test_demo_prints_url_and_a_working_login(served: tuple[subprocess.Popen[str]
         f"{url}/api/v1/auth/login", json={"email": "demo@example.com", "password": password}
     )
     assert login.status_code == 200
+    # P36: the server keeps its request lines in the data directory, IPs cut to the network.
+    (kept,) = (Path(env["HEARTHWATCH_DATA_DIR"]) / "logs").glob("server-*.jsonl")
+    logged = kept.read_text()
+    assert '"path": "/api/v1/auth/login"' in logged and '"client": "127.0.0.0"' in logged
+    assert password not in logged and "demo@example.com" not in logged
     with httpx.Client(base_url=url, cookies=login.cookies) as demo:
         cameras = _wait_all_online(demo)
     assert [c["name"] for c in cameras] == ["Front door", "Back yard", "Driveway", "Garage"]

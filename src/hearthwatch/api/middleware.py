@@ -57,6 +57,8 @@ class RequestContextMiddleware:
             log.info(
                 "request",
                 extra={
+                    # Masked to its network by the log filter (P36, P45).
+                    "client": client[0] if (client := scope.get("client")) else None,
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,

@@ -664,6 +664,29 @@ PERSONAL_OBJECTS: tuple[PersonalObject, ...] = (
     ),
 )
 
+SERVER_LOG_KIND = "server_log"
+
+
+def server_log(days: int) -> PersonalObject:
+    """The server log (hearthwatch/server_log.py), kept `days` days on each node's disk (P36).
+
+    Its lines name no account: a client IP cut to its network, the time, and the address
+    asked for (which may hold a device's random id), so it is neither exported nor erased
+    per person; it goes as a whole when its time is up.
+    """
+    return PersonalObject(
+        SERVER_LOG_KIND,
+        "<data dir>/logs/server-<day>.jsonl",
+        "server log: time, client IP address cut to its network (/24, /48), page or API "
+        "address asked for (with any device id in it), status and duration of each request",
+        Category.ONLINE_IDENTIFIERS,
+        "keeping the service secure and working (abuse, faults)",
+        _LI,
+        Retention(f"{days} days, then deleted", days, "request"),
+        encrypted=False,
+    )
+
+
 # Columns that hold nothing about a person, each with the reason.
 NON_PERSONAL: dict[str, str] = {
     "users.id": "random identifier",

@@ -60,7 +60,7 @@ def generate(settings: Settings) -> dict[str, Any]:
         "service": settings.public_url,
         "storage_region": settings.data_region,
         "personal_data": [_field(f) for f in datamap.PERSONAL_FIELDS],
-        "stored_objects": [_object(o) for o in datamap.PERSONAL_OBJECTS],
+        "stored_objects": [_object(o) for o in stored_objects(settings)],
         "consent_purposes": [_purpose(p) for p in consent.purposes()],
         "recipients": [
             {"name": r.name, "role": r.role, "data": r.data, "location": r.location(settings)}
@@ -74,6 +74,12 @@ def generate(settings: Settings) -> dict[str, Any]:
             "Statistics leave only as totals about no one in particular.",
         ],
     }
+
+
+def stored_objects(settings: Settings) -> list[datamap.PersonalObject]:
+    """Personal data outside the tables: blob objects, and the server log when one is kept."""
+    days = settings.server_log_days
+    return [*datamap.PERSONAL_OBJECTS, *([datamap.server_log(days)] if days else [])]
 
 
 def _field(field: datamap.PersonalField) -> dict[str, Any]:

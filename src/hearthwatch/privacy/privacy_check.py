@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, func, inspect, literal, or_, select
 from sqlalchemy.orm import Session
 
+from hearthwatch import server_log
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
@@ -72,7 +74,19 @@ def check(ctx: AppContext) -> CheckResult:
     now = ctx.clock.now() - GRACE
     with ctx.db.session() as db:
         findings = [*stale_records(db, now), *undeclared_columns(db), *missing_legal_basis()]
-    return CheckResult(tuple(findings))
+    old_logs = _old_server_logs(ctx.settings.data_dir, now, ctx.settings.server_log_days)
+    return CheckResult(tuple(findings + old_logs))
+
+
+def _old_server_logs(data_dir: Path, now: datetime, days: int) -> list[Finding]:
+    """This node's server log files past their time (P36)."""
+    old = server_log.expired(server_log.directory(data_dir), today=now.date(), days=days)
+    if not old:
+        return []
+    return [Finding(
+        "retention", f"server log ({server_log.directory(data_dir)})",
+        f"server log files kept more than {days} days", len(old), old[0].day.isoformat(),
+    )]  # fmt: skip
 
 
 def stale_records(db: Session, now: datetime) -> list[Finding]:
@@ -233,7 +247,8 @@ def missing_legal_basis() -> list[Finding]:
 
 def _declarations() -> list[tuple[str, str, datamap.LegalBasis]]:
     fields = [(f.key, f.purpose, f.legal_basis) for f in datamap.PERSONAL_FIELDS]
-    objects = [(o.kind, o.purpose, o.legal_basis) for o in datamap.PERSONAL_OBJECTS]
+    stored = [*datamap.PERSONAL_OBJECTS, datamap.server_log(1)]
+    objects = [(o.kind, o.purpose, o.legal_basis) for o in stored]
     return fields + objects
 
 
