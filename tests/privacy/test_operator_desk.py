@@ -267,3 +267,29 @@ def test_operator_addresses_are_checked_at_start_up(tmp_path: Any) -> None:
     assert listed.operator_emails == "olga@example.net,b@example.org"
     with pytest.raises(ValidationError, match="not an e-mail address"):
         Settings(data_dir=tmp_path, operator_emails="olga@example.net,nobody")
+
+
+def test_p44_operators_get_statistics_audit_and_privacy_check_over_the_api(
+    client: TestClient, alice: User, olga: tuple[User, TestClient], mailbox: Mailbox,
+    ctx: AppContext,
+) -> None:  # fmt: skip
+    _, desk = olga
+    verified_request(client, mailbox)
+    figures = desk.get("/api/v1/privacy/operator/statistics")
+    assert figures.status_code == 200
+    assert figures.json()["people"] is None  # fewer than the minimum group: suppressed
+    checked = desk.get("/api/v1/privacy/operator/audit").json()
+    assert checked["ok"] and checked["entries"] >= 2 and checked["problems"] == []
+    head = checked["head_hash"]
+    assert desk.get("/api/v1/privacy/operator/audit", params={"expect_head": head}).json()["ok"]
+    rewritten = desk.get("/api/v1/privacy/operator/audit", params={"expect_head": "a" * 64})
+    assert rewritten.json()["ok"] is False
+    assert desk.get("/api/v1/privacy/operator/audit", params={"expect_head": "x"}).status_code == (
+        422
+    )
+    report = desk.get("/api/v1/privacy/operator/check")
+    assert report.status_code == 200 and report.json() == {"ok": True, "findings": []}
+    for path in ("statistics", "audit", "check"):
+        refused = client.get(f"/api/v1/privacy/operator/{path}")
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "operator.required"

@@ -13,6 +13,7 @@ from hearthwatch.privacy import (
     limits_api,
     minors_api,
     operator_api,
+    operator_tools_api,
     requests_api,
 )
 
@@ -24,6 +25,7 @@ router.include_router(erasure_api.router)
 router.include_router(export_api.router)
 router.include_router(minors_api.router)
 router.include_router(operator_api.router)
+router.include_router(operator_tools_api.router)
 
 
 class ReceiptKey(BaseModel):
