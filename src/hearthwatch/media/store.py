@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,24 +41,31 @@ class MediaVault:
         key = (
             f"{camera_prefix(owner_id, camera_id)}seg/{segment.start_us}-{secrets.token_hex(4)}.mp4"
         )
+        made_at = datetime.fromtimestamp(segment.start_us / 1_000_000, UTC)
         try:
-            data_key = self.keys.key_for(owner_id, camera_id, create=True)
+            data_key = self.keys.key_for(owner_id, camera_id, create=True, made_at=made_at)
         except KeyDestroyed:
-            return  # the camera was erased while this segment was being cut
+            return  # the camera's recordings were erased while this segment was being cut
         sealed = seal(data_key, Binding(owner_id, camera_id, key), segment.data)
         self.blobs.put(key, sealed)
-        with self.db.session() as session:
-            session.add(
-                Segment(
-                    camera_id=camera_id,
-                    owner_id=owner_id,
-                    start_us=segment.start_us,
-                    end_us=segment.end_us,
-                    bytes=len(sealed),
-                    frames=segment.frames,
-                    blob_key=key,
+        try:
+            with self.db.session() as session:
+                session.add(
+                    Segment(
+                        camera_id=camera_id,
+                        owner_id=owner_id,
+                        start_us=segment.start_us,
+                        end_us=segment.end_us,
+                        bytes=len(sealed),
+                        frames=segment.frames,
+                        blob_key=key,
+                    )
                 )
-            )
+        except Exception:
+            # Not indexed (the camera was removed meanwhile, or the database failed): the
+            # object would be an orphan nobody can find, list or erase, so it goes too.
+            self.blobs.delete_many([key])
+            raise
 
     def read_segment(self, segment: Segment) -> bytes:
         """The segment's plaintext fMP4 (init segment + fragment)."""

@@ -9,6 +9,10 @@ follow at leisure.
 
 Unwrapped keys are cached for at most `CACHE_SECONDS`, so a key destroyed by another node
 stops working everywhere within that time; on this node it stops at once.
+
+Each destruction leaves a tombstone (the scope and when). Data made before that moment can
+never get a new key of its scope: a segment still in flight when its camera was erased is
+refused (`made_at`), while a camera kept after its recordings were erased records anew.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Index, LargeBinary, String, delete, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Index, LargeBinary, String, delete, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from hearthwatch.clock import clock
 from hearthwatch.db.base import UTCDateTime
@@ -52,6 +56,15 @@ class DataKey(KeyringBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class DestroyedKey(KeyringBase):
+    """Tombstone of a destroyed scope (``<account>/*`` for a whole account)."""
+
+    __tablename__ = "destroyed_keys"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    destroyed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class DataKeys:
     """Creates, unwraps and destroys data keys."""
 
@@ -66,19 +79,38 @@ class DataKeys:
     def scope(account_id: str, device_id: str = ACCOUNT_SCOPE) -> str:
         return f"{account_id}/{device_id}"
 
-    def key_for(self, account_id: str, device_id: str, *, create: bool = False) -> bytes:
-        """The scope's data key; created on first use when `create` is set."""
+    def key_for(
+        self, account_id: str, device_id: str, *, create: bool = False,
+        made_at: datetime | None = None,
+    ) -> bytes:  # fmt: skip
+        """The scope's data key; created on first use when `create` is set.
+
+        `made_at` is when the data to seal was made: data older than a destruction of its
+        scope is refused, so it cannot outlive the erasure under a fresh key.
+        """
         scope = self.scope(account_id, device_id)
         with self._lock:
             cached = self._cache.get(scope)
             if cached is not None and cached[1] > time.monotonic():
                 return cached[0]
+        if made_at is not None and self._destroyed_after(account_id, scope, made_at):
+            raise KeyDestroyed(f"{scope}: destroyed after the data was made")
         key = self._load(scope) or (self._create(scope, account_id) if create else None)
         if key is None:
             raise KeyDestroyed(scope)
         with self._lock:
             self._cache[scope] = (key, time.monotonic() + CACHE_SECONDS)
         return key
+
+    def _destroyed_after(self, account_id: str, scope: str, moment: datetime) -> bool:
+        tombstones = (scope, self.scope(account_id, "*"))
+        with self.db.session() as session:
+            latest = session.scalar(
+                select(func.max(DestroyedKey.destroyed_at)).where(
+                    DestroyedKey.scope.in_(tombstones)
+                )
+            )
+        return latest is not None and latest >= moment
 
     def _load(self, scope: str) -> bytes | None:
         with self.db.session() as session:
@@ -109,6 +141,7 @@ class DataKeys:
         """Crypto-shred one device's data."""
         scope = self.scope(account_id, device_id)
         with self.db.session() as session:
+            self._tombstone(session, scope)
             session.execute(delete(DataKey).where(DataKey.scope == scope))
         self._forget(lambda s: s == scope)
 
@@ -118,9 +151,19 @@ class DataKeys:
             scopes = list(
                 session.scalars(select(DataKey.scope).where(DataKey.account_id == account_id))
             )
+            self._tombstone(session, self.scope(account_id, "*"))
             session.execute(delete(DataKey).where(DataKey.account_id == account_id))
         self._forget(lambda s: s.startswith(f"{account_id}/"))
         return len(scopes)
+
+    @staticmethod
+    def _tombstone(session: Session, scope: str) -> None:
+        now = clock.now()
+        found = session.get(DestroyedKey, scope)
+        if found is None:
+            session.add(DestroyedKey(scope=scope, destroyed_at=now))
+        else:
+            found.destroyed_at = now
 
     def _forget(self, matches: Callable[[str], bool]) -> None:
         with self._lock:
