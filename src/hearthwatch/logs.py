@@ -29,7 +29,12 @@ __all__ = [
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 SECRET_KEYS = frozenset({"password", "code", "token", "secret", "authorization", "cookie"})
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "_hw_masked",
+    "_hw_json",
+}
 
 
 def mask(value: Any) -> Any:
@@ -44,14 +49,23 @@ def mask(value: Any) -> Any:
     return value
 
 
+# Set on a record once it is masked and once it is formatted as JSON, so a record that goes
+# to several handlers (the console and the server log) is masked and encoded only once.
+_MASKED = "_hw_masked"
+_JSON = "_hw_json"
+
+
 class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        fields = record.__dict__
+        if _MASKED in fields:
+            return True
         record.msg = mask(record.getMessage())
         record.args = None
-        fields = record.__dict__
         for key in fields.keys() - _STANDARD:
             fields[key] = "[redacted]" if key.lower() in SECRET_KEYS else mask(fields[key])
         record.request_id = request_id_var.get()
+        fields[_MASKED] = True
         return True
 
 
@@ -59,6 +73,9 @@ class JsonFormatter(logging.Formatter):
     _encoder = json.JSONEncoder(default=str)  # what json.dumps(..., default=str) builds per call
 
     def format(self, record: logging.LogRecord) -> str:
+        done: str | None = record.__dict__.get(_JSON)
+        if done is not None:
+            return done
         entry: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
@@ -70,7 +87,10 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return self._encoder.encode(entry)
+        line = self._encoder.encode(entry)
+        if _MASKED in record.__dict__:
+            record.__dict__[_JSON] = line
+        return line
 
 
 class TextFormatter(logging.Formatter):

@@ -31,9 +31,12 @@ RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
 @router.get("", response_model=UserPublic)
-async def read_me(user: UserDep) -> UserPublic:
+async def read_me(user: UserDep) -> Response:
     """The signed-in account."""
-    return UserPublic.of(user)
+    # Encoded straight from the model: the hottest read of the API skips FastAPI's second
+    # validation of a value that is already a valid `UserPublic`.
+    body = UserPublic.of(user).model_dump_json()
+    return Response(body, media_type="application/json")
 
 
 @router.patch("", response_model=UserPublic)
