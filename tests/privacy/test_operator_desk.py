@@ -7,7 +7,6 @@ address). They list, open and answer requests; everyone else is refused with
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.privacy import audit, requests
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
+from tests.privacy.test_request_pages import csrf
 from tests.privacy.test_requests import ALICE, make_request, verified_request
 from tests.support.smtp import Mailbox
 
@@ -38,14 +38,6 @@ def olga(app: FastAPI, ctx: AppContext, make_user: Any) -> Iterator[tuple[User, 
     with TestClient(app) as operator_client:
         sign_in(operator_client, OLGA)
         yield user, operator_client
-
-
-def page_csrf(client: TestClient, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found
-    return found.group(1)
 
 
 def test_p25_operator_lists_opens_and_answers_a_request_through_the_api(
@@ -215,7 +207,7 @@ def test_p25_operator_answers_through_the_desk_pages(
     assert ALICE not in listing.text and f"/operator/requests/{request_id}" in listing.text
 
     page = f"/operator/requests/{request_id}"
-    token = page_csrf(desk, page)
+    token = csrf(desk, page)
     empty = desk.post(f"{page}/complete", data={"csrf_token": token, "resolution": " "})
     assert empty.status_code == 422 and "Write the answer the person will read." in empty.text
     bad_fee = desk.post(
@@ -245,7 +237,7 @@ def test_the_desk_pages_refuse_everyone_but_operators(
     assert client.get("/operator/requests").status_code == 403
     shown = client.get(f"/operator/requests/{request_id}")
     assert shown.status_code == 403 and "My activation date" not in shown.text
-    token = page_csrf(client, "/privacy/requests")
+    token = csrf(client, "/privacy/requests")
     tried = client.post(f"/operator/requests/{request_id}/start", data={"csrf_token": token})
     assert tried.status_code == 403
     assert client.get(f"/api/v1/privacy/requests/{request_id}").json()["status"] == (
