@@ -26,10 +26,10 @@ system-deps:
 test: $(STAMP) system-deps lint typecheck test-sqlite test-postgresql
 
 test-sqlite: $(STAMP)
-	$(PY) -m pytest --db=sqlite
+	$(PY) -m pytest --db=sqlite --durations=15
 
 test-postgresql: $(STAMP)
-	$(PY) -m pytest --db=postgresql -m "not browser"
+	$(PY) -m pytest --db=postgresql -m "not browser" --durations=15
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
