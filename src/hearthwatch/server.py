@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hearthwatch")
 
-APP_FACTORY = "hearthwatch.server:app_from_env"
 UVICORN_OPTIONS: dict[str, Any] = {
     "log_config": None,
     "access_log": False,  # our middleware logs each request
@@ -109,10 +108,12 @@ def start_scheduler(ctx: AppContext) -> Scheduler:
 
 def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """Serve from `workers` processes; they rebuild the settings from the environment."""
+    from hearthwatch.workers import serve_workers
+
     if Settings().model_dump() != settings.model_dump():
         raise ValueError("worker processes read their settings from the environment only")
     log.info("listening", extra={"url": f"http://{host}:{port}/", "workers": workers})
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, **UVICORN_OPTIONS)
+    serve_workers(host, port, workers)
 
 
 def app_from_env() -> FastAPI:

@@ -22,7 +22,14 @@ from hearthwatch.accounts.schemas import (
     TotpSetupOut,
     UserPublic,
 )
-from hearthwatch.api.deps import SESSION_COOKIE, CallerDep, ContextDep, DbDep, UserDep
+from hearthwatch.api.deps import (
+    SESSION_COOKIE,
+    CallerDep,
+    ContextDep,
+    DbDep,
+    IdentityDep,
+    UserDep,
+)
 from hearthwatch.errors import ValidationFailed
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -31,7 +38,7 @@ RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
 @router.get("", response_model=UserPublic)
-async def read_me(user: UserDep) -> Response:
+async def read_me(user: IdentityDep) -> Response:
     """The signed-in account."""
     # Encoded straight from the model: the hottest read of the API skips FastAPI's second
     # validation of a value that is already a valid `UserPublic`.

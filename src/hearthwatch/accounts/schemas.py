@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from hearthwatch.accounts.identity import Identity
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.privacy.masking import mask_ip
 from hearthwatch.privacy.minors_age import BIRTH_MONTH_PATTERN
@@ -95,7 +96,7 @@ class UserPublic(BaseModel):
     last_login_at: datetime | None
 
     @classmethod
-    def of(cls, user: User) -> UserPublic:
+    def of(cls, user: User | Identity) -> UserPublic:
         return cls(
             id=user.id,
             email=user.email,

@@ -9,6 +9,8 @@ import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from hearthwatch.accounts import identity
+from hearthwatch.accounts.identity import Identity
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import Caller, caller_from_session, caller_from_token
 from hearthwatch.context import AppContext
@@ -110,25 +112,46 @@ async def get_caller(request: Request, ctx: ContextDep, db: DbDep) -> Caller:
 
 def caller_for(request: Request, ctx: AppContext, db: Session) -> Caller:
     """`get_caller` for code that already runs in a worker thread."""
+    return _authenticate(request, ctx, db, caller_from_token, caller_from_session)
+
+
+def _authenticate(
+    request: Request, ctx: AppContext, db: Session,
+    by_token: Callable[[AppContext, Session, str], T | None],
+    by_session: Callable[[AppContext, Session, str], T | None],
+) -> T:  # fmt: skip
+    """Whoever holds the request's bearer token, else its session cookie (CSRF-checked)."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, secret = header.partition(" ")
-        caller = caller_from_token(ctx, db, secret.strip()) if scheme.lower() == "bearer" else None
-        if caller is None:
+        holder = by_token(ctx, db, secret.strip()) if scheme.lower() == "bearer" else None
+        if holder is None:
             raise NotAuthenticated(
                 "The API token is unknown, expired or revoked.", code="auth.invalid_token"
             )
-        return caller
+        return holder
     cookie = request.cookies.get(SESSION_COOKIE)
-    caller = caller_from_session(ctx, db, cookie) if cookie else None
-    if caller is None:
+    holder = by_session(ctx, db, cookie) if cookie else None
+    if holder is None:
         raise NotAuthenticated("Sign in to continue.")
     if request.method not in SAFE_METHODS:
         check_csrf(request)
-    return caller
+    return holder
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def get_identity(request: Request, ctx: ContextDep, db: DbDep) -> Identity:
+    """`get_caller` for routes that only read the account: a snapshot, no ORM objects."""
+    return await in_db_thread(db, lambda: identity_for(request, ctx, db))
+
+
+def identity_for(request: Request, ctx: AppContext, db: Session) -> Identity:
+    return _authenticate(request, ctx, db, identity.from_token, identity.from_session)
+
+
+IdentityDep = Annotated[Identity, Depends(get_identity)]
 
 
 async def get_user(caller: CallerDep) -> User:
