@@ -28,6 +28,31 @@ def split_annexb(data: bytes) -> list[bytes]:
     return nals
 
 
+def access_unit_to_avcc(data: bytes) -> tuple[bytes, bytes | None, bytes | None]:
+    """An Annex B access unit as MP4 stores it (length-prefixed, without SPS, PPS and AUD),
+    with the SPS and PPS it carried. The hot path of every recorded frame: start codes are
+    found with `bytes.find` and no intermediate list of NAL units is built."""
+    find, sps, pps = data.find, None, None
+    parts: list[bytes] = []
+    start = find(b"\x00\x00\x01")
+    while start != -1:
+        start += 3
+        following = find(b"\x00\x00\x01", start)
+        end = len(data) if following == -1 else following
+        while following != -1 and end > start and data[end - 1] == 0:
+            end -= 1  # a 4-byte start code's (or trailing) zero belongs to neither unit
+        if end > start:
+            kind = data[start] & 0x1F
+            if kind == NAL_SPS:
+                sps = data[start:end]
+            elif kind == NAL_PPS:
+                pps = data[start:end]
+            elif kind != NAL_AUD:
+                parts += ((end - start).to_bytes(4, "big"), data[start:end])
+        start = following
+    return b"".join(parts), sps, pps
+
+
 def nal_type(nal: bytes) -> int:
     return nal[0] & 0x1F
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import av
 
-from hearthwatch.camsim.h264 import NAL_AUD, NAL_PPS, NAL_SPS, avcc, nal_type, split_annexb
+from hearthwatch.camsim.h264 import access_unit_to_avcc
 from hearthwatch.media.fmp4 import TIMESCALE, Sample
 from hearthwatch.media.live import LiveFrame, LiveHub
 from hearthwatch.media.segmenter import FinishedSegment, Segmenter, StreamFormat
@@ -28,18 +28,10 @@ log = logging.getLogger("hearthwatch.recorder")
 OPEN_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 5.0
 MAX_BACKOFF_S = 30.0
-
-
-def single_nal_avcc(data: bytes) -> bytes | None:
-    """AVCC for the common case of one NAL unit after one start code, else None."""
-    start = (
-        4 if data.startswith(b"\x00\x00\x00\x01") else 3 if data.startswith(b"\x00\x00\x01") else 0
-    )
-    if not start or data.find(b"\x00\x00\x01", start) != -1:
-        return None
-    if data[start] & 0x1F == NAL_AUD:
-        return None
-    return (len(data) - start).to_bytes(4, "big") + data[start:]
+# The demuxer's own socket time-out (µs) covers connecting and every read, so a silent
+# camera ends the session. PyAV's `timeout=` would do it with an interrupt callback that
+# takes the GIL on every socket read of every camera: a few thousand times a second.
+SOCKET_OPTIONS = {"timeout": str(int(READ_TIMEOUT_S * 1_000_000))}
 
 
 _URL_CREDENTIALS = re.compile(r"(rtsps?://)[^/@\s]*@")
@@ -64,6 +56,7 @@ class CameraIngest:
     _format: StreamFormat | None = None
     _live_base: int | None = None
     _live_last: int | None = None
+    _time_base: tuple[int, int] = (0, 1)
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -100,9 +93,9 @@ class CameraIngest:
             self.on_segment(segment)
 
     def _session(self, segmenter: Segmenter) -> None:
-        options = {"rtsp_transport": "tcp", "fflags": "nobuffer"}
+        options = {**SOCKET_OPTIONS, "rtsp_transport": "tcp", "fflags": "nobuffer"}
         self._live_base = None
-        with av.open(self.url, options=options, timeout=(OPEN_TIMEOUT_S, READ_TIMEOUT_S)) as box:
+        with av.open(self.url, options=options) as box:
             stream = box.streams.video[0]
             self._describe(stream)
             for packet in box.demux(stream):
@@ -113,6 +106,8 @@ class CameraIngest:
                 self._packet(packet, stream, segmenter)
 
     def _describe(self, stream: av.video.stream.VideoStream) -> None:
+        base = stream.time_base
+        self._time_base = (base.numerator, base.denominator) if base else (0, 1)
         context = stream.codec_context
         self.status.codec = context.name
         self.status.width, self.status.height = context.width or None, context.height or None
@@ -126,15 +121,13 @@ class CameraIngest:
         self, packet: av.Packet[Any], stream: av.video.stream.VideoStream, segmenter: Segmenter
     ) -> None:
         keyframe = bool(packet.is_keyframe)
-        data = bytes(packet)
-        sample = None if keyframe or self._format is None else single_nal_avcc(data)
-        if sample is None:  # keyframes carry SPS/PPS; several NAL units need the full split
-            nals = split_annexb(data)
-            self._learn_format(nals, stream)
-            sample = avcc(n for n in nals if nal_type(n) not in (NAL_SPS, NAL_PPS, NAL_AUD))
-        base = packet.time_base
-        # Integer arithmetic: Fraction maths per packet costs more than the copy itself.
-        ticks = (packet.pts or 0) * TIMESCALE * base.numerator // base.denominator if base else 0
+        sample, sps, pps = access_unit_to_avcc(bytes(packet))
+        if sps is not None or pps is not None or self._format is None:
+            self._learn_format(sps, pps, stream)
+        # Integer arithmetic on the stream's time base, read once per session: a Fraction
+        # per packet costs more than the copy of the packet itself.
+        numerator, denominator = self._time_base
+        ticks = (packet.pts or 0) * TIMESCALE * numerator // denominator
         now = time.time()
         self.status.online, self.status.last_frame_at = True, now
         self.status.frames += 1
@@ -147,13 +140,11 @@ class CameraIngest:
                 LiveFrame(Sample(sample, duration, keyframe), self._live_time(ticks, now, duration))
             )
 
-    def _learn_format(self, nals: list[bytes], stream: av.video.stream.VideoStream) -> None:
-        sps = next((n for n in nals if nal_type(n) == NAL_SPS), None)
-        pps = next((n for n in nals if nal_type(n) == NAL_PPS), None)
+    def _learn_format(
+        self, sps: bytes | None, pps: bytes | None, stream: av.video.stream.VideoStream
+    ) -> None:
         if sps is None and pps is None and self._format is None and stream.codec_context.extradata:
-            extra = split_annexb(stream.codec_context.extradata)
-            sps = next((n for n in extra if nal_type(n) == NAL_SPS), None)
-            pps = next((n for n in extra if nal_type(n) == NAL_PPS), None)
+            _, sps, pps = access_unit_to_avcc(stream.codec_context.extradata)
         if sps is None or pps is None:
             return
         context = stream.codec_context

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hearthwatch.db import Database
@@ -23,6 +23,7 @@ from hearthwatch.security.datakeys import DataKeys, KeyDestroyed
 from hearthwatch.storage.blobs import BlobStore
 
 log = logging.getLogger("hearthwatch.recorder")
+_INSERT_SEGMENT = insert(Segment)
 
 
 def camera_prefix(owner_id: str, camera_id: str) -> str:
@@ -48,19 +49,16 @@ class MediaVault:
             return  # the camera's recordings were erased while this segment was being cut
         sealed = seal(data_key, Binding(owner_id, camera_id, key), segment.data)
         self.blobs.put(key, sealed)
+        row = {
+            "camera_id": camera_id, "owner_id": owner_id, "start_us": segment.start_us,
+            "end_us": segment.end_us, "bytes": len(sealed), "frames": segment.frames,
+            "blob_key": key,
+        }  # fmt: skip
         try:
-            with self.db.session() as session:
-                session.add(
-                    Segment(
-                        camera_id=camera_id,
-                        owner_id=owner_id,
-                        start_us=segment.start_us,
-                        end_us=segment.end_us,
-                        bytes=len(sealed),
-                        frames=segment.frames,
-                        blob_key=key,
-                    )
-                )
+            # A Core insert: every camera indexes a segment every few seconds, and the ORM's
+            # unit of work would cost more than the insert itself.
+            with self.db.engine.begin() as connection:
+                connection.execute(_INSERT_SEGMENT, row)
         except Exception:
             # Not indexed (the camera was removed meanwhile, or the database failed): the
             # object would be an orphan nobody can find, list or erase, so it goes too.

@@ -93,9 +93,13 @@ class DataKeys:
             cached = self._cache.get(scope)
             if cached is not None and cached[1] > time.monotonic():
                 return cached[0]
-        if made_at is not None and self._destroyed_after(account_id, scope, made_at):
+        loaded = self._load(scope)
+        # A key older than the data was alive all along: no destruction came in between
+        # (it would have removed this very key). Otherwise the tombstones decide.
+        fresh = loaded is None or (made_at is not None and loaded[1] > made_at)
+        if made_at is not None and fresh and self._destroyed_after(account_id, scope, made_at):
             raise KeyDestroyed(f"{scope}: destroyed after the data was made")
-        key = self._load(scope) or (self._create(scope, account_id) if create else None)
+        key = loaded[0] if loaded else (self._create(scope, account_id) if create else None)
         if key is None:
             raise KeyDestroyed(scope)
         with self._lock:
@@ -112,13 +116,15 @@ class DataKeys:
             )
         return latest is not None and latest >= moment
 
-    def _load(self, scope: str) -> bytes | None:
+    def _load(self, scope: str) -> tuple[bytes, datetime] | None:
+        """The scope's key and when it was made."""
         with self.db.session() as session:
             record = session.get(DataKey, scope)
             if record is None:
                 return None
             try:
-                return self._kek.decrypt(record.wrapped[:12], record.wrapped[12:], scope.encode())
+                key = self._kek.decrypt(record.wrapped[:12], record.wrapped[12:], scope.encode())
+                return key, record.created_at
             except InvalidTag as err:
                 raise KeyDestroyed(f"{scope}: wrapped key does not open") from err
 
