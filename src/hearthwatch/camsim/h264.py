@@ -32,8 +32,8 @@ def access_unit_to_avcc(data: bytes) -> tuple[bytes, bytes | None, bytes | None]
     """An Annex B access unit as MP4 stores it (length-prefixed, without SPS, PPS and AUD),
     with the SPS and PPS it carried. The hot path of every recorded frame: start codes are
     found with `bytes.find` and no intermediate list of NAL units is built."""
-    find, sps, pps = data.find, None, None
-    parts: list[bytes] = []
+    find, view, sps, pps = data.find, memoryview(data), None, None
+    parts: list[bytes | memoryview] = []
     start = find(b"\x00\x00\x01")
     while start != -1:
         start += 3
@@ -48,7 +48,7 @@ def access_unit_to_avcc(data: bytes) -> tuple[bytes, bytes | None, bytes | None]
             elif kind == NAL_PPS:
                 pps = data[start:end]
             elif kind != NAL_AUD:
-                parts += ((end - start).to_bytes(4, "big"), data[start:end])
+                parts += ((end - start).to_bytes(4, "big"), view[start:end])  # no copy yet
         start = following
     return b"".join(parts), sps, pps
 

@@ -44,6 +44,12 @@ def init_segment(sps: bytes, pps: bytes, width: int, height: int) -> bytes:
 
 def fragment(sequence: int, decode_time: int, samples: Sequence[Sample]) -> bytes:
     """``moof`` + ``mdat`` holding `samples`, starting at `decode_time` (TIMESCALE units)."""
+    return b"".join(fragment_parts(sequence, decode_time, samples))
+
+
+def fragment_parts(sequence: int, decode_time: int, samples: Sequence[Sample]) -> list[bytes]:
+    """`fragment` as pieces to join once: the sample data (a recorded segment is about a
+    megabyte) is then copied a single time instead of once per enclosing box."""
     tfhd = full_box(b"tfhd", 0, 0x020000, struct.pack("!I", 1))
     tfdt = full_box(b"tfdt", 1, 0, struct.pack("!Q", decode_time))
     entries = b"".join(
@@ -58,7 +64,8 @@ def fragment(sequence: int, decode_time: int, samples: Sequence[Sample]) -> byte
         full_box(b"mfhd", 0, 0, struct.pack("!I", sequence)),
         box(b"traf", tfhd, tfdt, trun),
     )
-    return moof + box(b"mdat", *(s.data for s in samples))
+    mdat_size = 8 + sum(len(s.data) for s in samples)
+    return [moof, struct.pack("!I", mdat_size), b"mdat", *(s.data for s in samples)]
 
 
 def _mvhd() -> bytes:

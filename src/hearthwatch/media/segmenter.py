@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment, init_segment
+from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment_parts, init_segment
 
 MAX_SKEW_US = 2_000_000
 MAX_STEP_TICKS = 5 * TIMESCALE
@@ -27,8 +28,12 @@ class StreamFormat:
     width: int
     height: int
 
-    def init_segment(self) -> bytes:
+    @cached_property
+    def init(self) -> bytes:
         return init_segment(self.sps, self.pps, self.width, self.height)
+
+    def init_segment(self) -> bytes:
+        return self.init
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ class Segmenter:
         samples, self._samples = self._samples, []
         end_us = self._start_us + sum(s.duration for s in samples) * 1_000_000 // TIMESCALE
         decode_time = self._start_us * TIMESCALE // 1_000_000
-        data = self.format.init_segment() + fragment(1, decode_time, samples)
+        data = b"".join([self.format.init, *fragment_parts(1, decode_time, samples)])
         self._last_end_us = end_us
         self.on_segment(FinishedSegment(self._start_us, end_us, len(samples), data))
 
