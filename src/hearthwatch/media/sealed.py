@@ -65,19 +65,11 @@ def seal(
     header = HEADER.pack(MAGIC, chunk_size, secrets.token_bytes(8), len(plaintext))
     parsed = parse_header(header)
     aead = AESGCM(key)
-    # Encrypted in place into one buffer: no copy of each chunk and no final join (a
-    # recorded segment is about a megabyte, sealed every few seconds per camera).
-    sealed = bytearray(parsed.sealed_size())
-    sealed[: HEADER.size] = header
-    source, target = memoryview(plaintext), memoryview(sealed)
-    offset = HEADER.size
+    source, parts = memoryview(plaintext), [header]  # chunks are views: no copy of each
     for index in range(parsed.chunks):
         chunk = source[index * chunk_size : (index + 1) * chunk_size]
-        end = offset + len(chunk) + TAG
-        nonce, aad = _nonce(parsed, index), _aad(parsed, binding, index)
-        aead.encrypt_into(nonce, chunk, aad, target[offset:end])
-        offset = end
-    return bytes(sealed)
+        parts.append(aead.encrypt(_nonce(parsed, index), chunk, _aad(parsed, binding, index)))
+    return b"".join(parts)
 
 
 def parse_header(data: bytes) -> SealedHeader:
