@@ -25,7 +25,7 @@ from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Index, LargeBinary, String, delete, func, select
+from sqlalchemy import Index, LargeBinary, String, bindparam, delete, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from hearthwatch.clock import clock
@@ -63,6 +63,11 @@ class DestroyedKey(KeyringBase):
 
     scope: Mapped[str] = mapped_column(String(80), primary_key=True)
     destroyed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+_KEY_BY_SCOPE = select(DataKey.wrapped, DataKey.created_at).where(
+    DataKey.scope == bindparam("scope")
+)
 
 
 class DataKeys:
@@ -118,8 +123,9 @@ class DataKeys:
 
     def _load(self, scope: str) -> tuple[bytes, datetime] | None:
         """The scope's key and when it was made."""
-        with self.db.session() as session:
-            record = session.get(DataKey, scope)
+        # A Core read: every camera asks for its key with each segment it stores.
+        with self.db.engine.connect() as connection:
+            record = connection.execute(_KEY_BY_SCOPE, {"scope": scope}).first()
             if record is None:
                 return None
             try:
