@@ -29,6 +29,10 @@ log = logging.getLogger("hearthwatch.recorder")
 
 SYNC_SECONDS = 2.0
 RETENTION_EVERY_S = 60.0
+# Orphans (a file stored, its index row never written) come only from a crash between the
+# two, so the full listing they need runs soon after start and then a few times a day.
+ORPHANS_FIRST_S = 120.0
+ORPHANS_EVERY_S = 6 * 3600.0
 LAST_SEEN_EVERY_S = 30.0  # the live status comes from the ingest; the row is for offline views
 
 
@@ -73,6 +77,7 @@ class Recorder:
     def _loop(self) -> None:
         next_sweep = time.monotonic() + RETENTION_EVERY_S
         next_seen = time.monotonic() + LAST_SEEN_EVERY_S
+        next_orphans = time.monotonic() + ORPHANS_FIRST_S
         while not self._stop.wait(SYNC_SECONDS):
             try:
                 self.sync()
@@ -81,15 +86,19 @@ class Recorder:
                     self._note_last_seen()
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + RETENTION_EVERY_S
-                    self.apply_retention()
+                    orphans = time.monotonic() >= next_orphans
+                    if orphans:
+                        next_orphans = time.monotonic() + ORPHANS_EVERY_S
+                    self.apply_retention(orphans=orphans)
             except Exception:  # the recorder must outlive any one bad pass
                 log.exception("recorder pass failed")
 
-    def apply_retention(self) -> retention.SweepReport:
+    def apply_retention(self, *, orphans: bool = True) -> retention.SweepReport:
         now_us = int(time.time() * 1_000_000)
         free = getattr(self.vault.blobs, "free_fraction", None)
         report = retention.sweep(self.ctx, now_us=now_us, free_fraction=free)
-        report.orphans = retention.remove_orphans(self.ctx, now_us=now_us)
+        if orphans:
+            report.orphans = retention.remove_orphans(self.ctx, now_us=now_us)
         if report.deleted or report.orphans:
             log.info("retention sweep", extra=report.__dict__)
         return report

@@ -188,16 +188,31 @@ def _delete_rows(ctx: AppContext, ids: list[int]) -> None:
 
 def remove_orphans(ctx: AppContext, *, now_us: int, prefix: str = "") -> int:
     """Delete segment files that no index row points to (a minute old at least, so a file
-    whose row is being written right now is left alone)."""
+    whose row is being written right now is left alone).
+
+    One camera at a time, so memory holds one camera's index, not the whole installation's
+    (a camera recording for a month has some 650,000 segments). Files of cameras no longer
+    in the database are for the erasure jobs, which delete whole prefixes.
+    """
     with ctx.db.session() as session:
-        known = set(session.scalars(select(Segment.blob_key)))
-    orphans = [
-        key
-        for key in ctx.vault.blobs.keys(prefix)
-        if "/seg/" in key and key not in known and _started_us(key) < now_us - 60_000_000
-    ]
-    ctx.vault.blobs.delete_many(orphans)
-    return len(orphans)
+        cameras = list(session.execute(select(Camera.owner_id, Camera.id)))
+    removed = 0
+    for owner_id, camera_id in cameras:
+        camera_prefix = f"{owner_id}/{camera_id}/"
+        if not (camera_prefix.startswith(prefix) or prefix.startswith(camera_prefix)):
+            continue
+        with ctx.db.session() as session:
+            known = set(
+                session.scalars(select(Segment.blob_key).where(Segment.camera_id == camera_id))
+            )
+        orphans = [
+            key
+            for key in ctx.vault.blobs.keys(max(prefix, camera_prefix, key=len))
+            if "/seg/" in key and key not in known and _started_us(key) < now_us - 60_000_000
+        ]
+        ctx.vault.blobs.delete_many(orphans)
+        removed += len(orphans)
+    return removed
 
 
 def _started_us(key: str) -> int:
