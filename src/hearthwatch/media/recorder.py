@@ -63,6 +63,10 @@ class Recorder:
             self._thread.join(10)
         with self._lock:
             ingests, self.ingests = list(self.ingests.values()), {}
+        # Every ingest is told first, then waited for: one blocked in a read of a silent
+        # camera (up to the socket time-out) no longer delays the next one's stop.
+        for ingest in ingests:
+            ingest.stop(timeout=0)
         for ingest in ingests:
             ingest.stop()
 
