@@ -11,6 +11,7 @@ attempts per minute (the per-account lock-out is in the database and stays exact
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -70,11 +71,20 @@ def serve(
         run(ctx, host=host, port=port)
 
 
+def freeze_startup_heap() -> None:
+    """Move everything built at start-up (the app, its routes, the ORM mappers) out of the
+    garbage collector's reach: its full collections then walk only what requests made, and
+    stop adding tens of milliseconds to an unlucky request (p99 in bench/api_throughput.py)."""
+    gc.collect()
+    gc.freeze()
+
+
 def run(ctx: AppContext, *, host: str, port: int) -> None:
     from hearthwatch.app import create_app
 
     log.info("listening", extra={"url": f"http://{host}:{port}/"})
     config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS)
+    freeze_startup_heap()
     scheduler = None
     if ctx.settings.recorder_enabled:
         # Started beside the server, so the API answers while PyAV loads and cameras connect.

@@ -95,9 +95,10 @@ def run_worker(host: str, port: int) -> None:
     """One worker process: the app wired from the environment, on its own socket."""
     import uvicorn
 
-    from hearthwatch.server import UVICORN_OPTIONS, app_from_env
+    from hearthwatch.server import UVICORN_OPTIONS, app_from_env, freeze_startup_heap
 
     app = app_from_env()
+    freeze_startup_heap()
     sock = reuse_port_socket(host, port)
     sock.listen(BACKLOG)
     config = uvicorn.Config(app, host=host, port=port, backlog=BACKLOG, **UVICORN_OPTIONS)
