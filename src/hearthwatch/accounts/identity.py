@@ -10,6 +10,7 @@ note (every few minutes) goes through `signin`, which records it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,22 +78,23 @@ def from_token(ctx: AppContext, db: Session, secret: str) -> Identity | None:
     """The account behind a personal API token, or None."""
     if not secret.startswith(signin.TOKEN_PREFIX):
         return None
-    row = _first(db, _TOKEN, secret)
-    if row is None or not _valid(row, ctx.clock.now()):
-        return None
-    if _due_for_note(row.seen_at, ctx.clock.now()):
-        caller = signin.caller_from_token(ctx, db, secret)
-        return Identity.of(caller.user) if caller else None
-    return _identity(row)
+    return _identify(ctx, db, _TOKEN, secret, signin.caller_from_token)
 
 
 def from_session(ctx: AppContext, db: Session, secret: str) -> Identity | None:
     """The account behind a browser session cookie, or None."""
-    row = _first(db, _SESSION, secret)
-    if row is None or not _valid(row, ctx.clock.now()):
+    return _identify(ctx, db, _SESSION, secret, signin.caller_from_session)
+
+
+def _identify(
+    ctx: AppContext, db: Session, statement: Any, secret: str,
+    noting: Callable[[AppContext, Session, str], signin.Caller | None],
+) -> Identity | None:  # fmt: skip
+    row, now = _first(db, statement, secret), ctx.clock.now()
+    if row is None or not _valid(row, now):
         return None
-    if _due_for_note(row.seen_at, ctx.clock.now()):
-        caller = signin.caller_from_session(ctx, db, secret)
+    if _due_for_note(row.seen_at, now):  # `signin` writes the "last used" note
+        caller = noting(ctx, db, secret)
         return Identity.of(caller.user) if caller else None
     return _identity(row)
 
