@@ -42,9 +42,14 @@ UVICORN_OPTIONS: dict[str, Any] = {
 }
 
 
-def prepare(settings: Settings, *, migrate: bool = True) -> AppContext:
+def configure_process_logs(settings: Settings) -> None:
+    """The console log and, on disk, the server log (P36) of this process."""
     configure_logging(settings.log_level, as_json=settings.log_json)
     server_log.install(settings.data_dir, days=settings.server_log_days)
+
+
+def prepare(settings: Settings, *, migrate: bool = True) -> AppContext:
+    configure_process_logs(settings)
     ctx = build_context(settings)
     if migrate:
         # Imported here, like the app below, so that each process loads only what it uses:
@@ -131,6 +136,5 @@ def app_from_env() -> FastAPI:
     from hearthwatch.app import create_app
 
     settings = Settings()
-    configure_logging(settings.log_level, as_json=settings.log_json)
-    server_log.install(settings.data_dir, days=settings.server_log_days)
+    configure_process_logs(settings)
     return create_app(build_context(settings))

@@ -113,20 +113,13 @@ def _post(
         if not is_operator(ctx.settings, caller.user):
             return render(request, ctx, "problem.html", viewer=caller, status=status,
                           problem=problem, retry_signout=False)  # fmt: skip
-        problem = FormProblem(problem.code, problem.message,
-                              _fields(problem), problem.locked)  # fmt: skip
         values = form.keep(
             "resolution", "refusal_reason", "extension_reason", "months", "fee", "fee_reason"
         )
         return _page(request, ctx, db, caller, request_id, problem, status, values)
 
     return form_post(request, form, viewer, page=page, work=work, shown_again=shown_again,
-                     done=done)  # fmt: skip
-
-
-def _fields(problem: FormProblem) -> dict[str, str]:
-    named = ERROR_FIELDS.get(problem.code)
-    return {named: problem.message} if named else dict(problem.fields)
+                     done=done, fields_by_code=ERROR_FIELDS)  # fmt: skip
 
 
 @router.post("/{request_id}/start")

@@ -6,7 +6,7 @@ with its problem (and the error's status); success is POST-redirect-GET with a n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from fastapi import Request, Response
 
@@ -29,13 +29,16 @@ def form_post(
     work: Callable[[Caller], object],
     shown_again: ShownAgain,
     done: str,
+    fields_by_code: Mapping[str, str] | None = None,
 ) -> Response:
-    """Run `work` for the signed-in viewer behind a CSRF check; back to `page` after."""
+    """Run `work` for the signed-in viewer behind a CSRF check; back to `page` after.
+
+    `fields_by_code` names the input an error code belongs to, where the form differs."""
     if viewer is None:
         return to_signin(page)
     try:
         check_csrf(request, submitted=form.csrf_token)
         work(viewer)
     except HearthwatchError as err:
-        return shown_again(viewer, FormProblem.of(err), err.status)
+        return shown_again(viewer, FormProblem.of(err, fields_by_code), err.status)
     return redirect(page, done=done)
