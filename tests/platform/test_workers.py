@@ -1,5 +1,6 @@
-"""`hearthwatch serve --workers N`: every worker takes connections, Nagle is off, a worker
-that dies is replaced, and SIGTERM stops them all."""
+"""`hearthwatch serve --workers N`: the workers hold equal shares of the connections, one
+that is stuck holds none back, Nagle is off, a worker that dies is replaced, and SIGTERM stops
+them all."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hearthwatch.workers import reuse_port_socket
+from hearthwatch.workers import tcp_listener
 from tests.support.postgres import free_port
 
 CLI = str(Path(sys.executable).with_name("hearthwatch"))
@@ -26,8 +27,7 @@ def test_accepted_connections_have_nagle_off() -> None:
     """The response's headers and body go out at once, not 40 ms apart (delayed ACK)."""
 
     async def accepted_nodelay() -> int:
-        listener = reuse_port_socket("127.0.0.1", 0)
-        listener.listen(8)
+        listener = tcp_listener("127.0.0.1", 0)
         seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
         class Probe(asyncio.Protocol):
@@ -71,7 +71,7 @@ def workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
             process.wait(10)
 
 
-def test_every_worker_takes_connections_and_sigterm_stops_them_all(
+def test_the_workers_hold_equal_shares_and_sigterm_stops_them_all(
     workers: tuple[subprocess.Popen[bytes], int],
 ) -> None:
     process, port = workers
@@ -80,8 +80,7 @@ def test_every_worker_takes_connections_and_sigterm_stops_them_all(
         for client in clients:
             assert client.get("/api/v1/health").status_code == 200  # keep-alive: stays open
         held = {pid: connections_of(pid, port) for pid in children(process.pid)}
-        assert sum(held.values()) == 24
-        assert all(count >= 3 for count in held.values()), held  # spread, not one takes all
+        assert sorted(held.values()) == [12, 12], held  # one at a time: least connections wins
     finally:
         for client in clients:
             client.close()
@@ -91,6 +90,49 @@ def test_every_worker_takes_connections_and_sigterm_stops_them_all(
     assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_a_burst_of_connections_is_shared_out_evenly(
+    workers: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    """The throughput benchmark's start: 64 connections at once (one worker used to take
+    them all, and the kernel's hash of a socket per worker split them as badly as 42/22)."""
+    process, port = workers
+
+    async def burst() -> dict[int, int]:
+        opened = await asyncio.gather(
+            *(asyncio.open_connection("127.0.0.1", port) for _ in range(64))
+        )
+        request = f"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        for _, writer in opened:
+            writer.write(request)
+        for reader, _ in opened:
+            assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+        held = {pid: connections_of(pid, port) for pid in children(process.pid)}
+        for _, writer in opened:
+            writer.close()
+        return held
+
+    held = asyncio.run(burst())
+    assert sum(held.values()) == 64
+    assert max(held.values()) - min(held.values()) <= 4, held
+
+
+def test_a_stuck_worker_holds_no_connection_back(
+    workers: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    process, port = workers
+    stuck, other = children(process.pid)
+    os.kill(stuck, signal.SIGSTOP)  # its share stays the smallest, and it takes nothing
+    clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) for _ in range(6)]
+    try:
+        for client in clients:
+            assert client.get("/api/v1/health").status_code == 200
+        assert connections_of(other, port) == 6
+    finally:
+        os.kill(stuck, signal.SIGCONT)
+        for client in clients:
+            client.close()
 
 
 def test_a_worker_that_dies_is_replaced(workers: tuple[subprocess.Popen[bytes], int]) -> None:

@@ -28,11 +28,15 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """An engine with the settings each backend needs (WAL and foreign keys on SQLite)."""
     if url.startswith("sqlite"):
+        # No limit on overflow: on SQLite requests run their queries inline on the event
+        # loop, so a checkout that waited for a connection would wait for itself (the
+        # holders are requests that need the loop to finish): a single worker with more
+        # than POOL_SIZE + POOL_OVERFLOW requests in flight froze until the pool timed out.
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False},
             pool_size=POOL_SIZE,
-            max_overflow=POOL_OVERFLOW,
+            max_overflow=-1,
         )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
