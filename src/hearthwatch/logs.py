@@ -105,6 +105,13 @@ def configure_logging(level: str = "INFO", *, as_json: bool = True) -> None:
     import time
 
     logging.Formatter.converter = time.gmtime
+    # What a record would note and no line of ours shows: the caller's file and line (found
+    # by walking the stack), the thread's and the process's names. Skipped, each access
+    # line (one per request) costs a few µs less.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if as_json else TextFormatter())
     handler.addFilter(MaskingFilter())

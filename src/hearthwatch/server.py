@@ -54,9 +54,9 @@ def prepare(settings: Settings, *, migrate: bool = True) -> AppContext:
     if migrate:
         # Imported here, like the app below, so that each process loads only what it uses:
         # worker processes never migrate, and a supervising parent never serves.
-        from hearthwatch.db.migrate import upgrade
+        from hearthwatch.db.migrate import upgrade_if_behind
 
-        upgrade(settings.resolved_database_url)
+        upgrade_if_behind(ctx.db.engine, settings.resolved_database_url)
     return ctx
 
 
