@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from hearthwatch import server_log
+from hearthwatch.allocator import keep_large_buffers
 from hearthwatch.context import AppContext, build_context
 from hearthwatch.logs import configure_logging
 from hearthwatch.settings import Settings
@@ -87,6 +88,7 @@ def freeze_startup_heap() -> None:
 def run(ctx: AppContext, *, host: str, port: int) -> None:
     from hearthwatch.app import create_app
 
+    keep_large_buffers()  # segments, sealed chunks and keyframes: no page faults for each
     log.info("listening", extra={"url": f"http://{host}:{port}/"})
     config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS)
     freeze_startup_heap()

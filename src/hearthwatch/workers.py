@@ -111,8 +111,10 @@ def _stop_all(processes: list[BaseProcess]) -> None:
 
 def run_worker(listener: socket.socket, index: int, loads: SynchronizedArray[int]) -> None:
     """One worker process: the app wired from the environment, taking its share of connections."""
+    from hearthwatch.allocator import keep_large_buffers
     from hearthwatch.server import UVICORN_OPTIONS, app_from_env, freeze_startup_heap
 
+    keep_large_buffers()
     app = app_from_env()
     freeze_startup_heap()
     host, port = listener.getsockname()[:2]
