@@ -126,9 +126,13 @@ def test_demo_prints_url_and_a_working_login(
     )
     assert login.status_code == 200
     # P36: the server keeps its request lines in the data directory, IPs cut to the network.
+    # A line is written once its response has gone: give it a moment to land.
     (kept,) = (Path(env["HEARTHWATCH_DATA_DIR"]) / "logs").glob("server-*.jsonl")
-    logged = kept.read_text()
-    assert '"path": "/api/v1/auth/login"' in logged and '"client": "127.0.0.0"' in logged
+    deadline = time.monotonic() + 10
+    while '"path": "/api/v1/auth/login"' not in (logged := kept.read_text()):
+        assert time.monotonic() < deadline, logged
+        time.sleep(0.05)
+    assert '"client": "127.0.0.0"' in logged
     assert password not in logged and "demo@example.com" not in logged
     with httpx.Client(base_url=url, cookies=login.cookies) as demo:
         cameras = _wait_all_online(demo)

@@ -64,6 +64,7 @@ def workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         )  # fmt: skip
         try:
             wait_for(lambda: len(children(process.pid)) == 2 and healthy(port))
+            wait_for(lambda: both_accept(process.pid, port))
             yield process, port
         finally:
             if process.poll() is None:
@@ -142,6 +143,21 @@ def test_a_worker_that_dies_is_replaced(workers: tuple[subprocess.Popen[bytes], 
     wait_for(lambda: len(children(process.pid)) == 2 and victim not in children(process.pid))
     assert survivor in children(process.pid)
     wait_for(lambda: healthy(port))
+
+
+def both_accept(supervisor: int, port: int) -> bool:
+    """Whether both workers take connections yet: the one that started first takes every
+    connection until the other one is ready, then two new connections go one to each."""
+    clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}") for _ in range(2)]
+    try:
+        for client in clients:
+            client.get("/api/v1/health")
+        return sorted(connections_of(pid, port) for pid in children(supervisor)) == [1, 1]
+    except httpx.TransportError:
+        return False
+    finally:
+        for client in clients:
+            client.close()
 
 
 def children(pid: int) -> list[int]:
