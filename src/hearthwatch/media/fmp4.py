@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TIMESCALE = 90_000
 SYNC_FLAGS = 0x02000000
@@ -20,8 +20,10 @@ NON_SYNC_FLAGS = 0x01010000
 HIGH_PROFILES = frozenset({100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134})
 
 
-@dataclass(frozen=True)
-class Sample:
+class Sample(NamedTuple):
+    """One access unit. A named tuple, not a dataclass: one is made per recorded frame, and
+    building a frozen dataclass costs several times as much."""
+
     data: bytes  # AVCC
     duration: int  # in TIMESCALE units
     keyframe: bool

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from hearthwatch.media.fmp4 import Sample, fragment
 
@@ -47,8 +47,7 @@ class LiveViewer(Generic[T]):
         self.queue.put_nowait(None)
 
 
-@dataclass(frozen=True)
-class LiveFrame:
+class LiveFrame(NamedTuple):  # one per frame of every camera: a tuple is cheapest to make
     sample: Sample
     decode_time: int
 
@@ -78,12 +77,14 @@ class LiveHub:
         keyframe = frame.sample.keyframe
         with self._lock:
             if keyframe:
-                self.gop = []
-            if self.gop or keyframe:  # the cache always opens on a keyframe
+                self.gop = [frame]  # the cache always opens on a keyframe
+            elif self.gop:
                 self.gop.append(frame)
+            if not (self.viewers or self.frame_viewers):
+                return  # nobody watching: the usual case, kept to the cache above
             viewers = list(self.viewers)
             data = self._fragment(frame) if viewers else b""
-            frame_viewers = list(self.frame_viewers) if self.frame_viewers else []
+            frame_viewers = list(self.frame_viewers)
         for viewer in viewers:
             viewer.loop.call_soon_threadsafe(viewer.offer, data, keyframe)
         for frame_viewer in frame_viewers:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment_parts, init_segment
 
@@ -44,12 +45,10 @@ class FinishedSegment:
     data: bytes  # init segment + one fragment
 
 
-@dataclass
-class _Pending:
+class _Pending(NamedTuple):
     data: bytes
     keyframe: bool
     ticks: int
-    wall_us: int
 
 
 @dataclass
@@ -61,27 +60,31 @@ class Segmenter:
     _anchor: tuple[int, int] | None = None  # (camera ticks, wall µs)
     _pending: _Pending | None = None
     _samples: list[Sample] = field(default_factory=list)
+    _ticks: int = 0  # the duration of `_samples`, kept as they come
     _start_us: int = 0
     _last_end_us: int = 0
 
     def push(
         self, data: bytes, *, keyframe: bool, ticks: int, wall_us: int, fmt: StreamFormat | None
     ) -> None:
-        """Add one access unit (AVCC). `fmt` is the stream format, known from the keyframes."""
-        if fmt is not None and fmt != self.format:
+        """Add one access unit (AVCC). `fmt` is the stream format, known from the keyframes.
+
+        Runs for every frame of every camera: kept to a few comparisons and one tuple."""
+        if fmt is not self.format and fmt is not None and fmt != self.format:
             self._finish_pending(None)
             self.flush()
             self.format = fmt
         if self.format is None:
             return  # no decoder configuration yet: wait for the first keyframe
-        self._finish_pending(ticks)
+        if self._pending is not None:
+            self._finish_pending(ticks)
         if keyframe and self._samples and self._duration_us() >= self.target_us:
             self.flush()
-        if not self._samples and not keyframe:
-            return  # a segment must start on a keyframe
         if not self._samples:
+            if not keyframe:
+                return  # a segment must start on a keyframe
             self._start_us = self._segment_start(ticks, wall_us)
-        self._pending = _Pending(data, keyframe, ticks, wall_us)
+        self._pending = _Pending(data, keyframe, ticks)
 
     def _finish_pending(self, next_ticks: int | None) -> None:
         pending, self._pending = self._pending, None
@@ -90,11 +93,12 @@ class Segmenter:
         step = None if next_ticks is None else next_ticks - pending.ticks
         if step is not None and 0 < step <= MAX_STEP_TICKS:
             self.nominal_ticks = step
-            self._samples.append(Sample(pending.data, step, pending.keyframe))
-            return
-        self._samples.append(Sample(pending.data, self.nominal_ticks, pending.keyframe))
-        if step is not None:  # discontinuity: keep the frames, re-anchor at the next segment
-            self._anchor = None
+        else:
+            step = self.nominal_ticks
+            if next_ticks is not None:  # discontinuity: keep the frames, re-anchor next segment
+                self._anchor = None
+        self._samples.append(Sample(pending.data, step, pending.keyframe))
+        self._ticks += step
 
     def _segment_start(self, ticks: int, wall_us: int) -> int:
         if self._anchor is None:
@@ -105,16 +109,17 @@ class Segmenter:
         return max(mapped, self._last_end_us)
 
     def _duration_us(self) -> int:
-        return sum(s.duration for s in self._samples) * 1_000_000 // TIMESCALE
+        return self._ticks * 1_000_000 // TIMESCALE
 
     def flush(self) -> None:
         """Close the open segment (on disconnect, format change or discontinuity)."""
         self._finish_pending(None)
         if not self._samples or self.format is None:
-            self._samples = []
+            self._samples, self._ticks = [], 0
             return
         samples, self._samples = self._samples, []
-        end_us = self._start_us + sum(s.duration for s in samples) * 1_000_000 // TIMESCALE
+        end_us = self._start_us + self._duration_us()
+        self._ticks = 0
         decode_time = self._start_us * TIMESCALE // 1_000_000
         data = b"".join([self.format.init, *fragment_parts(1, decode_time, samples)])
         self._last_end_us = end_us
