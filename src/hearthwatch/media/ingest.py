@@ -98,12 +98,12 @@ class CameraIngest:
         with av.open(self.url, options=options) as box:
             stream = box.streams.video[0]
             self._describe(stream)
+            stopping, take = self._stop.is_set, self._packet
             for packet in box.demux(stream):
-                if self._stop.is_set():
+                if stopping():
                     return
-                if packet.size == 0 or packet.pts is None:
-                    continue
-                self._packet(packet, stream, segmenter)
+                if packet.size and packet.pts is not None:
+                    take(packet, stream, segmenter)
 
     def _describe(self, stream: av.video.stream.VideoStream) -> None:
         base = stream.time_base
@@ -128,13 +128,11 @@ class CameraIngest:
         # per packet costs more than the copy of the packet itself.
         numerator, denominator = self._time_base
         ticks = (packet.pts or 0) * TIMESCALE * numerator // denominator
-        now = time.time()
-        self.status.online, self.status.last_frame_at = True, now
-        self.status.frames += 1
-        segmenter.push(
-            sample, keyframe=keyframe, ticks=ticks, wall_us=int(now * 1e6), fmt=self._format
-        )
-        if self._format is not None:
+        now, status, fmt = time.time(), self.status, self._format
+        status.online, status.last_frame_at = True, now
+        status.frames += 1
+        segmenter.push(sample, keyframe, ticks, int(now * 1e6), fmt)  # positional: per frame
+        if fmt is not None:
             duration = segmenter.nominal_ticks
             self.hub.publish(
                 LiveFrame(Sample(sample, duration, keyframe), self._live_time(ticks, now, duration))

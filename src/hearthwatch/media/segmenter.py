@@ -65,7 +65,7 @@ class Segmenter:
     _last_end_us: int = 0
 
     def push(
-        self, data: bytes, *, keyframe: bool, ticks: int, wall_us: int, fmt: StreamFormat | None
+        self, data: bytes, keyframe: bool, ticks: int, wall_us: int, fmt: StreamFormat | None
     ) -> None:
         """Add one access unit (AVCC). `fmt` is the stream format, known from the keyframes.
 
