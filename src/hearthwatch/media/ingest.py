@@ -149,7 +149,7 @@ class CameraIngest:
         fmt = StreamFormat(sps, pps, context.width or 0, context.height or 0)
         if fmt != self._format:
             self._format = fmt
-            self.hub.set_init(fmt.init_segment())
+            self.hub.set_init(fmt.init)
 
     def _live_time(self, ticks: int, now: float, duration: int) -> int:
         """A steady live timeline: camera spacing, wall-clock origin, no steps backwards."""

@@ -33,9 +33,6 @@ class StreamFormat:
     def init(self) -> bytes:
         return init_segment(self.sps, self.pps, self.width, self.height)
 
-    def init_segment(self) -> bytes:
-        return self.init
-
 
 @dataclass(frozen=True)
 class FinishedSegment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher, Type
@@ -34,18 +35,15 @@ class PasswordPolicy:
         # The hash checked when no account matches, so that a sign-in takes as long either
         # way. Made beside start-up, not before it: one Argon2id hash is a tenth of a second
         # of the server's cold start (argon2 lets go of the GIL while it hashes).
-        self._dummy: list[str] = []
-        self._dummy_made = threading.Event()
+        self._dummy: Future[str] = Future()
         threading.Thread(target=self._make_dummy, name="argon2-dummy", daemon=True).start()
 
     def _make_dummy(self) -> None:
-        self._dummy.append(self._hasher.hash("hearthwatch-timing-equaliser"))
-        self._dummy_made.set()
+        self._dummy.set_result(self._hasher.hash("hearthwatch-timing-equaliser"))
 
     @property
     def _dummy_hash(self) -> str:
-        self._dummy_made.wait()
-        return self._dummy[0]
+        return self._dummy.result()
 
     def strength(self, password: str, user_inputs: tuple[str, ...] = ()) -> PasswordStrength:
         if len(password) < MIN_LENGTH:
