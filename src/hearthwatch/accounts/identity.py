@@ -74,35 +74,34 @@ _TOKEN = _by_secret(ApiToken, ApiToken.__table__.c.last_used_at)
 _SESSION = _by_secret(BrowserSession, BrowserSession.__table__.c.last_seen_at)
 
 
-def from_token(ctx: AppContext, db: Session, secret: str) -> Identity | None:
+def from_token(ctx: AppContext, secret: str) -> Identity | None:
     """The account behind a personal API token, or None."""
     if not secret.startswith(signin.TOKEN_PREFIX):
         return None
-    return _identify(ctx, db, _TOKEN, secret, signin.caller_from_token)
+    return _identify(ctx, _TOKEN, secret, signin.caller_from_token)
 
 
-def from_session(ctx: AppContext, db: Session, secret: str) -> Identity | None:
+def from_session(ctx: AppContext, secret: str) -> Identity | None:
     """The account behind a browser session cookie, or None."""
-    return _identify(ctx, db, _SESSION, secret, signin.caller_from_session)
+    return _identify(ctx, _SESSION, secret, signin.caller_from_session)
 
 
 def _identify(
-    ctx: AppContext, db: Session, statement: Any, secret: str,
+    ctx: AppContext, statement: Any, secret: str,
     noting: Callable[[AppContext, Session, str], signin.Caller | None],
 ) -> Identity | None:  # fmt: skip
-    row, now = _first(db, statement, secret), ctx.clock.now()
+    # A connection of its own, not an ORM session: a session's set-up and close would cost
+    # about as much again as the query itself.
+    with ctx.db.engine.connect() as connection:
+        row = connection.execute(statement, {"secret_hash": hash_secret(secret)}).first()
+    now = ctx.clock.now()
     if row is None or not _valid(row, now):
         return None
     if _due_for_note(row.seen_at, now):  # `signin` writes the "last used" note
-        caller = noting(ctx, db, secret)
-        return Identity.of(caller.user) if caller else None
+        with ctx.db.session() as db:
+            caller = noting(ctx, db, secret)
+            return Identity.of(caller.user) if caller else None
     return _identity(row)
-
-
-def _first(db: Session, statement: Any, secret: str) -> Any:
-    # Straight on the session's connection: the ORM's execute machinery would cost about as
-    # much again as the query itself.
-    return db.connection().execute(statement, {"secret_hash": hash_secret(secret)}).first()
 
 
 def _valid(row: Any, now: datetime) -> bool:
