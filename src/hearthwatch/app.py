@@ -59,8 +59,9 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.ctx = ctx
     # Each API router included straight into the app, not through an `/api/v1` router of
     # its own: FastAPI matches every level of inclusion twice per request, and the extra
-    # level cost about 60 µs of each API request.
-    for part in (health, auth_api, me_api, devices_api, media_api, privacy_api):
+    # level cost about 60 µs of each API request. FastAPI tries the routers in this order,
+    # so the ones a signed-in app calls all the time come first (no two share a path).
+    for part in (me_api, devices_api, media_api, health, auth_api, privacy_api):
         app.include_router(part.router, prefix=API_PREFIX)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
