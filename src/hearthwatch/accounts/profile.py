@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import ProfilePicture, User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as Picture
 
 MAX_PICTURE_BYTES = 5 * 1024 * 1024
 PICTURE_SIDE = 512
@@ -30,6 +33,8 @@ def set_picture(ctx: AppContext, session: Session, *, user: User, data: bytes) -
     """Store the picture re-encoded as a square-bounded PNG: metadata (EXIF, GPS) is dropped."""
     if len(data) > MAX_PICTURE_BYTES:
         raise ValidationFailed("The picture is larger than 5 MB.", code="profile.picture_too_large")
+    from PIL import Image  # on first use: Pillow is some 10 ms of every start-up
+
     image = _open_image(data)
     image.thumbnail((PICTURE_SIDE, PICTURE_SIDE))
     clean = Image.new("RGBA", image.size)
@@ -49,7 +54,9 @@ def set_picture(ctx: AppContext, session: Session, *, user: User, data: bytes) -
     return picture
 
 
-def _open_image(data: bytes) -> Image.Image:
+def _open_image(data: bytes) -> Picture:
+    from PIL import Image, UnidentifiedImageError
+
     try:
         image = Image.open(io.BytesIO(data))
         if image.format not in ACCEPTED_FORMATS:
