@@ -32,6 +32,9 @@ MAX_BACKOFF_S = 30.0
 # camera ends the session. PyAV's `timeout=` would do it with an interrupt callback that
 # takes the GIL on every socket read of every camera: a few thousand times a second.
 SOCKET_OPTIONS = {"timeout": str(int(READ_TIMEOUT_S * 1_000_000))}
+# Frames held for one run while nobody watches: a GOP of 10 s at 25 fps. A camera that
+# sends keyframes further apart (or never again) is cut into samples at this many.
+MAX_HELD_FRAMES = 250
 
 
 _URL_CREDENTIALS = re.compile(r"(rtsps?://)[^/@\s]*@")
@@ -98,12 +101,38 @@ class CameraIngest:
         with av.open(self.url, options=options) as box:
             stream = box.streams.video[0]
             self._describe(stream)
-            stopping, take = self._stop.is_set, self._packet
-            for packet in box.demux(stream):
-                if stopping():
-                    return
-                if packet.size and packet.pts is not None:
-                    take(packet, stream, segmenter)
+            # While nobody watches, the frames after a keyframe wait (as the demuxer's own
+            # packets) and are all cut into samples when the next keyframe comes: one tight
+            # run per GOP instead of one cold start of the same Python per frame, for about
+            # a tenth less CPU per camera. Keyframes go through at once (they start segments
+            # and live snapshots), and a viewer gets every frame as it comes.
+            held: list[tuple[av.Packet[Any], float]] = []
+            stopping, take, hub, status = self._stop.is_set, self._packet, self.hub, self.status
+            try:
+                for packet in box.demux(stream):
+                    if stopping():
+                        return
+                    if not packet.size or packet.pts is None:
+                        continue
+                    now = time.time()
+                    if (
+                        packet.is_keyframe
+                        or hub.watched
+                        or self._format is None  # the stream's format comes first
+                        or len(held) >= MAX_HELD_FRAMES
+                    ):
+                        for waiting, arrived in held:
+                            take(waiting, arrived, stream, segmenter)
+                        held.clear()
+                        take(packet, now, stream, segmenter)
+                    else:
+                        held.append((packet, now))
+                    status.online, status.last_frame_at = True, now
+                    status.frames += 1
+            finally:
+                # The camera went away (or we stop): what it sent is still recorded.
+                for waiting, arrived in held:
+                    take(waiting, arrived, stream, segmenter)
 
     def _describe(self, stream: av.video.stream.VideoStream) -> None:
         base = stream.time_base
@@ -118,8 +147,13 @@ class CameraIngest:
             raise ValueError(f"unsupported codec {context.name}: cameras must send H.264")
 
     def _packet(
-        self, packet: av.Packet[Any], stream: av.video.stream.VideoStream, segmenter: Segmenter
+        self,
+        packet: av.Packet[Any],
+        now: float,
+        stream: av.video.stream.VideoStream,
+        segmenter: Segmenter,
     ) -> None:
+        """One frame into the segmenter and the live hub; `now` is when it arrived."""
         keyframe = bool(packet.is_keyframe)
         sample, sps, pps = access_unit_to_avcc(bytes(packet))
         if sps is not None or pps is not None or self._format is None:
@@ -128,9 +162,7 @@ class CameraIngest:
         # per packet costs more than the copy of the packet itself.
         numerator, denominator = self._time_base
         ticks = (packet.pts or 0) * TIMESCALE * numerator // denominator
-        now, status, fmt = time.time(), self.status, self._format
-        status.online, status.last_frame_at = True, now
-        status.frames += 1
+        fmt = self._format
         segmenter.push(sample, keyframe, ticks, int(now * 1e6), fmt)  # positional: per frame
         if fmt is not None:
             duration = segmenter.nominal_ticks

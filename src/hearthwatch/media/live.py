@@ -1,7 +1,10 @@
 """Live fan-out: one ingest feeds any number of viewers, each through its own bounded queue.
 
-The hub keeps the init segment and every fragment since the last keyframe, so a viewer who
-joins gets a decodable picture at once instead of waiting up to a GOP. A viewer that
+The hub keeps the init segment and every frame since the last keyframe, so a viewer who
+joins gets a decodable picture at once instead of waiting up to a GOP. (While nobody
+watches, the ingest hands over the frames after a keyframe in one run at the next keyframe;
+once someone joins, it hands over the frames it holds at the next frame, and each frame as
+it comes from then on.) A viewer that
 cannot keep up loses fragments up to the next keyframe; it never slows the ingest or the
 other viewers.
 
@@ -71,6 +74,11 @@ class LiveHub:
         with self._lock:
             if init != self.init:
                 self.init, self.gop = init, []
+
+    @property
+    def watched(self) -> bool:
+        """Whether anyone (fMP4 or WebRTC) is watching now."""
+        return bool(self.viewers or self.frame_viewers)
 
     def publish(self, frame: LiveFrame) -> None:
         """Called by the ingest thread for each frame."""
