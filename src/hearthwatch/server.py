@@ -72,6 +72,7 @@ def serve(
     ctx = prepare(settings, migrate=migrate)
     if workers > 1:
         ctx.db.dispose()  # the parent only supervises; each worker opens its own connections
+        freeze_startup_heap()
         run_workers(settings, host=host, port=port, workers=workers)
     else:
         run(ctx, host=host, port=port)
@@ -80,9 +81,13 @@ def serve(
 def freeze_startup_heap() -> None:
     """Move everything built at start-up (the app, its routes, the ORM mappers) out of the
     garbage collector's reach: its full collections then walk only what requests made, and
-    stop adding tens of milliseconds to an unlucky request (p99 in bench/api_throughput.py)."""
+    stop adding tens of milliseconds to an unlucky request (p99 in bench/api_throughput.py).
+
+    Start-up runs with the collector off (`cli.main`, `workers.run_worker`): it is turned
+    back on here, after the one collection that clears what start-up threw away."""
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def run(ctx: AppContext, *, host: str, port: int) -> None:

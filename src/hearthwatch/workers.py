@@ -18,6 +18,7 @@ SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import select
@@ -111,6 +112,7 @@ def _stop_all(processes: list[BaseProcess]) -> None:
 
 def run_worker(listener: socket.socket, index: int, loads: SynchronizedArray[int]) -> None:
     """One worker process: the app wired from the environment, taking its share of connections."""
+    gc.disable()  # until the start-up heap is frozen, as in `cli.main`
     from hearthwatch.allocator import keep_large_buffers
     from hearthwatch.server import UVICORN_OPTIONS, app_from_env, freeze_startup_heap
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hearthwatch import __version__
+from hearthwatch import __version__, cli, server
 from tests.conftest import STRONG_PASSWORD
 from tests.support.postgres import free_port
 
@@ -147,3 +148,43 @@ def _wait_all_online(client: httpx.Client) -> list[dict[str, object]]:
             return cameras
         time.sleep(0.5)
     raise AssertionError("the demo cameras never came online")
+
+
+@pytest.fixture
+def gc_state() -> Iterator[list[tuple[str, bool]]]:
+    """What the garbage collector's switch was when each (patched) command started."""
+    seen: list[tuple[str, bool]] = []
+    yield seen
+    gc.enable()
+
+
+def test_start_up_runs_without_the_collector_and_gets_it_back(
+    env: dict[str, str], gc_state: list[tuple[str, bool]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server starts with the collector off (it turns it back on once its start-up heap
+    is frozen); every other command runs with it on; nothing is left switched off."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    def serve(*_args: object, **_kwargs: object) -> None:
+        gc_state.append(("serve", gc.isenabled()))
+
+    def migrate(*_args: object) -> int:
+        gc_state.append(("migrate", gc.isenabled()))
+        return 0
+
+    monkeypatch.setattr(server, "serve", serve)
+    monkeypatch.setattr(cli, "run_migrate", migrate)
+    assert cli.main(["serve"]) == 0 and gc.isenabled()
+    assert cli.main(["migrate"]) == 0 and gc.isenabled()
+    assert gc_state == [("serve", False), ("migrate", True)]
+
+
+def test_freezing_the_start_up_heap_turns_the_collector_back_on() -> None:
+    gc.disable()
+    try:
+        server.freeze_startup_heap()
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
