@@ -122,7 +122,7 @@ class CameraIngest:
                         or len(held) >= MAX_HELD_FRAMES
                     ):
                         for waiting, arrived in held:
-                            take(waiting, arrived, stream, segmenter)
+                            take(waiting, arrived, stream, segmenter, True)
                         held.clear()
                         take(packet, now, stream, segmenter)
                     else:
@@ -132,7 +132,7 @@ class CameraIngest:
             finally:
                 # The camera went away (or we stop): what it sent is still recorded.
                 for waiting, arrived in held:
-                    take(waiting, arrived, stream, segmenter)
+                    take(waiting, arrived, stream, segmenter, True)
 
     def _describe(self, stream: av.video.stream.VideoStream) -> None:
         base = stream.time_base
@@ -152,8 +152,10 @@ class CameraIngest:
         now: float,
         stream: av.video.stream.VideoStream,
         segmenter: Segmenter,
+        held: bool = False,
     ) -> None:
-        """One frame into the segmenter and the live hub; `now` is when it arrived."""
+        """One frame into the segmenter and the live hub; `now` is when it arrived, `held`
+        whether it waited for others (while nobody watched)."""
         keyframe = bool(packet.is_keyframe)
         sample, sps, pps = access_unit_to_avcc(bytes(packet))
         if sps is not None or pps is not None or self._format is None:
@@ -166,9 +168,8 @@ class CameraIngest:
         segmenter.push(sample, keyframe, ticks, int(now * 1e6), fmt)  # positional: per frame
         if fmt is not None:
             duration = segmenter.nominal_ticks
-            self.hub.publish(
-                LiveFrame(Sample(sample, duration, keyframe), self._live_time(ticks, now, duration))
-            )
+            live_time = self._live_time(ticks, now, duration)
+            self.hub.publish(LiveFrame(Sample(sample, duration, keyframe), live_time), held)
 
     def _learn_format(
         self, sps: bytes | None, pps: bytes | None, stream: av.video.stream.VideoStream

@@ -35,11 +35,13 @@ class LiveViewer(Generic[T]):
     queue: asyncio.Queue[T | None] = field(default_factory=asyncio.Queue)
     skipping: bool = False
 
-    def offer(self, item: T, keyframe: bool) -> None:
-        """Runs on the viewer's loop."""
+    def offer(self, item: T, keyframe: bool, joined_gop: bool = False) -> None:
+        """Runs on the viewer's loop. The frames of the GOP a viewer joined in (which the
+        ingest may hand over in one burst) always get in after its keyframe: only a viewer
+        that falls behind the live stream skips."""
         if self.skipping and not keyframe:
             return
-        if self.queue.qsize() >= self.limit - 1:
+        if self.queue.qsize() >= self.limit - 1 and not joined_gop:
             self.skipping = True
             return
         self.skipping = False
@@ -80,8 +82,9 @@ class LiveHub:
         """Whether anyone (fMP4 or WebRTC) is watching now."""
         return bool(self.viewers or self.frame_viewers)
 
-    def publish(self, frame: LiveFrame) -> None:
-        """Called by the ingest thread for each frame."""
+    def publish(self, frame: LiveFrame, held: bool = False) -> None:
+        """Called by the ingest thread for each frame; `held` for a frame it kept back while
+        nobody watched (whoever watches now has just joined, in this frame's GOP)."""
         keyframe = frame.sample.keyframe
         with self._lock:
             if keyframe:
@@ -94,9 +97,9 @@ class LiveHub:
             data = self._fragment(frame) if viewers else b""
             frame_viewers = list(self.frame_viewers)
         for viewer in viewers:
-            viewer.loop.call_soon_threadsafe(viewer.offer, data, keyframe)
+            viewer.loop.call_soon_threadsafe(viewer.offer, data, keyframe, held)
         for frame_viewer in frame_viewers:
-            frame_viewer.loop.call_soon_threadsafe(frame_viewer.offer, frame, keyframe)
+            frame_viewer.loop.call_soon_threadsafe(frame_viewer.offer, frame, keyframe, held)
 
     def _fragment(self, frame: LiveFrame) -> bytes:
         self.sequence += 1
