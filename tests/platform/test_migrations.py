@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from hearthwatch.context import AppContext
-from hearthwatch.db import migrate
 from hearthwatch.db.migrate import (
     HEAD,
     alembic_config,
@@ -47,29 +45,4 @@ def test_start_up_migrates_a_database_that_is_behind(ctx: AppContext) -> None:
     downgrade(url, "0009")
     assert current_revision(ctx.db.engine) == "0009"
     upgrade_if_behind(ctx.db.engine, url)
-    assert current_revision(ctx.db.engine) == HEAD
-
-
-def test_start_up_creates_a_new_database_from_the_models_at_head(
-    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The first start on an empty database makes the tables from the models (no Alembic):
-    the schema is the migrated one, recorded at HEAD, and later migrations apply to it."""
-    url = ctx.db.url
-    ctx.db.dispose()
-    downgrade(url, "base")  # an empty database, as at the first start
-
-    def no_alembic(*_args: object) -> None:
-        raise AssertionError("an empty database is created from the models")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(migrate, "upgrade", no_alembic)
-        upgrade_if_behind(ctx.db.engine, url)
-    assert current_revision(ctx.db.engine) == HEAD
-    with ctx.db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), metadata)
-    assert diff == []
-    ctx.db.dispose()
-    downgrade(url, "0009")  # the newest migration undoes and redoes itself on this schema
-    upgrade(url)
     assert current_revision(ctx.db.engine) == HEAD
