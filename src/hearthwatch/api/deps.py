@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -77,6 +77,13 @@ async def in_db_thread(session: Session, work: Callable[[], T]) -> T:
     if _embedded(session):
         return work()
     return await anyio.to_thread.run_sync(work)
+
+
+async def in_context_db_thread(ctx: AppContext, work: Callable[..., T], *args: Any) -> T:
+    """`in_db_thread` for work that opens its own connection or session."""
+    if ctx.db.engine.dialect.name == "sqlite":
+        return work(*args)
+    return await anyio.to_thread.run_sync(work, *args)
 
 
 def _finish(session: Session, commit: bool) -> None:
@@ -159,9 +166,7 @@ async def get_identity(request: Request) -> Identity:
     solving of the usual chain (context, session, caller) cost about a quarter of it.
     """
     ctx: AppContext = request.app.state.ctx
-    if ctx.db.engine.dialect.name == "sqlite":
-        return identity_for(request, ctx)
-    return await anyio.to_thread.run_sync(identity_for, request, ctx)
+    return await in_context_db_thread(ctx, identity_for, request, ctx)
 
 
 def identity_for(request: Request, ctx: AppContext) -> Identity:

@@ -108,6 +108,12 @@ class CameraIngest:
             # and live snapshots), and a viewer gets every frame as it comes.
             held: list[tuple[av.Packet[Any], float]] = []
             stopping, take, hub, status = self._stop.is_set, self._packet, self.hub, self.status
+
+            def release_held() -> None:
+                for waiting, arrived in held:
+                    take(waiting, arrived, stream, segmenter, True)
+                held.clear()
+
             try:
                 for packet in box.demux(stream):
                     if stopping():
@@ -121,18 +127,14 @@ class CameraIngest:
                         or self._format is None  # the stream's format comes first
                         or len(held) >= MAX_HELD_FRAMES
                     ):
-                        for waiting, arrived in held:
-                            take(waiting, arrived, stream, segmenter, True)
-                        held.clear()
+                        release_held()
                         take(packet, now, stream, segmenter)
                     else:
                         held.append((packet, now))
                     status.online, status.last_frame_at = True, now
                     status.frames += 1
             finally:
-                # The camera went away (or we stop): what it sent is still recorded.
-                for waiting, arrived in held:
-                    take(waiting, arrived, stream, segmenter, True)
+                release_held()  # the camera went away (or we stop): it is still recorded
 
     def _describe(self, stream: av.video.stream.VideoStream) -> None:
         base = stream.time_base

@@ -91,7 +91,7 @@ class LiveHub:
                 self.gop = [frame]  # the cache always opens on a keyframe
             elif self.gop:
                 self.gop.append(frame)
-            if not (self.viewers or self.frame_viewers):
+            if not self.watched:
                 return  # nobody watching: the usual case, kept to the cache above
             viewers = list(self.viewers)
             data = self._fragment(frame) if viewers else b""

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import anyio
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -32,7 +30,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
-from hearthwatch.api.deps import SESSION_COOKIE
+from hearthwatch.api.deps import SESSION_COOKIE, in_context_db_thread
 from hearthwatch.context import AppContext
 from hearthwatch.privacy import notice
 from hearthwatch.security.secrets import hash_secret
@@ -112,7 +110,7 @@ class PrivacyMiddleware:
             return
         ctx: AppContext = scope["app"].state.ctx
         if not self._first_published:
-            self._first_published = await _in_db_thread(ctx, _publish_first, ctx)
+            self._first_published = await in_context_db_thread(ctx, _publish_first, ctx)
         cookies = _cookies(scope)
         token = _current.set(RequestFrame(ctx, cookies, scope["path"]))
         try:
@@ -128,15 +126,8 @@ class PrivacyMiddleware:
         secret = None if path.startswith(OPEN_PREFIXES) else _credential(scope, cookies)
         if secret is None:
             return None
-        version = await _in_db_thread(ctx, _version_to_accept, ctx, self._schedule, *secret)
+        version = await in_context_db_thread(ctx, _version_to_accept, ctx, self._schedule, *secret)
         return _refuse(path, version) if version is not None else None
-
-
-async def _in_db_thread(ctx: AppContext, work: Callable[..., T], *args: Any) -> T:
-    """Inline on SQLite (reads never block), in a worker thread on a networked database."""
-    if ctx.db.engine.dialect.name == "sqlite":
-        return work(*args)
-    return await anyio.to_thread.run_sync(work, *args)
 
 
 def _publish_first(ctx: AppContext) -> bool:
