@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import socket
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -97,17 +99,54 @@ def run(ctx: AppContext, *, host: str, port: int) -> None:
     log.info("listening", extra={"url": f"http://{host}:{port}/"})
     config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS)
     freeze_startup_heap()
-    scheduler = None
-    if ctx.settings.recorder_enabled:
-        # Started beside the server, so the API answers while PyAV loads and cameras connect.
-        threading.Thread(target=start_recorder, args=(ctx,), name="recorder-start").start()
-        scheduler = start_scheduler(ctx)
+    background = RecordingNode(ctx) if ctx.settings.recorder_enabled else None
     try:
-        uvicorn.Server(config).run()
+        ListeningServer(config, on_listening=background.start if background else None).run()
     finally:
-        if scheduler is not None:
-            scheduler.stop()
+        if background is not None:
+            background.stop()
         ctx.close()
+
+
+class ListeningServer(uvicorn.Server):
+    """uvicorn's server, which calls `on_listening` once its socket takes connections."""
+
+    def __init__(self, config: uvicorn.Config, on_listening: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._on_listening = on_listening
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self._on_listening is not None:
+            self._on_listening()
+
+
+class RecordingNode:
+    """What a recording node runs beside its API: the recorder (every bound camera, and
+    their live view) and the periodic privacy jobs (retention).
+
+    Both start once the API listens, in a thread of their own: the first answer waits
+    neither for PyAV to load nor for the first jobs, and the cameras connect meanwhile."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.scheduler: Scheduler | None = None
+        self._starting: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._starting = threading.Thread(target=self._start, name="recording-node-start")
+        self._starting.start()
+
+    def _start(self) -> None:
+        start_recorder(self.ctx)
+        self.scheduler = start_scheduler(self.ctx)
+
+    def stop(self) -> None:
+        """Stop the jobs; the recorder stops with the context (`AppContext.close`)."""
+        if self._starting is not None:
+            self._starting.join()
+        if self.scheduler is not None:
+            self.scheduler.stop()
 
 
 def start_recorder(ctx: AppContext) -> None:

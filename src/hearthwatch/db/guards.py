@@ -1,0 +1,49 @@
+"""Append-only tables: database triggers that refuse changing (or deleting) their rows.
+
+The guard belongs to the table's model, so `metadata.create_all` makes it with the table
+(the first start builds a new database that way: `migrate.create_at_head`). The migration
+that introduced each table made the same triggers; tests/platform/test_migrations.py holds
+the triggers of a migrated database and of a created one equal.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, Table, event
+from sqlalchemy.orm import DeclarativeBase
+
+
+def append_only(
+    model: type[DeclarativeBase], *, refuse: tuple[str, ...], message: str, function: str
+) -> None:
+    """Refuse the `refuse` events ("UPDATE", "DELETE") on `model`'s table with `message`.
+
+    SQLite: one trigger per event, `<table>_no_<event>`. PostgreSQL: the plpgsql `function`
+    and one trigger `<table>_append_only` for all the events."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    name = table.name
+    for event_name in refuse:
+        _after_create(
+            table,
+            "sqlite",
+            f"CREATE TRIGGER {name}_no_{event_name.lower()} BEFORE {event_name} ON {name} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        )
+    _after_create(
+        table,
+        "postgresql",
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$",
+    )
+    _after_create(
+        table,
+        "postgresql",
+        f"CREATE TRIGGER {name}_append_only BEFORE {' OR '.join(refuse)} ON {name} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+    )
+
+
+def _after_create(table: Table, dialect: str, statement: str) -> None:
+    ddl = DDL(statement)  # type: ignore[no-untyped-call]
+    event.listen(table, "after_create", ddl.execute_if(dialect=dialect))
