@@ -1,6 +1,9 @@
 """Recording retention: per-camera age and size limits, and a guard that keeps disk free.
 
-Oldest segments go first. Files are removed before their index rows, and a final pass
+Oldest segments go first. Recordings a person has restricted (P21: "keep it, use it for
+nothing") are held: no rule deletes them while the restriction is in force, not even the
+disk guard, which then logs that it could not free enough. Files are removed before their
+index rows, and a final pass
 removes files no row points to, so a crash between the two steps leaves nothing behind
 for long: no orphan files, no rows pointing at missing media.
 """
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.media.models import Segment
+from hearthwatch.privacy import limits
 
 log = logging.getLogger("hearthwatch.retention")
 
@@ -46,9 +50,14 @@ def sweep(
     """Apply every camera's limits, then the disk guard."""
     report = SweepReport()
     with ctx.db.session() as session:
-        cameras = list(
-            session.execute(select(Camera.id, Camera.retention_days, Camera.retention_bytes))
-        )
+        held = limits.held_cameras(session, at=ctx.clock.now())
+        cameras = [
+            row
+            for row in session.execute(
+                select(Camera.id, Camera.retention_days, Camera.retention_bytes)
+            )
+            if row[0] not in held
+        ]
     expired = (
         _expired_batches(ctx, camera_id, now_us - days * DAY_US)
         for camera_id, days, _ in cameras
@@ -59,7 +68,7 @@ def sweep(
         if max_bytes:
             report.by_size += _delete_over_size(ctx, camera_id, max_bytes)
     if free_fraction is not None:
-        report.for_disk = _keep_disk_free(ctx, free_fraction)
+        report.for_disk = _keep_disk_free(ctx, free_fraction, held)
     return report
 
 
@@ -133,18 +142,23 @@ def _delete_over_size(ctx: AppContext, camera_id: str, max_bytes: int) -> int:
     return _remove(ctx, doomed)
 
 
-def _keep_disk_free(ctx: AppContext, free_fraction: Callable[[], float]) -> int:
+def _keep_disk_free(
+    ctx: AppContext, free_fraction: Callable[[], float], held: frozenset[str]
+) -> int:
     deleted = 0
     while free_fraction() < ctx.settings.keep_free_disk_fraction:
         with ctx.db.session() as session:
             batch = _pairs(
                 session.execute(
                     select(Segment.id, Segment.blob_key)
+                    .where(Segment.camera_id.not_in(held))
                     .order_by(Segment.start_us)
                     .limit(BATCH // 10)
                 )
             )
         if not batch:
+            if held:
+                log.error("disk low: only recordings held by a restriction are left to delete")
             break
         deleted += _remove(ctx, batch)
     return deleted

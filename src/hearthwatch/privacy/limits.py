@@ -9,16 +9,17 @@ is cached, so a new limit applies to the very next use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from hearthwatch.access.resolver import Action, authorize
 from hearthwatch.context import AppContext
+from hearthwatch.devices.models import Camera
 from hearthwatch.errors import NotFound, ValidationFailed
 from hearthwatch.privacy import audit
+from hearthwatch.privacy.datamap_uses import PROCESSING_USES, ProcessingUse
 from hearthwatch.privacy.limits_models import ProcessingLimit
 
 RESTRICTION = "restriction"
@@ -27,21 +28,7 @@ ALL_USES = "all"
 MAX_REASON = 2000
 
 
-@dataclass(frozen=True)
-class ProcessingUse:
-    """A way Hearthwatch uses personal data that a person can limit."""
-
-    name: str
-    title: str
-    basis: str
-    objectable: bool
-
-
-USES: tuple[ProcessingUse, ...] = (
-    ProcessingUse("product_analytics", "Aggregated usage statistics", "consent", True),
-    ProcessingUse("marketing", "Marketing e-mail", "consent", True),
-    ProcessingUse("motion_analysis", "Motion analysis of recordings", "contract", False),
-)  # fmt: skip
+USES: tuple[ProcessingUse, ...] = PROCESSING_USES  # declared in the data map
 USE_BY_NAME = {use.name: use for use in USES}
 
 
@@ -53,12 +40,41 @@ def processing_allowed(
     query = select(ProcessingLimit.id).where(
         ProcessingLimit.user_id == user_id,
         ProcessingLimit.use.in_(uses),
-        ProcessingLimit.lifted_at.is_(None),
-        ProcessingLimit.started_at <= at,
-        or_(ProcessingLimit.until.is_(None), ProcessingLimit.until > at),
+        in_force(at),
         or_(ProcessingLimit.camera_id.is_(None), ProcessingLimit.camera_id == camera_id),
     )
     return db.scalars(query.limit(1)).first() is None
+
+
+def in_force(at: datetime) -> ColumnElement[bool]:
+    """The limits that apply at `at`: started, not lifted, not run out."""
+    return and_(
+        ProcessingLimit.lifted_at.is_(None),
+        ProcessingLimit.started_at <= at,
+        or_(ProcessingLimit.until.is_(None), ProcessingLimit.until > at),
+    )
+
+
+def _holding(at: datetime) -> ColumnElement[bool]:
+    return and_(ProcessingLimit.kind == RESTRICTION, ProcessingLimit.use == ALL_USES, in_force(at))
+
+
+def held_cameras(db: Session, *, at: datetime) -> frozenset[str]:
+    """Cameras whose recordings a restriction of every use holds now, for the camera or the
+    owner's whole account: retention (age, size, the disk guard) keeps them until the
+    restriction is lifted or runs out, since the person asked for them to be kept."""
+    rows = list(db.execute(select(ProcessingLimit.user_id, ProcessingLimit.camera_id).where(
+        _holding(at))))  # fmt: skip
+    cameras = {camera_id for _, camera_id in rows if camera_id is not None}
+    owners = {user_id for user_id, camera_id in rows if camera_id is None}
+    if owners:
+        cameras.update(db.scalars(select(Camera.id).where(Camera.owner_id.in_(owners))))
+    return frozenset(cameras)
+
+
+def held_accounts(at: datetime) -> Select[str]:
+    """The accounts a restriction of every use holds now: retention does not erase them."""
+    return select(ProcessingLimit.user_id).where(_holding(at), ProcessingLimit.camera_id.is_(None))
 
 
 def restrict(
@@ -68,6 +84,11 @@ def restrict(
     """Keep the data but stop `use` (or every use) of it, optionally until a date."""
     if use != ALL_USES:
         _use(use)
+    if camera_id is not None and use != ALL_USES:
+        raise ValidationFailed(
+            "A camera's recordings are restricted as a whole: choose every use.",
+            code="privacy.camera_restriction_whole",
+        )
     if camera_id is not None:
         # Only the camera's owner decides how its recordings are used.
         authorize(db, user_id=user_id, camera_id=camera_id, action=Action.CONFIGURE)

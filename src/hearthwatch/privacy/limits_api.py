@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, status
 from pydantic import AwareDatetime, BaseModel, Field
@@ -16,7 +16,10 @@ from hearthwatch.privacy.limits_models import ProcessingLimit
 router = APIRouter(prefix="/limits", tags=["privacy"])
 
 LimitId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-UseName = Literal["product_analytics", "marketing", "motion_analysis"]
+if TYPE_CHECKING:
+    UseName = str
+else:  # the uses the data map declares, as an enum in the OpenAPI document
+    UseName = Literal[tuple(use.name for use in limits.USES)]
 Reason = Annotated[str, Field(max_length=limits.MAX_REASON)]
 
 

@@ -17,9 +17,10 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, ValidationFailed
-from hearthwatch.privacy import analytics, cookies, notice
+from hearthwatch.privacy import analytics, cookies, limits, notice
 from hearthwatch.privacy.consent_models import NoticeVersion
 from hearthwatch.privacy.cookies import CookieChoice, CookieState
+from hearthwatch.privacy.datamap_uses import PRODUCT_ANALYTICS
 from hearthwatch.privacy.gate import current_request
 from hearthwatch.web.forms import FormDep, FormProblem, safe_next
 from hearthwatch.web.rendering import TEMPLATES, redirect, render
@@ -186,9 +187,16 @@ def count_view(
     """
     check_csrf(request)
     state = cookie_state(request, db, viewer)
+    counted = state.allows("analytics") and (
+        viewer is None
+        or limits.processing_allowed(
+            db, user_id=viewer.user.id, use=PRODUCT_ANALYTICS, at=ctx.clock.now()
+        )
+    )  # a signed-in person's objection or restriction outweighs the browser's cookie choice
     response = Response(status_code=204)
-    cookies.drop_refused(response, state.allowed, present=request.cookies)
-    if state.allows("analytics"):
+    allowed = state.allowed if counted else state.allowed - {"analytics"}
+    cookies.drop_refused(response, allowed, present=request.cookies)
+    if counted:
         analytics.count_page_view(
             db,
             day=ctx.clock.now().date(),
