@@ -13,28 +13,41 @@ from sqlalchemy.orm import DeclarativeBase
 
 
 def append_only(
-    model: type[DeclarativeBase], *, refuse: tuple[str, ...], message: str, function: str
+    model: type[DeclarativeBase],
+    *,
+    refuse: tuple[str, ...],
+    message: str,
+    function: str,
+    deletable_when: str | None = None,
 ) -> None:
     """Refuse the `refuse` events ("UPDATE", "DELETE") on `model`'s table with `message`.
 
     SQLite: one trigger per event, `<table>_no_<event>`. PostgreSQL: the plpgsql `function`
-    and one trigger `<table>_append_only` for all the events."""
+    and one trigger `<table>_append_only` for all the events. `deletable_when`, an SQL
+    condition on the row (`OLD`), lets a DELETE through where it holds (the audit log's
+    entries past their retention, once a checkpoint covers them)."""
     table = model.__table__
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not mapped to a table")
     name = table.name
     for event_name in refuse:
+        when = f"WHEN NOT ({deletable_when}) " if deletable_when and event_name == "DELETE" else ""
         _after_create(
             table,
             "sqlite",
             f"CREATE TRIGGER {name}_no_{event_name.lower()} BEFORE {event_name} ON {name} "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+            f"{when}BEGIN SELECT RAISE(ABORT, '{message}'); END",
         )
+    let_through = (
+        f"IF TG_OP = 'DELETE' AND ({deletable_when}) THEN RETURN OLD; END IF; "
+        if deletable_when
+        else ""
+    )
     _after_create(
         table,
         "postgresql",
         f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$",
+        f"$$ BEGIN {let_through}RAISE EXCEPTION '{message}'; END $$",
     )
     _after_create(
         table,

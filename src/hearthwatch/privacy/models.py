@@ -1,4 +1,4 @@
-"""Storage models of the privacy engine's own records: the audit log."""
+"""Storage models of the privacy engine's own records: the audit log and its checkpoints."""
 
 from __future__ import annotations
 
@@ -31,11 +31,34 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditCheckpoint(Base):
+    """Where the log was cut when its oldest entries reached the end of their retention: the
+    last removed entry's number, hash and time. `audit.verify` starts the chain from the
+    newest checkpoint, and an `audit.pruned` entry in the chain names it. Append-only too."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    hash: Mapped[str] = mapped_column(String(64))
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
 append_only(
     AuditEntry,
     refuse=("UPDATE", "DELETE"),
     message="the audit log is append-only",
     function="audit_log_refuse_change",
+    deletable_when="OLD.seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_checkpoints)",
+)
+append_only(
+    AuditCheckpoint,
+    refuse=("UPDATE", "DELETE"),
+    message="audit checkpoints are append-only",
+    function="audit_checkpoints_refuse_change",
 )
 
 

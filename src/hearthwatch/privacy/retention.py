@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.models import metadata
-from hearthwatch.privacy import audit, erasure
+from hearthwatch.privacy import audit, erasure, limits
 from hearthwatch.privacy.retention_inactivity import sweep_inactive
 from hearthwatch.privacy.retention_ip import truncate_ip
 from hearthwatch.privacy.retention_rules import (
@@ -66,8 +66,7 @@ def sweep(ctx: AppContext) -> RetentionReport:
     warned, erased = sweep_inactive(ctx, erase=erase_accounts)
     report.inactivity_warnings_sent, report.inactive_accounts_erased = warned, erased
     for rule in row_rules():
-        if rule.deletes:
-            report.add(rule.table, purge_rows(ctx, rule))
+        report.add(rule.table, purge_rows(ctx, rule) if rule.deletes else prune_log(ctx, rule))
     report.add(ENDED_TOKENS.table, purge_ended_tokens(ctx))
     report.ips_truncated = truncate_session_ips(ctx)
     log.info("privacy retention sweep", extra=report.as_dict())
@@ -81,12 +80,15 @@ def purge_closed_accounts(ctx: AppContext) -> int:
 
 
 def erase_accounts(ctx: AppContext, where: ColumnElement[bool], *, reason: str) -> int:
-    """Erase every account matching `where`; one that fails is logged and left for the next
+    """Erase every account matching `where`, except those a restriction holds (P21: the
+    person asked for the data to be kept); one that fails is logged and left for the next
     sweep, so it cannot hold up the others."""
     erased, failed = 0, set[str]()
+    held = limits.held_accounts(ctx.clock.now())
     while True:
         with ctx.db.session() as db:
-            query = select(User.id).where(where, User.id.not_in(failed)).limit(BATCH)
+            candidates = select(User.id).where(where, User.id.not_in(held))
+            query = candidates.where(User.id.not_in(failed)).limit(BATCH)
             ids = list(db.scalars(query))
         if not ids:
             return erased
@@ -124,6 +126,13 @@ def purge_rows(ctx: AppContext, rule: RetentionRule) -> int:
     table = metadata.tables[rule.table]
     cutoff = ctx.clock.now() - rule.period
     return _delete_batches(ctx, table, table.c[rule.column] < cutoff, f"retention.{rule.table}")
+
+
+def prune_log(ctx: AppContext, rule: RetentionRule) -> int:
+    """Cut the audit log's entries past their retention off at a checkpoint."""
+    now = ctx.clock.now()
+    with ctx.db.session() as db:
+        return audit.prune(db, before=now - rule.period, now=now)
 
 
 def purge_ended_tokens(ctx: AppContext) -> int:

@@ -35,9 +35,10 @@ ANCHOR_COLUMNS: dict[str, str] = {
 }
 # Rows whose own table has no anchor column follow the row they belong to (by cascade).
 FOLLOWS_PARENT: dict[str, str] = {"rights_request_steps": "rights_requests"}
-# Kept for their full period and then reported, never deleted by the sweep, with the reason.
-NOT_DELETED: dict[str, str] = {
-    "audit_log": "append-only and hash-chained: entries can only be removed with the chain",
+# Not deleted row by row: the sweep cuts them off at a checkpoint (`audit.prune`), so the
+# rest of the hash chain still verifies.
+PRUNED: dict[str, str] = {
+    "audit_log": "append-only and hash-chained: cut at a checkpoint the chain records",
 }
 
 
@@ -56,7 +57,7 @@ class RetentionRule:
 
     @property
     def deletes(self) -> bool:
-        return self.table not in NOT_DELETED
+        return self.table not in PRUNED
 
 
 @dataclass(frozen=True)
