@@ -53,16 +53,29 @@ def test_p48_the_first_version_is_published_on_first_start(
     assert client.get("/api/v1/me").status_code == 200
 
 
-def test_p48_the_published_notice_and_the_data_map_agree(ctx: AppContext) -> None:
-    """Fails when the data map changes and no new version is published (regenerated digest)."""
-    first_version(ctx)
-    with ctx.db.session() as db:
+def test_p48_a_data_map_changed_by_an_upgrade_is_published_at_start_up(
+    frozen: AppContext, client: TestClient, mailbox: Mailbox, make_user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The installation ran an older data map (a description worded differently); the
+    upgraded service publishes what the data map says now when it starts: a minor change,
+    in force at once, nothing to accept or announce."""
+    old = replace(datamap.PERSONAL_FIELDS[0], description="mail address")
+    with monkeypatch.context() as before_upgrade:
+        before_upgrade.setattr(datamap, "PERSONAL_FIELDS", (old, *datamap.PERSONAL_FIELDS[1:]))
+        first_version(frozen)
+    make_user()
+    with frozen.db.session() as db:
+        assert not notice.is_current(frozen.settings, db)
+    assert client.get("/api/v1/health").status_code == 200  # the first request after start
+    with frozen.db.session() as db:
         newest = notice.latest(db)
-        assert newest is not None
-        assert newest.digest == notice_content.digest(notice_content.generate(ctx.settings))
-        assert notice.is_current(ctx.settings, db)
+        assert newest is not None and newest.number == 2
+        assert newest.digest == notice_content.digest(notice_content.generate(frozen.settings))
+        assert (newest.effective_at, newest.requires_acceptance) == (START, False)
         listed = {item["key"] for item in notice.content_of(newest)["personal_data"]}
     assert listed == datamap.personal_field_keys()
+    assert mailbox.messages == []
 
 
 def test_p48_a_data_map_change_makes_the_published_notice_out_of_date(

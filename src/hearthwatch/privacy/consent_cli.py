@@ -1,4 +1,4 @@
-"""`hearthwatch privacy marketing send` and `hearthwatch privacy notice publish|check`."""
+"""`hearthwatch privacy marketing send` and `hearthwatch privacy notice publish|check|export`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,17 @@ def register(commands: Any) -> None:
         "check", help="exit 1 when the published notice and the data map disagree"
     )
     check.set_defaults(run=run_notice_check)
+    export = notice_commands.add_parser(
+        "export", help="print or write the notice the data map generates (no database needed)"
+    )
+    export.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    export.add_argument("--output", type=Path, help="write to this file instead of printing")
+    export.add_argument(
+        "--defaults",
+        action="store_true",
+        help="use the shipped default settings, not this installation's (as docs/ does)",
+    )
+    export.set_defaults(run=run_notice_export)
 
 
 def _days(text: str) -> int:
@@ -95,3 +106,18 @@ def run_notice_check(settings: Settings, args: argparse.Namespace) -> int:
         ctx.close()
     print("the published notice matches the data map" if current else "the notice is out of date")
     return 0 if current else 1
+
+
+def run_notice_export(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.privacy import notice_export
+    from hearthwatch.privacy.notice_content import generate
+
+    used = notice_export.default_settings() if args.defaults else settings
+    text = notice_export.render(generate(used), args.format)
+    if args.output is None:
+        print(text, end="")
+        return 0
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote the privacy notice to {args.output}")
+    return 0

@@ -131,13 +131,20 @@ class PrivacyMiddleware:
 
 
 def _publish_first(ctx: AppContext) -> bool:
-    """Publish the first notice; a database that cannot answer yet is tried again later
-    (health checks must still say "degraded" rather than fail here)."""
+    """Publish the notice if the data map changed it (the first one on a fresh install); a
+    database that cannot answer yet is tried again later (health checks must still say
+    "degraded" rather than fail here)."""
     try:
-        notice.ensure_published(ctx)
+        published = notice.ensure_published(ctx)
     except SQLAlchemyError:
-        log.warning("could not publish the first privacy notice yet", exc_info=True)
+        log.warning("could not publish the privacy notice yet", exc_info=True)
         return False
+    if published is not None and published.version is not None:
+        log.info(
+            "privacy notice version %d published (%s)",
+            published.version.number,
+            "material change: announced" if published.material else "applies at once",
+        )
     return True
 
 

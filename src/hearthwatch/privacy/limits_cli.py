@@ -34,6 +34,9 @@ def run_stats(settings: Settings, args: argparse.Namespace) -> int:
     print(f"People counted: {report.people if report.people is not None else hidden}")
     for figure in report.figures:
         print(f"\n{figure.title}")
+        if not figure.groups:
+            print("  (not shown: too few people per group)")
         for group in figure.groups:
-            print(f"  {group.label:<16} {hidden if group.suppressed else group.count}")
+            # A hidden group may be large: it is hidden so that a small one cannot be derived.
+            print(f"  {group.label:<16} {'hidden' if group.suppressed else group.count}")
     return 0

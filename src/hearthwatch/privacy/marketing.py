@@ -5,6 +5,10 @@ carries a signed token naming the account, so it works without signing in: openi
 shows one button, pressing it withdraws the consent (a GET alone never changes anything,
 so link scanners in mail systems cannot unsubscribe anyone). Service mail (codes, security,
 notice changes) does not go through here and is never held back.
+
+Every mail sent leaves an audit entry (`marketing.sent`, the account's id and nothing
+else), so `hearthwatch privacy check` can hold each one against the consent ledger and the
+person's limits at that moment (`consent_check`).
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
 from hearthwatch.mail.messages import OutgoingMail
-from hearthwatch.privacy import consent
+from hearthwatch.privacy import audit, consent
 from hearthwatch.privacy.consent import Channel, ConsentChange
 from hearthwatch.privacy.limits import processing_allowed
 
 PURPOSE = "marketing_email"
-MARKETING = "marketing"
+MARKETING = "marketing"  # the mail category
+USE = "marketing"  # the use a restriction or objection names (P21, P22)
+SENT = "marketing.sent"  # the audit action of one mail sent
 _TOKEN = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{64})$")
 
 
@@ -65,7 +71,8 @@ def send_marketing(ctx: AppContext, db: Session, user: User, subject: str, body:
     if not consent.allowed(db, user_id=user.id, purpose=PURPOSE):
         return False
     # An objection or restriction (P21, P22) stops marketing even where consent stands.
-    if not processing_allowed(db, user_id=user.id, use="marketing", at=ctx.clock.now()):
+    now = ctx.clock.now()
+    if not processing_allowed(db, user_id=user.id, use=USE, at=now):
         return False
     link = unsubscribe_url(ctx, user.id)
     ctx.mailer.send(
@@ -80,6 +87,8 @@ def send_marketing(ctx: AppContext, db: Session, user: User, subject: str, body:
             category=MARKETING,
         )
     )
+    audit.record(db, at=now, actor=audit.SYSTEM, action=SENT, subject_id=user.id,
+                 details={"purpose": PURPOSE})  # fmt: skip
     return True
 
 
@@ -90,11 +99,18 @@ class Campaign:
 
 
 def send_campaign(ctx: AppContext, db: Session, *, subject: str, body: str) -> Campaign:
-    """Mail every confirmed account that consents; the others are skipped, not told."""
+    """Mail every confirmed account that consents; the others are skipped, not told.
+
+    Commits after each mail: a mail that went out keeps its audit entry even if a later one
+    fails, and the audit log (whose appenders wait for each other) is not held for the
+    length of the campaign."""
     sent = skipped = 0
-    for user in db.scalars(select(User).where(User.email_confirmed_at.is_not(None))):
-        if send_marketing(ctx, db, user, subject, body):
+    confirmed = list(db.scalars(select(User.id).where(User.email_confirmed_at.is_not(None))))
+    for user_id in confirmed:
+        user = db.get(User, user_id)
+        if user is not None and send_marketing(ctx, db, user, subject, body):
             sent += 1
+            db.commit()
         else:
             skipped += 1
     return Campaign(sent, skipped)

@@ -2,7 +2,9 @@
 
 The notice is never written by hand: `notice_content.generate` builds it from the data
 map, the consent purposes, the cookies, the recipients and the storage region. `publish`
-compares it with the newest published version:
+compares it with the newest published version, and what changed with the version in force
+(what people were told and agreed to: an announced version is not in force yet, so a
+second change inside its announcement period cannot slip in at once):
 
     same digest            nothing to do
     material change        new version, effective after an announcement period (new
@@ -11,7 +13,11 @@ compares it with the newest published version:
                            signed-in person must accept it before going on (`gate.py`)
     any other difference   new version, effective at once, nothing to accept
 
-The first version is published by itself on first use, so a fresh install is not blocked.
+The service publishes by itself when it starts (`ensure_published`, from the first
+request): the first version on a fresh install, so it is not blocked, and after an
+upgrade or a change of settings that changed the notice, the new version through the same
+steps as above (a material change announced first, by mail and in the app, and accepted).
+`hearthwatch privacy check` reports a published notice that is out of date meanwhile.
 A person accepts the version in force when they sign up (the sign-up page links it), so
 only versions that take effect after their sign-up need their acceptance.
 """
@@ -101,7 +107,8 @@ def publish(
     if previous is None:
         changes, material = ["First published version."], False
     else:
-        changes = material_changes(content_of(previous), document)
+        agreed = in_force(db, now) or previous
+        changes = material_changes(content_of(agreed), document)
         material = bool(changes)
         changes = changes or ["Wording and details updated; nothing that needs your agreement."]
     wait = (announce or timedelta(days=ctx.settings.notice_announce_days)) if material else None
@@ -142,14 +149,14 @@ def _store(
     return version
 
 
-def ensure_published(ctx: AppContext) -> None:
-    """Publish the first version if there is none (first start of a fresh install)."""
+def ensure_published(ctx: AppContext) -> Published | None:
+    """At start-up: publish the notice the data map gives now if it differs from the newest
+    version (the first one on a fresh install), through the usual announcement."""
     try:
         with ctx.db.session() as db:
-            if db.scalar(select(func.count()).select_from(NoticeVersion)) == 0:
-                publish(ctx, db)
+            return publish(ctx, db)
     except IntegrityError:
-        pass  # another node published it first
+        return None  # another node published the same version first
 
 
 def _announce(ctx: AppContext, db: Session, version: NoticeVersion) -> None:

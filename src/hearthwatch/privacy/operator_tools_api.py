@@ -30,10 +30,12 @@ class AuditCheck(BaseModel):
 
 class Finding(BaseModel):
     kind: str
+    code: str
     subject: str
     message: str
     count: int
     oldest: str | None
+    examples: list[str]
 
 
 class PrivacyCheck(BaseModel):
@@ -63,7 +65,8 @@ def verify_audit_log(
 
 @router.get("/check", response_model=PrivacyCheck)
 def check_installation(user: UserDep, ctx: ContextDep) -> PrivacyCheck:
-    """Records past retention, undeclared personal columns, processing without a basis."""
+    """Records past retention, undeclared personal columns, processing without a basis (as
+    declared, and as it happened), and a published notice the data map has outgrown."""
     require_operator(ctx.settings, user)
     result = privacy_check.check(ctx)
     return PrivacyCheck.model_validate(result.as_dict())

@@ -1,6 +1,6 @@
 """`hearthwatch privacy check`: inspect a live installation against the data map.
 
-Three kinds of finding, each with enough detail to act on:
+Four kinds of finding, each with a stable code and enough detail to act on:
 
 - `retention`: records kept past their retention (count and oldest moment per rule), so
   a stopped scheduler or a broken rule cannot go unnoticed (P33 to P36);
@@ -9,7 +9,13 @@ Three kinds of finding, each with enough detail to act on:
   run without its declaration);
 - `legal_basis`: processing declared without a purpose or a legal basis, a retention no
   rule enforces, or a consent-based field whose purpose has no consent in the ledger's
-  list of purposes.
+  list of purposes; and, from the record of what happened, each consent-based use (a
+  marketing mail) made without consent in the ledger at that moment, after a withdrawal,
+  or under an objection or restriction (`consent_check`: codes `use.*`, with examples);
+- `notice` (code `notice.out_of_date`): the newest published privacy notice is not what
+  the data map says now, so people are told less than is done (P48). Publishing it (the
+  service does at its next start) goes through the usual announcement for a material
+  change. Before the first start nothing is published and there is nobody to tell yet.
 
 A finding is only raised a grace period after a deadline passed, since the sweep runs on
 a schedule, not at every instant.
@@ -31,7 +37,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.media.models import Segment
 from hearthwatch.models import metadata
-from hearthwatch.privacy import datamap
+from hearthwatch.privacy import consent_check, datamap, limits, notice, notice_content
 from hearthwatch.privacy.retention_inactivity import active_since
 from hearthwatch.privacy.retention_models import InactivityWarning, ScheduledJob
 from hearthwatch.privacy.retention_rules import (
@@ -43,6 +49,7 @@ from hearthwatch.privacy.retention_rules import (
     row_rules,
     unenforced,
 )
+from hearthwatch.settings import Settings
 
 GRACE = timedelta(days=1)
 DAY_US = 86_400_000_000
@@ -50,11 +57,16 @@ DAY_US = 86_400_000_000
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # retention | undeclared_column | legal_basis
+    kind: str  # retention | undeclared_column | legal_basis | notice
     subject: str  # a table, table.column or rule
     message: str
     count: int = 0
     oldest: str | None = None
+    code: str = ""  # a stable code; the kind itself where the kind says it all
+    examples: tuple[str, ...] = ()  # a few cases to start from, personal data masked
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "code": self.code or self.kind, "examples": list(self.examples)}
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,7 @@ class CheckResult:
         return not self.findings
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "findings": [asdict(f) for f in self.findings]}
+        return {"ok": self.ok, "findings": [f.as_dict() for f in self.findings]}
 
 
 def check(ctx: AppContext) -> CheckResult:
@@ -74,6 +86,7 @@ def check(ctx: AppContext) -> CheckResult:
     now = ctx.clock.now() - GRACE
     with ctx.db.session() as db:
         findings = [*stale_records(db, now), *undeclared_columns(db), *missing_legal_basis()]
+        findings += [*unlawful_uses(db), *stale_notice(ctx.settings, db, ctx.clock.now())]
     old_logs = _old_server_logs(ctx.settings.data_dir, now, ctx.settings.server_log_days)
     return CheckResult(tuple(findings + old_logs))
 
@@ -118,8 +131,9 @@ def _stale_rows(
 
 def _closed_accounts(db: Session, now: datetime) -> Finding | None:
     cutoff = now - timedelta(days=CLOSED_ACCOUNTS.days)
+    due = (User.closed_at < cutoff) & User.id.not_in(limits.held_accounts(now))
     return _finding(
-        db, User.__table__, User.closed_at < cutoff, User.closed_at, "users.closed_at",
+        db, User.__table__, due, User.closed_at, "users.closed_at",
         f"accounts closed more than {CLOSED_ACCOUNTS.days} days ago and not yet erased (P34)",
     )  # fmt: skip
 
@@ -137,6 +151,7 @@ def _inactive_accounts(db: Session, now: datetime) -> Finding | None:
         .exists()
     )
     where = User.closed_at.is_(None) & ~active_since(silent) & or_(unwarned, warned_long_ago)
+    where &= User.id.not_in(limits.held_accounts(now))  # kept on the person's request (P21)
     return _finding(
         db, User.__table__, where, User.created_at, "users.last_login_at",
         f"accounts unused for {rule.warn_after_days} days, not warned or not erased (P33)",
@@ -167,10 +182,13 @@ def _full_ips(db: Session, now: datetime) -> Finding | None:
 
 def _old_recordings(db: Session, now: datetime) -> list[Finding | None]:
     now_us = int(now.timestamp() * 1_000_000)
-    ceiling = Segment.end_us < now_us - RECORDING_CEILING_DAYS * DAY_US
+    held = Segment.camera_id.not_in(limits.held_cameras(db, at=now))  # restricted (P21): kept
+    ceiling = (Segment.end_us < now_us - RECORDING_CEILING_DAYS * DAY_US) & held
     cameras = Camera.__table__
-    per_camera = Camera.retention_days.is_not(None) & (
-        Segment.end_us < literal(now_us, BigInteger) - Camera.retention_days * _day_us()
+    per_camera = (
+        Camera.retention_days.is_not(None)
+        & (Segment.end_us < literal(now_us, BigInteger) - Camera.retention_days * _day_us())
+        & held
     )
     table = Segment.__table__
     joined = table.join(cameras, cameras.c.id == Segment.camera_id)
@@ -264,3 +282,30 @@ def _consent_without_purpose() -> list[Finding]:
         for name, purpose, basis in _declarations()
         if basis == datamap.LegalBasis.CONSENT and purpose not in known
     ]
+
+
+def unlawful_uses(db: Session) -> list[Finding]:
+    """Consent-based uses that happened without consent, after a withdrawal or under a limit."""
+    return [
+        Finding("legal_basis", f"audit_log.{found.use.action}", found.message, found.count,
+                _iso(found.oldest), found.code, found.examples)
+        for found in consent_check.unlawful_uses(db)
+    ]  # fmt: skip
+
+
+def stale_notice(settings: Settings, db: Session, now: datetime) -> list[Finding]:
+    """The newest published notice, when it is not what the data map generates now."""
+    newest = notice.latest(db)
+    document = notice_content.generate(settings)
+    if newest is None or newest.digest == notice_content.digest(document):
+        return []
+    agreed = notice.in_force(db, now) or newest  # what publishing would compare with
+    changes = notice_content.material_changes(notice.content_of(agreed), document)
+    return [Finding(
+        "notice", "privacy_notices",
+        f"the published privacy notice (version {newest.number}) no longer matches the data "
+        "map: publish it with `hearthwatch privacy notice publish` (the service also does at "
+        "its next start); a material change is announced and applies only after the notice "
+        "period", code="notice.out_of_date",
+        examples=tuple(changes) or ("wording and details only: nothing that needs agreement",),
+    )]  # fmt: skip

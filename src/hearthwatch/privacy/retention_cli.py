@@ -75,7 +75,9 @@ def run_check(settings: Settings, args: argparse.Namespace) -> int:
     print(f"privacy check: {len(result.findings)} finding(s)")
     for finding in result.findings:
         counts = f" ({finding.count}, oldest {finding.oldest or '-'})" if finding.count else ""
-        print(f"  - [{finding.kind}] {finding.subject}: {finding.message}{counts}")
+        print(f"  - [{finding.code or finding.kind}] {finding.subject}: {finding.message}{counts}")
+        for example in finding.examples:
+            print(f"      e.g. {example}")
     return 1
 
 

@@ -1,16 +1,37 @@
 """Usage statistics that leave the service only in aggregate (issue 4 item 16).
 
 Only people who consented to product analytics and have not objected to it or restricted
-it (P21, P22, P24) are counted, checked when the figures are made. Every figure is a count
-of people in a group; a group smaller than the minimum size (`stats_min_group`, default 10)
-is suppressed, and so is the total, so no figure can single anyone out. Nothing but these
-counts ever leaves: no ids, no names, no times finer than a month.
+it (P21, P22, P24) are counted, checked when the figures are made. Every figure splits the
+same people into groups and gives the count of each; a group smaller than the minimum size
+k (`stats_min_group`, default 10) is suppressed, and so is the total when it is below k.
+Nothing but these counts ever leaves: no ids, no names, no times finer than a month.
+
+Suppressing the small groups alone is not enough, since the total is published: with one
+group hidden, the total minus the visible groups *is* the hidden count. So a figure with a
+small group also hides its smallest large group, and every other group of that same size
+(complementary suppression, `protected_groups`). The reader then learns only the sum of the
+hidden groups, and:
+
+- at least two groups are hidden, so no single one follows from the total by subtraction;
+- their sum is at least k (it includes a large group): the sum is itself a figure, and two
+  hidden groups summing to 3 would say "three people are here", exactly what k forbids;
+- their sum is more than the number of hidden groups (a large group holds k >= 2): every
+  listed group has somebody in it, so n people in n hidden groups would be one in each;
+- a reader who knows this rule knows each small group is below k and each large hidden
+  group smaller than every visible one. Hiding only small groups, or leaving visible a
+  group as large as a hidden one, lets those bounds pin a count (two small groups summing
+  to 2(k-1) hold k-1 each); with one large group hidden, and its equals, they do not (the
+  tests check this by trying every distribution a reader could suspect).
+
+When every group is small, the figure lists no groups at all, and with fewer than k people
+counted in all no figure lists any. Figures share no cells (each is one split of the same
+people), so their only common figure is the total and checking each on its own is enough.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,7 +51,7 @@ USE = "product_analytics"
 @dataclass(frozen=True)
 class Group:
     label: str
-    count: int | None  # None: fewer people than the minimum group size
+    count: int | None  # None: below the minimum group size, or hidden so one cannot be derived
 
     @property
     def suppressed(self) -> bool:
@@ -102,8 +123,22 @@ def _counted(db: Session, user_id: str, now: datetime) -> bool:
 
 
 def _groups(labels: Iterable[str], k: int) -> tuple[Group, ...]:
-    counts = Counter(labels)
-    return tuple(Group(label, n if n >= k else None) for label, n in sorted(counts.items()))
+    return protected_groups(Counter(labels), k)
+
+
+def protected_groups(counts: Mapping[str, int], k: int) -> tuple[Group, ...]:
+    """Each group's count, hiding groups below `k` and enough others that none can be derived."""
+    if sum(counts.values()) < k:
+        return ()  # the total is hidden too: even the names of the groups would say too much
+    small = {label for label, n in counts.items() if n < k}
+    large = [n for label, n in counts.items() if label not in small]
+    if small and not large:
+        return ()
+    cover = min(large) if small else None  # the smallest large group, with its equals
+    return tuple(
+        Group(label, None if label in small or n == cover else n)
+        for label, n in sorted(counts.items())
+    )
 
 
 def _people(db: Session) -> list[_Person]:
