@@ -30,7 +30,7 @@ def require_operator(settings: Settings, user: User) -> str:
     """The operator's name in steps and the audit log; refused for everyone else."""
     if not is_operator(settings, user):
         raise PermissionDenied(
-            "Only the service's operators can work on rights requests.",
+            "Only the service's operators can do this.",
             code="operator.required",
         )
     return actor_name(user)

@@ -14,7 +14,10 @@ from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.context import AppContext
 from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied
+from hearthwatch.privacy import limits
+from hearthwatch.privacy.datamap_uses import SIGN_IN_RECORDS
 from hearthwatch.privacy.minors_hold import require_not_on_hold
+from hearthwatch.privacy.retention_rules import CLOSED_ACCOUNTS
 from hearthwatch.security.secrets import hash_secret, new_secret
 
 TOKEN_PREFIX = "hwt_"  # noqa: S105 (a public prefix)
@@ -103,11 +106,18 @@ def ensure_not_locked(user: User, now: datetime) -> None:
 
 
 def ensure_not_closed(user: User) -> None:
+    """A closed account (P34) is refused, with the day its data is deleted for good."""
     if user.closed_at is not None:
+        deleted = user.closed_at + timedelta(days=CLOSED_ACCOUNTS.days)
         raise AccountLocked(
-            "This account is closed. Its data is kept for 6 months, then deleted.",
+            f"This account was closed on {user.closed_at:%d %B %Y}. Its data is kept until "
+            f"{deleted:%d %B %Y}, then deleted for good; it cannot be reopened.",
             code="auth.account_closed",
-            details={"reason": "closed"},
+            details={
+                "reason": "closed",
+                "closed_at": user.closed_at.isoformat(),
+                "delete_after": deleted.isoformat(),
+            },
         )
 
 
@@ -139,6 +149,8 @@ def open_session(
 ) -> NewSession:
     now = ctx.clock.now()
     secret = new_secret()
+    if not limits.processing_allowed(session, user_id=user.id, use=SIGN_IN_RECORDS, at=now):
+        ip_address = user_agent = None  # the person objected to, or restricted, keeping them
     record = BrowserSession(
         user_id=user.id,
         secret_hash=hash_secret(secret),

@@ -167,8 +167,11 @@ def name_guardian(ctx: AppContext, db: Session, *, token: str, guardian_email: s
     _mail_guardian(ctx, consent, user)
 
 
-def clear_as_adult(ctx: AppContext, db: Session, *, user_id: str, operator: str) -> None:
-    """The operator saw proof the holder is 16 or older: the hold ends."""
+def clear_as_adult(
+    ctx: AppContext, db: Session, *, user_id: str, operator: str, note: str | None = None
+) -> None:
+    """The operator saw proof the holder is 16 or older: the hold ends. `note` (why) goes
+    into the audit entry with any e-mail address in it masked."""
     consent = db.scalars(
         select(GuardianConsent).where(
             GuardianConsent.user_id == user_id, GuardianConsent.decision.is_(None)
@@ -178,7 +181,10 @@ def clear_as_adult(ctx: AppContext, db: Session, *, user_id: str, operator: str)
         raise NotFound("No account with that id waits for consent.", code="minors.not_pending")
     consent.decision = ADULT
     consent.decided_at = ctx.clock.now()
-    _audit(db, ctx, "minors.shown_adult", consent, actor=audit.actor_operator(operator))
+    extra = {"note": mask_email(note)} if note else None
+    _audit(
+        db, ctx, "minors.shown_adult", consent, actor=audit.actor_operator(operator), extra=extra
+    )
 
 
 def delete_account(
@@ -219,13 +225,18 @@ def _overdue(now: datetime) -> Select[GuardianConsent]:
 
 
 def _audit(
-    db: Session, ctx: AppContext, action: str, consent: GuardianConsent, *, actor: str
-) -> None:
+    db: Session, ctx: AppContext, action: str, consent: GuardianConsent, *, actor: str,
+    extra: dict[str, str] | None = None,
+) -> None:  # fmt: skip
     audit.record(
         db,
         at=ctx.clock.now(),
         actor=actor,
         action=action,
         subject_id=consent.user_id,
-        details={"reason": consent.reason, "deadline_at": consent.deadline_at.isoformat()},
+        details={
+            "reason": consent.reason,
+            "deadline_at": consent.deadline_at.isoformat(),
+            **(extra or {}),
+        },
     )

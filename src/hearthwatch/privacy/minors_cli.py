@@ -28,6 +28,7 @@ def register(commands: Any) -> None:
     clear = sub.add_parser("clear", help="the holder showed they are 16+: lift the hold")
     clear.add_argument("account_id")
     clear.add_argument("--operator", default=_default_operator(), help="who is acting")
+    clear.add_argument("--reason", help="how they showed it (kept in the audit log)")
     clear.set_defaults(run=run_clear)
     sub.add_parser("sweep", help="delete accounts past their deadline").set_defaults(run=run_sweep)
 
@@ -67,7 +68,9 @@ def run_clear(settings: Settings, args: argparse.Namespace) -> int:
     ctx = build_context(settings)
     try:
         with ctx.db.session() as db:
-            minors.clear_as_adult(ctx, db, user_id=args.account_id, operator=args.operator)
+            minors.clear_as_adult(
+                ctx, db, user_id=args.account_id, operator=args.operator, note=args.reason
+            )
     except HearthwatchError as err:
         print(f"hearthwatch: {err.code}: {err.message}", file=sys.stderr)
         return 1

@@ -1,0 +1,74 @@
+"""`/api/v1/privacy/operator/minors`: accounts held for a guardian's consent (P4, item 14).
+
+    GET  /privacy/operator/minors                    held accounts, soonest deadline first
+    POST /privacy/operator/minors/{account_id}/clear the holder showed they are 16+  200
+
+Operators only (access/operators.py); everyone else gets 403 `operator.required`. People
+are masked (P45); clearing is audited with its reason, like `hearthwatch privacy minors clear`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field, StringConstraints
+
+from hearthwatch.access.operators import require_operator
+from hearthwatch.accounts.schemas import Strict
+from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.privacy import minors_operator
+
+router = APIRouter(prefix="/operator/minors", tags=["privacy operator"])
+
+AccountId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+class HeldAccountPublic(BaseModel):
+    account_id: str
+    account: str = Field(description="The holder's e-mail address, masked (P45).")
+    reason: Literal["sign_up", "reported"] = Field(
+        description="Under 16 at sign-up, or reported as a child's account."
+    )
+    guardian: str | None = Field(description="The guardian's address, masked; null until named.")
+    requested_at: datetime
+    deadline_at: datetime = Field(description="Deleted then unless consent comes or it is cleared.")
+
+    @classmethod
+    def of(cls, held: minors_operator.HeldAccount) -> HeldAccountPublic:
+        return cls.model_validate(held, from_attributes=True)
+
+
+class ClearIn(Strict):
+    reason: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=minors_operator.MAX_REASON
+        ),
+    ] = Field(description="How the holder showed they are 16 or older; kept in the audit log.")
+
+
+class Cleared(BaseModel):
+    account_id: str
+    decision: Literal["adult"]
+
+
+@router.get("", response_model=list[HeldAccountPublic])
+def list_held(
+    user: UserDep, ctx: ContextDep, db: DbDep,
+    reason: Annotated[Literal["sign_up", "reported"] | None, Query()] = None,
+) -> list[HeldAccountPublic]:  # fmt: skip
+    """Accounts waiting for a guardian's consent; `reason=reported` lists reported ones."""
+    require_operator(ctx.settings, user)
+    return [HeldAccountPublic.of(h) for h in minors_operator.held_accounts(db, reason=reason)]
+
+
+@router.post("/{account_id}/clear", response_model=Cleared)
+def clear_hold(
+    account_id: AccountId, body: ClearIn, user: UserDep, ctx: ContextDep, db: DbDep
+) -> Cleared:
+    """The holder showed they are 16 or older: the hold ends and they can sign in."""
+    operator = require_operator(ctx.settings, user)
+    minors_operator.clear(ctx, db, account_id=account_id, operator=operator, reason=body.reason)
+    return Cleared(account_id=account_id, decision="adult")

@@ -1,0 +1,148 @@
+"""/privacy/import: move in with an archive from another Hearthwatch (P23, portability).
+
+The same import as `POST /api/v1/privacy/import` and `hearthwatch privacy import`
+(`privacy/portability_import.py`): the archive is checked whole before anything is written,
+and a hostile or broken one is refused with its code, shown next to the file field.
+
+The upload is a multipart form, read here rather than through `FormDep` (which caps files at
+the size of a picture): the body is counted as it arrives and refused past the service's
+import limit, then the file is copied to an owner-only file under the data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+import anyio
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.types import Message
+
+from hearthwatch.accounts.signin import Caller
+from hearthwatch.api.deps import ContextDep, check_csrf, in_db_thread
+from hearthwatch.context import AppContext
+from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.privacy import portability_import
+from hearthwatch.privacy.portability_import import ArchiveTooLarge, ImportSummary
+from hearthwatch.web.forms import FormProblem
+from hearthwatch.web.rendering import render
+from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+
+router = APIRouter(prefix="/privacy/import")
+
+PAGE = "/privacy/import"
+FIELD = "archive"
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the CSRF field
+TOO_LARGE = "The archive is larger than this service accepts."
+
+
+def _page(
+    request: Request, ctx: AppContext, viewer: Caller,
+    problem: FormProblem | None = None, status: int = 200, summary: ImportSummary | None = None,
+) -> Response:  # fmt: skip
+    return render(
+        request, ctx, "privacy_import.html", viewer=viewer, section="privacy", status=status,
+        problem=problem, summary=summary, max_gb=ctx.settings.import_max_bytes / 1024**3,
+    )  # fmt: skip
+
+
+@router.get("")
+def import_page(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Response:
+    if viewer is None:
+        return to_signin(PAGE)
+    return _page(request, ctx, viewer)
+
+
+@router.post("")
+async def import_upload(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+) -> Response:
+    """Check the form, keep the upload in a private file, import it, show what came in."""
+    if viewer is None:
+        return to_signin(PAGE)
+    path: Path | None = None
+    try:
+        async with _capped(request, ctx).form(max_files=1, max_fields=4) as form:
+            check_csrf(request, submitted=_text(form, "csrf_token"))
+            path = await anyio.to_thread.run_sync(_keep, ctx, _upload(form))
+        summary = await _import(ctx, db, viewer.user.id, path)
+    except HTTPException:  # a malformed multipart body
+        return _failed(request, ctx, viewer, _invalid("The upload was cut off or malformed."))
+    except HearthwatchError as err:
+        return _failed(request, ctx, viewer, err)
+    finally:
+        if path is not None:
+            path.unlink(missing_ok=True)
+    return _page(request, ctx, viewer, summary=summary)
+
+
+async def _import(ctx: AppContext, db: Session, user_id: str, path: Path) -> ImportSummary:
+    await in_db_thread(db, db.close)  # the import opens its own sessions
+    return await anyio.to_thread.run_sync(
+        lambda: portability_import.import_archive(ctx, user_id=user_id, path=path)
+    )
+
+
+def _failed(request: Request, ctx: AppContext, viewer: Caller, err: HearthwatchError) -> Response:
+    on_file = err.code.startswith("privacy.import_")  # the archive's own refusals
+    problem = FormProblem.of(err, {err.code: FIELD} if on_file else None)
+    return _page(request, ctx, viewer, problem, err.status)
+
+
+def _capped(request: Request, ctx: AppContext) -> Request:
+    """The request, refused as soon as its body grows past the import limit."""
+    limit = ctx.settings.import_max_bytes + FORM_OVERHEAD
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise ArchiveTooLarge(TOO_LARGE)
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise ArchiveTooLarge(TOO_LARGE)
+        return message
+
+    return Request(request.scope, receive)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _upload(form: FormData) -> UploadFile:
+    upload = form.get(FIELD)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise _invalid("Choose the archive (a .zip file) to import.")
+    return upload
+
+
+def _invalid(message: str) -> ValidationFailed:
+    return ValidationFailed(
+        "Some fields need a fix.", details=[{"field": FIELD, "message": message}]
+    )
+
+
+def _keep(ctx: AppContext, upload: UploadFile) -> Path:
+    """Copy the upload into an owner-only file under the data directory."""
+    folder = ctx.settings.data_dir / "imports"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=folder, suffix=".zip")
+    path = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            upload.file.seek(0)
+            shutil.copyfileobj(upload.file, out)
+    except BaseException:
+        with suppress(OSError):
+            path.unlink()
+        raise
+    return path
