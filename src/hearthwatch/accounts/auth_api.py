@@ -6,12 +6,13 @@ import secrets
 
 from fastapi import APIRouter, Request, Response, status
 
-from hearthwatch.accounts import recovery, registration, signin
+from hearthwatch.accounts import email_change, recovery, registration, signin
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.schemas import (
     Accepted,
     ConfirmIn,
     EmailIn,
+    EmailUndoIn,
     LoginIn,
     LoginOut,
     PasswordResetConfirmIn,
@@ -33,6 +34,13 @@ from hearthwatch.context import AppContext
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 CHECK_MAIL = "If the address can be used, a code is on its way. Check your mailbox."
+ADDRESS_RESTORED = (
+    "Your address is back and the account is locked. Reset your password to unlock it."
+)
+ADDRESS_NOT_RESTORED = (
+    "The account is locked, but your address is now used by another account: "
+    "write to the service's operator."
+)
 GUARDIAN_ASKED = (
     "You are under 16, so your parent or guardian must agree first: we mailed them a link. "
     "Confirm your own address with the code we mailed you; you can sign in once they agree."
@@ -160,6 +168,20 @@ def password_reset_confirm(
         ctx, db, email=body.email, code=body.code, new_password=body.new_password
     )
     return Accepted(status="password_changed", message="Your password was changed. Sign in.")
+
+
+@router.post("/email-change/undo", response_model=Accepted)
+def undo_email_change(body: EmailUndoIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
+    """Undo a change of sign-in address with the code mailed to the previous address (7 days).
+
+    The previous address comes back, the account is locked and every session and token
+    ends; the owner then unlocks it with a password reset mailed to that address."""
+    ctx.code_throttle.hit(f"email-undo:{client_ip(request)}", code="auth.rate_limited")
+    ctx.code_throttle.hit(f"email-undo:{body.email.lower()}", code="auth.rate_limited")
+    restored = email_change.undo_change(ctx, db, old_email=body.email, code=body.code)
+    if restored:
+        return Accepted(status="address_restored", message=ADDRESS_RESTORED)
+    return Accepted(status="locked", message=ADDRESS_NOT_RESTORED)
 
 
 @router.post("/password-strength", response_model=PasswordStrengthOut)

@@ -14,12 +14,22 @@ from hearthwatch.security.secrets import hash_code, new_numeric_code, same
 
 CONFIRM_EMAIL = "confirm_email"
 PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose name)
+CHANGE_EMAIL = "change_email"
+UNDO_EMAIL_CHANGE = "undo_email_change"
 
 
 def issue_code(
-    session: Session, *, user_id: str, purpose: str, lifetime: timedelta, now: datetime
+    session: Session,
+    *,
+    user_id: str,
+    purpose: str,
+    lifetime: timedelta,
+    now: datetime,
+    email: str | None = None,
 ) -> str:
-    """A fresh code for `purpose`; any earlier unused code of the same purpose stops working."""
+    """A fresh code for `purpose`; any earlier unused code of the same purpose stops working.
+
+    `email` is the address the code is about when it is not the account's own."""
     session.execute(
         update(OneTimeCode)
         .where(
@@ -39,6 +49,7 @@ def issue_code(
             code_hash=hash_code(code, salt=record_id),
             created_at=now,
             expires_at=now + lifetime,
+            email=email,
         )
     )
     return code

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, UploadFile, status
 
-from hearthwatch.accounts import credentials, profile, recovery, totp
+from hearthwatch.accounts import credentials, email_change, profile, recovery, totp
 from hearthwatch.accounts.profile import MAX_PICTURE_BYTES
 from hearthwatch.accounts.schemas import (
     Accepted,
+    EmailChangeConfirmIn,
+    EmailChangeIn,
     PasswordChangeIn,
     ProfileUpdate,
     SessionPublic,
@@ -35,6 +37,7 @@ from hearthwatch.errors import ValidationFailed
 router = APIRouter(prefix="/me", tags=["me"])
 
 RecordId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+EMAIL_CODE_SENT = "We mailed a 6-digit code to the new address. Enter it to use that address."
 
 
 @router.get("", response_model=UserPublic)
@@ -50,6 +53,30 @@ async def read_me(user: IdentityDep) -> Response:
 def update_me(body: ProfileUpdate, user: UserDep, ctx: ContextDep) -> UserPublic:
     """Edit nickname or real name; send an empty string to clear one."""
     profile.update_profile(ctx, user=user, changes=body.model_dump(exclude_unset=True))
+    return UserPublic.of(user)
+
+
+@router.post("/email", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def change_email(body: EmailChangeIn, user: UserDep, ctx: ContextDep, db: DbDep) -> Accepted:
+    """Ask to sign in with another address: a 6-digit code (valid 10 minutes) is mailed to it.
+
+    The answer is the same whether or not another account uses that address; then that
+    mailbox is told so instead, and no code can confirm the change."""
+    email_change.request_change(
+        ctx, db, user=user, new_email=body.new_email, password=body.password
+    )
+    return Accepted(status="code_sent", message=EMAIL_CODE_SENT)
+
+
+@router.post("/email/confirm", response_model=UserPublic)
+def confirm_email_change(
+    body: EmailChangeConfirmIn, caller: CallerDep, ctx: ContextDep, db: DbDep
+) -> UserPublic:
+    """Use the new address from now on; every other session ends, and the old address is
+    mailed a notice with a code that undoes the change for 7 days."""
+    user = email_change.confirm_change(
+        ctx, db, user=caller.user, code=body.code, keep_session_id=caller.session_id
+    )
     return UserPublic.of(user)
 
 

@@ -57,7 +57,10 @@ class ProfilePicture(Base):
 
 
 class OneTimeCode(Base):
-    """A short code mailed to the account's address: e-mail confirmation or password reset."""
+    """A short code mailed to the account's address: e-mail confirmation or password reset.
+
+    A change of address mails its code to the new address and, once done, an undo code to
+    the old one: `email` holds that other address (accounts/email_change.py)."""
 
     __tablename__ = "one_time_codes"
     __table_args__ = (Index("ix_one_time_codes_user_purpose", "user_id", "purpose"),)
@@ -70,6 +73,7 @@ class OneTimeCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email: Mapped[str | None] = mapped_column(String(254))
 
 
 class BrowserSession(Base):

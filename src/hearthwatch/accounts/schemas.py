@@ -121,6 +121,20 @@ class ProfileUpdate(Strict):
     real_name: RealName | None = None
 
 
+class EmailChangeIn(Strict):
+    new_email: Email = Field(description="Checked like the address at sign-up.")
+    password: Password = Field(description="The current password, asked again.")
+
+
+class EmailChangeConfirmIn(Strict):
+    code: Code = Field(description="The 6-digit code mailed to the new address.")
+
+
+class EmailUndoIn(Strict):
+    email: Email = Field(description="The previous address, which the notice was mailed to.")
+    code: Code
+
+
 class SessionPublic(BaseModel):
     id: str
     created_at: datetime

@@ -9,12 +9,15 @@ from hearthwatch.privacy.datamap_types import (
     Category,
     LegalBasis,
     PersonalField,
+    Retention,
 )
 
 _C = LegalBasis.CONTRACT
 _LI = LegalBasis.LEGITIMATE_INTEREST
 
 ACCOUNT_FIELDS: tuple[PersonalField, ...] = (
+    # Not operator_correctable: a new address must be proven with a code mailed to it
+    # (accounts/email_change.py), which the person does in the account.
     PersonalField(
         "users",
         "email",
@@ -32,6 +35,7 @@ ACCOUNT_FIELDS: tuple[PersonalField, ...] = (
         "showing who is signed in and who shares a device",
         _C,
         UNTIL_CLOSURE,
+        operator_correctable=True,
     ),
     PersonalField(
         "users",
@@ -41,6 +45,7 @@ ACCOUNT_FIELDS: tuple[PersonalField, ...] = (
         "addressing the user",
         _C,
         UNTIL_CLOSURE,
+        operator_correctable=True,
     ),
     PersonalField(
         "users",
@@ -206,6 +211,7 @@ ACCOUNT_FIELDS: tuple[PersonalField, ...] = (
         "API access",
         _C,
         UNTIL_CLOSURE,
+        operator_correctable=True,  # tokens can be revoked in the app, not renamed
     ),
     PersonalField(
         "api_tokens",
@@ -224,6 +230,17 @@ ACCOUNT_FIELDS: tuple[PersonalField, ...] = (
         "e-mail confirmation and password reset",
         _C,
         CODE_LIFE,
+        exported=False,
+    ),
+    PersonalField(
+        "one_time_codes",
+        "email",
+        "new address a change of sign-in address waits to confirm, or the previous address "
+        "that can undo it",
+        Category.CONTACT,
+        "changing the sign-in address safely, and undoing a change the owner did not make",
+        _C,
+        Retention("until used or expired (at most 7 days), then deleted", 8, "code issue"),
         exported=False,
     ),
 )

@@ -14,7 +14,16 @@ from hearthwatch.privacy.datamap_types import (
 _C = LegalBasis.CONTRACT
 
 _CAMERA_FIELDS = tuple(
-    PersonalField("cameras", column, description, category, purpose, basis, UNTIL_CLOSURE)
+    PersonalField(
+        "cameras",
+        column,
+        description,
+        category,
+        purpose,
+        basis,
+        UNTIL_CLOSURE,
+        operator_correctable=column == "name",
+    )
     for column, description, category, purpose, basis in (
         ("serial", "serial number of a bound camera", Category.DEVICE, "binding the camera", _C),
         ("name", "name the user gave the camera", Category.DEVICE, "showing the camera", _C),

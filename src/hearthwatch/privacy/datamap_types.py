@@ -48,6 +48,9 @@ class PersonalField:
     retention: Retention
     exported: bool = True
     erased: bool = True
+    # An operator may correct it for a rectification request (P18, privacy/rectification.py):
+    # text the person cannot edit themselves, or can but may ask in writing to have edited.
+    operator_correctable: bool = False
 
     @property
     def key(self) -> str:

@@ -1,0 +1,130 @@
+"""Changing the sign-in address in the web app (P18), and undoing a change from the old one.
+
+    /profile/email           the new address and the current password; then the mailed code
+    /profile/email/confirm   the code from the mail to the new address
+    /email/undo              for anyone: the previous address and the code from the notice
+
+The rules (codes, what the person asking is told, sessions, the undo) live in
+accounts/email_change.py; the throttle keys are shared with the JSON API.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts import email_change
+from hearthwatch.accounts.schemas import EmailChangeConfirmIn, EmailChangeIn, EmailUndoIn
+from hearthwatch.accounts.signin import Caller
+from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
+from hearthwatch.context import AppContext
+from hearthwatch.errors import HearthwatchError
+from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
+from hearthwatch.web.posting import ShownAgain, form_post
+from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+
+router = APIRouter()
+
+PAGE = "/profile/email"
+MESSAGES = {
+    "new_email": "Enter a valid e-mail address, like name@example.org.",
+    "password": "Enter your current password.",
+}
+# Which input a refusal belongs to, so it is shown next to it.
+ERROR_FIELDS = {
+    "privacy.reauth_failed": "password",
+    "account.email_unchanged": "new_email",
+    "account.email_recently_changed": "new_email",
+}
+
+
+def _email_page(
+    request: Request, ctx: AppContext, db: Session, viewer: Caller,
+    problem: FormProblem | None = None, status: int = 200, values: dict[str, str] | None = None,
+) -> Response:  # fmt: skip
+    return render(
+        request, ctx, "email_change.html", viewer=viewer, section="profile", status=status,
+        problem=problem, values=values or {}, code_minutes=email_change.CODE_MINUTES,
+        pending=email_change.pending_address(ctx, db, user=viewer.user),
+    )  # fmt: skip
+
+
+@router.get(PAGE)
+def email_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
+    if viewer is None:
+        return to_signin(PAGE)
+    return _email_page(request, ctx, db, viewer)
+
+
+@router.post(PAGE)
+def ask_for_code(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """The same answer whether or not another account uses the address (see the service)."""
+
+    def work(caller: Caller) -> None:
+        body = parse(EmailChangeIn, form.present("new_email", "password"), MESSAGES)
+        email_change.request_change(
+            ctx, db, user=caller.user, new_email=body.new_email, password=body.password
+        )
+
+    return form_post(
+        request, form, viewer, page=PAGE, work=work, done="email_code_sent",
+        shown_again=_shown_again(request, ctx, db, form), fields_by_code=ERROR_FIELDS,
+    )  # fmt: skip
+
+
+@router.post(f"{PAGE}/confirm")
+def confirm_code(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """Every other session ends; this one stays (as when the password changes)."""
+
+    def work(caller: Caller) -> None:
+        body = parse(EmailChangeConfirmIn, form.present("code"))
+        email_change.confirm_change(
+            ctx, db, user=caller.user, code=body.code, keep_session_id=caller.session_id
+        )
+
+    return form_post(
+        request, form, viewer, page="/profile", work=work, done="email_changed",
+        shown_again=_shown_again(request, ctx, db, form),
+    )  # fmt: skip
+
+
+def _shown_again(request: Request, ctx: AppContext, db: Session, form: PostedForm) -> ShownAgain:
+    def shown(caller: Caller, problem: FormProblem, status: int) -> Response:
+        return _email_page(request, ctx, db, caller, problem, status, form.keep("new_email"))
+
+    return shown
+
+
+@router.get(email_change.UNDO_PATH)
+def undo_page(request: Request, ctx: ContextDep, viewer: ViewerDep, email: str = "") -> Response:
+    return render(
+        request, ctx, "email_undo.html", viewer=viewer, values={"email": email},
+        undo_days=email_change.UNDO_DAYS,
+    )  # fmt: skip
+
+
+@router.post(email_change.UNDO_PATH)
+def undo(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """The previous address comes back and the account is locked, until a password reset."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"email-undo:{client_ip(request)}", code="auth.rate_limited")
+        body = parse(EmailUndoIn, form.present("email", "code"))
+        ctx.code_throttle.hit(f"email-undo:{body.email.lower()}", code="auth.rate_limited")
+        restored = email_change.undo_change(ctx, db, old_email=body.email, code=body.code)
+    except HearthwatchError as err:
+        return render(
+            request, ctx, "email_undo.html", viewer=viewer, status=err.status,
+            problem=FormProblem.of(err), values=form.keep("email"),
+            undo_days=email_change.UNDO_DAYS,
+        )  # fmt: skip
+    if restored:
+        return redirect("/reset", email=body.email, done="email_restored")
+    return redirect("/signin", done="email_not_restored")
