@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     supervisory_authority_name: str = "your national data protection authority"
     supervisory_authority_url: str = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"
     supervisory_authority_email: str | None = None
+    # Who answers for the data (the controller), as the privacy notice names them (P27);
+    # without an address of its own, the privacy operator's is shown.
+    controller_name: str = Field(
+        default="the operator of this Hearthwatch installation", min_length=2, max_length=200
+    )
+    controller_email: str | None = None
+    controller_postal_address: str = Field(default="", max_length=400)
     stats_min_group: int = Field(default=10, ge=2, le=10_000)  # smaller groups are suppressed
     # Children under 16 (P4): how long a guardian has to consent, and how soon a reported
     # account without consent is deleted.

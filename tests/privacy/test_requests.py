@@ -123,9 +123,9 @@ def test_p18_rectification_request_runs_to_completion_with_steps_mails_and_audit
     assert "complete" in mailbox.to(ALICE)[-1].get_content()
     with ctx.db.session() as db:
         actions = [e.action for e in audit.entries_about(db, alice.id)]
-        assert actions[-4:] == [
-            "request.received", "request.identity_verified", "request.in_progress",
-            "request.completed",
+        assert actions[-5:] == [
+            "request.received", "request.code_sent", "request.identity_verified",
+            "request.in_progress", "request.completed",
         ]  # fmt: skip
         assert audit.verify(db).ok
     with ctx.db.session() as db, pytest.raises(Exception, match="already closed"):

@@ -58,6 +58,11 @@ _AUDIT_NON_PERSONAL: dict[str, str] = {
     "audit_head.id": "fixed identifier",
     "audit_head.seq": "sequence number",
     "audit_head.hash": "hash of the newest entry",
+    "audit_checkpoints.seq": "number of the last entry removed at the end of its retention",
+    "audit_checkpoints.hash": "hash of that entry, where the chain now starts",
+    "audit_checkpoints.last_at": "time of that entry",
+    "audit_checkpoints.made_at": "time the old entries were removed",
+    "audit_checkpoints.removed": "how many entries were removed",
 }
 
 # --- consent ledger and privacy notice (privacy/consent*.py, privacy/notice*.py) ---
@@ -208,6 +213,34 @@ _REQUEST_FIELDS: tuple[PersonalField, ...] = tuple(
         ("rights_request_steps", "note", "what was said at a step of a request"),
     )
 )  # fmt: skip
+# A complaint from someone without an account (privacy/complaints.py): the address they
+# proved and the name they gave. Tied to no account, so no account's export or erasure
+# reaches them; they go with the request, 3 years after it is closed (the retention sweep's
+# "closure" rule), and a complaint that was never confirmed goes a week after it was written.
+_PENDING_KEPT = Retention(
+    "until the mailed code is entered (at most a day), then 7 days", 8, "code issue"
+)
+_COMPLAINANT_FIELDS: tuple[PersonalField, ...] = tuple(
+    PersonalField(table, column, description, category, _REQUEST_PURPOSE,
+                  LegalBasis.LEGAL_OBLIGATION, kept, exported=False, erased=False)
+    for table, column, description, category, kept in (
+        ("rights_requests", "complainant_email",
+         "e-mail address of someone without an account who complained, proven with a code",
+         Category.CONTACT, _REQUEST_KEPT),
+        ("rights_requests", "complainant_name",
+         "name (optional) of someone without an account who complained",
+         Category.IDENTITY, _REQUEST_KEPT),
+        ("pending_complaints", "email",
+         "e-mail address given with a complaint that waits for its mailed code",
+         Category.CONTACT, _PENDING_KEPT),
+        ("pending_complaints", "name", "name (optional) given with such a complaint",
+         Category.IDENTITY, _PENDING_KEPT),
+        ("pending_complaints", "details", "what such a complaint says", Category.USAGE,
+         _PENDING_KEPT),
+        ("pending_complaints", "created_at", "time such a complaint was written",
+         Category.USAGE, _PENDING_KEPT),
+    )
+)  # fmt: skip
 _REQUEST_NON_PERSONAL: dict[str, str] = {
     "rights_requests.id": "random identifier",
     "rights_requests.user_id": "reference",
@@ -218,6 +251,10 @@ _REQUEST_NON_PERSONAL: dict[str, str] = {
     "rights_request_steps.request_id": "reference",
     "rights_request_steps.status": "state of the request",
     "rights_request_steps.by": "role (person or operator)",
+    "pending_complaints.id": "random identifier",
+    "pending_complaints.code_hash": "hash of a short-lived random code",
+    "pending_complaints.code_expires_at": "derived from the time the code was mailed",
+    "pending_complaints.attempts": "counter protecting the code",
 }
 
 PRIVACY_FIELDS: tuple[PersonalField, ...] = (
@@ -226,6 +263,7 @@ PRIVACY_FIELDS: tuple[PersonalField, ...] = (
     *_ERASURE_FIELDS,
     *_EXPORT_FIELDS,
     *_REQUEST_FIELDS,
+    *_COMPLAINANT_FIELDS,
 )
 PRIVACY_NON_PERSONAL: dict[str, str] = {
     **_AUDIT_NON_PERSONAL,

@@ -2,9 +2,10 @@
 
 `generate` builds the notice as one JSON document from the data map (every personal field
 and object, with category, purpose, legal basis and retention), the consent purposes, the
-cookies, the recipients below and the storage region. `material_changes` lists what in a
-new document a person must agree to again: a new purpose, a new recipient, longer
-keeping, another region (P48).
+cookies, the recipients below, the storage region, and (`notice_contact`) who answers for
+the data, the person's rights and how to use them, and where to complain.
+`material_changes` lists what in a new document a person must agree to again: a new
+purpose, a new recipient, longer keeping, another region (P48).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hearthwatch.privacy import consent, datamap
+from hearthwatch.privacy import consent, datamap, notice_contact
 from hearthwatch.privacy.cookies import COOKIES
+from hearthwatch.privacy.datamap_uses import PROCESSING_USES, ProcessingUse
 from hearthwatch.privacy.receipts import canonical_json
 from hearthwatch.settings import Settings
 
@@ -68,6 +70,10 @@ def generate(settings: Settings) -> dict[str, Any]:
             if r.applies(settings)
         ],
         "cookies": [asdict(c) for c in COOKIES],
+        "uses": [_use(u) for u in PROCESSING_USES],
+        "controller": notice_contact.controller(settings),
+        "your_rights": notice_contact.rights(),
+        "complaints": notice_contact.complaints(settings),
         "not_done": [
             "Personal data is not sold.",
             "Staff do not watch your video; it is disclosed only when the law compels it.",
@@ -109,6 +115,17 @@ def _object(obj: datamap.PersonalObject) -> dict[str, Any]:
     }
 
 
+def _use(use: ProcessingUse) -> dict[str, Any]:
+    described = {field.key: field.description for field in datamap.PERSONAL_FIELDS}
+    return {
+        "name": use.name,
+        "title": use.title,
+        "legal_basis": str(use.legal_basis),
+        "data": [described[key] for key in use.data],
+        "you_can": "object to it or restrict it" if use.objectable else "restrict it",
+    }
+
+
 def _purpose(purpose: consent.Purpose) -> dict[str, Any]:
     return {
         "key": purpose.key,
@@ -132,6 +149,9 @@ def material_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         for r in new.get("recipients", [])
         if _recipient_name(r) not in old_names
     ]
+    if "uses" in old:  # a notice from before uses were listed already had them all
+        known = {use["name"] for use in old["uses"]}
+        changes += [f"New use: {u['title']}" for u in new.get("uses", []) if u["name"] not in known]
     changes += _longer_retention(old, new)
     if new.get("storage_region") != old.get("storage_region"):
         changes.append(

@@ -11,8 +11,11 @@ A request is received once the person has re-entered their password; it runs onl
 they also enter the code mailed to the account (identity verified). It is due one calendar
 month after receipt, and never later than 30 days (P25); the operator may extend it by up
 to two further months, with a reason the person is told at once. A complaint (P27) is
-answered within 30 days. Repeated requests are flagged; the operator may refuse them or
-charge a fee, and the reason is recorded and shown (P26). Every step is in the audit log.
+answered within 30 days and is never extended. Someone without an account complains
+through `complaints.py`: their complaint has no account, only the address they proved
+with a mailed code, and is then handled here like any other. Repeated requests are
+flagged; the operator may refuse them or charge a fee, and the reason is recorded and
+shown (P26). Every step, and every code mailed, is in the audit log (item 17).
 """
 
 from __future__ import annotations
@@ -29,7 +32,11 @@ from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict, NotFound, ValidationFailed
 from hearthwatch.privacy import audit
-from hearthwatch.privacy.deadlines import add_days, add_months
+from hearthwatch.privacy.requests_kinds import COMPLAINT as COMPLAINT
+from hearthwatch.privacy.requests_kinds import KIND_BY_NAME as KIND_BY_NAME
+from hearthwatch.privacy.requests_kinds import KINDS as KINDS
+from hearthwatch.privacy.requests_kinds import RequestKind as RequestKind
+from hearthwatch.privacy.requests_kinds import due_date as due_date
 from hearthwatch.privacy.requests_mail import code_mail, day, tell_operator, tell_person
 from hearthwatch.privacy.requests_models import RequestStep, RightsRequest
 
@@ -42,62 +49,6 @@ REFUSED = "refused"
 OPEN_STATES = frozenset({RECEIVED, VERIFIED, IN_PROGRESS, EXTENDED})
 MAX_EXTENSION_MONTHS = 2
 MAX_DETAILS = 4000
-
-
-@dataclass(frozen=True)
-class RequestKind:
-    name: str
-    title: str
-    promise: str
-    explanation: str
-    answer_days: int | None = None  # None: one calendar month, capped at 30 days
-
-
-KINDS: tuple[RequestKind, ...] = (
-    RequestKind(
-        "access", "See everything you hold about me", "P17",
-        "Anything the account pages and the export do not show, e.g. what the audit log says.",
-    ),
-    RequestKind(
-        "rectification", "Correct data I cannot edit myself", "P18",
-        "Say which data is wrong and what it should be.",
-    ),
-    RequestKind(
-        "erasure", "Erase data I cannot delete myself", "P19",
-        "Recordings, devices and the account can be deleted from the account pages at once.",
-    ),
-    RequestKind(
-        "restriction", "Restrict how my data is used", "P21",
-        "Say which data, for how long, and why: it is kept but not used while restricted.",
-    ),
-    RequestKind(
-        "objection", "Object to a use of my data", "P22",
-        "Say which use (for example product analytics) you object to.",
-    ),
-    RequestKind(
-        "portability", "Send my data to another provider", "P23",
-        "Say where to. You can also download an archive from the export page yourself.",
-    ),
-    RequestKind(
-        "other", "Another question about my data", "P25",
-        "Anything else about how your personal data is handled.",
-    ),
-    RequestKind(
-        "complaint", "Complain about how my data is handled", "P27",
-        "We answer within 30 days. You may also complain to the supervisory authority.",
-        answer_days=30,
-    ),
-)  # fmt: skip
-KIND_BY_NAME = {kind.name: kind for kind in KINDS}
-
-
-def due_date(kind: RequestKind, received_at: datetime, extended_months: int = 0) -> datetime:
-    """When the answer is due: one calendar month (at most 30 days), plus any extension."""
-    if kind.answer_days is not None:
-        base = add_days(received_at, kind.answer_days)
-    else:
-        base = min(add_months(received_at, 1), add_days(received_at, 30))
-    return add_months(base, extended_months)
 
 
 # ---- the person's side -----------------------------------------------------------------
@@ -123,8 +74,8 @@ def submit(
     )
     db.add(request)
     db.flush()
-    _step(db, request, now, by="person", note=None)
-    _audit(db, request, now, actor=audit.actor_user(user.id), action="request.received")
+    record_step(db, request, now, by="person", note=None)
+    audit_step(db, request, now, actor=audit.actor_user(user.id), action="request.received")
     send_code(ctx, db, user=user, request=request)
     return request
 
@@ -144,6 +95,8 @@ def send_code(ctx: AppContext, db: Session, *, user: User, request: RightsReques
         now=ctx.clock.now(),
     )
     db.flush()
+    actor = audit.actor_user(user.id)
+    audit_step(db, request, ctx.clock.now(), actor=actor, action="request.code_sent")
     kind = KIND_BY_NAME[request.kind]
     ctx.mailer.send(code_mail(user.email, code, title=kind.title, minutes=minutes))
 
@@ -161,8 +114,10 @@ def verify_identity(
     record = codes.latest_code(db, user_id=user.id, purpose=_code_purpose(request))
     codes.consume_code(record, code, max_attempts=ctx.settings.reset_code_attempts, now=now)
     request.status, request.verified_at = VERIFIED, now
-    _step(db, request, now, by="person", note="identity verified with the mailed code")
-    _audit(db, request, now, actor=audit.actor_user(user.id), action="request.identity_verified")
+    record_step(db, request, now, by="person", note="identity verified with the mailed code")
+    audit_step(
+        db, request, now, actor=audit.actor_user(user.id), action="request.identity_verified"
+    )
     tell_operator(ctx, f"New {request.kind} request {request.id}, due {day(request.due_at)}.")
     return request
 
@@ -230,6 +185,11 @@ def extend(
 ) -> RightsRequest:
     """Extend by up to two further months in all, before the deadline passes, with a reason."""
     request = _open(db, request_id, verified=False)
+    if not KIND_BY_NAME[request.kind].extendable:
+        raise Conflict(
+            "A complaint is answered within 30 days: its deadline cannot be extended.",
+            code="privacy.complaint_not_extendable",
+        )
     total = request.extended_months + months
     if months < 1 or total > MAX_EXTENSION_MONTHS:
         raise ValidationFailed(
@@ -261,8 +221,8 @@ def charge(
     request.fee_cents, request.fee_reason = fee_cents, _reason(reason, "reason")
     now = ctx.clock.now()
     note = f"fee of {fee_cents / 100:.2f} asked: {request.fee_reason}"
-    _step(db, request, now, by="operator", note=note)
-    _audit(db, request, now, actor=audit.actor_operator(operator), action="request.fee_asked")
+    record_step(db, request, now, by="operator", note=note)
+    audit_step(db, request, now, actor=audit.actor_operator(operator), action="request.fee_asked")
     _tell_person(ctx, db, request, f"A fee applies to your request. {note}")
     return request
 
@@ -285,14 +245,19 @@ def remind(ctx: AppContext, db: Session) -> list[Reminder]:
         if r.due_at <= horizon and (r.reminded_at is None or r.reminded_at <= quiet_since)
     ]  # fmt: skip
     reminders = [Reminder(r.id, r.kind, r.due_at, r.due_at <= now) for r in due]
-    for request in due:
+    if not reminders:
+        return reminders
+    lines = [
+        f"- {r.kind} {r.request_id}: {'OVERDUE since' if r.overdue else 'due'} {day(r.due_at)}"
+        for r in reminders
+    ]
+    mailed = tell_operator(ctx, "Rights requests need an answer:\n" + "\n".join(lines))
+    for request, reminder in zip(due, reminders, strict=True):
         request.reminded_at = now
-    if reminders:
-        lines = [
-            f"- {r.kind} {r.request_id}: {'OVERDUE since' if r.overdue else 'due'} {day(r.due_at)}"
-            for r in reminders
-        ]
-        tell_operator(ctx, "Rights requests need an answer:\n" + "\n".join(lines))
+        audit_step(
+            db, request, now, actor=audit.SYSTEM, action="request.operator_reminded",
+            extra={"overdue": reminder.overdue, "mailed": mailed},
+        )  # fmt: skip
     return reminders
 
 
@@ -358,8 +323,8 @@ def _move(
 ) -> RightsRequest:  # fmt: skip
     now = ctx.clock.now()
     request.status = status
-    _step(db, request, now, by="operator", note=note)
-    _audit(db, request, now, actor=audit.actor_operator(operator), action=f"request.{status}")
+    record_step(db, request, now, by="operator", note=note)
+    audit_step(db, request, now, actor=audit.actor_operator(operator), action=f"request.{status}")
     if tell:
         _tell_person(ctx, db, request, _status_sentence(request))
     return request
@@ -381,13 +346,24 @@ def _tell_person(ctx: AppContext, db: Session, request: RightsRequest, sentence:
     tell_person(ctx, db, request, title=title, sentence=sentence)
 
 
-def _step(db: Session, request: RightsRequest, at: datetime, *, by: str, note: str | None) -> None:
+def record_step(
+    db: Session, request: RightsRequest, at: datetime, *, by: str, note: str | None
+) -> None:
     db.add(RequestStep(request_id=request.id, at=at, status=request.status, by=by, note=note))
 
 
-def _audit(db: Session, request: RightsRequest, at: datetime, *, actor: str, action: str) -> None:
+def audit_step(
+    db: Session, request: RightsRequest, at: datetime, *, actor: str, action: str,
+    extra: dict[str, object] | None = None,
+) -> None:  # fmt: skip
+    """One audit entry for a step of `request`: identifiers and states only, never what was
+    written, a code or an address. A complaint without an account has no subject; its
+    entries are found by the request id."""
     details = {"request_id": request.id, "kind": request.kind, "status": request.status}
-    audit.record(db, at=at, actor=actor, action=action, subject_id=request.user_id, details=details)
+    audit.record(
+        db, at=at, actor=actor, action=action, subject_id=request.user_id,
+        details={**details, **(extra or {})},
+    )  # fmt: skip
 
 
 def _code_purpose(request: RightsRequest) -> str:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from hearthwatch.accounts.schemas import Strict
 from hearthwatch.api.deps import ContextDep, DbDep, UserDep
-from hearthwatch.privacy import requests
+from hearthwatch.privacy import notice_contact, requests
 from hearthwatch.privacy.requests_models import RequestStep, RightsRequest
 
 router = APIRouter(prefix="/requests", tags=["privacy"])
@@ -108,12 +108,7 @@ async def list_kinds() -> list[KindPublic]:
 @router.get("/authority", response_model=Authority)
 async def supervisory_authority(ctx: ContextDep) -> Authority:
     """Where to complain besides us (P27)."""
-    s = ctx.settings
-    return Authority(
-        name=s.supervisory_authority_name,
-        url=s.supervisory_authority_url,
-        email=s.supervisory_authority_email,
-    )
+    return Authority.model_validate(notice_contact.authority(ctx.settings))
 
 
 @router.get("", response_model=list[RequestPublic])

@@ -2,7 +2,10 @@
 
 The scheduler in the recording process runs the reminders every hour (at most one mail a
 day per request) to HEARTHWATCH_PRIVACY_OPERATOR_EMAIL: every open request due within the
-reminder window or overdue. `remind` does the same by hand.
+reminder window or overdue. `remind` does the same by hand. Each reminder is audited.
+
+A complaint (P27) is answered within 30 days: `extend` refuses it with
+`privacy.complaint_not_extendable`, as the API and the desk do.
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ def register(commands: Any) -> None:
     _action(sub, "start", "start working on a verified request", _start)
     _action(sub, "complete", "answer a request", _complete, text="--resolution")
     _action(sub, "refuse", "refuse a request, with the reason", _refuse, text="--reason")
-    extend = _action(sub, "extend", "extend by up to 2 months in all", _extend, text="--reason")
+    extend = _action(
+        sub, "extend", "extend by up to 2 months in all (never a complaint)", _extend,
+        text="--reason",
+    )  # fmt: skip
     extend.add_argument("--months", type=int, choices=(1, 2), required=True)
     charge = _action(sub, "charge", "ask a fee for a repeated request", _charge, text="--reason")
     charge.add_argument("--fee-cents", type=int, required=True)

@@ -11,12 +11,19 @@ from hearthwatch.db.base import Base, UTCDateTime, new_id
 
 
 class RightsRequest(Base):
-    """A request about a person's data (or a complaint), tracked to its deadline."""
+    """A request about a person's data (or a complaint), tracked to its deadline.
+
+    A complaint from someone without an account has no `user_id`; the address they proved
+    with a mailed code (and the name they gave, if any) stands in for the account."""
 
     __tablename__ = "rights_requests"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    complainant_email: Mapped[str | None] = mapped_column(String(254))
+    complainant_name: Mapped[str | None] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(24))
     status: Mapped[str] = mapped_column(String(24), index=True)
     details: Mapped[str] = mapped_column(Text)
@@ -47,3 +54,20 @@ class RequestStep(Base):
     status: Mapped[str] = mapped_column(String(24))
     by: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class PendingComplaint(Base):
+    """A complaint from someone without an account, waiting for the code mailed to the
+    address they gave; it becomes a `RightsRequest` once the code is entered, and goes
+    unregistered when it is not (the retention sweep deletes what is left)."""
+
+    __tablename__ = "pending_complaints"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(128))
+    details: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    code_hash: Mapped[str] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

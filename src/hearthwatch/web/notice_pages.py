@@ -11,7 +11,7 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
-from hearthwatch.privacy import notice
+from hearthwatch.privacy import notice, notice_contact
 from hearthwatch.privacy.consent_models import NoticeVersion
 from hearthwatch.web.forms import FormDep, FormProblem, safe_next
 from hearthwatch.web.rendering import not_found, redirect, render
@@ -40,6 +40,14 @@ def notice_page(
     if shown is None:
         return not_found(request, ctx, viewer)
     document = notice.content_of(shown)
+    # A version published before the notice named its controller, rights and complaint
+    # channel shows today's: a person must always find whom to ask and complain to (P27).
+    settings = ctx.settings
+    contact = {
+        "controller": document.get("controller") or notice_contact.controller(settings),
+        "your_rights": document.get("your_rights") or notice_contact.rights(),
+        "complaints": document.get("complaints") or notice_contact.complaints(settings),
+    }
     return render(
         request,
         ctx,
@@ -48,6 +56,7 @@ def notice_page(
         shown=shown,
         document=document,
         groups=_grouped(document),
+        contact=contact,
         changes=notice.changes_of(shown),
         versions=notice.versions(db),
         in_force=notice.in_force(db, now),

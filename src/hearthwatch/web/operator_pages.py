@@ -18,7 +18,7 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
-from hearthwatch.privacy import requests, requests_operator
+from hearthwatch.privacy import rectification, requests, requests_operator
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm
 from hearthwatch.web.posting import form_post
 from hearthwatch.web.rendering import not_found, render
@@ -32,6 +32,10 @@ ERROR_FIELDS = {
     "privacy.extension_too_long": "months",
     "privacy.deadline_passed": "months",
     "privacy.fee_invalid": "fee",
+    "privacy.field_not_correctable": "target",
+    "privacy.record_not_found": "target",
+    "privacy.correction_invalid": "corrected_value",
+    "privacy.correction_unchanged": "corrected_value",
 }
 STATUS_WORDS = {
     requests.RECEIVED: "Waiting for the person's code",
@@ -81,11 +85,14 @@ def _page(
     except HearthwatchError as err:
         return _refused(request, ctx, viewer, err)
     item = opened.entry.request
+    kind = requests.KIND_BY_NAME[item.kind]
+    # A complaint is answered within 30 days (P27): no extension is offered for it.
+    months_left = requests.MAX_EXTENSION_MONTHS - item.extended_months if kind.extendable else 0
     return render(
         request, ctx, "operator_request.html", viewer=viewer, section="operator",
-        entry=opened.entry, item=item, steps=opened.steps, kind=requests.KIND_BY_NAME[item.kind],
-        status_words=STATUS_WORDS, open_states=requests.OPEN_STATES,
-        months_left=requests.MAX_EXTENSION_MONTHS - item.extended_months,
+        entry=opened.entry, item=item, steps=opened.steps, kind=kind,
+        status_words=STATUS_WORDS, open_states=requests.OPEN_STATES, months_left=months_left,
+        corrections=rectification.offered(db, item),
         problem=problem, status=status, values=values or {},
     )  # fmt: skip
 
@@ -114,8 +121,9 @@ def _post(
             return render(request, ctx, "problem.html", viewer=caller, status=status,
                           problem=problem, retry_signout=False)  # fmt: skip
         values = form.keep(
-            "resolution", "refusal_reason", "extension_reason", "months", "fee", "fee_reason"
-        )
+            "resolution", "refusal_reason", "extension_reason", "months", "fee", "fee_reason",
+            "target", "corrected_value",
+        )  # fmt: skip
         return _page(request, ctx, db, caller, request_id, problem, status, values)
 
     return form_post(request, form, viewer, page=page, work=work, shown_again=shown_again,
@@ -202,3 +210,21 @@ def _invalid(name: str, message: str) -> ValidationFailed:
     return ValidationFailed(
         "Some fields need a fix.", details=[{"field": name, "message": message}]
     )
+
+
+@router.post("/{request_id}/correct")
+def correct(
+    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """P18: correct one field the data map offers, on a rectification request in progress."""
+
+    def change(operator: str, posted: PostedForm) -> object:
+        field, _, record_id = posted.value("target").partition(":")
+        if not field:
+            raise _invalid("target", "Choose what to correct.")
+        return rectification.correct(
+            ctx, db, request_id=request_id, operator=operator, field=field,
+            record_id=record_id or None, value=posted.value("corrected_value"),
+        )  # fmt: skip
+
+    return _post(request_id, request, ctx, db, viewer, form, change, "request_corrected")

@@ -13,7 +13,7 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound
-from hearthwatch.privacy import requests
+from hearthwatch.privacy import notice_contact, requests
 from hearthwatch.privacy.requests_api import CodeIn, RequestCreate
 from hearthwatch.web.forms import FormDep, FormProblem, parse
 from hearthwatch.web.rendering import not_found, redirect, render
@@ -42,12 +42,7 @@ def privacy_centre(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Resp
     """Everything about the person's data in one place."""
     if viewer is None:
         return to_signin("/privacy")
-    settings = ctx.settings
-    authority = {
-        "name": settings.supervisory_authority_name,
-        "url": settings.supervisory_authority_url,
-        "email": settings.supervisory_authority_email,
-    }
+    authority = notice_contact.authority(ctx.settings)
     return render(
         request, ctx, "privacy.html", viewer=viewer, section="privacy", authority=authority
     )

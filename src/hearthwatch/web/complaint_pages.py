@@ -1,0 +1,159 @@
+"""Complaint pages for people without an account (P27); none needs signing in.
+
+/complaints/new                 write a complaint: name (optional), address, text
+/complaints/{pending_id}        enter the code mailed to that address (or ask for a new one)
+
+Both show who answers for the data and the supervisory authority. A signed-in person may
+use them too, but their own requests page keeps the complaint with their account.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from hearthwatch.accounts.signin import Caller
+from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.context import AppContext
+from hearthwatch.errors import HearthwatchError, NotFound
+from hearthwatch.privacy import complaints, notice_contact
+from hearthwatch.privacy.complaints_api import (
+    ComplaintIn,
+    throttle_address,
+    throttle_client,
+)
+from hearthwatch.privacy.requests import MAX_DETAILS
+from hearthwatch.privacy.requests_api import CodeIn
+from hearthwatch.privacy.requests_models import PendingComplaint
+from hearthwatch.web.forms import FormDep, FormProblem, parse
+from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb
+
+router = APIRouter(prefix="/complaints")
+
+TEMPLATE = "complaint.html"
+NEW = "/complaints/new"
+PENDING_ID = re.compile(r"^[0-9a-f]{32}$")
+MESSAGES = {
+    "name": f"Use at most {complaints.MAX_NAME} characters, or leave it empty.",
+    "email": "Enter the e-mail address we answer to, like name@example.org.",
+    "details": f"Describe what you complain about (at most {MAX_DETAILS} characters).",
+}
+FIELDS = {"privacy.request_details": "details", "privacy.complaint_name": "name"}
+NOTICES = {
+    "registered": "Thank you: your complaint is registered. We mailed you its reference, "
+    "and we answer within 30 days.",
+    "code_sent": "A new code is on its way. Check your mailbox.",
+}
+
+
+@router.get("/new")
+def new_page(request: Request, ctx: ContextDep, viewer: ViewerDep, done: str = "") -> Response:
+    return _page(request, ctx, viewer, "new", notice=NOTICES.get(done))
+
+
+@router.post("/new")
+def submit(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    values = form.keep("name", "email", "details")
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        throttle_client(ctx, request)
+        body = parse(ComplaintIn, form.present("name", "email", "details"), MESSAGES)
+        throttle_address(ctx, body.email)
+        pending = complaints.submit(ctx, db, email=body.email, name=body.name, details=body.details)
+    except HearthwatchError as err:
+        return _page(request, ctx, viewer, "new", err, values=values)
+    return redirect(f"/complaints/{pending.id}")
+
+
+@router.get("/{pending_id}")
+def code_page(
+    pending_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
+    done: str = "",
+) -> Response:  # fmt: skip
+    try:
+        pending = _pending(ctx, db, pending_id)
+    except HearthwatchError as err:
+        return _page(request, ctx, viewer, "gone", err)
+    return _code_page(request, ctx, viewer, pending, notice=NOTICES.get(done))
+
+
+@router.post("/{pending_id}/verify")
+def verify(
+    pending_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
+    form: FormDep,
+) -> Response:  # fmt: skip
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        throttle_client(ctx, request, "complaint-code")
+        body = parse(CodeIn, {"code": form.value("code")})
+        complaints.verify(ctx, db, pending_id=_checked(pending_id), code=body.code.strip())
+    except HearthwatchError as err:
+        return _again(request, ctx, db, viewer, pending_id, err)
+    return redirect(NEW, done="registered")
+
+
+@router.post("/{pending_id}/code")
+def resend_code(
+    pending_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
+    form: FormDep,
+) -> Response:  # fmt: skip
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        throttle_client(ctx, request)
+        pending = _pending(ctx, db, pending_id)
+        throttle_address(ctx, pending.email)
+        complaints.send_code(ctx, db, pending_id=pending.id)
+    except HearthwatchError as err:
+        return _again(request, ctx, db, viewer, pending_id, err)
+    return redirect(f"/complaints/{pending.id}", done="code_sent")
+
+
+def _checked(pending_id: str) -> str:
+    if not PENDING_ID.match(pending_id):
+        raise NotFound("There is no such complaint.", code="privacy.complaint_not_found")
+    return pending_id
+
+
+def _pending(ctx: AppContext, db: Session, pending_id: str) -> PendingComplaint:
+    return complaints.get_pending(ctx, db, _checked(pending_id))
+
+
+def _again(
+    request: Request, ctx: AppContext, db: Session, viewer: Caller | None, pending_id: str,
+    err: HearthwatchError,
+) -> Response:  # fmt: skip
+    """The code form with its problem; or, when the complaint is gone, what stopped it."""
+    try:
+        pending = _pending(ctx, db, pending_id)
+    except HearthwatchError:
+        return _page(request, ctx, viewer, "gone", err)
+    return _code_page(request, ctx, viewer, pending, err)
+
+
+def _code_page(
+    request: Request, ctx: AppContext, viewer: Caller | None, pending: PendingComplaint,
+    err: HearthwatchError | None = None, notice: str | None = None,
+) -> Response:  # fmt: skip
+    return _page(request, ctx, viewer, "code", err, pending=pending, notice=notice)
+
+
+def _page(
+    request: Request, ctx: AppContext, viewer: Caller | None, mode: str,
+    err: HearthwatchError | None = None, **context: Any,
+) -> Response:  # fmt: skip
+    """The complaint page in one of its modes, with the problem shown where it was made."""
+    return render(
+        request, ctx, TEMPLATE, viewer=viewer, mode=mode,
+        status=err.status if err is not None else 200,
+        problem=FormProblem.of(err, FIELDS) if err is not None else None,
+        controller=notice_contact.controller(ctx.settings),
+        authority=notice_contact.authority(ctx.settings),
+        answer_days=notice_contact.complaints(ctx.settings)["answer_days"],
+        **context,
+    )  # fmt: skip
