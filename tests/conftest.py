@@ -41,6 +41,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL run tests the database backend: a test that never opens a database
+    (the camera simulator, codecs, pure functions) ran already on SQLite, identically."""
+    if config.getoption("--db") != "postgresql":
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses_database = "database_url" in getattr(item, "fixturenames", ())
+        (kept if uses_database else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def db_backend(request: pytest.FixtureRequest) -> str:
     return str(request.config.getoption("--db"))

@@ -28,8 +28,14 @@ from tests.support.smtp import Mailbox
 from tests.web.conftest import PageStructure, csrf_of, submit, web_sign_in
 
 NEW_PASSWORD = "lantern-orchard-velvet-93"
-VISITOR_PAGES = ["/signin", "/signup", "/confirm?email=a%40example.org", "/reset", "/reset/confirm"]
-MEMBER_PAGES = ["/", "/profile", "/sessions", "/security", "/security/compromised", "/cameras/add"]
+VISITOR_PAGES = [
+    "/signin", "/signup", "/confirm?email=a%40example.org", "/reset", "/reset/confirm",
+    "/email/undo", "/complaints/new",
+]  # fmt: skip
+MEMBER_PAGES = [
+    "/", "/profile", "/profile/email", "/sessions", "/security", "/security/compromised",
+    "/cameras/add",
+]  # fmt: skip
 CSRF_REFUSED = "The form expired or came from another site"
 
 
@@ -159,6 +165,9 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     },
     "/profile": {"nickname": "Mallory was here", "real_name": ""},
     "/profile/picture": {},
+    "/profile/email": {"new_email": "mallory@example.org", "password": STRONG_PASSWORD},
+    "/profile/email/confirm": {"code": "123456"},
+    "/email/undo": {"email": "alice@example.org", "code": "123456"},
     "/profile/picture/delete": {},
     "/sessions/{session_id}/end": {},
     "/sessions/end-all": {},
@@ -176,6 +185,9 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/cameras/{camera_id}/settings": {"name": "Mallory was here", "recording_mode": "off"},
     "/cameras/{camera_id}/remove": {},
     "/privacy/report-child": {"email": "alice@example.org"},
+    "/complaints/new": {"email": "alice@example.org", "details": "Forged complaint."},
+    "/complaints/{pending_id}/verify": {"code": "123456"},
+    "/complaints/{pending_id}/code": {},
     "/guardian/consent": {"token": "forged", "decision": "refuse", "guardian_name": "Mallory"},
     "/guardian/name": {"token": "forged", "guardian_email": "mallory@example.org"},
     "/privacy/analytics/view": {},
@@ -190,6 +202,8 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/privacy/erase/range": {"camera_id": "{camera_id}", "start": "2026-01-01T00:00"},
     "/privacy/export": {"password": STRONG_PASSWORD},
     "/privacy/export/{export_id}/delete": {},
+    "/privacy/import": {},
+    "/privacy/close": {"password": STRONG_PASSWORD},
     "/privacy/limits/object": {"use": "product_analytics"},
     "/privacy/limits/restrict": {"use": "all"},
     "/privacy/limits/{limit_id}/lift": {},
@@ -201,6 +215,11 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/operator/requests/{request_id}/refuse": {"refusal_reason": "No."},
     "/operator/requests/{request_id}/extend": {"months": "1", "extension_reason": "Busy."},
     "/operator/requests/{request_id}/charge": {"fee": "5", "fee_reason": "Repeat."},
+    "/operator/minors/{account_id}/clear": {"reason": "Passport."},
+    "/operator/requests/{request_id}/correct": {
+        "target": "users.real_name",
+        "corrected_value": "Mallory",
+    },
 }
 
 
@@ -214,7 +233,8 @@ def _account_state(ctx: AppContext, mailbox: Mailbox) -> tuple[Any, ...]:
         assert user is not None
         return (
             session.scalar(select(func.count()).select_from(User)),
-            (user.nickname, user.password_hash, user.compromised_at, user.totp_secret),
+            (user.nickname, user.real_name, user.password_hash, user.compromised_at),
+            (user.totp_secret, user.email),
             session.scalar(select(func.count()).where(BrowserSession.revoked_at.is_(None))),
             session.scalar(select(func.count()).where(ApiToken.revoked_at.is_(None))),
             profile.get_picture(session, user=user).data,
@@ -249,6 +269,8 @@ def alice_with_things(ctx: AppContext, client: TestClient, web_alice: User) -> d
             "export_id": "0" * 32,
             "limit_id": "0" * 32,
             "request_id": "0" * 32,
+            "account_id": "0" * 32,
+            "pending_id": "0" * 32,
         }
 
 

@@ -7,25 +7,35 @@ from pydantic import BaseModel
 
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.privacy import (
+    closure_api,
+    complaints_api,
     consent_api,
+    data_api,
     erasure_api,
     export_api,
     limits_api,
     minors_api,
     operator_api,
+    operator_minors_api,
     operator_tools_api,
+    rectification_api,
     requests_api,
 )
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
 router.include_router(requests_api.router)
+router.include_router(complaints_api.router)
 router.include_router(limits_api.router)
 router.include_router(consent_api.router)
 router.include_router(erasure_api.router)
 router.include_router(export_api.router)
 router.include_router(minors_api.router)
 router.include_router(operator_api.router)
+router.include_router(rectification_api.router)
 router.include_router(operator_tools_api.router)
+router.include_router(operator_minors_api.router)
+router.include_router(closure_api.router)
+router.include_router(data_api.router)
 
 
 class ReceiptKey(BaseModel):

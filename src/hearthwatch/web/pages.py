@@ -5,6 +5,7 @@
     add_camera_pages       adding a camera by QR scan, QR photo, label code or RTSP address
     camera_settings_pages  a camera's name, recording, retention; removing it
     account_pages          profile and picture, sessions
+    email_pages            changing the sign-in address, and undoing a change from the old one
     security_pages         password change, API tokens, two-step sign-in, "account compromised"
     outbox_pages           the demo outbox (only with the local outbox mail backend)
 
@@ -25,13 +26,19 @@ from hearthwatch.web import (
     auth_pages,
     camera_pages,
     camera_settings_pages,
+    closure_pages,
+    complaint_pages,
     consent_pages,
     data_pages,
+    email_pages,
     erasure_pages,
     export_pages,
+    import_pages,
     limit_pages,
     minors_pages,
+    operator_minors_pages,
     operator_pages,
+    operator_tools_pages,
     outbox_pages,
     request_pages,
     security_pages,
@@ -43,8 +50,10 @@ router.include_router(add_camera_pages.router)
 router.include_router(camera_pages.router)
 router.include_router(camera_settings_pages.router)
 router.include_router(account_pages.router)
+router.include_router(email_pages.router)
 router.include_router(auth_pages.router)
 router.include_router(minors_pages.router)
+router.include_router(complaint_pages.router)
 router.include_router(security_pages.router)
 router.include_router(outbox_pages.router)
 router.include_router(consent_pages.router)
@@ -54,3 +63,7 @@ router.include_router(limit_pages.router)
 router.include_router(export_pages.router)
 router.include_router(data_pages.router)
 router.include_router(operator_pages.router)
+router.include_router(operator_tools_pages.router)
+router.include_router(operator_minors_pages.router)
+router.include_router(closure_pages.router)
+router.include_router(import_pages.router)

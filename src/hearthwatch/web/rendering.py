@@ -76,6 +76,14 @@ NOTICES: Mapping[str, str] = {
     "account_locked": "Your account is locked and every session and token has ended. "
     "We mailed you how to unlock it: reset your password with a mailed code.",
     "profile_saved": "Your profile is saved.",
+    "email_code_sent": "If the new address can be used, a code is on its way to it. "
+    "Enter it below.",
+    "email_changed": "You now sign in with your new address. Your other devices were signed "
+    "out, and your old address was told.",
+    "email_restored": "Your previous address is back and the account is locked. Ask for a code "
+    "here to choose a new password and unlock it.",
+    "email_not_restored": "The account is locked, but your previous address is now used by "
+    "another account: write to the service's operator to get your account back.",
     "picture_saved": "Your profile picture is saved. Hidden details such as location were removed.",
     "picture_removed": "Your profile picture was removed.",
     "session_ended": "That session has ended.",
@@ -97,6 +105,9 @@ NOTICES: Mapping[str, str] = {
     "request_refused": "The request is refused and the person was told why.",
     "request_extended": "The deadline is extended and the person was told why.",
     "request_charged": "The fee is recorded and the person was told why it applies.",
+    "request_corrected": "The data is corrected: the person sees it as a step of the request "
+    "and was told by mail.",
+    "minor_cleared": "The hold is lifted: the holder can sign in and use the account.",
 }
 
 SECONDS_PER_UNIT: tuple[tuple[int, str], ...] = (
