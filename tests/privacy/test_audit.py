@@ -14,7 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from hearthwatch.context import AppContext
+from hearthwatch.db.guards import guard_statements
 from hearthwatch.privacy import audit
+from hearthwatch.privacy.models import AuditEntry
 from hearthwatch.privacy.receipts import ReceiptSigner, verify_receipt
 from hearthwatch.settings import Settings
 
@@ -39,14 +41,19 @@ def verify(ctx: AppContext, expect_head: str | None = None) -> audit.Verificatio
 
 
 def tamper(ctx: AppContext, statement: str) -> None:
-    """What an attacker with database access does: drop the guard, then change the rows."""
+    """What an attacker with database access does: drop the guard, change the rows, and put
+    the guard back (in one transaction, so later tests on a shared database keep it)."""
     with ctx.db.engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
+        dialect = connection.dialect.name
+        if dialect == "sqlite":
             connection.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
             connection.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
         else:
             connection.execute(text("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log"))
+            connection.execute(text("DROP FUNCTION IF EXISTS audit_log_refuse_change()"))
         connection.execute(text(statement))
+        for guard in guard_statements(AuditEntry, dialect):
+            connection.execute(text(guard))
 
 
 def test_an_untouched_log_verifies(ctx: AppContext) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import DDL, Table, event
 from sqlalchemy.orm import DeclarativeBase
 
+GUARDS = "append_only_guards"  # key in Table.info: the statements, per dialect
+
 
 def append_only(
     model: type[DeclarativeBase],
@@ -57,6 +59,14 @@ def append_only(
     )
 
 
+def guard_statements(model: type[DeclarativeBase], dialect: str) -> list[str]:
+    """The statements that create `model`'s guard on `dialect`, in order (for tests that
+    take a guard down to play an attacker and must put it back)."""
+    table = model.__table__
+    return list(table.info.get(GUARDS, {}).get(dialect, [])) if isinstance(table, Table) else []
+
+
 def _after_create(table: Table, dialect: str, statement: str) -> None:
     ddl = DDL(statement)  # type: ignore[no-untyped-call]
     event.listen(table, "after_create", ddl.execute_if(dialect=dialect))
+    table.info.setdefault(GUARDS, {}).setdefault(dialect, []).append(statement)
