@@ -166,7 +166,7 @@ def test_p44_statistics_count_only_consenting_people_and_hide_small_groups(
 def test_limits_page_objects_in_one_click(client: TestClient, alice: User, ctx: AppContext) -> None:
     page = client.get("/privacy/limits")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token and "Object to counting your page views" in page.text
+    assert token and "Object to page-view counts and usage statistics" in page.text
     done = client.post(
         "/privacy/limits/object", data={"csrf_token": token.group(1), "use": "product_analytics"}
     )

@@ -38,7 +38,7 @@ class ProcessingUse:
 PROCESSING_USES: tuple[ProcessingUse, ...] = (
     ProcessingUse(
         PRODUCT_ANALYTICS,
-        "Counting your page views and you in aggregate usage statistics",
+        "Page-view counts and usage statistics that include you",
         LegalBasis.CONSENT,
         data=("users.created_at",),  # and how many cameras each person has, counted
         checked_by=(
