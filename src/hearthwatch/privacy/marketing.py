@@ -25,13 +25,13 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
 from hearthwatch.mail.messages import OutgoingMail
-from hearthwatch.privacy import audit, consent
+from hearthwatch.privacy import audit, consent, datamap_uses
 from hearthwatch.privacy.consent import Channel, ConsentChange
 from hearthwatch.privacy.limits import processing_allowed
 
 PURPOSE = "marketing_email"
 MARKETING = "marketing"  # the mail category
-USE = "marketing"  # the use a restriction or objection names (P21, P22)
+USE = datamap_uses.MARKETING  # the use a restriction or objection names (P21, P22)
 SENT = "marketing.sent"  # the audit action of one mail sent
 _TOKEN = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{64})$")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from hearthwatch.privacy import consent, datamap, notice_contact
 from hearthwatch.privacy.cookies import COOKIES
-from hearthwatch.privacy.datamap_uses import PROCESSING_USES, ProcessingUse
+from hearthwatch.privacy.datamap_uses import PROCESSING_USES
 from hearthwatch.privacy.receipts import canonical_json
 from hearthwatch.settings import Settings
 
@@ -70,7 +70,7 @@ def generate(settings: Settings) -> dict[str, Any]:
             if r.applies(settings)
         ],
         "cookies": [asdict(c) for c in COOKIES],
-        "uses": [_use(u) for u in PROCESSING_USES],
+        "uses": _uses(),
         "controller": notice_contact.controller(settings),
         "your_rights": notice_contact.rights(),
         "complaints": notice_contact.complaints(settings),
@@ -115,15 +115,18 @@ def _object(obj: datamap.PersonalObject) -> dict[str, Any]:
     }
 
 
-def _use(use: ProcessingUse) -> dict[str, Any]:
+def _uses() -> list[dict[str, Any]]:
     described = {field.key: field.description for field in datamap.PERSONAL_FIELDS}
-    return {
-        "name": use.name,
-        "title": use.title,
-        "legal_basis": str(use.legal_basis),
-        "data": [described[key] for key in use.data],
-        "you_can": "object to it or restrict it" if use.objectable else "restrict it",
-    }
+    return [
+        {
+            "name": use.name,
+            "title": use.title,
+            "legal_basis": str(use.legal_basis),
+            "data": [described[key] for key in use.data],
+            "you_can": "object to it or restrict it" if use.objectable else "restrict it",
+        }
+        for use in PROCESSING_USES
+    ]
 
 
 def _purpose(purpose: consent.Purpose) -> dict[str, Any]:
