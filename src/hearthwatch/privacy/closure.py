@@ -30,6 +30,7 @@ from hearthwatch.db.base import new_id
 from hearthwatch.devices.models import RECORDING_OFF, Camera
 from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy import audit
+from hearthwatch.privacy.requests_mail import day
 from hearthwatch.privacy.retention_closure import close_account
 from hearthwatch.privacy.retention_rules import CLOSED_ACCOUNTS
 
@@ -100,7 +101,7 @@ def closure_mail(to: str, receipt: dict[str, Any], *, operator: str | None) -> O
         subject="Your Hearthwatch account is closed",
         body=(
             "Your Hearthwatch account was closed at your request.\n\n"
-            f"- Your data is kept until {deleted:%d %B %Y}, then deleted for good.\n"
+            f"- Your data is kept until {day(deleted)}, then deleted for good.\n"
             "- Every session and API token has ended; signing in is refused from now on.\n"
             f"- Your cameras stopped recording ({payload['cameras_stopped']} were recording).\n"
             "- A closed account cannot be reopened.\n\n"

@@ -137,6 +137,10 @@ def _is_text(table: ErasedTable, column: str) -> bool:
     return column in table.table.c and isinstance(table.table.c[column].type, String)
 
 
+def _key(table: ErasedTable) -> Column[object]:
+    return next(iter(table.table.primary_key.columns))
+
+
 def _check_request(request: RightsRequest) -> None:
     if request.kind != RECTIFICATION or request.user_id is None:
         raise Conflict(
@@ -171,7 +175,7 @@ def _correctable(key: str) -> PersonalField:
 def _targets(db: Session, personal: PersonalField, user_id: str) -> list[Target]:
     table = _tables()[personal.table]
     column = table.table.c[personal.column]
-    key = next(iter(table.table.primary_key.columns))
+    key = _key(table)
     rows = db.execute(select(key, column).where(table.for_account(user_id)).order_by(key))
     length = getattr(column.type, "length", None)
     return [
@@ -183,7 +187,7 @@ def _targets(db: Session, personal: PersonalField, user_id: str) -> list[Target]
 def _current(
     db: Session, table: ErasedTable, column: str, user_id: str, row_id: str | None
 ) -> str | None:
-    key = next(iter(table.table.primary_key.columns))
+    key = _key(table)
     found = db.execute(
         select(table.table.c[column]).where(table.for_account(user_id), key == (row_id or ""))
     ).first()
@@ -204,7 +208,7 @@ def _store(
     changes: dict[str, object] = {column: value}
     if "updated_at" in table.table.c:
         changes["updated_at"] = now  # the row says when it last changed, as after an edit
-    key = next(iter(table.table.primary_key.columns))
+    key = _key(table)
     db.execute(update(table.table).where(key == row_id).values(changes))
 
 

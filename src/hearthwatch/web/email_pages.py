@@ -102,10 +102,7 @@ def _shown_again(request: Request, ctx: AppContext, db: Session, form: PostedFor
 
 @router.get(email_change.UNDO_PATH)
 def undo_page(request: Request, ctx: ContextDep, viewer: ViewerDep, email: str = "") -> Response:
-    return render(
-        request, ctx, "email_undo.html", viewer=viewer, values={"email": email},
-        undo_days=email_change.UNDO_DAYS,
-    )  # fmt: skip
+    return _undo_page(request, ctx, viewer, {"email": email})
 
 
 @router.post(email_change.UNDO_PATH)
@@ -120,11 +117,17 @@ def undo(
         ctx.code_throttle.hit(f"email-undo:{body.email.lower()}", code="auth.rate_limited")
         restored = email_change.undo_change(ctx, db, old_email=body.email, code=body.code)
     except HearthwatchError as err:
-        return render(
-            request, ctx, "email_undo.html", viewer=viewer, status=err.status,
-            problem=FormProblem.of(err), values=form.keep("email"),
-            undo_days=email_change.UNDO_DAYS,
-        )  # fmt: skip
+        return _undo_page(request, ctx, viewer, form.keep("email"), FormProblem.of(err), err.status)
     if restored:
         return redirect("/reset", email=body.email, done="email_restored")
     return redirect("/signin", done="email_not_restored")
+
+
+def _undo_page(
+    request: Request, ctx: AppContext, viewer: Caller | None, values: dict[str, str],
+    problem: FormProblem | None = None, status: int = 200,
+) -> Response:  # fmt: skip
+    return render(
+        request, ctx, "email_undo.html", viewer=viewer, status=status, problem=problem,
+        values=values, undo_days=email_change.UNDO_DAYS,
+    )  # fmt: skip

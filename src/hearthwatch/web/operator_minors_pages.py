@@ -19,9 +19,8 @@ from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy import minors_operator
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm
-from hearthwatch.web.operator_tools_pages import operator_page
+from hearthwatch.web.operator_tools_pages import operator_page, refused
 from hearthwatch.web.posting import form_post
-from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import ViewerDep, WebDb
 
 router = APIRouter(prefix="/operator/minors")
@@ -37,7 +36,7 @@ def _page(
     failed: str | None = None, problem: FormProblem | None = None, status: int = 200,
     values: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
-    def build(_: str) -> dict[str, Any]:
+    def build() -> dict[str, Any]:
         return {
             "held": minors_operator.held_accounts(db), "reason_words": REASON_WORDS,
             "failed": failed, "problem": problem, "values": values or {},
@@ -64,8 +63,7 @@ def clear(
 
     def shown_again(caller: Caller, problem: FormProblem, status: int) -> Response:
         if not is_operator(ctx.settings, caller.user):
-            return render(request, ctx, "problem.html", viewer=caller, status=status,
-                          problem=problem, retry_signout=False)  # fmt: skip
+            return refused(request, ctx, caller, problem, status)
         return _page(
             request, ctx, db, caller, failed=account_id, problem=problem, status=status,
             values=form.keep("reason"),

@@ -20,6 +20,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
 from hearthwatch.privacy import rectification, requests, requests_operator
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm
+from hearthwatch.web.operator_tools_pages import refused
 from hearthwatch.web.posting import form_post
 from hearthwatch.web.rendering import not_found, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
@@ -98,10 +99,7 @@ def _page(
 
 
 def _refused(request: Request, ctx: AppContext, viewer: Caller, err: HearthwatchError) -> Response:
-    return render(
-        request, ctx, "problem.html", viewer=viewer, status=err.status,
-        problem=FormProblem.of(err), retry_signout=False,
-    )  # fmt: skip
+    return refused(request, ctx, viewer, FormProblem.of(err), err.status)
 
 
 Change = Callable[[str, PostedForm], object]

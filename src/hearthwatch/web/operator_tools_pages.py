@@ -36,35 +36,38 @@ KINDS: Mapping[str, str] = {
     "notice": "Privacy notice behind the data map",
 }
 
-Build = Callable[[str], dict[str, Any]]
+Build = Callable[[], dict[str, Any]]
 
 
 def operator_page(
     request: Request, ctx: AppContext, viewer: Caller | None, path: str, template: str,
     build: Build, status: int = 200,
 ) -> Response:  # fmt: skip
-    """`template` filled by `build(operator)` for an operator; sign-in or a 403 page else."""
+    """`template` filled by `build()` for an operator; sign-in or a 403 page else."""
     if viewer is None:
         return to_signin(path)
     try:
-        page = build(require_operator(ctx.settings, viewer.user))
+        require_operator(ctx.settings, viewer.user)
+        page = build()
     except HearthwatchError as err:
-        return refused(request, ctx, viewer, err)
+        return refused(request, ctx, viewer, FormProblem.of(err), err.status)
     return render(
         request, ctx, template, viewer=viewer, section="operator", tool=path, status=status, **page
     )
 
 
-def refused(request: Request, ctx: AppContext, viewer: Caller, err: HearthwatchError) -> Response:
+def refused(
+    request: Request, ctx: AppContext, viewer: Caller, problem: FormProblem, status: int
+) -> Response:
     return render(
-        request, ctx, "problem.html", viewer=viewer, status=err.status,
-        problem=FormProblem.of(err), retry_signout=False,
+        request, ctx, "problem.html", viewer=viewer, status=status,
+        problem=problem, retry_signout=False,
     )  # fmt: skip
 
 
 @router.get("/statistics")
 def statistics_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    def build(_: str) -> dict[str, Any]:
+    def build() -> dict[str, Any]:
         return {"report": statistics.usage_statistics(ctx, db)}
 
     return operator_page(
@@ -84,7 +87,7 @@ def audit_page(
         problem = FormProblem.of(_bad_head())
         expected = None
 
-    def build(_: str) -> dict[str, Any]:
+    def build() -> dict[str, Any]:
         found = audit.verify(db, expect_head=expected)
         return {
             "found": found, "expected": expected, "problem": problem,
@@ -107,7 +110,7 @@ def _bad_head() -> ValidationFailed:
 
 @router.get("/check")
 def check_page(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Response:
-    def build(_: str) -> dict[str, Any]:
+    def build() -> dict[str, Any]:
         result = privacy_check.check(ctx)
         groups = {
             kind: [f for f in result.findings if f.kind == kind]
