@@ -6,7 +6,7 @@ password change): the archive holds everything, video included. The build
 (owner-only) in the data directory; progress is kept on the job row. A ready archive is
 offered through a link whose token is an HMAC over the job, its owner and its expiry, and
 the caller must also be signed in as that owner. The file is deleted as soon as one
-download completes, or by the sweeper once the link expires. Each step is written to the
+download is claimed, or by the sweeper once the link expires. Each step is written to the
 audit log.
 """
 
@@ -16,11 +16,13 @@ import base64
 import hashlib
 import hmac
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import User
@@ -135,7 +137,7 @@ def download_token(ctx: AppContext, job: DataExport) -> str | None:
 class Download:
     export_id: str
     user_id: str
-    path: Path
+    handle: BinaryIO
     size: int
     filename: str
 
@@ -143,32 +145,56 @@ class Download:
 def open_download(
     ctx: AppContext, db: Session, *, user: User, export_id: str, token: str
 ) -> Download:
-    """Check the link and hand back the file to stream; `finish_download` after the last byte."""
+    """Check the link, claim the one download and hand back the open file to stream.
+
+    The claim is one conditional UPDATE (ready -> downloaded): of two parallel requests
+    exactly one changes the row, the other is told the link was used. The file is opened
+    before it is deleted, so the winner streams it whole even once it is gone from disk.
+    """
     job = get_export(ctx, db, user=user, export_id=export_id)
-    if job.state in (EXPIRED, DOWNLOADED):
-        raise Gone(
-            "This download link has expired or was already used. Request a new export.",
-            code="privacy.export_expired" if job.state == EXPIRED else "privacy.export_downloaded",
-        )
+    _refuse_if_used(job)
     expected = download_token(ctx, job)
     if expected is None:
         raise Conflict("The export is not ready yet.", code="privacy.export_not_ready")
     if not same(expected, token):
         raise NotFound("No such export.", code="privacy.export_not_found")
     path = archive_path(ctx, job.id)
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError as err:  # another request claimed it and deleted the file
+        raise Gone(USED, code="privacy.export_downloaded") from err
+    if not _claim(ctx, db, job):
+        handle.close()
+        raise Gone(USED, code="privacy.export_downloaded")
+    size = os.fstat(handle.fileno()).st_size
+    path.unlink(missing_ok=True)
     stamp = job.requested_at.strftime("%Y-%m-%d")
-    return Download(job.id, user.id, path, path.stat().st_size, f"hearthwatch-data-{stamp}.zip")
+    return Download(job.id, user.id, handle, size, f"hearthwatch-data-{stamp}.zip")
 
 
-def finish_download(ctx: AppContext, *, export_id: str, user_id: str) -> None:
-    """The whole file was sent: delete it and mark the export used."""
-    archive_path(ctx, export_id).unlink(missing_ok=True)
-    with ctx.db.session() as db:
-        job = db.get(DataExport, export_id)
-        if job is None or job.user_id != user_id or job.state != READY:
-            return
-        job.state, job.finished_at = DOWNLOADED, ctx.clock.now()
-        audit_step(db, ctx, job, "privacy.export_downloaded")
+USED = "This download link has expired or was already used. Request a new export."
+
+
+def _refuse_if_used(job: DataExport) -> None:
+    if job.state in (EXPIRED, DOWNLOADED):
+        code = "privacy.export_expired" if job.state == EXPIRED else "privacy.export_downloaded"
+        raise Gone(USED, code=code)
+
+
+def _claim(ctx: AppContext, db: Session, job: DataExport) -> bool:
+    """Mark the export downloaded if it still is ready; True for the one request that did."""
+    now = ctx.clock.now()
+    claimed = db.execute(
+        update(DataExport)
+        .where(DataExport.id == job.id, DataExport.state == READY)
+        .values(state=DOWNLOADED, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    audit_step(db, ctx, job, "privacy.export_downloaded")
+    db.commit()  # the claim holds before a byte is sent; a second request sees it at once
+    return True
 
 
 # --- expiry ---

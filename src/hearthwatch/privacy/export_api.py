@@ -115,7 +115,10 @@ def list_exports(user: UserDep, ctx: ContextDep, db: DbDep) -> list[ExportPublic
 
 @router.get(
     "/exports/{export_id}/download",
-    responses={200: {"content": {"application/zip": {}}}, 410: {"description": "expired"}},
+    responses={
+        200: {"content": {"application/zip": {}}},
+        410: {"description": "expired or already downloaded"},
+    },
 )
 def download_export(
     export_id: ExportId,
@@ -124,10 +127,11 @@ def download_export(
     db: DbDep,
     token: Annotated[str, Query(min_length=1, max_length=128)],
 ) -> StreamingResponse:
-    """The archive; the file is deleted once it has been sent completely."""
+    """The archive, once: the first request claims it (its file is deleted as it is sent);
+    any other, even a parallel one, is answered 410 `privacy.export_downloaded`."""
     found = export.open_download(ctx, db, user=user, export_id=export_id, token=token)
     return StreamingResponse(
-        _stream(ctx, found),
+        _stream(found),
         media_type="application/zip",
         headers={
             "content-length": str(found.size),
@@ -137,11 +141,10 @@ def download_export(
     )
 
 
-def _stream(ctx: AppContext, found: export.Download) -> Iterator[bytes]:
-    with open(found.path, "rb") as handle:
+def _stream(found: export.Download) -> Iterator[bytes]:
+    with found.handle as handle:
         while chunk := handle.read(CHUNK):
             yield chunk
-    export.finish_download(ctx, export_id=found.export_id, user_id=found.user_id)
 
 
 @router.delete("/exports/{export_id}", status_code=status.HTTP_204_NO_CONTENT)
