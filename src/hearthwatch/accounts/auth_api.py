@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from hearthwatch.accounts import email_change, recovery, registration, signin
 from hearthwatch.accounts.models import User
@@ -30,6 +30,7 @@ from hearthwatch.api.deps import (
     client_ip,
 )
 from hearthwatch.context import AppContext
+from hearthwatch.mail import deferred
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -48,11 +49,14 @@ GUARDIAN_ASKED = (
 
 
 @router.post("/register", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
-def register(body: RegisterIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
+def register(
+    body: RegisterIn, request: Request, ctx: ContextDep, db: DbDep, tasks: BackgroundTasks
+) -> Accepted:
     """Create an account; a 6-digit confirmation code is mailed to the address.
 
     Under 16 (from `birth_month`), `guardian_email` is required: the account can sign in
     only after that parent or guardian consents through the link mailed to them (P4).
+    The answer, and the time it takes, are the same whether or not the address is taken.
     """
     ctx.code_throttle.hit(f"register:{client_ip(request)}", code="auth.rate_limited")
     signed_up = registration.register(
@@ -65,6 +69,8 @@ def register(body: RegisterIn, request: Request, ctx: ContextDep, db: DbDep) -> 
         nickname=body.nickname,
         real_name=body.real_name,
     )
+    db.commit()  # the codes exist before their mails go out, after the answer
+    tasks.add_task(deferred.send_all, ctx.mailer, signed_up.mails)
     if signed_up.guardian_asked:
         return Accepted(status="guardian_consent_requested", message=GUARDIAN_ASKED)
     return Accepted(status="confirmation_sent", message=CHECK_MAIL)

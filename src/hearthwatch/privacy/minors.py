@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound, ValidationFailed
+from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy import audit, erasure, minors_mail
 from hearthwatch.privacy.masking import mask_email
 from hearthwatch.privacy.minors_models import GuardianConsent
@@ -57,8 +58,9 @@ class Pending:
 
 def ask_guardian_at_sign_up(
     ctx: AppContext, db: Session, *, user: User, guardian_email: str
-) -> GuardianConsent:
-    """Put a new under-16 account on hold and mail the guardian a signed link."""
+) -> OutgoingMail:
+    """Put a new under-16 account on hold; returns the guardian's mail with a signed link
+    (sent by sign-up after answering, see `registration.register`)."""
     now = ctx.clock.now()
     consent = GuardianConsent(
         user_id=user.id,
@@ -70,20 +72,16 @@ def ask_guardian_at_sign_up(
     db.add(consent)
     db.flush()
     _audit(db, ctx, "minors.consent_requested", consent, actor=audit.actor_user(user.id))
-    _mail_guardian(ctx, consent, user)
-    return consent
+    return _guardian_mail(ctx, consent, user)
 
 
-def _mail_guardian(ctx: AppContext, consent: GuardianConsent, user: User) -> None:
+def _guardian_mail(ctx: AppContext, consent: GuardianConsent, user: User) -> OutgoingMail:
     assert consent.guardian_email is not None
-    link = link_for(ctx, consent, GUARDIAN)
-    ctx.mailer.send(
-        minors_mail.guardian_request(
-            consent.guardian_email,
-            child=mask_email(user.email),
-            link=link,
-            deadline=consent.deadline_at,
-        )
+    return minors_mail.guardian_request(
+        consent.guardian_email,
+        child=mask_email(user.email),
+        link=link_for(ctx, consent, GUARDIAN),
+        deadline=consent.deadline_at,
     )
 
 
@@ -164,7 +162,7 @@ def name_guardian(ctx: AppContext, db: Session, *, token: str, guardian_email: s
     consent.guardian_email = guardian_email
     db.flush()
     _audit(db, ctx, "minors.consent_requested", consent, actor=audit.actor_user(user.id))
-    _mail_guardian(ctx, consent, user)
+    ctx.mailer.send(_guardian_mail(ctx, consent, user))
 
 
 def clear_as_adult(

@@ -7,7 +7,7 @@ Throttle keys are shared with the JSON API, so both doors draw on one budget.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 
 from hearthwatch.accounts import recovery, registration, signin
 from hearthwatch.accounts.auth_api import set_session_cookies
@@ -21,6 +21,7 @@ from hearthwatch.accounts.schemas import (
 from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
+from hearthwatch.mail import deferred
 from hearthwatch.security.passwords import PasswordStrength
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse, safe_next
 from hearthwatch.web.rendering import redirect, render
@@ -57,7 +58,9 @@ def signup_page(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Respons
 
 
 @router.post("/signup")
-def signup(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+def signup(
+    request: Request, ctx: ContextDep, db: WebDb, form: FormDep, tasks: BackgroundTasks
+) -> Response:
     """P1: an e-mail address and a password; P4: the month of birth decides if a guardian
     must consent first (under 16), and then their address is needed too."""
     try:
@@ -85,6 +88,8 @@ def signup(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Respo
             values=form.keep(*SIGNUP_FIELDS[2:], "email"),
             strength=strength_of(ctx, form, "password"),
         )
+    db.commit()  # the codes exist before their mails go out, after the answer
+    tasks.add_task(deferred.send_all, ctx.mailer, signed_up.mails)
     if signed_up.guardian_asked:
         return redirect("/guardian/asked", email=body.email)
     return redirect("/confirm", email=body.email)
