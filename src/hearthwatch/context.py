@@ -60,7 +60,11 @@ def build_context(settings: Settings, *, mailer: Mailer | None = None) -> AppCon
     vault = MediaVault(
         db=db,
         blobs=make_blob_store(settings),
-        keys=DataKeys(Database(settings.resolved_keyring_url), keyring),
+        keys=DataKeys(
+            Database(settings.resolved_keyring_url),
+            keyring,
+            copies_dir=settings.data_dir / "keyring-copies",
+        ),
     )
     return AppContext(
         settings=settings,

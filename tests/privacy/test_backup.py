@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from hearthwatch.errors import Conflict, ValidationFailed
 from hearthwatch.media.models import Segment
 from hearthwatch.models import metadata
 from hearthwatch.privacy import backup, erasure
+from hearthwatch.privacy.analytics import count_page_view, totals
 from hearthwatch.privacy.erasure_backup_cli import add_backup_command
 from tests.privacy.test_erasure import add_camera, readable, record, segments
 
@@ -75,7 +78,7 @@ def restored(ctx: AppContext, tmp_path: Path) -> Iterator[Any]:
         context.close()
 
 
-def test_p20_backup_holds_no_keyring_and_restores_everything(
+def test_p20_backup_holds_only_a_sealed_keyring_copy_and_restores_everything(
     ctx: AppContext, household: dict[str, Any], tmp_path: Path, restored: Any
 ) -> None:
     saved = tmp_path / "backup"
@@ -83,7 +86,9 @@ def test_p20_backup_holds_no_keyring_and_restores_everything(
     assert (report.accounts, report.objects) == (2, 7)
     manifest = json.loads((saved / "manifest.json").read_text())
     assert "keyring" in manifest["keyring"].lower()
-    assert not [p for p in saved.rglob("*") if "keyring" in p.name or p.name == "master.key"]
+    assert manifest["keyring_copy"]["file"] == "keyring.sealed"
+    keyring_files = [p.name for p in saved.rglob("*") if "keyring" in p.name or p.suffix == ".key"]
+    assert keyring_files == ["keyring.sealed"]  # never keyring.db, master.key or copy.key
     assert b"alice@example.org" not in b"".join(
         p.read_bytes() for p in saved.rglob("*") if p.is_file()
     )
@@ -146,3 +151,37 @@ def test_backup_command_is_registered() -> None:
     add_backup_command(parser.add_subparsers())
     args = parser.parse_args(["backup", "create", "--to", "/tmp/x"])
     assert args.to == Path("/tmp/x") and callable(args.run)
+
+
+def test_p20_item4_backup_keeps_analytics_days_and_restores_them(
+    ctx: AppContext, household: dict[str, Any], tmp_path: Path, restored: Any
+) -> None:
+    """Issue 11 item 4: once anyone accepted analytics (rows with a `date`), a backup is
+    written and restored, the days intact."""
+    with ctx.db.session() as session:
+        count_page_view(session, day=date(2026, 5, 1), section="home", new_visit=True)
+        before = totals(session)
+    saved = tmp_path / "backup"
+    backup.create(ctx, to=saved)
+    again = restored()
+    backup.restore(again, path=saved)
+    with again.db.session() as session:
+        assert totals(session) == before
+
+
+def test_p20_item4_a_failed_backup_leaves_nothing_behind(
+    ctx: AppContext, household: dict[str, Any], tmp_path: Path
+) -> None:
+    """Issue 11 item 4: a backup that fails half-way (here: its keyring copy cannot be
+    written) leaves no folder, no half-written file, and says why with a stable code."""
+    copy_folder = ctx.settings.data_dir / "keyring-copies"
+    shutil.rmtree(copy_folder, ignore_errors=True)
+    copy_folder.write_text("a file where the copy folder should be mounted")
+    target = tmp_path / "backups" / "monday"
+    with pytest.raises(Conflict) as failed:
+        backup.create(ctx, to=target)
+    assert failed.value.code == "backup.write_failed"
+    assert list((tmp_path / "backups").iterdir()) == []
+    copy_folder.unlink()
+    assert backup.create(ctx, to=target).accounts == 2
+    assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == ["monday"]

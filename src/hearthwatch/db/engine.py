@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+
+from hearthwatch.errors import Conflict
 
 # More connections than request threads (anyio's default limiter is 40): a request holds
 # its connection between steps, so with fewer connections than threads, the holders can
 # wait for a thread while every thread waits for a connection.
 POOL_SIZE = 40
 POOL_OVERFLOW = 10
+SCRUB_ATTEMPTS = 20
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -22,6 +26,9 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Deleted rows are overwritten with zeros, not left in free pages and free space inside
+    # pages where `strings` finds them (an erasure must leave nothing readable, P19).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -41,6 +48,14 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True)
+
+
+def _wal_is_empty(engine: Engine) -> bool:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return True
+    wal = Path(f"{database}-wal")
+    return not wal.exists() or wal.stat().st_size == 0
 
 
 def _note_write(session: Session, _context: object) -> None:
@@ -63,7 +78,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Shared by every session it makes (`Session.info`): the column sealer lives here.
+        self.info: dict[str, Any] = {}
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=self.info)
         event.listen(self._sessions, "after_flush", _note_write)
         event.listen(self._sessions, "do_orm_execute", _note_statement)
 
@@ -79,6 +96,29 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def scrub(self, *, attempts: int = SCRUB_ATTEMPTS) -> None:
+        """Empty SQLite's write-ahead file, where the old pages of deleted rows live on.
+
+        A TRUNCATE checkpoint copies the newest pages into the database file (where
+        `secure_delete` has zeroed deleted rows) and cuts the `-wal` file to nothing. It
+        gives up while a reader still uses older pages (each try waits `busy_timeout`),
+        so it is tried again until the file is truly empty. PostgreSQL keeps deleted rows
+        until VACUUM reclaims them: see docs/erasure.md.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        for _ in range(attempts):
+            with self.engine.connect() as connection:
+                busy, frames, _done = connection.exec_driver_sql(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).one()
+            if busy == 0 and frames in (0, -1) and _wal_is_empty(self.engine):
+                return
+        raise Conflict(
+            "The database is too busy to clear its write-ahead file; try again.",
+            code="storage.checkpoint_busy",
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -2,10 +2,12 @@
 
 A backup is a folder::
 
-    manifest.json          format, time, schema revision, counts; what is NOT included
+    manifest.json          format, time, schema revision, counts, the keyring copy's epoch
     shared.json            rows that belong to no account (registry, audit log, receipts)
     accounts/<id>.sealed   each account's personal rows, sealed with that account's data key
+    devices/<id>/<cam>.sealed  each camera's recording rows, sealed with that camera's key
     blobs/<key>            every blob object, copied as stored (already sealed per device)
+    keyring.sealed         a copy of the keyring, sealed under the current copy key
 
 Why not a plain database file (the sqlite3 backup API, pg_dump): it would keep an erased
 person's e-mail, sessions and camera addresses readable until the backup is rotated.
@@ -13,17 +15,25 @@ Sealing each account's rows with its data key means that erasing the account, wh
 destroys the key, makes its rows in every earlier backup unreadable at once, as its video
 already is.
 
-The keyring database (`keyring.db`) is never part of a backup, and must be backed up
-separately if at all: a backup holding the keys beside the sealed data would defeat
-crypto-shredding, since a destroyed key would live on in the backup.
+The keyring copy inside is sealed under a copy key that every erasure replaces (see
+`security.keyring_copies`): it restores this backup until the next erasure, after which
+only the copy in the keyring copy folder opens, and that one no longer holds the erased
+keys. So no backup, however old, can bring an erased account back.
+
+A backup is written into a hidden folder beside the target and renamed into place at the
+end: a failed backup leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
-from datetime import datetime
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +51,11 @@ from hearthwatch.storage.blobs import FileBlobStore
 
 FORMAT = "hearthwatch-backup-1"
 SKIPPED_TABLES = frozenset({"alembic_version"})
+KEYRING_COPY = "keyring.sealed"
 KEYRING_NOTE = (
-    "The keyring database is not included: keys destroyed by an erasure must not survive "
-    "in a backup, so erased data stays unreadable here too. Back the keyring up separately."
+    "keyring.sealed is a copy of the keyring sealed under the current copy key: it opens "
+    "until the next erasure replaces that key. After that, restore with the copy in the "
+    "keyring copy folder (<data dir>/keyring-copies), which never holds an erased key."
 )
 
 
@@ -62,13 +74,32 @@ class RestoreReport:
     rows: int
     objects: int
     skipped_objects: int
+    keys_from: str = ""
 
 
 def create(ctx: AppContext, *, to: Path) -> BackupReport:
-    """Write a backup of the database and the blob store into the empty folder `to`."""
+    """Write a backup of the database, the blob store and the keyring into the empty `to`."""
     if to.exists() and any(to.iterdir()):
         raise Conflict("The backup folder is not empty.", code="backup.folder_not_empty")
-    (to / "accounts").mkdir(parents=True, exist_ok=True)
+    to.parent.mkdir(parents=True, exist_ok=True)
+    work = to.parent / f".{to.name}.{new_id()}.partial"
+    try:
+        report = _write(ctx, work)
+        os.replace(work, to)  # an empty `to` is replaced whole
+    except OSError as err:
+        shutil.rmtree(work, ignore_errors=True)
+        raise Conflict(
+            f"The backup could not be written ({err.strerror or err}); nothing was kept.",
+            code="backup.write_failed",
+        ) from err
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return replace(report, path=to)
+
+
+def _write(ctx: AppContext, to: Path) -> BackupReport:
+    (to / "accounts").mkdir(parents=True)
     backup_id = new_id()
     tables = plan()
     with ctx.db.session() as db:
@@ -86,10 +117,22 @@ def create(ctx: AppContext, *, to: Path) -> BackupReport:
         "schema_revision": revision,
         "accounts": len(accounts),
         "objects": objects,
+        "keyring_copy": _copy_keyring(ctx, to),
         "keyring": KEYRING_NOTE,
     }
     (to / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return BackupReport(to, len(accounts), sum(len(r) for r in shared.values()), objects)
+
+
+def _copy_keyring(ctx: AppContext, to: Path) -> dict[str, str] | None:
+    """Seal the keyring beside the data (its keys exist now: the rows above made them),
+    and renew the copy folder's copy under the same key."""
+    copies = ctx.vault.keys.copies
+    if copies is None:
+        return None
+    epoch = copies.write(to / KEYRING_COPY)
+    copies.refresh()
+    return {"file": KEYRING_COPY, "epoch": epoch}
 
 
 def _write_account(
@@ -146,18 +189,32 @@ def _rows(db: Session, table: Table, where: Any) -> list[dict[str, Any]]:
 
 
 def _encode(value: Any) -> Any:
+    """A column value as JSON; the types the schema uses get a tag that `_decode` reads."""
     if isinstance(value, bytes):
         return {"$b": base64.b64encode(value).decode()}
     if isinstance(value, datetime):
         return {"$t": value.isoformat()}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$n": str(value)}
     return value
 
 
+_DECODERS: dict[str, Callable[[str], Any]] = {
+    "$b": base64.b64decode,
+    "$t": datetime.fromisoformat,
+    "$d": date.fromisoformat,
+    "$n": Decimal,
+}
+
+
 def _decode(value: Any) -> Any:
-    if isinstance(value, dict) and "$b" in value:
-        return base64.b64decode(value["$b"])
-    if isinstance(value, dict) and "$t" in value:
-        return datetime.fromisoformat(value["$t"])
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, text_value),) = value.items()
+        decoder = _DECODERS.get(tag)
+        if decoder is not None:
+            return decoder(text_value)
     return value
 
 
@@ -214,8 +271,13 @@ def account_ids(path: Path) -> list[str]:
     return sorted(p.stem for p in (path / "accounts").glob("*.sealed"))
 
 
-def restore(ctx: AppContext, *, path: Path) -> RestoreReport:
-    """Restore a backup into an empty, migrated database; erased accounts stay erased."""
+def restore(ctx: AppContext, *, path: Path, keyring_copy: Path | None = None) -> RestoreReport:
+    """Restore a backup into an empty, migrated database; erased accounts stay erased.
+
+    The keys come from `keyring_copy` when given, else from the backup's own keyring copy
+    if no erasure replaced its copy key since, else from the copy folder's copy; each adds
+    only keys that were never destroyed, to whatever the live keyring holds.
+    """
     manifest = read_manifest(path)
     with ctx.db.session() as db:
         if db.scalar(select(func.count()).select_from(metadata.tables["users"])):
@@ -226,9 +288,27 @@ def restore(ctx: AppContext, *, path: Path) -> RestoreReport:
                 "The backup's schema revision differs from the database's.",
                 code="backup.schema_mismatch",
             )
+        keys_from = _bring_keys(ctx, path, keyring_copy)
         restored, skipped, rows = _restore_rows(ctx, db, path, manifest["backup_id"])
     objects, skipped_objects = _restore_blobs(ctx, path / "blobs", set(restored))
-    return RestoreReport(len(restored), skipped, rows, objects, skipped_objects)
+    return RestoreReport(len(restored), skipped, rows, objects, skipped_objects, keys_from)
+
+
+def _bring_keys(ctx: AppContext, path: Path, given: Path | None) -> str:
+    """Load the first keyring copy that still opens; which one it was."""
+    copies = ctx.vault.keys.copies
+    if copies is None:
+        return "live keyring"
+    if given is not None:
+        copies.restore(given)  # a copy made before an erasure is refused, loudly
+        return str(given)
+    for source in (path / KEYRING_COPY, copies.copy_path):
+        try:
+            copies.restore(source)
+        except (Conflict, ValidationFailed):
+            continue
+        return str(source)
+    return "live keyring"
 
 
 def _restore_rows(

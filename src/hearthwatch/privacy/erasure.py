@@ -10,8 +10,12 @@ Order of work, the same for every scope:
 2. In one transaction: delete the index and personal rows (the tables come from the data
    map, see `erasure_plan`), record the blob objects still to delete as an `ErasureJob`,
    sign the receipt, keep it, and append the audit entry.
-3. After the commit, `run_job` deletes the objects and then the job row. A job left by a
-   crash is finished by `resume_pending` at the next start.
+3. After the commit, `run_job` deletes the objects, empties the database's write-ahead
+   file (where the deleted rows' old pages live on until a checkpoint; SQLite zeroes them
+   in the file itself, `secure_delete`), and then deletes the job row. A job left by a
+   crash or a busy database is finished by `resume_pending` at the next start.
+
+An account erasure also deletes the demo outbox's mails to or about the person.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.db.base import new_id
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import NotFound, ValidationFailed
+from hearthwatch.mail.outbox_forget import forget_person
 from hearthwatch.media.models import Segment
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.erasure_mail import receipt_mail
@@ -119,6 +124,7 @@ def erase_account_data(ctx: AppContext, db: Session, *, user: User) -> ErasureOu
     """Erase the whole account (after `erasure_identity.check_identity`): keys first, then
     every personal row the data map lists; the receipt is mailed before the address goes."""
     user_id, email = user.id, user.email
+    traces = [email, user.nickname or "", user.real_name or ""]
     erased = Erased(SCOPE_ACCOUNT, user_id)
     erased.keys_destroyed = _destroy_keys(ctx.vault.keys, user_id, None)
     erased.camera_ids = _camera_ids(db, user_id)
@@ -129,6 +135,7 @@ def erase_account_data(ctx: AppContext, db: Session, *, user: User) -> ErasureOu
     db.expunge(user)
     outcome = _conclude(ctx, db, erased)
     ctx.mailer.send(receipt_mail(email, outcome.receipt))
+    forget_person(ctx.mailer, traces)
     _delete_export_archives(ctx, db, user_id)
     for table in tables:
         db.execute(delete(table.table).where(table.for_account(user_id)))
@@ -276,6 +283,7 @@ def run_job(ctx: AppContext, job_id: str) -> bool:
         delete_objects(blobs, list(blobs.keys(prefix)))
         blobs.delete_prefix(prefix)  # whatever was added meanwhile, and the empty folders
     delete_objects(blobs, targets.get("keys", []))
+    ctx.db.scrub()
     with ctx.db.session() as session:
         session.execute(delete(ErasureJob).where(ErasureJob.id == job_id))
     return True

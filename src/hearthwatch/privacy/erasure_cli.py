@@ -19,7 +19,25 @@ def register(commands: Any) -> None:
     subject.add_argument("--account", metavar="ID", help="an erased account's id")
     subject.add_argument("--camera", metavar="ID", help="an erased camera's id")
     verify.add_argument(
-        "--backup", metavar="DIR", type=Path, help="also check a backup made before the erasure"
+        "--backup",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        help="also check a backup made before the erasure (repeat for each backup)",
+    )
+    verify.add_argument(
+        "--look-for",
+        metavar="TEXT",
+        action="append",
+        help="a trace of the person (e-mail, nickname, real name, camera address) that no "
+        "file of the data directory or the backups may hold; repeat for each",
+    )
+    verify.add_argument(
+        "--keyring-copy",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        help="also try a keyring copy kept elsewhere (repeat for each)",
     )
     verify.add_argument("--json", action="store_true", help="print the result as JSON")
     verify.set_defaults(run=run_verify_erasure)
@@ -34,9 +52,17 @@ def run_verify_erasure(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.errors import HearthwatchError
     from hearthwatch.privacy.erasure_verify import verify
 
+    backups = args.backup if isinstance(args.backup, list) else [args.backup] * bool(args.backup)
     ctx = build_context(settings)
     try:
-        check = verify(ctx, account_id=args.account, camera_id=args.camera, backup_dir=args.backup)
+        check = verify(
+            ctx,
+            account_id=args.account,
+            camera_id=args.camera,
+            backups=backups,
+            look_for=getattr(args, "look_for", None) or [],
+            keyring_copies=getattr(args, "keyring_copy", None) or [],
+        )
     except HearthwatchError as err:
         print(f"hearthwatch: {err.message}")
         return 2

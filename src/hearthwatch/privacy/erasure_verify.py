@@ -1,15 +1,27 @@
 """Check that an erasure left nothing readable (P19, P20): `privacy verify-erasure`.
 
-Looks in three places: the database (every erased personal column of the data map, in rows
-tied to the account or camera), the blob store (every object under the data map's
-prefixes, with an attempt to decrypt it), and optionally a backup made before the erasure
-(its sealed account rows and every sealed object, tried with today's keyring). Objects
-that are still there but no longer open are reported as `unreadable`, which is what
-crypto-shredding promises; anything that opens is a finding.
+Looks everywhere data can linger:
+
+- the database: every erased personal column of the data map, in rows tied to the account
+  or camera;
+- the blob store and each backup's objects, with an attempt to decrypt them (objects that
+  are still there but no longer open are `unreadable`, which is what crypto-shredding
+  promises), and each backup's sealed account rows;
+- every keyring there is: SQLite keyring files (a copy of `keyring.db` anywhere in the data
+  directory or a backup) must hold no key of the subject, and every sealed keyring copy
+  (the copy folder's, each backup's, any given) must either no longer open or hold none;
+- every byte of the data directory (database files and their `-wal` / `-journal` files,
+  outbox, server logs, exports, keyring copies), of the database and keyring files wherever
+  they are, and of each backup, searched for the person's traces (`look_for`: e-mail,
+  nickname, real name, camera address). The service knows none of them after an erasure:
+  the operator gives them, from the erasure request.
+
+Anything that still opens, or any trace found, is a finding.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +30,7 @@ from sqlalchemy import func, select
 
 from hearthwatch.context import AppContext
 from hearthwatch.media.sealed import Binding, SealError, open_sealed
-from hearthwatch.privacy import backup
+from hearthwatch.privacy import backup, erasure_traces
 from hearthwatch.privacy.erasure_plan import CAMERA_TABLE, object_prefixes, plan
 from hearthwatch.security.datakeys import KeyDestroyed
 from hearthwatch.storage.blobs import BlobStore, FileBlobStore
@@ -55,16 +67,55 @@ def verify(
     account_id: str | None = None,
     camera_id: str | None = None,
     backup_dir: Path | None = None,
+    backups: Sequence[Path] = (),
+    look_for: Sequence[str] = (),
+    keyring_copies: Sequence[Path] = (),
 ) -> ErasureCheck:
-    """Scan the database, the blob store and `backup_dir` for the account or camera."""
+    """Scan the database, the blob store, the keyrings, every file of the data directory
+    and each backup for the account or camera (and for the person's `look_for` traces)."""
     if (account_id is None) == (camera_id is None):
         raise ValueError("give an account or a camera")
     check = ErasureCheck(f"account {account_id}" if account_id else f"camera {camera_id}")
+    earlier = [*([backup_dir] if backup_dir is not None else []), *backups]
     _scan_database(ctx, check, account_id, camera_id)
     _scan_objects(ctx, ctx.vault.blobs, "blob store", check, account_id, camera_id)
-    if backup_dir is not None:
-        _scan_backup(ctx, backup_dir, check, account_id, camera_id)
+    for path in earlier:
+        _scan_backup(ctx, path, check, account_id, camera_id)
+    places = [*_installation_files(ctx), *earlier, *keyring_copies]
+    scope_like = f"{account_id}/%" if account_id else f"%/{camera_id}"
+    _scan_keyrings(ctx, check, places, scope_like)
+    if look_for:
+        _scan_files(check, places, list(look_for))
     return check
+
+
+def _installation_files(ctx: AppContext) -> list[Path]:
+    """The data directory, and the database and keyring files wherever they are."""
+    settings = ctx.settings
+    return [
+        settings.data_dir,
+        *erasure_traces.sqlite_side_files(settings.resolved_database_url),
+        *erasure_traces.sqlite_side_files(settings.resolved_keyring_url),
+    ]
+
+
+def _scan_keyrings(
+    ctx: AppContext, check: ErasureCheck, places: list[Path], scope_like: str
+) -> None:
+    check.places.append("keyrings and keyring copies")
+    files = erasure_traces.files_under(p for p in places if p.exists())
+    found = erasure_traces.find_keys(files, ctx.vault.keys.copies, scope_like)
+    check.readable.extend(found.readable)
+    if found.unopened_copies:
+        check.notes.append(f"{found.unopened_copies} keyring copy(ies) no longer open")
+
+
+def _scan_files(check: ErasureCheck, places: list[Path], traces: list[str]) -> None:
+    """The traces are not repeated in the report: it may itself be logged or mailed."""
+    check.places.append("every file of the data directory and the backups")
+    files = erasure_traces.files_under(p for p in places if p.exists())
+    for number, path in erasure_traces.find_traces(files, traces):
+        check.readable.append(f"file {path}: holds trace {number} of the person")
 
 
 def _scan_database(

@@ -13,6 +13,11 @@ stops working everywhere within that time; on this node it stops at once.
 Each destruction leaves a tombstone (the scope and when). Data made before that moment can
 never get a new key of its scope: a segment still in flight when its camera was erased is
 refused (`made_at`), while a camera kept after its recordings were erased records anew.
+
+A destroyed key must not live on anywhere: SQLite zeroes deleted rows (`secure_delete`),
+each destruction empties the keyring's write-ahead file before it returns (`Database.scrub`),
+and the keyring copies that operators keep are re-sealed under a new copy key whose
+predecessor is destroyed (`keyring_copies`), so no copy made before the destruction opens.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -31,6 +38,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from hearthwatch.clock import clock
 from hearthwatch.db.base import UTCDateTime
 from hearthwatch.db.engine import Database
+from hearthwatch.security.keyring_copies import KeyringCopies
 from hearthwatch.security.keys import Keyring
 
 CACHE_SECONDS = 1.0
@@ -73,12 +81,13 @@ _KEY_BY_SCOPE = select(DataKey.wrapped, DataKey.created_at).where(
 class DataKeys:
     """Creates, unwraps and destroys data keys."""
 
-    def __init__(self, db: Database, keyring: Keyring) -> None:
+    def __init__(self, db: Database, keyring: Keyring, *, copies_dir: Path | None = None) -> None:
         self.db = db
         self._kek = AESGCM(keyring.derive(WRAP_PURPOSE))
         self._cache: dict[str, tuple[bytes, float]] = {}
         self._lock = threading.Lock()
         KeyringBase.metadata.create_all(db.engine)
+        self.copies = KeyringCopies(copies_dir, self, keyring) if copies_dir else None
 
     @staticmethod
     def scope(account_id: str, device_id: str = ACCOUNT_SCOPE) -> str:
@@ -149,6 +158,23 @@ class DataKeys:
             )
         return key
 
+    def account_keys(self, account_ids: list[str]) -> dict[str, bytes]:
+        """The account-scope keys of many accounts in one query (sealed columns of a list);
+        an account without a key is left out."""
+        scopes = {self.scope(a): a for a in account_ids}
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(
+                select(DataKey.scope, DataKey.wrapped).where(DataKey.scope.in_(scopes))
+            )
+            found = {scope: wrapped for scope, wrapped in rows}
+        keys = {}
+        for scope, wrapped in found.items():
+            try:
+                keys[scopes[scope]] = self._kek.decrypt(wrapped[:12], wrapped[12:], scope.encode())
+            except InvalidTag:
+                continue  # does not open: treated like a destroyed key
+        return keys
+
     def destroy_device(self, account_id: str, device_id: str) -> None:
         """Crypto-shred one device's data."""
         scope = self.scope(account_id, device_id)
@@ -156,6 +182,7 @@ class DataKeys:
             self._tombstone(session, scope)
             session.execute(delete(DataKey).where(DataKey.scope == scope))
         self._forget(lambda s: s == scope)
+        self._after_destruction()
 
     def destroy_account(self, account_id: str) -> int:
         """Crypto-shred every scope of an account; returns how many keys were destroyed."""
@@ -166,7 +193,73 @@ class DataKeys:
             self._tombstone(session, self.scope(account_id, "*"))
             session.execute(delete(DataKey).where(DataKey.account_id == account_id))
         self._forget(lambda s: s.startswith(f"{account_id}/"))
+        self._after_destruction()
         return len(scopes)
+
+    def _after_destruction(self) -> None:
+        """No readable trace of a destroyed key: not in the write-ahead file, not in a copy."""
+        self.db.scrub()
+        if self.copies is not None:
+            self.copies.rotate()
+
+    def export_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Every wrapped key and tombstone, as a keyring copy holds them."""
+        with self.db.session() as session:
+            keys = [
+                {
+                    "scope": k.scope,
+                    "account_id": k.account_id,
+                    "wrapped": k.wrapped.hex(),
+                    "created_at": k.created_at.isoformat(),
+                }
+                for k in session.scalars(select(DataKey))
+            ]
+            destroyed = [
+                {"scope": d.scope, "destroyed_at": d.destroyed_at.isoformat()}
+                for d in session.scalars(select(DestroyedKey))
+            ]
+        return {"keys": keys, "destroyed": destroyed}
+
+    def import_rows(self, rows: dict[str, list[dict[str, Any]]]) -> int:
+        """Bring back keys from a copy, never one whose scope was destroyed here or in the
+        copy; returns how many keys were added."""
+        added = 0
+        with self.db.session() as session:
+            for tomb in rows.get("destroyed", []):
+                at = datetime.fromisoformat(tomb["destroyed_at"])
+                found = session.get(DestroyedKey, tomb["scope"])
+                if found is None:
+                    session.add(DestroyedKey(scope=tomb["scope"], destroyed_at=at))
+                elif found.destroyed_at < at:
+                    found.destroyed_at = at
+            session.flush()
+            for key in rows.get("keys", []):
+                restored = self._restored_key(key)
+                if (
+                    self._outlived(session, restored)
+                    or session.get(DataKey, restored.scope) is not None
+                ):
+                    continue
+                session.add(restored)
+                added += 1
+        return added
+
+    def _outlived(self, session: Session, key: DataKey) -> bool:
+        """Whether a destruction of the key's scope (or its whole account) came after it."""
+        tombstones = (key.scope, self.scope(key.account_id, "*"))
+        latest = session.scalar(
+            select(func.max(DestroyedKey.destroyed_at)).where(DestroyedKey.scope.in_(tombstones))
+        )
+        return latest is not None and latest >= key.created_at
+
+    @staticmethod
+    def _restored_key(key: dict[str, Any]) -> DataKey:
+        return DataKey(
+            scope=key["scope"],
+            account_id=key["account_id"],
+            wrapped=bytes.fromhex(key["wrapped"]),
+            created_at=datetime.fromisoformat(key["created_at"]),
+        )
 
     @staticmethod
     def _tombstone(session: Session, scope: str) -> None:

@@ -1,0 +1,149 @@
+"""Where an erased person could still be found in files, for `erasure_verify`.
+
+Two searches over every file of the places given (data directory, database files, backups):
+
+- `find_traces`: the bytes of each trace (e-mail, nickname...), any case, in every file.
+  SQLite's `-wal` and `-journal` files, free pages, logs and mails are all plain bytes to it.
+- `find_keys`: every keyring there is, opened as the service would open it: SQLite files
+  with a ``data_keys`` table (a copy of ``keyring.db``), and sealed keyring copies, which
+  must no longer open or hold no key of the subject.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hearthwatch.errors import Conflict, ValidationFailed
+from hearthwatch.security.keyring_copies import FORMAT as COPY_FORMAT
+from hearthwatch.security.keyring_copies import KeyringCopies
+
+CHUNK = 1 << 20
+SQLITE_HEADER = b"SQLite format 3\0"
+SIDE_FILES = ("-wal", "-journal", "-shm")
+
+
+@dataclass
+class KeyFindings:
+    readable: list[str] = field(default_factory=list)
+    unopened_copies: int = 0
+
+
+def files_under(places: Iterable[Path]) -> Iterator[Path]:
+    """Each file once, in every folder given (recursively) and every file given."""
+    seen: set[Path] = set()
+    for place in places:
+        found = sorted(place.rglob("*")) if place.is_dir() else [place]
+        for path in found:
+            resolved = path.resolve()
+            if path.is_file() and resolved not in seen:
+                seen.add(resolved)
+                yield path
+
+
+def find_traces(paths: Iterable[Path], traces: list[str]) -> list[tuple[int, Path]]:
+    """(trace number, file) for each trace found in a file, in any letter case."""
+    needles = [t.strip().lower().encode() for t in traces if t.strip()]
+    found = []
+    for path in paths:
+        for number in _traces_in(path, needles):
+            found.append((number, path))
+    return found
+
+
+def _traces_in(path: Path, needles: list[bytes]) -> list[int]:
+    longest = max((len(n) for n in needles), default=0)
+    hits: set[int] = set()
+    tail = b""
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                window = (tail + chunk).lower()
+                hits.update(i for i, n in enumerate(needles, 1) if n in window)
+                tail = window[-longest:] if longest else b""
+    except OSError:
+        return []
+    return sorted(hits)
+
+
+def sqlite_side_files(url: str) -> list[Path]:
+    """A SQLite database's file and its journals; nothing for another backend."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return []
+    main = Path(url[len(prefix) :])
+    return [main, *(main.with_name(main.name + s) for s in SIDE_FILES)]
+
+
+def find_keys(paths: Iterable[Path], copies: KeyringCopies | None, scope_like: str) -> KeyFindings:
+    """Keys whose scope matches `scope_like` (SQL LIKE) in any keyring file or copy."""
+    findings = KeyFindings()
+    for path in paths:
+        head = _head(path)
+        if head.startswith(SQLITE_HEADER):
+            count = _keys_in_database(path, scope_like)
+            if count:
+                findings.readable.append(f"keyring {path}: {count} key(s) still there")
+        elif head.startswith(b"{") and path.suffix == ".sealed":
+            _check_copy(path, copies, scope_like, findings)
+    return findings
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(64)
+    except OSError:
+        return b""
+
+
+def _keys_in_database(path: Path, scope_like: str) -> int:
+    """Opened on a copy (with its journals), so the original is never touched or locked."""
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / "copy.db"
+        shutil.copyfile(path, target)
+        for suffix in SIDE_FILES[:2]:
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                shutil.copyfile(side, target.with_name(target.name + suffix))
+        connection = sqlite3.connect(target)
+        try:
+            row = connection.execute(
+                "SELECT count(*) FROM data_keys WHERE scope LIKE ?", (scope_like,)
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            return 0  # not a keyring
+        finally:
+            connection.close()
+    return int(row[0])
+
+
+def _check_copy(
+    path: Path, copies: KeyringCopies | None, scope_like: str, findings: KeyFindings
+) -> None:
+    try:
+        if json.loads(path.read_text()).get("format") != COPY_FORMAT:
+            return
+    except (OSError, ValueError, AttributeError):
+        return
+    if copies is None:
+        findings.unopened_copies += 1
+        return
+    try:
+        rows = copies.read(path)
+    except (Conflict, ValidationFailed):
+        findings.unopened_copies += 1  # made before a destruction: its copy key is gone
+        return
+    prefix, _, suffix = scope_like.partition("%")
+    held = [k for k in rows.get("keys", []) if _like(k["scope"], prefix, suffix)]
+    if held:
+        findings.readable.append(f"keyring copy {path}: {len(held)} key(s) still open")
+
+
+def _like(scope: str, prefix: str, suffix: str) -> bool:
+    return scope.startswith(prefix) and scope.endswith(suffix)
