@@ -8,7 +8,6 @@ import argparse
 import json
 import shutil
 import sqlite3
-import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from hearthwatch.mail.backends import OutboxMailer
 from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy import backup, erasure
 from hearthwatch.privacy.erasure_cli import run_verify_erasure
-from hearthwatch.privacy.erasure_traces import files_under, sqlite_side_files
+from hearthwatch.privacy.erasure_traces import files_under, sqlite_side_files, wal_commits
 from hearthwatch.privacy.erasure_verify import verify
 from hearthwatch.security.datakeys import DataKey
 from tests.conftest import STRONG_PASSWORD, sign_in
@@ -34,29 +33,6 @@ from tests.support.smtp import Mailbox
 
 EMAIL, NICKNAME = "zelda.quist@example.org", "Zeldaquist"
 CAMERA_URL = "rtsp://192.0.2.77:554/zelda-porch"
-
-
-def wal_commits(database: Path) -> Iterator[bytes]:
-    """The database as it stood at each commit its `-wal` file still holds: what someone
-    holding a copy of the two files can roll it back to."""
-    wal = database.with_name(database.name + "-wal")
-    image = bytearray(database.read_bytes())
-    data = wal.read_bytes() if wal.exists() else b""
-    if len(data) < 32:
-        return
-    page_size = struct.unpack(">I", data[8:12])[0]
-    salts = data[16:24]
-    offset = 32
-    while offset + 24 + page_size <= len(data):
-        page_number, size_after_commit = struct.unpack(">II", data[offset : offset + 8])
-        if data[offset + 8 : offset + 16] != salts:
-            break
-        page = data[offset + 24 : offset + 24 + page_size]
-        start = (page_number - 1) * page_size
-        image[start : start + page_size] = page.ljust(page_size, b"\0")
-        if size_after_commit:
-            yield bytes(image[: size_after_commit * page_size])
-        offset += 24 + page_size
 
 
 def keys_in_image(image: bytes, tmp_path: Path, account_id: str) -> int:
@@ -217,11 +193,13 @@ def plant_in_outbox(ctx: AppContext, tmp_path: Path) -> Path:
 
 
 def plant_in_database_wal(ctx: AppContext, tmp_path: Path) -> Path:
+    """Bytes appended after the last valid frame: SQLite ignores them, a reader does not."""
     side = sqlite_side_files(ctx.settings.resolved_database_url)
     if not side:
-        pytest.skip("PostgreSQL keeps no write-ahead file in the data directory")
-    target = ctx.settings.data_dir / "hearthwatch-copy.db-wal"
-    target.write_bytes(b"\0" * 64 + EMAIL.encode() + b"\0" * 64)
+        pytest.skip("PostgreSQL keeps its write-ahead log outside the installation's files")
+    target = side[1]
+    with target.open("ab") as wal:
+        wal.write(b"\0" * 64 + EMAIL.encode() + b"\0" * 64)
     return target
 
 
@@ -252,3 +230,25 @@ def test_p20_item5_verify_erasure_fails_on_a_keyring_file_copy(
     assert [f for f in check.readable if str(kept) in f and "key(s) still there" in f]
     kept.unlink()
     assert verify(ctx, account_id=zelda).ok
+
+
+def test_p20_item5_verify_erasure_rolls_a_keyring_copy_back_through_its_wal(
+    ctx: AppContext, zelda: str
+) -> None:
+    """Issue 11 item 1 and 5: a keyring copy whose newest state holds no key of the erased
+    account, but whose file without its `-wal`, or an earlier commit in it, still does,
+    fails the check."""
+    ctx.vault.keys.db.scrub()
+    planted = ctx.settings.data_dir / "keyring-rolled.db"
+    shutil.copy(keyring_file(ctx), planted)
+    holder = sqlite3.connect(planted)  # kept open: closing would checkpoint the -wal
+    try:
+        holder.execute("PRAGMA journal_mode=WAL")
+        holder.execute("PRAGMA wal_autocheckpoint=0")
+        holder.execute("DELETE FROM data_keys WHERE account_id = ?", (zelda,))
+        holder.commit()
+        erase_now(ctx, zelda)
+        check = verify(ctx, account_id=zelda)
+    finally:
+        holder.close()
+    assert [f for f in check.readable if str(planted) in f]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -103,7 +104,9 @@ def _head(path: Path) -> bytes:
 
 
 def _keys_in_database(path: Path, scope_like: str) -> int:
-    """Opened on a copy (with its journals), so the original is never touched or locked."""
+    """Keys in the keyring as it stands, as its file stands without the `-wal` file, and
+    as it stood at each commit the `-wal` file still holds: all states that a copy of the
+    two files can be rolled back to."""
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) / "copy.db"
         shutil.copyfile(path, target)
@@ -111,16 +114,59 @@ def _keys_in_database(path: Path, scope_like: str) -> int:
             side = path.with_name(path.name + suffix)
             if side.exists():
                 shutil.copyfile(side, target.with_name(target.name + suffix))
-        connection = sqlite3.connect(target)
-        try:
-            row = connection.execute(
-                "SELECT count(*) FROM data_keys WHERE scope LIKE ?", (scope_like,)
-            ).fetchone()
-        except sqlite3.DatabaseError:
+        now = _count_keys(target, scope_like)
+        if now is None:
             return 0  # not a keyring
-        finally:
-            connection.close()
+        states = [path.read_bytes(), *wal_commits(path)]
+        earlier = [_count_keys(_image(scratch, i, s), scope_like) for i, s in enumerate(states)]
+    return max([now, *(n or 0 for n in earlier)])
+
+
+def _image(scratch: str, number: int, state: bytes) -> Path:
+    target = Path(scratch) / f"commit-{number}.db"
+    target.write_bytes(state)
+    return target
+
+
+def _count_keys(database: Path, scope_like: str) -> int | None:
+    """Opened on a copy, so the original is never touched or locked; None: no keyring."""
+    connection = sqlite3.connect(database)
+    try:
+        row = connection.execute(
+            "SELECT count(*) FROM data_keys WHERE scope LIKE ?", (scope_like,)
+        ).fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        connection.close()
     return int(row[0])
+
+
+def wal_commits(database: Path) -> Iterator[bytes]:
+    """The database file as it stood at each commit that its `-wal` file still holds.
+
+    The write-ahead format: a 32-byte header (page size at 8, salts at 16), then frames of
+    a 24-byte header (page number, database size in pages after a commit, else 0, the
+    salts) and one page. Frames whose salts differ are left over from before a reset.
+    """
+    wal = database.with_name(database.name + "-wal")
+    data = wal.read_bytes() if wal.exists() else b""
+    if len(data) < 32:
+        return
+    image = bytearray(database.read_bytes())
+    page_size, salts = struct.unpack(">I", data[8:12])[0], data[16:24]
+    offset = 32
+    while page_size and offset + 24 + page_size <= len(data):
+        page_number, pages_after = struct.unpack(">II", data[offset : offset + 8])
+        if data[offset + 8 : offset + 16] != salts:
+            return
+        start = (page_number - 1) * page_size
+        if len(image) < start + page_size:
+            image.extend(bytes(start + page_size - len(image)))
+        image[start : start + page_size] = data[offset + 24 : offset + 24 + page_size]
+        if pages_after:
+            yield bytes(image[: pages_after * page_size])
+        offset += 24 + page_size
 
 
 def _check_copy(
