@@ -14,7 +14,7 @@ from hearthwatch.privacy.receipts import ReceiptSigner
 from hearthwatch.security.datakeys import DataKeys
 from hearthwatch.security.keys import Keyring, load_or_create_master_key
 from hearthwatch.security.passwords import PasswordPolicy
-from hearthwatch.security.throttle import Throttle
+from hearthwatch.security.throttle import BackOff, Throttle
 from hearthwatch.settings import Settings
 from hearthwatch.storage import make_blob_store
 
@@ -34,6 +34,8 @@ class AppContext:
     recorder: Recorder | None = None
     login_throttle: Throttle = field(default_factory=lambda: Throttle(limit=30, window_s=60))
     code_throttle: Throttle = field(default_factory=lambda: Throttle(limit=10, window_s=60))
+    # Wrong passwords per (account, client address): growing delays, never a lock-out.
+    login_backoff: BackOff = field(default_factory=BackOff)
 
     @property
     def csrf_key(self) -> bytes:
@@ -79,4 +81,7 @@ def build_context(settings: Settings, *, mailer: Mailer | None = None) -> AppCon
         keyring=keyring,
         login_throttle=Throttle(limit=settings.login_rate_per_minute, window_s=60),
         code_throttle=Throttle(limit=max(5, settings.login_rate_per_minute // 3), window_s=60),
+        login_backoff=BackOff(
+            free=settings.login_failures_before_lock, cap_s=settings.login_lock_minutes * 60
+        ),
     )

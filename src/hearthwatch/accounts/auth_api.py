@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
+from sqlalchemy.orm import Session
 
-from hearthwatch.accounts import email_change, recovery, registration, signin
+from hearthwatch.accounts import email_change, recovery, registration, signin, signin_code
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.schemas import (
     Accepted,
@@ -19,6 +20,7 @@ from hearthwatch.accounts.schemas import (
     PasswordStrengthIn,
     PasswordStrengthOut,
     RegisterIn,
+    SignInCodeIn,
     UserPublic,
 )
 from hearthwatch.api.deps import (
@@ -106,6 +108,12 @@ def login(
         ip_address=client_ip(request),
         user_agent=request.headers.get("user-agent"),
     )
+    return session_opened(ctx, db, request, response, opened)
+
+
+def session_opened(
+    ctx: AppContext, db: Session, request: Request, response: Response, opened: signin.NewSession
+) -> LoginOut:
     user = db.get(User, opened.session.user_id)
     assert user is not None
     csrf = set_session_cookies(ctx, request, response, opened.secret)
@@ -115,6 +123,38 @@ def login(
         csrf_token=csrf,
         expires_at=opened.session.expires_at,
     )
+
+
+@router.post("/sign-in-code", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def send_sign_in_code(
+    body: EmailIn, request: Request, ctx: ContextDep, db: DbDep, tasks: BackgroundTasks
+) -> Accepted:
+    """Mail a one-time sign-in code (10 minutes) to the account, if it exists. It works
+    even while wrong passwords for the account are being slowed down."""
+    ctx.code_throttle.hit(f"sign-in-code:{client_ip(request)}", code="auth.rate_limited")
+    ctx.code_throttle.hit(f"sign-in-code:{body.email.lower()}", code="auth.rate_limited")
+    mail = signin_code.request_code(ctx, db, email=body.email)
+    db.commit()  # the code exists before its mail goes out, after the answer
+    tasks.add_task(deferred.send_all, ctx.mailer, [mail] if mail else [])
+    return Accepted(status="code_sent", message=CHECK_MAIL)
+
+
+@router.post("/sign-in-code/confirm", response_model=LoginOut)
+def sign_in_with_code(
+    body: SignInCodeIn, request: Request, response: Response, ctx: ContextDep, db: DbDep
+) -> LoginOut:
+    """Sign in with the mailed code (`totp_code` too if two-step sign-in is on)."""
+    ctx.code_throttle.hit(f"sign-in-code-confirm:{client_ip(request)}", code="auth.rate_limited")
+    opened = signin_code.sign_in_with_code(
+        ctx,
+        db,
+        email=body.email,
+        code=body.code,
+        totp_code=body.totp_code,
+        ip_address=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    return session_opened(ctx, db, request, response, opened)
 
 
 def set_session_cookies(ctx: AppContext, request: Request, response: Response, secret: str) -> str:

@@ -63,6 +63,12 @@ class LoginIn(Strict):
     totp_code: Code | None = None
 
 
+class SignInCodeIn(Strict):
+    email: Email
+    code: Code
+    totp_code: Code | None = None
+
+
 class PasswordResetConfirmIn(Strict):
     email: Email
     code: Code

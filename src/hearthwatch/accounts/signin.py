@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.accounts import totp
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
-from hearthwatch.accounts.registration import find_user_by_email
+from hearthwatch.accounts.registration import find_user_by_email, normalise_email
 from hearthwatch.context import AppContext
-from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied
+from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied, ValidationFailed
 from hearthwatch.privacy import limits
 from hearthwatch.privacy.datamap_uses import SIGN_IN_RECORDS
 from hearthwatch.privacy.minors_hold import require_not_on_hold
@@ -63,33 +64,62 @@ def login(
     ip_address: str | None,
     user_agent: str | None,
 ) -> NewSession:
-    """Check password (and second factor), apply lock-out, open a session."""
-    user = find_user_by_email(session, email)
+    """Check password (and second factor) and open a session.
+
+    Wrong passwords slow down further tries for this address from this client address
+    only (`BackOff`, growing delays): nobody can lock the owner out by failing on purpose.
+    Unknown addresses are slowed the same way, so the delay tells nothing either.
+    """
     now = ctx.clock.now()
+    pair = attempt_key(email, ip_address)
+    ctx.login_backoff.check(pair, now, message=SLOWED_DOWN, code="auth.too_many_failures")
+    user = find_user_by_email(session, email)
     if user is not None:
         ensure_not_locked(user, now)
     if not ctx.passwords.verify(user.password_hash if user else None, password) or user is None:
-        if user is not None:
-            _count_failure(ctx, user, now)
+        ctx.login_backoff.fail(pair, now)
         raise NotAuthenticated("The e-mail or password is wrong.", code="auth.invalid_credentials")
     ensure_not_closed(user)  # only told to whoever knows the password
     if user.has_totp:
-        totp.check_login_code(ctx, user, totp_code, now=now)
+        try:
+            totp.check_login_code(ctx, user, totp_code, now=now)
+        except ValidationFailed:
+            ctx.login_backoff.fail(pair, now)  # guessing the second step is slowed too
+            raise
+    admit(session, user)
+    ctx.login_backoff.succeed(pair)
+    if ctx.passwords.needs_rehash(user.password_hash):
+        user.password_hash = ctx.passwords.hash(password)
+    user.last_login_at = now
+    return open_session(ctx, session, user=user, ip_address=ip_address, user_agent=user_agent)
+
+
+SLOWED_DOWN = (
+    "Too many wrong passwords for this account from your address. Try again in {wait}, "
+    "or sign in with a code mailed to you."
+)
+
+
+def attempt_key(email: str, ip_address: str | None) -> str:
+    """The (account, client address) pair wrong passwords are counted for; the address is
+    hashed so the throttle's memory holds no one's e-mail address."""
+    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    return f"{digest}|{ip_address or '-'}"
+
+
+def admit(session: Session, user: User) -> None:
+    """The checks after the credentials: a confirmed address, no guardian's consent awaited."""
     if not user.is_confirmed:
         raise PermissionDenied(
             "Confirm your e-mail address first: enter the code we mailed you.",
             code="auth.email_unconfirmed",
         )
     require_not_on_hold(session, user.id)  # a child's account waits for a guardian (P4)
-    if ctx.passwords.needs_rehash(user.password_hash):
-        user.password_hash = ctx.passwords.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    return open_session(ctx, session, user=user, ip_address=ip_address, user_agent=user_agent)
 
 
 def ensure_not_locked(user: User, now: datetime) -> None:
+    """Refuse an account reported compromised, or locked by the sign-in lock-out of earlier
+    versions (`locked_until` is no longer set: wrong passwords are slowed per pair)."""
     if user.compromised_at is not None:
         raise AccountLocked(
             "This account is locked because it was reported as compromised. "
@@ -124,19 +154,18 @@ def ensure_not_closed(user: User) -> None:
 def reauthenticate(
     ctx: AppContext, user: User, password: str, *, now: datetime, wrong: str
 ) -> None:
-    """The password again before a sensitive step; a wrong one counts towards the lock-out
-    like a failed sign-in, and is refused with `wrong` as the message."""
+    """The password again before a sensitive step; wrong ones slow further tries down like
+    failed sign-ins (only the signed-in person can try), and are refused with `wrong`."""
     ensure_not_locked(user, now)
+    key = f"reauth:{user.id}"
+    ctx.login_backoff.check(key, now, message=TRY_LATER, code="auth.too_many_failures")
     if not ctx.passwords.verify(user.password_hash, password):
-        _count_failure(ctx, user, now)
+        ctx.login_backoff.fail(key, now)
         raise NotAuthenticated(wrong, code="privacy.reauth_failed")
+    ctx.login_backoff.succeed(key)
 
 
-def _count_failure(ctx: AppContext, user: User, now: datetime) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= ctx.settings.login_failures_before_lock:
-        user.failed_logins = 0
-        user.locked_until = now + timedelta(minutes=ctx.settings.login_lock_minutes)
+TRY_LATER = "Too many wrong passwords. Try again in {wait}."
 
 
 def open_session(

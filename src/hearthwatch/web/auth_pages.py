@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 
-from hearthwatch.accounts import recovery, registration, signin
+from hearthwatch.accounts import recovery, registration, signin, signin_code
 from hearthwatch.accounts.auth_api import set_session_cookies
 from hearthwatch.accounts.schemas import (
     ConfirmIn,
@@ -17,6 +17,7 @@ from hearthwatch.accounts.schemas import (
     LoginIn,
     PasswordResetConfirmIn,
     RegisterIn,
+    SignInCodeIn,
 )
 from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
 from hearthwatch.context import AppContext
@@ -185,6 +186,77 @@ def _signin_again(
         problem=FormProblem.of(err),
         values=values,
         show_totp=show_totp,
+    )
+
+
+@router.post("/signin/code")
+def send_sign_in_code(
+    request: Request, ctx: ContextDep, db: WebDb, form: FormDep, tasks: BackgroundTasks
+) -> Response:
+    """Mail a one-time sign-in code: a way in that wrong passwords typed elsewhere cannot
+    block. The answer is the same whether or not the account exists."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"sign-in-code:{client_ip(request)}", code="auth.rate_limited")
+        body = parse(EmailIn, form.present("email"))
+        ctx.code_throttle.hit(f"sign-in-code:{body.email.lower()}", code="auth.rate_limited")
+        mail = signin_code.request_code(ctx, db, email=body.email)
+    except HearthwatchError as err:
+        return _code_again(request, ctx, form, err)
+    db.commit()  # the code exists before its mail goes out, after the answer
+    tasks.add_task(deferred.send_all, ctx.mailer, [mail] if mail else [])
+    next_page = safe_next(form.value("next"))
+    return redirect("/signin/code", email=body.email, next=next_page, done="code_sent")
+
+
+@router.get("/signin/code")
+def sign_in_code_page(
+    request: Request, ctx: ContextDep, viewer: ViewerDep, email: str = "", next: str = ""
+) -> Response:
+    if viewer is not None:
+        return redirect(safe_next(next))
+    values = {"email": email, "next": safe_next(next)}
+    return render(request, ctx, "signin_code.html", viewer=None, values=values, show_totp=False)
+
+
+@router.post("/signin/code/confirm")
+def sign_in_with_code(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    """The mailed code (and the authenticator's, under two-step sign-in) opens a session."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(
+            f"sign-in-code-confirm:{client_ip(request)}", code="auth.rate_limited"
+        )
+        body = parse(SignInCodeIn, form.present("email", "code", "totp_code"))
+        opened = signin_code.sign_in_with_code(
+            ctx,
+            db,
+            email=body.email,
+            code=body.code,
+            totp_code=body.totp_code,
+            ip_address=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+    except HearthwatchError as err:
+        return _code_again(request, ctx, form, err)
+    response = redirect(safe_next(form.value("next")))
+    set_session_cookies(ctx, request, response, opened.secret)
+    return response
+
+
+def _code_again(
+    request: Request, ctx: AppContext, form: PostedForm, err: HearthwatchError
+) -> Response:
+    values = form.keep("email", "code") | {"next": safe_next(form.value("next"))}
+    return render(
+        request,
+        ctx,
+        "signin_code.html",
+        viewer=None,
+        status=err.status,
+        problem=FormProblem.of(err),
+        values=values,
+        show_totp=err.code in TOTP_CODES or bool(form.value("totp_code")),
     )
 
 
