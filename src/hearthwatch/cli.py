@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="run with embedded defaults and a demo account (local mail outbox)"
     )
     _add_listen_arguments(demo, default_port=8080)
+    demo.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a self-signed certificate for this machine (made in the data dir)",
+    )
     demo.set_defaults(run=run_demo, serves=True)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema")
@@ -104,21 +109,31 @@ def _positive_int(text: str) -> int:
 
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.server import serve
+    from hearthwatch.tls import CannotServe
 
-    serve(
-        settings,
-        host=args.host,
-        port=args.port,
-        migrate=not args.no_migrate,
-        workers=args.workers,
-    )
+    try:
+        serve(
+            settings,
+            host=args.host,
+            port=args.port,
+            migrate=not args.no_migrate,
+            workers=args.workers,
+        )
+    except CannotServe as err:
+        print(f"hearthwatch: cannot serve: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.demo import run_demo as demo
+    from hearthwatch.tls import CannotServe
 
-    demo(settings, host=args.host, port=args.port)
+    try:
+        demo(settings, host=args.host, port=args.port, tls=args.tls)
+    except CannotServe as err:
+        print(f"hearthwatch: cannot serve: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

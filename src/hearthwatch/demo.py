@@ -14,11 +14,13 @@ from hearthwatch.accounts.admin import create_confirmed_user
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.camsim.fleet import CameraFleet, CameraInfo, FleetConfig
+from hearthwatch.clock import clock
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.registry import register_camera
-from hearthwatch.server import prepare, run
+from hearthwatch.server import prepare, run, with_public_url
 from hearthwatch.settings import Settings
+from hearthwatch.tls import local_certificate
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-hearth-watch-2026"  # noqa: S105 (printed for the local demo)
@@ -27,15 +29,17 @@ DEMO_CAMERAS = ("Front door", "Back yard", "Driveway", "Garage")
 DEMO_OPERATOR_EMAIL = "operator@example.com"
 
 
-def run_demo(settings: Settings, *, host: str, port: int) -> None:
+def run_demo(settings: Settings, *, host: str, port: int, tls: bool = False) -> None:
     operators = ",".join(filter(None, (settings.operator_emails, DEMO_OPERATOR_EMAIL)))
-    settings = settings.model_copy(
-        update={
-            "mail_backend": "outbox",
-            "environment": "development",
-            "operator_emails": operators,
-        }
-    )
+    update: dict[str, object] = {
+        "mail_backend": "outbox",
+        "environment": "development",
+        "operator_emails": operators,
+    }
+    if tls:
+        files = local_certificate(settings.data_dir, now=clock.now())
+        update |= {"tls_cert": files.cert, "tls_key": files.key}
+    settings = with_public_url(settings.model_copy(update=update), host=host, port=port)
     ctx = prepare(settings)
     fleet = CameraFleet(
         FleetConfig(
@@ -58,7 +62,7 @@ def run_demo(settings: Settings, *, host: str, port: int) -> None:
                 )  # fmt: skip
             for name, camera in zip(DEMO_CAMERAS, fleet.cameras, strict=True):
                 bind_demo_camera(ctx, session, user, camera, name)
-        print(banner(settings, host, port, fleet), flush=True)
+        print(banner(settings, fleet), flush=True)
         run(ctx, host=host, port=port)
     finally:
         fleet.stop()
@@ -96,13 +100,19 @@ def bind_demo_camera(
         bound.rtsp_url, bound.sub_rtsp_url = camera.main_url, camera.sub_url
 
 
-def banner(settings: Settings, host: str, port: int, fleet: CameraFleet) -> str:
-    url = f"http://{host}:{port}/"
+def banner(settings: Settings, fleet: CameraFleet) -> str:
+    url = settings.public_url.rstrip("/") + "/"
+    trust = (
+        f"  HTTPS with a self-signed certificate: trust {settings.tls_cert} (curl --cacert)\n"
+        if settings.tls_cert is not None
+        else ""
+    )
     cameras = "\n".join(
         f"    {name}: {c.main_url}" for name, c in zip(DEMO_CAMERAS, fleet.cameras, strict=True)
     )
     return (
         f"\n  Hearthwatch demo is running at {url}\n"
+        f"{trust}"
         f"  Sign in as {DEMO_EMAIL} with password {DEMO_PASSWORD}\n"
         f"  Operator (rights requests desk): {DEMO_OPERATOR_EMAIL}, same password\n"
         f"  Mail goes to the local outbox: {url}outbox\n"

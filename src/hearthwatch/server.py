@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -24,7 +25,8 @@ from hearthwatch import server_log
 from hearthwatch.allocator import keep_large_buffers
 from hearthwatch.context import AppContext, build_context
 from hearthwatch.logs import configure_logging
-from hearthwatch.settings import Settings
+from hearthwatch.settings import Settings, is_loopback
+from hearthwatch.tls import CannotServe, uvicorn_tls_options
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -67,17 +69,52 @@ def serve(
     settings: Settings, *, host: str, port: int, migrate: bool = True, workers: int = 1
 ) -> None:
     if workers > 1 and settings.recorder_enabled:
-        raise ValueError(
+        raise CannotServe(
             "several workers serve the API only: set HEARTHWATCH_RECORDER_ENABLED=false and run "
             "the recorder in its own single-process `hearthwatch serve`"
         )
+    if workers > 1 and settings.serves_tls:
+        raise CannotServe(
+            "several workers serve plain HTTP only: put a TLS proxy in front of them, or serve "
+            "HTTPS from one process"
+        )
+    settings = with_public_url(settings, host=host, port=port)
+    refuse_plain_listening(settings, host)
+    uvicorn_tls_options(settings)  # a certificate that does not load stops start-up here
     ctx = prepare(settings, migrate=migrate)
     if workers > 1:
         ctx.db.dispose()  # the parent only supervises; each worker opens its own connections
         freeze_startup_heap()
+        # Worker processes read their settings from the environment: the derived address too.
+        os.environ["HEARTHWATCH_PUBLIC_URL"] = settings.public_url
         run_workers(settings, host=host, port=port, workers=workers)
     else:
         run(ctx, host=host, port=port)
+
+
+def with_public_url(settings: Settings, *, host: str, port: int) -> Settings:
+    """The settings with the address links in mail point at: `HEARTHWATCH_PUBLIC_URL` if it
+    is set, else this server's own scheme, host and port (a wildcard host reads as loopback:
+    set the public URL to be reached from elsewhere)."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    scheme = "https" if settings.serves_tls else "http"
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)  # noqa: S104
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return settings.model_copy(update={"public_url": f"{scheme}://{shown}:{port}"})
+
+
+def refuse_plain_listening(settings: Settings, host: str) -> None:
+    """In production, plain HTTP is served to this machine only, e.g. to a TLS proxy (P37)."""
+    if settings.environment != "production" or settings.serves_tls or is_loopback(host):
+        return
+    if not settings.public_url.startswith("https://"):
+        raise CannotServe(
+            f"production serves plain HTTP on {host} only behind a TLS proxy: give "
+            "HEARTHWATCH_TLS_CERT and HEARTHWATCH_TLS_KEY, or listen on 127.0.0.1 and set "
+            "HEARTHWATCH_PUBLIC_URL to the proxy's https:// address"
+        )
 
 
 def freeze_startup_heap() -> None:
@@ -96,8 +133,10 @@ def run(ctx: AppContext, *, host: str, port: int) -> None:
     from hearthwatch.app import create_app
 
     keep_large_buffers()  # segments, sealed chunks and keyframes: no page faults for each
-    log.info("listening", extra={"url": f"http://{host}:{port}/"})
-    config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS)
+    tls = uvicorn_tls_options(ctx.settings)
+    scheme = "https" if tls else "http"
+    log.info("listening", extra={"url": f"{scheme}://{host}:{port}/"})
+    config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS, **tls)
     freeze_startup_heap()
     background = RecordingNode(ctx) if ctx.settings.recorder_enabled else None
     try:

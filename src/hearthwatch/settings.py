@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -17,6 +19,37 @@ PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "
 
 Environment = Literal["development", "test", "production"]
 MailBackend = Literal["outbox", "smtp"]
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether `host` names this machine only (traffic to it never crosses a network)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_plaintext_transport(settings: Settings) -> None:
+    """Production keeps personal data encrypted in transit (P37). Plain HTTP or SMTP is
+    allowed to a loopback address only: there it never leaves the machine (a local proxy
+    that terminates TLS, or a local mail relay that sends on with its own TLS)."""
+    url = urlsplit(settings.public_url)
+    if url.scheme != "https" and not is_loopback(url.hostname):
+        raise ValueError(
+            f"HEARTHWATCH_PUBLIC_URL must be an https:// address in production, not "
+            f"{settings.public_url!r}: serve TLS (HEARTHWATCH_TLS_CERT and _KEY) or put a "
+            "TLS proxy in front"
+        )
+    secure_mail = settings.smtp_starttls or settings.smtp_tls
+    if settings.mail_backend == "smtp" and not secure_mail and not is_loopback(settings.smtp_host):
+        raise ValueError(
+            f"mail to {settings.smtp_host} would travel unencrypted: set "
+            "HEARTHWATCH_SMTP_STARTTLS=true (port 587) or HEARTHWATCH_SMTP_TLS=true (port 465)"
+        )
 
 
 class TomlFileSource(PydanticBaseSettingsSource):
@@ -41,7 +74,12 @@ class Settings(BaseSettings):
     environment: Environment = "development"
     data_dir: Path = Path("./hearthwatch-data")
     database_url: str = ""
+    # The address people reach the service at, for links in mail (mail/links.py). Unset,
+    # `serve` and `demo` use the scheme, host and port they listen on.
     public_url: str = "http://127.0.0.1:8080"
+    # Serve HTTPS directly (P37): a PEM certificate (chain) and its private key.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
     secret_key: str = ""
     master_key: str = ""
 
@@ -51,7 +89,9 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str = ""
     smtp_password: str = ""
-    smtp_starttls: bool = False
+    smtp_starttls: bool = False  # upgrade the connection with STARTTLS (port 587)
+    smtp_tls: bool = False  # TLS from the first byte (implicit TLS, port 465)
+    smtp_ca_file: Path | None = None  # CA certificates to trust for the SMTP server
     smtp_timeout_s: float = Field(default=10.0, gt=0)
 
     session_days: int = Field(default=30, ge=1, le=365)
@@ -169,6 +209,15 @@ class Settings(BaseSettings):
                 raise ValueError("the local mail outbox is for development; configure SMTP")
             if self.smtp_password.lower() in PLACEHOLDER_SECRETS - {""}:
                 raise ValueError("HEARTHWATCH_SMTP_PASSWORD is a placeholder")
+            _refuse_plaintext_transport(self)
+        return self
+
+    @model_validator(mode="after")
+    def _one_tls_choice(self) -> Settings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("HEARTHWATCH_TLS_CERT and HEARTHWATCH_TLS_KEY go together")
+        if self.smtp_tls and self.smtp_starttls:
+            raise ValueError("choose HEARTHWATCH_SMTP_TLS (port 465) or _SMTP_STARTTLS, not both")
         return self
 
     @property
@@ -179,6 +228,10 @@ class Settings(BaseSettings):
     def resolved_keyring_url(self) -> str:
         """Wrapped data keys live apart from the data they protect (see security/datakeys.py)."""
         return self.keyring_url or f"sqlite:///{self.data_dir.resolve() / 'keyring.db'}"
+
+    @property
+    def serves_tls(self) -> bool:
+        return self.tls_cert is not None
 
     @property
     def secure_cookies(self) -> bool:

@@ -43,6 +43,7 @@ from hearthwatch.accounts.registration import find_user_by_email, normalise_emai
 from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict, ValidationFailed
+from hearthwatch.mail.links import public_link
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.masking import mask_email
 from hearthwatch.security.secrets import hash_code, same
@@ -118,7 +119,7 @@ def confirm_change(
         db, at=now, actor=audit.actor_user(user.id), action="account.email_changed",
         subject_id=user.id, details={"from": mask_email(old), "to": mask_email(new)},
     )  # fmt: skip
-    link = ctx.settings.public_url.rstrip("/") + UNDO_PATH
+    link = public_link(ctx.settings, UNDO_PATH)
     ctx.mailer.send(address_changed(old, new_address=new, code=undo, days=UNDO_DAYS, link=link))
     return user
 

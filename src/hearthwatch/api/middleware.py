@@ -1,4 +1,9 @@
-"""Pure ASGI middleware (cheaper than BaseHTTPMiddleware): request ids, access log, headers."""
+"""Pure ASGI middleware (cheaper than BaseHTTPMiddleware): request ids, access log, headers.
+
+`Strict-Transport-Security` goes on HTTPS answers only (P37): sent over plain HTTP it
+would be ignored (RFC 6797 8.1), and it must never be what stops a plain-HTTP development
+server from being reached. A year, the length browsers' preload lists ask for.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ SECURITY_HEADERS = [
 ]
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 class RequestContextMiddleware:
     """Gives each request an id (or keeps a sane incoming one), logs it, adds safety headers."""
 
@@ -48,6 +56,8 @@ class RequestContextMiddleware:
                 headers: list[Any] = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
+                if scope.get("scheme") == "https":
+                    headers.append(HSTS)
                 message["headers"] = headers
             await send(message)
 

@@ -31,23 +31,53 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="hearthwatch.local")
     message["X-Hearthwatch-Kind"] = mail.kind
+    if mail.unsubscribe_url is not None:
+        # RFC 2369 and RFC 8058: the mail client offers "Unsubscribe" and POSTs
+        # "List-Unsubscribe=One-Click" to the link, with no cookie and no page to read.
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(mail.body)
     return message
 
 
 class SmtpMailer:
+    """Sends through an SMTP server: over TLS from the first byte (`smtp_tls`), upgraded with
+    STARTTLS (`smtp_starttls`; a server that does not offer it is an error, never a silent
+    fall-back to plain text), or, outside production or to a loopback relay, in plain text."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._tls: ssl.SSLContext | None = None
 
     def send(self, mail: OutgoingMail) -> None:
         s = self.settings
-        with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
-            if s.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
+        with self._connect() as smtp:
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password)
             smtp.send_message(build_message(mail, s.mail_from))
         log.info("mail sent", extra={"mail_kind": mail.kind, "to": mail.to})
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.smtp_tls:
+            return smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s, context=self.tls_context()
+            )
+        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s)
+        if s.smtp_starttls:
+            try:
+                smtp.starttls(context=self.tls_context())
+            except BaseException:
+                smtp.close()
+                raise
+        return smtp
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Verifies the server's certificate and name, against `smtp_ca_file` if given."""
+        if self._tls is None:
+            ca_file = self.settings.smtp_ca_file
+            self._tls = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        return self._tls
 
 
 class OutboxMailer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SERVICE = "service"  # account and security mail: always sent, never marketing (P28, P50)
+MARKETING = "marketing"  # sent only with consent, and each one can be unsubscribed (P28)
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,15 @@ class OutgoingMail:
     body: str
     kind: str
     category: str = SERVICE
+    # Where a mail client unsubscribes in one click (RFC 8058): every marketing mail has
+    # one, a service mail never does, since service mail cannot be unsubscribed (P50).
+    unsubscribe_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.category == MARKETING) != (self.unsubscribe_url is not None):
+            raise ValueError(
+                f"{self.kind}: only marketing mail, and all of it, can be unsubscribed"
+            )
 
 
 def confirmation_code(to: str, code: str, hours: int) -> OutgoingMail:

@@ -1,10 +1,14 @@
 """Marketing mail (P28): only to people who said yes, each with a one-step unsubscribe link.
 
 `send_marketing` asks the consent ledger at the moment of sending. The link in every mail
-carries a signed token naming the account, so it works without signing in: opening it
-shows one button, pressing it withdraws the consent (a GET alone never changes anything,
-so link scanners in mail systems cannot unsubscribe anyone). Service mail (codes, security,
-notice changes) does not go through here and is never held back.
+carries a signed token naming the account and the kind of mail, so it works without
+signing in: opening it shows one button, pressing it withdraws the consent (a GET alone
+never changes anything, so link scanners in mail systems cannot unsubscribe anyone). The
+mail's `List-Unsubscribe` header holds the same token on the one-click address, where a
+mail client's `POST` with the body `List-Unsubscribe=One-Click` (RFC 8058) withdraws the
+consent at once, with no cookie and no CSRF token: the signed token is the proof. Service
+mail (codes, security, notice changes) does not go through here, is never held back, and
+carries no unsubscribe header (P50).
 
 Every mail sent leaves an audit entry (`marketing.sent`, the account's id and nothing
 else), so `hearthwatch privacy check` can hold each one against the consent ledger and the
@@ -24,46 +28,96 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
+from hearthwatch.mail import messages
+from hearthwatch.mail.links import public_link
 from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy import audit, consent, datamap_uses
 from hearthwatch.privacy.consent import Channel, ConsentChange
 from hearthwatch.privacy.limits import processing_allowed
 
 PURPOSE = "marketing_email"
-MARKETING = "marketing"  # the mail category
+MARKETING = messages.MARKETING  # the mail category
 USE = datamap_uses.MARKETING  # the use a restriction or objection names (P21, P22)
 SENT = "marketing.sent"  # the audit action of one mail sent
-_TOKEN = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{64})$")
+NEWS = "marketing.news"  # the kind of mail a campaign sends
+# The mail kinds a person can unsubscribe from, and the consent each one withdraws.
+UNSUBSCRIBABLE: dict[str, str] = {NEWS: PURPOSE}
+LANDING_PAGE = "/privacy/unsubscribe"  # the link in the mail: one button, GET changes nothing
+ONE_CLICK_PATH = "/privacy/unsubscribe/one-click"  # the List-Unsubscribe link (RFC 8058)
+_TOKEN = re.compile(r"^([0-9a-f]{32})\.([a-z][a-z0-9_.]{0,63})\.([0-9a-f]{64})$")
+# Links in mail sent before tokens named the kind: `<account>.<mac>`, kept valid so that
+# every marketing mail already out there still unsubscribes (P28).
+_ACCOUNT_ONLY_TOKEN = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{64})$")
 
 
-def unsubscribe_token(ctx: AppContext, user_id: str) -> str:
-    return f"{user_id}.{_signature(ctx, user_id)}"
+@dataclass(frozen=True)
+class UnsubscribeLink:
+    """Whose link it is, and which kind of mail it stops."""
+
+    user: User
+    kind: str
+
+    @property
+    def purpose(self) -> str:
+        return UNSUBSCRIBABLE[self.kind]
 
 
-def _signature(ctx: AppContext, user_id: str) -> str:
-    key = ctx.keyring.derive("marketing-unsubscribe")
-    return hmac.new(key, f"{PURPOSE}:{user_id}".encode(), hashlib.sha256).hexdigest()
+def unsubscribe_token(ctx: AppContext, user_id: str, kind: str = NEWS) -> str:
+    """A signed token naming the account and the mail kind; it needs no sign-in."""
+    return f"{user_id}.{kind}.{_mac(ctx, 'mail-unsubscribe', f'{kind}:{user_id}')}"
 
 
-def unsubscribe_url(ctx: AppContext, user_id: str) -> str:
-    base = ctx.settings.public_url.rstrip("/")
-    return f"{base}/privacy/unsubscribe?token={unsubscribe_token(ctx, user_id)}"
+def _mac(ctx: AppContext, key_purpose: str, message: str) -> str:
+    key = ctx.keyring.derive(key_purpose)
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def unsubscribe_url(ctx: AppContext, user_id: str, kind: str = NEWS) -> str:
+    """The page a person opens from the mail's text: a confirm button."""
+    token = unsubscribe_token(ctx, user_id, kind)
+    return public_link(ctx.settings, LANDING_PAGE, {"token": token})
+
+
+def one_click_url(ctx: AppContext, user_id: str, kind: str = NEWS) -> str:
+    """The mail's `List-Unsubscribe` link, which a mail client POSTs to (RFC 8058)."""
+    token = unsubscribe_token(ctx, user_id, kind)
+    return public_link(ctx.settings, ONE_CLICK_PATH, {"token": token})
+
+
+def link_for_token(ctx: AppContext, db: Session, token: str) -> UnsubscribeLink:
+    """The account and mail kind an unsubscribe link belongs to; a forged one is refused."""
+    user_id, kind = _verified(ctx, token)
+    user = db.get(User, user_id) if user_id is not None else None
+    if user is None or kind not in UNSUBSCRIBABLE:
+        raise NotFound("This unsubscribe link is not valid.", code="consent.link_invalid")
+    return UnsubscribeLink(user, kind)
+
+
+def _verified(ctx: AppContext, token: str) -> tuple[str | None, str]:
+    found = _TOKEN.match(token)
+    if found is not None:
+        user_id, kind, mac = found.groups()
+        expected = _mac(ctx, "mail-unsubscribe", f"{kind}:{user_id}")
+        return (user_id if hmac.compare_digest(mac, expected) else None), kind
+    found = _ACCOUNT_ONLY_TOKEN.match(token)
+    if found is not None:
+        user_id, mac = found.groups()
+        expected = _mac(ctx, "marketing-unsubscribe", f"{PURPOSE}:{user_id}")
+        return (user_id if hmac.compare_digest(mac, expected) else None), NEWS
+    return None, ""
 
 
 def user_for_token(ctx: AppContext, db: Session, token: str) -> User:
     """The account an unsubscribe link belongs to; a forged or stale link is refused."""
-    found = _TOKEN.match(token)
-    if found is None or not hmac.compare_digest(found.group(2), _signature(ctx, found.group(1))):
-        raise NotFound("This unsubscribe link is not valid.", code="consent.link_invalid")
-    user = db.get(User, found.group(1))
-    if user is None:
-        raise NotFound("This unsubscribe link is not valid.", code="consent.link_invalid")
-    return user
+    return link_for_token(ctx, db, token).user
 
 
 def unsubscribe(ctx: AppContext, db: Session, *, token: str) -> ConsentChange:
-    user = user_for_token(ctx, db, token)
-    return consent.withdraw(ctx, db, user_id=user.id, purpose=PURPOSE, channel=Channel.EMAIL_LINK)
+    """Withdraw the consent the link's mail kind rests on, in the ledger (P24, P28)."""
+    link = link_for_token(ctx, db, token)
+    return consent.withdraw(
+        ctx, db, user_id=link.user.id, purpose=link.purpose, channel=Channel.EMAIL_LINK
+    )
 
 
 def send_marketing(ctx: AppContext, db: Session, user: User, subject: str, body: str) -> bool:
@@ -78,13 +132,14 @@ def send_marketing(ctx: AppContext, db: Session, user: User, subject: str, body:
     ctx.mailer.send(
         OutgoingMail(
             to=user.email,
-            kind="marketing.news",
+            kind=NEWS,
             subject=subject,
             body=(
                 f"{body.rstrip()}\n\n--\nYou get this because you agreed to news from "
                 f"Hearthwatch. Unsubscribe in one step: {link}\n"
             ),
             category=MARKETING,
+            unsubscribe_url=one_click_url(ctx, user.id),
         )
     )
     audit.record(db, at=now, actor=audit.SYSTEM, action=SENT, subject_id=user.id,

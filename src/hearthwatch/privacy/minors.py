@@ -25,7 +25,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound, ValidationFailed
+from hearthwatch.mail.links import public_link
 from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy import audit, erasure, minors_mail
 from hearthwatch.privacy.masking import mask_email
@@ -87,8 +87,7 @@ def _guardian_mail(ctx: AppContext, consent: GuardianConsent, user: User) -> Out
 
 def link_for(ctx: AppContext, consent: GuardianConsent, role: str) -> str:
     """The signed page link for the guardian (decide) or the holder (name a guardian)."""
-    query = urlencode({"token": link_token(ctx, consent, role)})
-    return f"{ctx.settings.public_url.rstrip('/')}{LINK_PATHS[role]}?{query}"
+    return public_link(ctx.settings, LINK_PATHS[role], {"token": link_token(ctx, consent, role)})
 
 
 def link_token(ctx: AppContext, consent: GuardianConsent, role: str) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
+from hearthwatch.mail.links import public_link
 from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.consent_models import NoticeAcceptance, NoticeVersion
@@ -163,7 +164,7 @@ def _announce(ctx: AppContext, db: Session, version: NoticeVersion) -> None:
     """Mail every confirmed account: a service message, sent whatever their marketing choice."""
     summary = "\n".join(f"- {change}" for change in changes_of(version))
     when = f"{version.effective_at:%d %B %Y}"
-    link = f"{ctx.settings.public_url.rstrip('/')}/privacy/notice"
+    link = public_link(ctx.settings, "/privacy/notice")
     for email in db.scalars(select(User.email).where(User.email_confirmed_at.is_not(None))):
         ctx.mailer.send(
             OutgoingMail(

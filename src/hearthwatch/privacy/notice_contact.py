@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from hearthwatch.mail.links import public_link
 from hearthwatch.privacy.requests_kinds import COMPLAINT, KIND_BY_NAME
 from hearthwatch.settings import Settings
 
@@ -67,7 +68,7 @@ def controller(settings: Settings) -> dict[str, str | None]:
         "name": settings.controller_name,
         "email": settings.controller_email or settings.privacy_operator_email,
         "postal_address": settings.controller_postal_address or None,
-        "requests_page": settings.public_url.rstrip("/") + REQUESTS_PAGE,
+        "requests_page": public_link(settings, REQUESTS_PAGE),
     }
 
 
@@ -80,7 +81,7 @@ def complaints(settings: Settings) -> dict[str, Any]:
     answer_days = KIND_BY_NAME[COMPLAINT].answer_days
     return {
         "answer_days": answer_days,
-        "page": settings.public_url.rstrip("/") + COMPLAINT_PAGE,
+        "page": public_link(settings, COMPLAINT_PAGE),
         "how": (
             "Write to us on the complaint page, with or without an account; we answer "
             f"within {answer_days} days. You may also complain to the supervisory authority "

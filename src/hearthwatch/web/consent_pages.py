@@ -1,5 +1,6 @@
-"""Consent pages: the account's consents with one-click grant and withdraw (P24), receipts
-to download, and the one-step unsubscribe page that marketing mail links to (P28).
+"""Consent pages: the account's consents with one-click grant and withdraw (P24), and
+receipts to download; the unsubscribe pages marketing mail links to (P28) are
+`unsubscribe_pages`, under the same prefix.
 
 A change to a cookie purpose here also updates this browser's `hw_consent` cookie and
 deletes the cookies of a withdrawn category in the same answer.
@@ -15,10 +16,10 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound
-from hearthwatch.privacy import consent, cookies, marketing
+from hearthwatch.privacy import consent, cookies
 from hearthwatch.privacy.consent import Channel, Status
 from hearthwatch.privacy.cookies import CookieChoice, CookieState
-from hearthwatch.web import cookie_pages, notice_pages
+from hearthwatch.web import cookie_pages, notice_pages, unsubscribe_pages
 from hearthwatch.web.forms import FormDep, FormProblem
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
@@ -26,6 +27,7 @@ from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
 router = APIRouter(prefix="/privacy")
 router.include_router(cookie_pages.router)
 router.include_router(notice_pages.router)
+router.include_router(unsubscribe_pages.router)
 
 CONSENT_NOTICES = {
     "granted": "Thank you. Your consent is recorded; your receipt is in the history below.",
@@ -120,45 +122,3 @@ def download_receipt(ledger_id: int, ctx: ContextDep, db: WebDb, viewer: ViewerD
         return Response(status_code=404)
     name = f"consent-receipt-{ledger_id}.json"
     return JSONResponse(receipt, headers={"content-disposition": f'attachment; filename="{name}"'})
-
-
-@router.get("/unsubscribe")
-def unsubscribe_page(request: Request, ctx: ContextDep, db: WebDb, token: str = "") -> Response:
-    """Shows one button; nothing changes on a GET (mail scanners open links)."""
-    try:
-        marketing.user_for_token(ctx, db, token)
-    except NotFound as err:
-        return _unsubscribe(request, ctx, token, problem=FormProblem.of(err), status=err.status)
-    return _unsubscribe(request, ctx, token)
-
-
-@router.post("/unsubscribe")
-def unsubscribe(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
-    token = form.value("token")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-        marketing.unsubscribe(ctx, db, token=token)
-    except HearthwatchError as err:
-        return _unsubscribe(request, ctx, token, problem=FormProblem.of(err), status=err.status)
-    return _unsubscribe(request, ctx, token, done=True)
-
-
-def _unsubscribe(
-    request: Request,
-    ctx: AppContext,
-    token: str,
-    *,
-    problem: FormProblem | None = None,
-    status: int = 200,
-    done: bool = False,
-) -> Response:
-    return render(
-        request,
-        ctx,
-        "privacy_unsubscribe.html",
-        viewer=None,
-        status=status,
-        problem=problem,
-        token=token,
-        done=done,
-    )
