@@ -30,6 +30,7 @@ from tests.support.smtp import Mailbox, smtp_server
 
 STRONG_PASSWORD = "violet-harbour-trumpet-42"
 ADULT_BIRTH_MONTH = "1990-04"  # sign-up asks it (P4): an adult needs no guardian
+SIMULATOR_NETWORK = "127.0.0.1/32"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -136,6 +137,9 @@ def settings(tmp_path: Path, database_url: str, smtp: tuple[Mailbox, int]) -> Se
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         log_json=False,
+        # The simulated cameras (and GStreamer's) listen on loopback, which the outbound
+        # address policy refuses unless allowed; address policy tests narrow this again.
+        camera_allowed_networks=SIMULATOR_NETWORK,
     )
 
 

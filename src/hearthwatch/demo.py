@@ -7,6 +7,8 @@ would register them, bound to the demo account, and recorded like real cameras.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,7 @@ from hearthwatch.clock import clock
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.registry import register_camera
+from hearthwatch.devices.streams import assign_stream, checked_url
 from hearthwatch.server import prepare, run, with_public_url
 from hearthwatch.settings import Settings
 from hearthwatch.tls import local_certificate
@@ -50,6 +53,9 @@ def run_demo(settings: Settings, *, host: str, port: int, tls: bool = False) -> 
     )
     print("Preparing the simulated cameras (encoded once, then cached)...", flush=True)
     fleet.start()
+    # The simulated cameras listen on loopback, which the outbound policy refuses to any
+    # other address: allow exactly their port.
+    ctx.settings.camera_allowed_networks = simulator_network(fleet)
     try:
         with ctx.db.session() as session:
             user = find_user_by_email(session, DEMO_EMAIL) or create_confirmed_user(
@@ -84,20 +90,24 @@ def bind_demo_camera(
     )
     bound = session.scalars(select(Camera).where(Camera.serial == camera.serial)).first()
     if bound is None:
-        session.add(
-            Camera(
-                owner_id=user.id,
-                serial=camera.serial,
-                name=name,
-                rtsp_url=camera.main_url,
-                sub_rtsp_url=camera.sub_url,
-                model="Hearthwatch CamSim",
-                firmware_version="1.4.2-sim",
-                activated_at=ctx.clock.now(),
-            )
+        bound = Camera(
+            owner_id=user.id,
+            serial=camera.serial,
+            name=name,
+            model="Hearthwatch CamSim",
+            firmware_version="1.4.2-sim",
+            activated_at=ctx.clock.now(),
         )
-    else:
-        bound.rtsp_url, bound.sub_rtsp_url = camera.main_url, camera.sub_url
+        session.add(bound)
+    bound.rtsp_url = checked_url(ctx, camera.main_url)
+    bound.sub_rtsp_url = checked_url(ctx, camera.sub_url)
+    assign_stream(ctx, session, bound, bound.rtsp_url)
+
+
+def simulator_network(fleet: CameraFleet) -> str:
+    """The simulator's own address and port, as an allowed camera network."""
+    parts = urlsplit(fleet.cameras[0].main_url)
+    return f"{parts.hostname}:{parts.port}"
 
 
 def banner(settings: Settings, fleet: CameraFleet) -> str:

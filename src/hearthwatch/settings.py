@@ -163,6 +163,10 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=8 * 1024**3, ge=1024 * 1024)
     import_max_members: int = Field(default=200_000, ge=10)
     import_max_json_bytes: int = Field(default=256 * 1024**2, ge=64 * 1024)
+    # Networks (CIDR, or an address with a port: `127.0.0.1:8554`) cameras may be reached
+    # on beyond the default policy, which refuses loopback, link-local, multicast and cloud
+    # metadata addresses (security/outbound.py). Comma-separated.
+    camera_allowed_networks: str = Field(default="", max_length=4000)
 
     @classmethod
     def settings_customise_sources(
@@ -184,6 +188,14 @@ class Settings(BaseSettings):
             if not (local and at and "." in domain) or any(c.isspace() for c in address):
                 raise ValueError(f"operator_emails: {address!r} is not an e-mail address")
         return ",".join(addresses)
+
+    @field_validator("camera_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        from hearthwatch.security.outbound import parse_allowed_networks
+
+        parse_allowed_networks(value)  # a ValueError names the entry that is wrong
+        return value
 
     @field_validator("log_level")
     @classmethod

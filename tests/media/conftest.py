@@ -20,6 +20,8 @@ from hearthwatch.camsim.sources import ClipSource
 from hearthwatch.context import AppContext
 from hearthwatch.devices.registry import register_camera
 from hearthwatch.media.recorder import Recorder
+from hearthwatch.security.outbound import OutboundPolicy, parse_allowed_networks
+from tests.conftest import SIMULATOR_NETWORK
 
 SMALL_SCENE = SceneSpec(width=640, height=360, seconds=4, bitrate_kbps=800, motion=((1.0, 3.0),))
 
@@ -100,6 +102,11 @@ def bind(client: TestClient, camera: SimulatedCamera, name: str = "Yard") -> dic
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def simulator_policy() -> OutboundPolicy:
+    """The outbound policy of the test settings: the simulators' loopback is allowed."""
+    return OutboundPolicy(allowed=parse_allowed_networks(SIMULATOR_NETWORK))
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 20.0, every: float = 0.2) -> Any:

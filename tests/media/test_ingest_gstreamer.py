@@ -15,7 +15,7 @@ from hearthwatch.camsim.h264 import annexb
 from hearthwatch.camsim.scene import load_clip
 from hearthwatch.media.ingest import CameraIngest
 from hearthwatch.media.segmenter import FinishedSegment
-from tests.media.conftest import SMALL_SCENE, wait_for
+from tests.media.conftest import SMALL_SCENE, simulator_policy, wait_for
 from tests.support.postgres import free_port
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -76,7 +76,9 @@ def gst_server(tmp_path: Path) -> Iterator[str]:
 
 def test_ingest_records_from_gst_rtsp_server(gst_server: str) -> None:
     segments: list[FinishedSegment] = []
-    ingest = CameraIngest("gst", gst_server, True, segments.append, segment_seconds=2.0)
+    ingest = CameraIngest(
+        "gst", gst_server, True, segments.append, simulator_policy, segment_seconds=2.0
+    )
     ingest.start()
     try:
         wait_for(lambda: len(segments) >= 2, timeout=30)

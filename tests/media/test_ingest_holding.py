@@ -12,7 +12,7 @@ from hearthwatch.camsim import CameraFleet, FleetConfig
 from hearthwatch.media.ingest import CameraIngest
 from hearthwatch.media.live import LiveFrame
 from hearthwatch.media.segmenter import FinishedSegment
-from tests.media.conftest import SMALL_SCENE, wait_for
+from tests.media.conftest import SMALL_SCENE, simulator_policy, wait_for
 
 FPS = SMALL_SCENE.fps
 GOP_FRAMES = int(SMALL_SCENE.gop_seconds * FPS)
@@ -20,7 +20,9 @@ HELD = GOP_FRAMES // 2  # frames after a keyframe when the test acts: mid-GOP
 
 
 def start_recording(url: str, segments: list[FinishedSegment]) -> CameraIngest:
-    ingest = CameraIngest("camera", url, record=True, on_segment=segments.append)
+    ingest = CameraIngest(
+        "camera", url, record=True, on_segment=segments.append, policy=simulator_policy
+    )
     ingest.segment_seconds = 600.0  # only the end of a session cuts a segment here
     ingest.start()
     return ingest

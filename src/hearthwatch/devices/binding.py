@@ -14,6 +14,7 @@ from hearthwatch.camsim.identity import PayloadError, parse_payload
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera, RegisteredCamera
 from hearthwatch.devices.registry import code_matches, open_credentials, seal_credentials
+from hearthwatch.devices.streams import assign_stream, checked_address, checked_url
 from hearthwatch.errors import Conflict, ValidationFailed
 
 MAX_QR_IMAGE_BYTES = 8 * 1024 * 1024
@@ -42,12 +43,13 @@ def bind_by_code(
         owner_id=user.id,
         serial=entry.serial,
         name=name or f"Camera {entry.serial[-4:]}",
-        rtsp_url=entry.rtsp_url,
-        sub_rtsp_url=entry.sub_rtsp_url,
+        rtsp_url=checked_url(ctx, entry.rtsp_url),
+        sub_rtsp_url=checked_url(ctx, entry.sub_rtsp_url) if entry.sub_rtsp_url else None,
         model=entry.model,
         firmware_version=entry.firmware_version,
         activated_at=ctx.clock.now(),
     )
+    assign_stream(ctx, session, camera, camera.rtsp_url)
     session.add(camera)
     session.flush()
     if entry.credentials is not None:
@@ -65,6 +67,10 @@ def bind_by_qr_payload(
         raise ValidationFailed(
             f"That QR code is not a Hearthwatch camera code: {err}.", code="camera.qr_invalid"
         ) from err
+    # The address a label carries is the maker's hint, not stored; it still passes the one
+    # check, so a crafted label cannot make the service probe a forbidden address.
+    if identity.rtsp_url:
+        checked_url(ctx, identity.rtsp_url)
     return bind_by_code(
         ctx,
         session,
@@ -118,39 +124,22 @@ def bind_by_url(
     name: str,
 ) -> Camera:
     """Add any RTSP camera by address; the credentials are stored encrypted, not in the URL."""
-    clean, url_user, url_password = split_credentials(url)
+    address, url_user, url_password = checked_address(ctx, url)
     username, password = username or url_user, password or url_password
     camera = Camera(
         owner_id=user.id,
         serial=None,
         name=name,
-        rtsp_url=clean,
+        rtsp_url=address.url,
         sub_rtsp_url=None,
         activated_at=ctx.clock.now(),
     )
+    assign_stream(ctx, session, camera, address.url)
     session.add(camera)
     session.flush()
     if username:
         camera.credentials = seal_credentials(ctx, camera.id, username, password or "")
     return camera
-
-
-def split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """(address without credentials, user, password) of an rtsp:// URL."""
-    invalid = ValidationFailed("Give a valid rtsp:// address.", code="camera.url_invalid")
-    if any(ch in url for ch in "\r\n\t ") or len(url) > 512:
-        raise invalid
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError as err:
-        raise invalid from err
-    if parts.scheme not in {"rtsp", "rtsps"} or not parts.hostname:
-        raise invalid
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    netloc = host + (f":{port}" if port else "")
-    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-    return clean, parts.username, parts.password
 
 
 def stream_url(ctx: AppContext, camera: Camera, *, sub: bool = False) -> str:

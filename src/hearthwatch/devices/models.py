@@ -53,7 +53,24 @@ class Camera(Base):
     video_width: Mapped[int | None] = mapped_column(Integer)
     video_height: Mapped[int | None] = mapped_column(Integer)
     video_fps: Mapped[float | None] = mapped_column()
+    # Keyed hash of the main stream's (host, port, path): which account holds the stream
+    # (devices/streams.py). NULL for a camera imported without its address.
+    stream_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     @property
     def records(self) -> bool:
         return self.recording_mode == RECORDING_CONTINUOUS
+
+
+class StreamClaim(Base):
+    """One stream, one account: the account whose camera(s) use the stream `stream_key`.
+
+    A unique key, not a comparison of addresses: the addresses are stored sealed with each
+    account's key, so only their keyed hash can be compared in the database.
+    """
+
+    __tablename__ = "camera_streams"
+
+    stream_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())

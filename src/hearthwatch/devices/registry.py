@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import RegisteredCamera
+from hearthwatch.devices.streams import checked_url
 
 CODE_PURPOSE = "camera-verification-code"
 CREDENTIALS_PURPOSE = "camera-credentials"
@@ -55,7 +56,8 @@ def register_camera(
     """Add or update a known camera (maker provisioning, the simulator, the demo)."""
     entry = session.get(RegisteredCamera, serial) or RegisteredCamera(serial=serial)
     entry.code_hash = code_hash(ctx, serial, code)
-    entry.rtsp_url, entry.sub_rtsp_url = rtsp_url, sub_rtsp_url
+    entry.rtsp_url = checked_url(ctx, rtsp_url)
+    entry.sub_rtsp_url = checked_url(ctx, sub_rtsp_url) if sub_rtsp_url else None
     entry.credentials = (
         seal_credentials(ctx, serial, username, password) if username and password else None
     )

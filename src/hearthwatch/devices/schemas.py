@@ -112,6 +112,11 @@ class CameraPublic(BaseModel):
     retention_bytes: int | None
     stream: StreamInfo
     problem: str | None = Field(description="Why the camera is offline, when known.")
+    problem_code: str | None = Field(
+        description="The problem as a stable code: camera.unreachable, camera.auth_failed, "
+        "camera.not_a_stream, camera.unsupported_codec, camera.address_forbidden, "
+        "camera.stream_ended, camera.restricted or camera.bound_elsewhere."
+    )
 
     @classmethod
     def of(
@@ -137,7 +142,8 @@ class CameraPublic(BaseModel):
                 height=(status.height if live and status else None) or camera.video_height,
                 fps=(status.fps if live and status else None) or camera.video_fps,
             ),
-            problem=None if live or status is None else status.error,
+            problem=None if live or status is None else status.problem_message,
+            problem_code=None if live or status is None else status.problem,
         )
 
 

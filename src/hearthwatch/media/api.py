@@ -37,11 +37,12 @@ from hearthwatch.devices.schemas import (
     Span,
     Timeline,
 )
-from hearthwatch.errors import NotAuthenticated, NotFound, ValidationFailed
+from hearthwatch.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from hearthwatch.media import playback
 from hearthwatch.media.live import LiveHub
 from hearthwatch.media.models import Segment
 from hearthwatch.media.snapshots import LiveSnapshots
+from hearthwatch.privacy.limits import camera_held
 
 if TYPE_CHECKING:
     from hearthwatch.media.webrtc import WebRtcPeers
@@ -104,7 +105,20 @@ def media_user(
     else:
         raise NotAuthenticated("A media token is needed.", code="media.token_invalid")
     authorize(db, user_id=user_id, camera_id=camera_id, action=SCOPE_ACTION[scope])
+    if scope == "live":
+        refuse_if_restricted(ctx, db, camera_id)
     return user_id
+
+
+def refuse_if_restricted(ctx: AppContext, db: Session, camera_id: str) -> None:
+    """Live view and live snapshots are uses of the camera's data: a restriction of every
+    use stops them (P21). Recordings stay readable to the person, as a restriction keeps."""
+    if camera_held(db, camera_id=camera_id, at=ctx.clock.now()):
+        raise PermissionDenied(
+            "Every use of this camera's data is restricted: live view is off until you "
+            "lift the restriction.",
+            code="camera.restricted",
+        )
 
 
 @router.get("/{camera_id}/recordings", response_model=Timeline)
@@ -356,6 +370,7 @@ def _may_watch(ctx: AppContext, camera_id: str, token: str, *, renewing: bool = 
             if not credential_alive(ctx, db, grant.credential_id):
                 return False
             authorize(db, user_id=grant.user_id, camera_id=camera_id, action=Action.WATCH_LIVE)
+            refuse_if_restricted(ctx, db, camera_id)
             return True
-    except (NotAuthenticated, NotFound):
+    except (NotAuthenticated, NotFound, PermissionDenied):
         return False

@@ -9,19 +9,29 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import av
 
 from hearthwatch.camsim.h264 import access_unit_to_avcc
+from hearthwatch.errors import HearthwatchError
+from hearthwatch.media import status as status_codes
 from hearthwatch.media.fmp4 import TIMESCALE, Sample
 from hearthwatch.media.live import LiveFrame, LiveHub
 from hearthwatch.media.segmenter import FinishedSegment, Segmenter, StreamFormat
 from hearthwatch.media.status import IngestStatus
+from hearthwatch.security.outbound import (
+    AddressForbidden,
+    AddressInvalid,
+    OutboundPolicy,
+    parse_stream_url,
+)
 
 log = logging.getLogger("hearthwatch.recorder")
 
@@ -38,11 +48,48 @@ MAX_HELD_FRAMES = 250
 
 
 _URL_CREDENTIALS = re.compile(r"(rtsps?://)[^/@\s]*@")
+# FFmpeg follows an address to whatever protocol it names (file:, http:, concat:, a
+# playlist's entries): only what an RTSP session needs is allowed.
+PROTOCOLS = "rtp,udp,tcp,rtsp,tls"
+
+
+class UnsupportedCodec(Exception):
+    """The camera streams a codec the recorder does not store."""
+
+
+class StreamEnded(Exception):
+    """The camera closed the stream."""
 
 
 def without_credentials(text: str) -> str:
     """Error texts quote the camera URL; never let its user name and password through."""
     return _URL_CREDENTIALS.sub(r"\1", text)
+
+
+def problem_of(err: BaseException) -> str:
+    """The stable problem code shown for a failed session (the raw error is only logged)."""
+    if isinstance(err, AddressForbidden | AddressInvalid):
+        return status_codes.ADDRESS_FORBIDDEN
+    if isinstance(err, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError):
+        return status_codes.AUTH_FAILED
+    if isinstance(err, UnsupportedCodec):
+        return status_codes.UNSUPPORTED_CODEC
+    if isinstance(err, StreamEnded | StopIteration):
+        return status_codes.STREAM_ENDED
+    if isinstance(err, av.error.InvalidDataError | av.error.HTTPClientError | IndexError):
+        return status_codes.NOT_A_STREAM
+    return status_codes.UNREACHABLE
+
+
+def connect_url(url: str, policy: OutboundPolicy) -> str:
+    """The URL to open: its name resolved and checked now, pinned to the checked address."""
+    address, _, _ = parse_stream_url(url)
+    found = policy.resolve(address)
+    if not found:
+        raise socket.gaierror(socket.EAI_NONAME, f"{address.host} does not resolve")
+    netloc = urlsplit(url).netloc
+    userinfo = netloc.rpartition("@")[0] if "@" in netloc else ""
+    return address.with_host(found[0], userinfo)
 
 
 @dataclass
@@ -51,6 +98,7 @@ class CameraIngest:
     url: str
     record: bool
     on_segment: Callable[[FinishedSegment], None]
+    policy: Callable[[], OutboundPolicy]  # read at each connection: settings can change
     segment_seconds: float = 4.0
     hub: LiveHub = field(default_factory=LiveHub)
     status: IngestStatus = field(default_factory=IngestStatus)
@@ -67,6 +115,10 @@ class CameraIngest:
         )
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         if self._thread is not None:
@@ -79,8 +131,13 @@ class CameraIngest:
             started = time.monotonic()
             try:
                 self._session(segmenter)
-            except (av.FFmpegError, OSError, ValueError, StopIteration) as err:
-                self.status.error = without_credentials(str(err))[:200]
+                if not self._stop.is_set():
+                    raise StreamEnded("the camera closed the stream")
+            except (
+                av.FFmpegError, OSError, ValueError, IndexError, StopIteration, HearthwatchError,
+                UnsupportedCodec, StreamEnded,
+            ) as err:  # fmt: skip
+                self._failed(err)
             finally:
                 segmenter.reset()
                 self.status.online = False
@@ -91,14 +148,28 @@ class CameraIngest:
             backoff = 0.5 if time.monotonic() - started > 30 else min(backoff * 2, MAX_BACKOFF_S)
             self._stop.wait(backoff)
 
+    def _failed(self, err: BaseException) -> None:
+        problem = problem_of(err)
+        level = logging.WARNING if problem != self.status.problem else logging.DEBUG
+        log.log(level, "camera stream failed", extra={
+            "camera": self.camera_id, "problem": problem,
+            "error": without_credentials(f"{type(err).__name__}: {err}")[:300],
+        })  # fmt: skip
+        self.status.problem = problem
+
     def _segment_done(self, segment: FinishedSegment) -> None:
         if self.record:
             self.on_segment(segment)
 
     def _session(self, segmenter: Segmenter) -> None:
-        options = {**SOCKET_OPTIONS, "rtsp_transport": "tcp", "fflags": "nobuffer"}
+        options = {
+            **SOCKET_OPTIONS,
+            "rtsp_transport": "tcp",
+            "fflags": "nobuffer",
+            "protocol_whitelist": PROTOCOLS,
+        }
         self._live_base = None
-        with av.open(self.url, options=options) as box:
+        with av.open(connect_url(self.url, self.policy()), options=options) as box:
             stream = box.streams.video[0]
             self._describe(stream)
             # While nobody watches, the frames after a keyframe wait (as the demuxer's own
@@ -144,9 +215,9 @@ class CameraIngest:
         self.status.width, self.status.height = context.width or None, context.height or None
         rate = stream.average_rate or stream.guessed_rate
         self.status.fps = float(rate) if rate else None
-        self.status.error = None
         if context.name != "h264":
-            raise ValueError(f"unsupported codec {context.name}: cameras must send H.264")
+            raise UnsupportedCodec(f"unsupported codec {context.name}: cameras must send H.264")
+        self.status.problem = None
 
     def _packet(
         self,

@@ -3,10 +3,16 @@
 Every `SYNC_SECONDS` it reads the cameras, starts ingests for new ones, stops those that
 were unbound, restarts those whose address changed, and switches recording on or off
 (P14: with recording off, the ingest serves live view and status, and stores nothing).
+
+A camera whose data is restricted in every use (P21: the camera, or its owner's whole
+account) has no ingest at all: nothing is recorded or shown live until the restriction is
+lifted or runs out, and the next pass starts it again. A camera being removed is stopped
+at once (`forget`), before its rows and files go, so no segment lands after them.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -14,16 +20,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
 from hearthwatch.devices.binding import stream_url
 from hearthwatch.devices.models import Camera
+from hearthwatch.devices.streams import assign_stream
+from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import retention
 from hearthwatch.media.ingest import CameraIngest
 from hearthwatch.media.live import LiveHub
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.media.status import IngestStatus
+from hearthwatch.media.status import RESTRICTED, STREAM_TAKEN, IngestStatus
 from hearthwatch.media.store import MediaVault
+from hearthwatch.privacy.limits import held_cameras
+from hearthwatch.security.outbound import camera_policy
 
 log = logging.getLogger("hearthwatch.recorder")
 
@@ -43,11 +54,19 @@ class _Wanted:
     record: bool
 
 
+@dataclass(frozen=True)
+class _Cameras:
+    wanted: dict[str, _Wanted]
+    held: dict[str, str]  # camera id -> the problem code that keeps it from streaming
+
+
 class Recorder:
     def __init__(self, ctx: AppContext, vault: MediaVault) -> None:
         self.ctx, self.vault = ctx, vault
         self.ingests: dict[str, CameraIngest] = {}
         self._wanted: dict[str, _Wanted] = {}
+        self._held: dict[str, str] = {}
+        self._removed: set[str] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -72,7 +91,19 @@ class Recorder:
 
     def status(self, camera_id: str) -> IngestStatus | None:
         ingest = self.ingests.get(camera_id)
+        if ingest is None and camera_id in self._held:
+            return IngestStatus(problem=self._held[camera_id])
         return ingest.status if ingest else None
+
+    def forget(self, camera_id: str) -> None:
+        """Stop the camera's ingest and wait for it: the camera is being removed. Nothing it
+        was cutting is stored, and no later pass starts it again."""
+        with self._lock:
+            self._removed.add(camera_id)
+            ingest = self.ingests.pop(camera_id, None)
+        if ingest is not None:
+            ingest.record = False
+            ingest.stop()
 
     def hub(self, camera_id: str) -> LiveHub | None:
         ingest = self.ingests.get(camera_id)
@@ -109,13 +140,15 @@ class Recorder:
 
     def sync(self) -> None:
         """Make the running ingests match the cameras in the database."""
-        wanted = self._read_wanted()
+        cameras = self._read_cameras()
         with self._lock:
+            self._removed &= set(cameras.wanted) | set(cameras.held)  # gone: nothing to skip
+            wanted = {k: v for k, v in cameras.wanted.items() if k not in self._removed}
             for camera_id in set(self.ingests) - set(wanted):
                 self.ingests.pop(camera_id).stop(timeout=0)
             for camera_id, want in wanted.items():
                 self._apply(camera_id, want)
-            self._wanted = wanted
+            self._wanted, self._held = wanted, cameras.held
 
     def _apply(self, camera_id: str, want: _Wanted) -> None:
         ingest = self.ingests.get(camera_id)
@@ -129,6 +162,7 @@ class Recorder:
             want.url,
             want.record,
             self._store(want.owner_id, camera_id),
+            functools.partial(camera_policy, self.ctx.settings),
             segment_seconds=self.ctx.settings.segment_seconds,
         )
         self.ingests[camera_id] = ingest
@@ -137,10 +171,30 @@ class Recorder:
     def _store(self, owner_id: str, camera_id: str) -> _SegmentWriter:
         return _SegmentWriter(self.vault, owner_id, camera_id)
 
-    def _read_wanted(self) -> dict[str, _Wanted]:
+    def _read_cameras(self) -> _Cameras:
         with self.ctx.db.session() as session:
-            cameras = list(session.scalars(select(Camera)))
-            return {c.id: _Wanted(c.owner_id, stream_url(self.ctx, c), c.records) for c in cameras}
+            cameras = list(session.scalars(select(Camera).order_by(Camera.activated_at)))
+            held = dict.fromkeys(held_cameras(session, at=self.ctx.clock.now()), RESTRICTED)
+            for camera in cameras:
+                if camera.id not in held and not self._has_stream(session, camera):
+                    held[camera.id] = STREAM_TAKEN
+            wanted = {
+                c.id: _Wanted(c.owner_id, stream_url(self.ctx, c), c.records)
+                for c in cameras
+                if c.id not in held and c.rtsp_url
+            }
+            return _Cameras(wanted, held)
+
+    def _has_stream(self, session: Session, camera: Camera) -> bool:
+        """Cameras bound before streams had an identity get theirs now, the earliest bound
+        first; one whose stream another account already holds is not connected to."""
+        if camera.stream_key is not None or not camera.rtsp_url:
+            return True
+        try:  # a refusal changes nothing: no savepoint needed
+            assign_stream(self.ctx, session, camera, camera.rtsp_url)
+        except HearthwatchError as err:
+            return err.code != "camera.bound_elsewhere"  # an invalid address: ingest says so
+        return True
 
     def _note_last_seen(self) -> None:
         seen = {cid: i.status for cid, i in self.ingests.items() if i.status.last_frame_at}

@@ -101,6 +101,12 @@ DEVICE_NON_PERSONAL: dict[str, str] = {
     "cameras.video_width": "stream property",
     "cameras.video_height": "stream property",
     "cameras.video_fps": "stream property",
+    # One stream, one account (devices/streams.py): a keyed hash of the address, which the
+    # address itself (sealed, declared above) stands behind; removed with the camera or account.
+    "cameras.stream_key": "keyed hash of the camera's stream address",
+    "camera_streams.stream_key": "keyed hash of a bound stream's address",
+    "camera_streams.owner_id": "reference",
+    "camera_streams.claimed_at": "time the stream was first bound",
     "segments.id": "sequence number",
     "segments.camera_id": "reference",
     "segments.owner_id": "reference",

@@ -72,6 +72,18 @@ def held_cameras(db: Session, *, at: datetime) -> frozenset[str]:
     return frozenset(cameras)
 
 
+def camera_held(db: Session, *, camera_id: str, at: datetime) -> bool:
+    """Whether a restriction of every use holds this camera now (its own, or its owner's
+    whole account): it is then neither recorded nor shown live."""
+    owner = select(Camera.owner_id).where(Camera.id == camera_id).scalar_subquery()
+    query = select(ProcessingLimit.id).where(
+        _holding(at),
+        ProcessingLimit.user_id == owner,
+        or_(ProcessingLimit.camera_id.is_(None), ProcessingLimit.camera_id == camera_id),
+    )
+    return db.scalars(query.limit(1)).first() is not None
+
+
 def held_accounts(at: datetime) -> Select[str]:
     """The accounts a restriction of every use holds now: retention does not erase them."""
     return select(ProcessingLimit.user_id).where(_holding(at), ProcessingLimit.camera_id.is_(None))

@@ -6,7 +6,10 @@ What comes back, into the importing account:
 - cameras, bound to the account with their names, recording settings and network
   addresses; their passwords are never in an archive, so a camera that needs one records
   only after it is entered again in the camera's settings. A serial already bound on this
-  service is dropped (the camera stays importable by address);
+  service is dropped (the camera stays importable by address); an address passes the same
+  check as one typed in (devices/streams.py: an archive naming a forbidden address is
+  refused), and one whose stream another account holds here is dropped too (the camera
+  and its recordings come back without it);
 - recordings, cut back into the original segments byte for byte and sealed with this
   account's camera keys.
 
@@ -36,7 +39,8 @@ from hearthwatch.accounts import profile
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
-from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.devices.streams import assign_stream, checked_url
+from hearthwatch.errors import Conflict, HearthwatchError, ValidationFailed
 from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.export_archive import schema_text
@@ -205,7 +209,9 @@ def _import(ctx: AppContext, user_id: str, path: Path) -> ImportSummary:
             if user is None:
                 raise refuse("no_account", "The importing account does not exist.")
             summary.profile_fields = _import_profile(ctx, db, user, data["tables"])
-            summary.camera_ids = _import_cameras(ctx, db, user, data["tables"].get("cameras", []))
+            cameras = data["tables"].get("cameras", [])
+            _check_addresses(ctx, cameras)
+            summary.camera_ids = _import_cameras(ctx, db, user, cameras)
             summary.cameras = len(summary.camera_ids)
         for entry in data["recordings"]:
             summary.segments += _import_recording(ctx, archive, entry, user_id, summary)
@@ -254,17 +260,43 @@ def _import_cameras(
             owner_id=user.id,
             serial=serial,
             name=row["name"],
-            rtsp_url=row.get("rtsp_url") or "",
-            sub_rtsp_url=row.get("sub_rtsp_url"),
+            rtsp_url=_address(ctx, row.get("rtsp_url")) or "",
+            sub_rtsp_url=_address(ctx, row.get("sub_rtsp_url")),
             credentials=None,
             activated_at=_moment(row.get("activated_at")) or ctx.clock.now(),
             last_seen_at=_moment(row.get("last_seen_at")),
             **{k: row[k] for k in CAMERA_SETTINGS if k in row},
         )
+        _claim_stream(ctx, db, camera)
         db.add(camera)
         db.flush()
         mapping[row["id"]] = camera.id
     return mapping
+
+
+def _address(ctx: AppContext, url: Any) -> str | None:
+    return checked_url(ctx, url) if isinstance(url, str) and url else None
+
+
+def _check_addresses(ctx: AppContext, rows: list[dict[str, Any]]) -> None:
+    """Every camera address passes the one check before anything is written."""
+    for row in rows:
+        try:
+            _address(ctx, row.get("rtsp_url"))
+            _address(ctx, row.get("sub_rtsp_url"))
+        except ValidationFailed as err:
+            raise ValidationFailed(
+                err.message, code=err.code, details={"camera": str(row.get("name"))[:64]}
+            ) from err
+
+
+def _claim_stream(ctx: AppContext, db: Session, camera: Camera) -> None:
+    if not camera.rtsp_url:
+        return
+    try:
+        assign_stream(ctx, db, camera, camera.rtsp_url)
+    except Conflict:  # another account holds the stream here: the address stays behind
+        camera.rtsp_url, camera.sub_rtsp_url = "", None
 
 
 def _moment(text: Any) -> datetime | None:

@@ -39,7 +39,11 @@ ERROR_FIELDS: Mapping[str, Mapping[str, str]] = {
         "camera.qr_image_too_large": "qr_image",
     },
     "code": {"camera.code_invalid": "verification_code"},
-    "rtsp": {"camera.url_invalid": "url"},
+    "rtsp": {
+        "camera.url_invalid": "url",
+        "camera.address_forbidden": "url",
+        "camera.bound_elsewhere": "url",
+    },
 }
 
 FIELD_MESSAGES: Mapping[str, str] = {

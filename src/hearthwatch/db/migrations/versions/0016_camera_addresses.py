@@ -1,12 +1,19 @@
 """camera stream identity: one stream, one account
 
-Reserved for issue 11; filled in by the change that needs it (an empty step until then).
+`cameras.stream_key` is a keyed hash of a camera's main stream (host, port, path), and
+`camera_streams` names the one account that holds each stream (devices/streams.py). Cameras
+bound before this step have no key yet; the recorder gives them one on its first pass.
 
 Revision ID: 0016
 Revises: 0015
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import hearthwatch.db.base
 
 revision = "0016"
 down_revision = "0015"
@@ -15,8 +22,30 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "camera_streams",
+        sa.Column("stream_key", sa.String(length=64), nullable=False),
+        sa.Column("owner_id", sa.String(length=32), nullable=False),
+        sa.Column("claimed_at", hearthwatch.db.base.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_camera_streams_owner_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("stream_key", name=op.f("pk_camera_streams")),
+    )
+    with op.batch_alter_table("camera_streams", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_camera_streams_owner_id"), ["owner_id"], unique=False)
+    with op.batch_alter_table("cameras", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("stream_key", sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f("ix_cameras_stream_key"), ["stream_key"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("cameras", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cameras_stream_key"))
+        batch_op.drop_column("stream_key")
+    with op.batch_alter_table("camera_streams", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_camera_streams_owner_id"))
+    op.drop_table("camera_streams")

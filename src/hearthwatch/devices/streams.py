@@ -1,0 +1,92 @@
+"""Camera addresses: the one check every stored address passes, and one stream, one account.
+
+Every path that stores a camera address (binding by address in the API and the web page,
+binding by code or QR from the maker's registry, importing an archive, the demo) calls
+`checked_address`: a valid rtsp:// or rtsps:// URL that the outbound policy allows
+(security/outbound.py). The recorder checks it again, resolved, when it connects.
+
+A stream (host, port, path) is held by one account at most: binding another account's
+camera by its address would hand over its video. The stream's identity is a keyed hash (the
+addresses themselves are sealed per account), claimed in `camera_streams` under a primary
+key, so two accounts racing for one stream cannot both win. The same account may use a
+stream in several cameras; a claim whose account no longer has any camera on the stream is
+free to take.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hearthwatch.context import AppContext
+from hearthwatch.devices.models import Camera, StreamClaim
+from hearthwatch.errors import Conflict
+from hearthwatch.security.outbound import StreamAddress, camera_policy, parse_stream_url
+
+STREAM_PURPOSE = "camera-stream-identity"
+TAKEN_MESSAGE = (
+    "This camera is bound to another account. Its owner can unbind it, or you can ask for "
+    "an ownership review."
+)
+
+
+def checked_address(ctx: AppContext, url: str) -> tuple[StreamAddress, str | None, str | None]:
+    """(address, user, password) of a camera URL the policy allows, or a stable refusal."""
+    address, username, password = parse_stream_url(url)
+    camera_policy(ctx.settings).resolve(address)
+    return address, username, password
+
+
+def checked_url(ctx: AppContext, url: str) -> str:
+    """The URL, without credentials, once it passed `checked_address`."""
+    return checked_address(ctx, url)[0].url
+
+
+def stream_key(ctx: AppContext, address: StreamAddress) -> str:
+    """The stream's identity: rtsp and rtsps to the same place are the same camera."""
+    key = ctx.keyring.derive(STREAM_PURPOSE)
+    target = f"{address.host}\n{address.port}\n{address.path or '/'}".encode()
+    return hmac.new(key, target, hashlib.sha256).hexdigest()
+
+
+def claim_stream(ctx: AppContext, session: Session, *, owner_id: str, key: str) -> None:
+    """Hold the stream for `owner_id`, or refuse: another account holds it."""
+    row = {"stream_key": key, "owner_id": owner_id, "claimed_at": ctx.clock.now()}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(StreamClaim).values(row).on_conflict_do_nothing())
+    holder = session.scalar(select(StreamClaim.owner_id).where(StreamClaim.stream_key == key))
+    if holder == owner_id:
+        return
+    in_use = exists().where(Camera.owner_id == holder, Camera.stream_key == key)
+    taken = update(StreamClaim).where(
+        StreamClaim.stream_key == key, StreamClaim.owner_id == holder, ~in_use
+    )
+    moved = session.execute(taken.values(owner_id=owner_id, claimed_at=row["claimed_at"]))
+    if cast(CursorResult[Any], moved).rowcount:
+        return  # the last camera on it was removed by its former holder
+    raise Conflict(TAKEN_MESSAGE, code="camera.bound_elsewhere")
+
+
+def assign_stream(ctx: AppContext, session: Session, camera: Camera, url: str) -> None:
+    """Give `camera` the identity of its main stream `url`, claimed for its owner."""
+    address, _, _ = parse_stream_url(url)
+    key = stream_key(ctx, address)
+    claim_stream(ctx, session, owner_id=camera.owner_id, key=key)
+    camera.stream_key = key
+
+
+def release_stream(session: Session, *, owner_id: str, key: str | None) -> None:
+    """Free the stream once none of the owner's cameras uses it any more."""
+    if key is None:
+        return
+    in_use = exists().where(Camera.owner_id == owner_id, Camera.stream_key == key)
+    session.execute(
+        delete(StreamClaim).where(
+            StreamClaim.stream_key == key, StreamClaim.owner_id == owner_id, ~in_use
+        )
+    )
