@@ -14,6 +14,7 @@ from hearthwatch.privacy.receipts import ReceiptSigner
 from hearthwatch.security.datakeys import DataKeys
 from hearthwatch.security.keys import Keyring, load_or_create_master_key
 from hearthwatch.security.passwords import PasswordPolicy
+from hearthwatch.security.sealed_columns import ColumnSealer, install
 from hearthwatch.security.throttle import BackOff, Throttle
 from hearthwatch.settings import Settings
 from hearthwatch.storage import make_blob_store
@@ -68,6 +69,7 @@ def build_context(settings: Settings, *, mailer: Mailer | None = None) -> AppCon
             copies_dir=settings.data_dir / "keyring-copies",
         ),
     )
+    install(db, ColumnSealer(vault.keys, keyring))
     return AppContext(
         settings=settings,
         db=db,

@@ -60,8 +60,10 @@ def prepare(settings: Settings, *, migrate: bool = True) -> AppContext:
         # Imported here, like the app below, so that each process loads only what it uses:
         # worker processes never migrate, and a supervising parent never serves.
         from hearthwatch.db.migrate import upgrade_if_behind
+        from hearthwatch.security.sealed_rows import seal_plaintext_rows
 
         upgrade_if_behind(ctx.db.engine, settings.resolved_database_url)
+        seal_plaintext_rows(ctx.db)  # rows from before P38's sealed columns (idempotent)
     return ctx
 
 

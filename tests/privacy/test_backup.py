@@ -119,7 +119,7 @@ def test_p20_erasure_reaches_a_backup_made_before_it(
     assert result.skipped_accounts == [household["alice"]]
     assert result.skipped_objects == 3 + 2  # Alice's, and the erased camera's
     with again.db.session() as session:
-        emails = set(session.scalars(select(User.email)))
+        emails = {user.email for user in session.scalars(select(User))}
         cameras = set(session.scalars(select(Camera.id)))
         recorded = set(session.scalars(select(Segment.camera_id)))
     assert emails == {"carol@example.org"}

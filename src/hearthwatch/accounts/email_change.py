@@ -46,6 +46,7 @@ from hearthwatch.errors import Conflict, ValidationFailed
 from hearthwatch.mail.links import public_link
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.masking import mask_email
+from hearthwatch.security.sealed_columns import blind_index
 from hearthwatch.security.secrets import hash_code, same
 
 CODE_MINUTES = 10
@@ -187,7 +188,7 @@ def _undo_code_for(db: Session, address: str, code: str) -> OneTimeCode | None:
             select(OneTimeCode)
             .where(
                 OneTimeCode.purpose == codes.UNDO_EMAIL_CHANGE,
-                OneTimeCode.email == address,
+                OneTimeCode.email_index == blind_index(db, address),  # sealed (P38)
                 OneTimeCode.used_at.is_(None),
             )
             .order_by(OneTimeCode.created_at.desc())

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts import signin
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.context import AppContext
+from hearthwatch.security.sealed_columns import KeyCache, sealer_of
 from hearthwatch.security.secrets import hash_secret
 
 
@@ -51,6 +52,7 @@ class Identity:
 
 
 FIELDS = tuple(Identity.__dataclass_fields__)
+SEALED = ("email", "nickname", "real_name")
 _USER = User.__table__.c
 _ACCOUNT = [_USER[name] for name in FIELDS] + [_USER.compromised_at, _USER.closed_at]
 
@@ -101,7 +103,7 @@ def _identify(
         with ctx.db.session() as db:
             caller = noting(ctx, db, secret)
             return Identity.of(caller.user) if caller else None
-    return _identity(row)
+    return _identity(ctx, row)
 
 
 def _valid(row: Any, now: datetime) -> bool:
@@ -115,5 +117,12 @@ def _due_for_note(seen: datetime | None, now: datetime) -> bool:
     return seen is None or now - seen > signin.TOUCH_EVERY
 
 
-def _identity(row: Any) -> Identity:
-    return Identity(*(row._mapping[name] for name in FIELDS))
+def _identity(ctx: AppContext, row: Any) -> Identity:
+    values = dict(row._mapping)
+    sealer = sealer_of(ctx.db)
+    keys = KeyCache()  # e-mail and names are stored sealed (P38)
+    for name in SEALED:
+        if values[name] is not None:
+            values[name] = sealer.open(values[name], column=f"users.{name}",
+                                       account_id=row.id, cache=keys)  # fmt: skip
+    return Identity(*(values[name] for name in FIELDS))

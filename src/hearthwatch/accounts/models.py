@@ -8,16 +8,21 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hearthwatch.db.base import Base, UTCDateTime, new_id
+from hearthwatch.security.sealed_columns import Sealed
 
 
 class User(Base):
+    """An account. E-mail, nickname and real name are stored sealed with the account's data
+    key (P38); the account is found by the blind index of its address (`email_index`)."""
+
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    _email: Mapped[bytes] = mapped_column("email", LargeBinary)
+    email_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    nickname: Mapped[str | None] = mapped_column(String(64))
-    real_name: Mapped[str | None] = mapped_column(String(128))
+    _nickname: Mapped[bytes | None] = mapped_column("nickname", LargeBinary)
+    _real_name: Mapped[bytes | None] = mapped_column("real_name", LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -33,6 +38,10 @@ class User(Base):
     picture: Mapped[ProfilePicture | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", uselist=False, lazy="raise"
     )
+
+    email = Sealed[str]("_email", column="users.email", owner="id", index="email_index")
+    nickname = Sealed[str | None]("_nickname", column="users.nickname", owner="id")
+    real_name = Sealed[str | None]("_real_name", column="users.real_name", owner="id")
 
     @property
     def is_confirmed(self) -> bool:
@@ -73,7 +82,12 @@ class OneTimeCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    email: Mapped[str | None] = mapped_column(String(254))
+    _email: Mapped[bytes | None] = mapped_column("email", LargeBinary)
+    email_index: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    email = Sealed[str | None](
+        "_email", column="one_time_codes.email", owner="user_id", index="email_index"
+    )
 
 
 class BrowserSession(Base):

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearthwatch.db.base import Base, UTCDateTime, new_id
+from hearthwatch.security.sealed_columns import Sealed
 
 RECORDING_CONTINUOUS = "continuous"
 RECORDING_OFF = "off"
@@ -39,8 +40,9 @@ class Camera(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     serial: Mapped[str | None] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    rtsp_url: Mapped[str] = mapped_column(String(512))
-    sub_rtsp_url: Mapped[str | None] = mapped_column(String(512))
+    # The addresses may reveal the home's IP: sealed with the owner's data key (P38).
+    _rtsp_url: Mapped[bytes] = mapped_column("rtsp_url", LargeBinary)
+    _sub_rtsp_url: Mapped[bytes | None] = mapped_column("sub_rtsp_url", LargeBinary)
     credentials: Mapped[bytes | None] = mapped_column(LargeBinary)
     model: Mapped[str | None] = mapped_column(String(64))
     firmware_version: Mapped[str | None] = mapped_column(String(32))
@@ -56,6 +58,11 @@ class Camera(Base):
     # Keyed hash of the main stream's (host, port, path): which account holds the stream
     # (devices/streams.py). NULL for a camera imported without its address.
     stream_key: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    rtsp_url = Sealed[str]("_rtsp_url", column="cameras.rtsp_url", owner="owner_id")
+    sub_rtsp_url = Sealed[str | None](
+        "_sub_rtsp_url", column="cameras.sub_rtsp_url", owner="owner_id"
+    )
 
     @property
     def records(self) -> bool:

@@ -29,6 +29,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from hearthwatch.accounts.emails import emails_by_id
 from hearthwatch.accounts.models import User
 from hearthwatch.privacy import marketing
 from hearthwatch.privacy.consent_models import ConsentRecord
@@ -79,7 +80,7 @@ def unlawful_uses(db: Session) -> list[UnlawfulUses]:
 def _unlawful(db: Session, use: RecordedUse, code: str) -> UnlawfulUses | None:
     where = and_(AuditEntry.action == use.action, _RULES[code](use))
     entries = (
-        select(AuditEntry.seq, AuditEntry.at, User.id, User.email)
+        select(AuditEntry.seq, AuditEntry.at, User.id)
         .join_from(AuditEntry, User, User.id == AuditEntry.subject_id)  # erased: no ledger
         .where(where)
     )
@@ -87,9 +88,12 @@ def _unlawful(db: Session, use: RecordedUse, code: str) -> UnlawfulUses | None:
     if not count:
         return None
     oldest = db.scalar(select(func.min(entries.subquery().c.at)))
+    shown = list(db.execute(entries.order_by(AuditEntry.seq).limit(EXAMPLES)))
+    emails = emails_by_id(db, {user_id for _, _, user_id in shown})  # sealed (P38)
     examples = tuple(
-        f"audit entry {seq} at {at:%Y-%m-%d %H:%M} UTC: account {user_id} ({mask_email(email)})"
-        for seq, at, user_id, email in db.execute(entries.order_by(AuditEntry.seq).limit(EXAMPLES))
+        f"audit entry {seq} at {at:%Y-%m-%d %H:%M} UTC: account {user_id} "
+        f"({mask_email(emails[user_id])})"
+        for seq, at, user_id in shown
     )
     return UnlawfulUses(code, use, _MESSAGES[code](use), count, oldest, examples)
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hearthwatch.privacy.export_tables import ExportedTable, exported_tables, json_value
+from hearthwatch.privacy.export_tables import ExportedTable, exported_tables, row_values
 
 SHOWN_ROWS = 25
 TABLE_TITLES = {
@@ -57,12 +57,6 @@ def _table(db: Session, exported: ExportedTable, user_id: str) -> DataTable:
         name=exported.name,
         title=TABLE_TITLES.get(exported.name, exported.name.replace("_", " ").capitalize()),
         labels=[(c.name, described.get(c.name, c.name.replace("_", " "))) for c in columns],
-        rows=[
-            {
-                c.name: json_value(f"{exported.name}.{c.name}", v)
-                for c, v in zip(columns, row, strict=True)
-            }
-            for row in rows
-        ],
+        rows=[row_values(db, exported, user_id, columns, row) for row in rows],
         total=total,
     )

@@ -43,7 +43,9 @@ __all__ = [
     "PersonalField",
     "PersonalObject",
     "Retention",
+    "is_sealed",
     "personal_field_keys",
+    "sealed_fields",
     "server_log",
 ]
 
@@ -91,3 +93,13 @@ NON_PERSONAL: dict[str, str] = {
 
 def personal_field_keys() -> frozenset[str]:
     return frozenset(f.key for f in PERSONAL_FIELDS)
+
+
+def sealed_fields() -> tuple[PersonalField, ...]:
+    """The columns stored sealed with the account's data key (P38)."""
+    return tuple(f for f in PERSONAL_FIELDS if f.sealed)
+
+
+def is_sealed(key: str) -> bool:
+    """Whether the column ``table.column`` is declared sealed."""
+    return any(f.key == key for f in sealed_fields())

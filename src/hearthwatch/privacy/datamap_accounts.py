@@ -26,6 +26,8 @@ ACCOUNT_FIELDS: tuple[PersonalField, ...] = (
         "sign-in, account and security mail",
         _C,
         UNTIL_CLOSURE,
+        sealed=True,
+        max_length=254,
     ),
     PersonalField(
         "users",
@@ -36,6 +38,8 @@ ACCOUNT_FIELDS: tuple[PersonalField, ...] = (
         _C,
         UNTIL_CLOSURE,
         operator_correctable=True,
+        sealed=True,
+        max_length=64,
     ),
     PersonalField(
         "users",
@@ -46,6 +50,8 @@ ACCOUNT_FIELDS: tuple[PersonalField, ...] = (
         _C,
         UNTIL_CLOSURE,
         operator_correctable=True,
+        sealed=True,
+        max_length=128,
     ),
     PersonalField(
         "users",
@@ -242,11 +248,16 @@ ACCOUNT_FIELDS: tuple[PersonalField, ...] = (
         _C,
         Retention("until used or expired (at most 7 days), then deleted", 8, "code issue"),
         exported=False,
+        sealed=True,
+        max_length=254,
     ),
 )
 
 ACCOUNT_NON_PERSONAL: dict[str, str] = {
     "users.id": "random identifier",
+    # Blind indexes (security/sealed_columns.py): a keyed hash that finds a sealed address
+    # but cannot be turned back into it without the master key; gone with the row.
+    "users.email_index": "keyed hash of the sealed e-mail address, for signing in",
     "profile_pictures.user_id": "reference",
     "profile_pictures.content_type": "file format",
     "one_time_codes.id": "random identifier",
@@ -256,6 +267,7 @@ ACCOUNT_NON_PERSONAL: dict[str, str] = {
     "one_time_codes.expires_at": "derived from the issue time",
     "one_time_codes.attempts": "counter protecting the code",
     "one_time_codes.used_at": "state of the code",
+    "one_time_codes.email_index": "keyed hash of the sealed address, for finding the code",
     "sessions.id": "random identifier",
     "sessions.user_id": "reference",
     "sessions.secret_hash": "hash of a random secret",

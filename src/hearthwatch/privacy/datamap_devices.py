@@ -12,6 +12,8 @@ from hearthwatch.privacy.datamap_types import (
 )
 
 _C = LegalBasis.CONTRACT
+# Camera addresses may reveal the home's IP address: sealed with the account's key (P38).
+_SEALED = {"rtsp_url": 512, "sub_rtsp_url": 512}
 
 _CAMERA_FIELDS = tuple(
     PersonalField(
@@ -23,6 +25,8 @@ _CAMERA_FIELDS = tuple(
         basis,
         UNTIL_CLOSURE,
         operator_correctable=column == "name",
+        sealed=column in _SEALED,
+        max_length=_SEALED.get(column),
     )
     for column, description, category, purpose, basis in (
         ("serial", "serial number of a bound camera", Category.DEVICE, "binding the camera", _C),

@@ -47,6 +47,8 @@ _MINOR_KEPT = Retention(
     "deleted with the account when consent is refused or never comes",
     183,
 )
+# The guardian's address and name: sealed with the child's account key (P38).
+_MINOR_SEALED = {"guardian_email": 254, "guardian_name": 128}
 _MINOR_FIELDS: tuple[PersonalField, ...] = tuple(
     PersonalField(
         "guardian_consents",
@@ -56,6 +58,8 @@ _MINOR_FIELDS: tuple[PersonalField, ...] = tuple(
         "no account for a child under 16 without a parent's or guardian's consent (P4)",
         LegalBasis.LEGAL_OBLIGATION,
         _MINOR_KEPT,
+        sealed=column in _MINOR_SEALED,
+        max_length=_MINOR_SEALED.get(column),
     )
     for column, description, category in (
         ("guardian_email", "e-mail address of the parent or guardian asked", Category.CONTACT),

@@ -51,6 +51,11 @@ class PersonalField:
     # An operator may correct it for a rectification request (P18, privacy/rectification.py):
     # text the person cannot edit themselves, or can but may ask in writing to have edited.
     operator_correctable: bool = False
+    # Stored sealed with the account's data key (P38, security/sealed_columns.py): no dump
+    # or copy of the database shows it, and erasing the account shreds it in every copy.
+    sealed: bool = False
+    # The longest text the column takes (a sealed column's type no longer says it).
+    max_length: int | None = None
 
     @property
     def key(self) -> str:

@@ -20,7 +20,11 @@ from sqlalchemy import Column, ColumnElement, Table, select
 from sqlalchemy.orm import Session
 
 from hearthwatch.models import metadata
-from hearthwatch.privacy.datamap import PERSONAL_FIELDS, PersonalField
+from hearthwatch.privacy.datamap import PERSONAL_FIELDS, PersonalField, sealed_fields
+from hearthwatch.security.sealed_columns import open_value
+
+# Stored sealed with the person's key: opened with it (every row walked here is theirs).
+SEALED_KEYS = frozenset(f.key for f in sealed_fields())
 
 # The column naming the person a row belongs to, tried in this order.
 OWNER_COLUMNS: tuple[str, ...] = ("user_id", "owner_id", "subject_id")
@@ -119,10 +123,20 @@ def rows_of(db: Session, exported: ExportedTable, user_id: str) -> Iterator[dict
     order = list(exported.table.primary_key.columns)
     query = select(*columns).where(exported.belongs_to(user_id)).order_by(*order)
     for row in db.execute(query.execution_options(yield_per=500)):
-        yield {
-            column.name: json_value(f"{exported.name}.{column.name}", value)
-            for column, value in zip(columns, row, strict=True)
-        }
+        yield row_values(db, exported, user_id, columns, row)
+
+
+def row_values(
+    db: Session, exported: ExportedTable, user_id: str, columns: list[Column[Any]], row: Any
+) -> dict[str, Any]:
+    """One of the person's rows as a JSON-ready dict, sealed columns opened (P38)."""
+    values = {}
+    for column, value in zip(columns, row, strict=True):
+        key = f"{exported.name}.{column.name}"
+        if key in SEALED_KEYS:
+            value = open_value(db, value, column=key, account_id=user_id)
+        values[column.name] = json_value(key, value)
+    return values
 
 
 def json_value(key: str, value: Any) -> Any:

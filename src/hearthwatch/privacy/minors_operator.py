@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearthwatch.accounts.models import User
+from hearthwatch.accounts.emails import emails_by_id
 from hearthwatch.context import AppContext
 from hearthwatch.privacy import minors
 from hearthwatch.privacy.masking import mask_email
@@ -44,8 +43,7 @@ def held_accounts(db: Session, *, reason: str | None = None) -> list[HeldAccount
     """Every account on hold (or those held for `reason`), soonest deadline first."""
     held = [c for c in minors.pending(db) if reason is None or c.reason == reason]
     ids = {c.user_id for c in held}
-    rows = db.execute(select(User.id, User.email).where(User.id.in_(ids)))
-    emails: dict[str, str] = {user_id: email for user_id, email in rows}
+    emails = emails_by_id(db, ids)
     return [
         HeldAccount(
             account_id=c.user_id,

@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hearthwatch.accounts.emails import emails_where
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
@@ -165,7 +166,7 @@ def _announce(ctx: AppContext, db: Session, version: NoticeVersion) -> None:
     summary = "\n".join(f"- {change}" for change in changes_of(version))
     when = f"{version.effective_at:%d %B %Y}"
     link = public_link(ctx.settings, "/privacy/notice")
-    for email in db.scalars(select(User.email).where(User.email_confirmed_at.is_not(None))):
+    for email in emails_where(db, User.email_confirmed_at.is_not(None)).values():
         ctx.mailer.send(
             OutgoingMail(
                 to=email,

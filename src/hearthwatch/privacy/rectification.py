@@ -36,6 +36,7 @@ from hearthwatch.privacy.erasure_plan import ErasedTable, plan
 from hearthwatch.privacy.masking import mask_name
 from hearthwatch.privacy.requests_mail import tell_person
 from hearthwatch.privacy.requests_models import RequestStep, RightsRequest
+from hearthwatch.security.sealed_columns import open_value, seal_value
 
 RECTIFICATION = "rectification"
 WORKING_STATES = frozenset({requests.IN_PROGRESS, requests.EXTENDED})
@@ -67,7 +68,8 @@ def correctable_fields() -> tuple[PersonalField, ...]:
     tables = _tables()
     return tuple(
         f for f in PERSONAL_FIELDS
-        if f.operator_correctable and f.table in tables and _is_text(tables[f.table], f.column)
+        if f.operator_correctable and f.table in tables
+        and (f.sealed or _is_text(tables[f.table], f.column))
     )  # fmt: skip
 
 
@@ -106,11 +108,11 @@ def correct(
     table = _tables()[personal.table]
     row_id = request.user_id if personal.table == ACCOUNT_TABLE else record_id
     old = _current(db, table, personal.column, request.user_id, row_id)
-    new = _clean(table.table.c[personal.column], value)
+    new = _clean(table.table.c[personal.column], value, personal.max_length)
     if new == old:
         raise _problem("That is already the stored value.", "privacy.correction_unchanged")
     now = ctx.clock.now()
-    _store(db, table, personal.column, row_id, new, now)
+    _store(db, table, personal, row_id, _sealed(db, personal, request.user_id, new), now)
     note = f"Corrected: {_what(personal, row_id)}. Before: {_masked(old)}; now: {_masked(new)}."
     db.add(RequestStep(request_id=request.id, at=now, status=request.status, by="operator",
                        note=note))  # fmt: skip
@@ -177,11 +179,25 @@ def _targets(db: Session, personal: PersonalField, user_id: str) -> list[Target]
     column = table.table.c[personal.column]
     key = _key(table)
     rows = db.execute(select(key, column).where(table.for_account(user_id)).order_by(key))
-    length = getattr(column.type, "length", None)
+    length = personal.max_length or getattr(column.type, "length", None)
     return [
-        Target(personal, str(row_id), _masked(value), length, not column.nullable)
+        Target(personal, str(row_id), _masked(_opened(db, personal, user_id, value)), length,
+               not column.nullable)
         for row_id, value in rows
-    ]
+    ]  # fmt: skip
+
+
+def _opened(db: Session, personal: PersonalField, user_id: str, value: object) -> str | None:
+    """The stored text; sealed columns (P38) open with the person's key."""
+    if personal.sealed:
+        return open_value(db, value, column=personal.key, account_id=user_id)
+    return None if value is None else str(value)
+
+
+def _sealed(db: Session, personal: PersonalField, user_id: str, text: str | None) -> object:
+    if personal.sealed:
+        return seal_value(db, text, column=personal.key, account_id=user_id)
+    return text
 
 
 def _current(
@@ -197,22 +213,22 @@ def _current(
             message, code="privacy.record_not_found",
             details=[{"field": "record_id", "message": message}],
         )  # fmt: skip
-    value: str | None = found[0]
-    return value
+    personal = next(f for f in PERSONAL_FIELDS if f.key == f"{table.name}.{column}")
+    return _opened(db, personal, user_id, found[0])
 
 
 def _store(
-    db: Session, table: ErasedTable, column: str, row_id: str | None, value: str | None,
-    now: datetime,
+    db: Session, table: ErasedTable, personal: PersonalField, row_id: str | None,
+    value: object, now: datetime,
 ) -> None:  # fmt: skip
-    changes: dict[str, object] = {column: value}
+    changes: dict[str, object] = {personal.column: value}
     if "updated_at" in table.table.c:
         changes["updated_at"] = now  # the row says when it last changed, as after an edit
     key = _key(table)
     db.execute(update(table.table).where(key == row_id).values(changes))
 
 
-def _clean(column: Column[object], value: str) -> str | None:
+def _clean(column: Column[object], value: str, max_length: int | None) -> str | None:
     """The corrected value as the column takes it; an empty value clears an optional one."""
     text = value.strip()
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
@@ -221,7 +237,7 @@ def _clean(column: Column[object], value: str) -> str | None:
         if not column.nullable:
             raise _problem("This field cannot be empty.")
         return None
-    length = getattr(column.type, "length", None)
+    length = max_length or getattr(column.type, "length", None)
     if length is not None and len(text) > length:
         raise _problem(f"Use at most {length} characters.")
     return text

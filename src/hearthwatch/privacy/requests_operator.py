@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearthwatch.accounts.models import User
+from hearthwatch.accounts.emails import emails_by_id
 from hearthwatch.context import AppContext
 from hearthwatch.privacy import audit, requests
 from hearthwatch.privacy.masking import mask_email
@@ -80,5 +79,4 @@ def _person(request: RightsRequest, accounts: dict[str, str]) -> str:
 def _masked_addresses(db: Session, user_ids: set[str]) -> dict[str, str]:
     if not user_ids:
         return {}
-    rows = db.execute(select(User.id, User.email).where(User.id.in_(user_ids)))
-    return {user_id: mask_email(email) for user_id, email in rows}
+    return {user_id: mask_email(email) for user_id, email in emails_by_id(db, user_ids).items()}
