@@ -252,3 +252,19 @@ def test_p20_item5_verify_erasure_rolls_a_keyring_copy_back_through_its_wal(
     finally:
         holder.close()
     assert [f for f in check.readable if str(planted) in f]
+
+
+def test_p19_item5_a_camera_recording_anew_after_its_erasure_is_not_a_finding(
+    ctx: AppContext, zelda: str
+) -> None:
+    """Issue 11 item 5: the keyring check flags keys destroyed since they were made, not the
+    fresh key of a camera kept bound that records again after its data was erased."""
+    with ctx.db.session() as session:
+        from hearthwatch.devices.models import Camera
+
+        camera_id = session.scalars(select(Camera.id).where(Camera.owner_id == zelda)).one()
+        erasure.erase_device(ctx, session, user_id=zelda, camera_id=camera_id, unbind=False)
+    ctx.vault.keys.key_for(zelda, camera_id, create=True)  # what its next segment does
+    ctx.vault.keys.db.scrub()  # the new key in the file itself, not only in the -wal
+    check = verify(ctx, camera_id=camera_id)
+    assert check.ok, check.readable

@@ -18,11 +18,15 @@ import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hearthwatch.errors import Conflict, ValidationFailed
 from hearthwatch.security.keyring_copies import FORMAT as COPY_FORMAT
-from hearthwatch.security.keyring_copies import KeyringCopies
+
+if TYPE_CHECKING:
+    from hearthwatch.security.datakeys import DataKeys
 
 CHUNK = 1 << 20
 SQLITE_HEADER = b"SQLite format 3\0"
@@ -81,18 +85,30 @@ def sqlite_side_files(url: str) -> list[Path]:
     return [main, *(main.with_name(main.name + s) for s in SIDE_FILES)]
 
 
-def find_keys(paths: Iterable[Path], copies: KeyringCopies | None, scope_like: str) -> KeyFindings:
-    """Keys whose scope matches `scope_like` (SQL LIKE) in any keyring file or copy."""
+def find_keys(paths: Iterable[Path], keys: DataKeys, scope_like: str) -> KeyFindings:
+    """Keys matching `scope_like` (SQL LIKE) that were destroyed since they were made,
+    still held by a keyring file or copy. A key made after a destruction (a camera that
+    records anew after its recordings were erased) is not a finding."""
     findings = KeyFindings()
     for path in paths:
         head = _head(path)
         if head.startswith(SQLITE_HEADER):
-            count = _keys_in_database(path, scope_like)
+            count = _keys_in_database(path, keys, scope_like)
             if count:
-                findings.readable.append(f"keyring {path}: {count} key(s) still there")
+                findings.readable.append(f"keyring {path}: {count} erased key(s) still there")
         elif head.startswith(b"{") and path.suffix == ".sealed":
-            _check_copy(path, copies, scope_like, findings)
+            _check_copy(path, keys, scope_like, findings)
     return findings
+
+
+def _erased(keys: DataKeys, rows: Iterable[tuple[str, str, str]]) -> int:
+    """How many of (scope, account, made at) were destroyed since they were made."""
+    count = 0
+    for scope, account_id, made_at in rows:
+        moment = datetime.fromisoformat(made_at)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        count += keys.destroyed_since(scope, account_id, moment)
+    return count
 
 
 def _head(path: Path) -> bytes:
@@ -103,10 +119,10 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def _keys_in_database(path: Path, scope_like: str) -> int:
-    """Keys in the keyring as it stands, as its file stands without the `-wal` file, and
-    as it stood at each commit the `-wal` file still holds: all states that a copy of the
-    two files can be rolled back to."""
+def _keys_in_database(path: Path, keys: DataKeys, scope_like: str) -> int:
+    """Erased keys in the keyring as it stands, as its file stands without the `-wal`
+    file, and as it stood at each commit the `-wal` file still holds: all states that a
+    copy of the two files can be rolled back to."""
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) / "copy.db"
         shutil.copyfile(path, target)
@@ -114,12 +130,13 @@ def _keys_in_database(path: Path, scope_like: str) -> int:
             side = path.with_name(path.name + suffix)
             if side.exists():
                 shutil.copyfile(side, target.with_name(target.name + suffix))
-        now = _count_keys(target, scope_like)
+        now = _key_rows(target, scope_like)
         if now is None:
             return 0  # not a keyring
         states = [path.read_bytes(), *wal_commits(path)]
-        earlier = [_count_keys(_image(scratch, i, s), scope_like) for i, s in enumerate(states)]
-    return max([now, *(n or 0 for n in earlier)])
+        earlier = [_key_rows(_image(scratch, i, s), scope_like) for i, s in enumerate(states)]
+    held = {row for rows in (now, *earlier) for row in rows or []}
+    return _erased(keys, held)
 
 
 def _image(scratch: str, number: int, state: bytes) -> Path:
@@ -128,18 +145,19 @@ def _image(scratch: str, number: int, state: bytes) -> Path:
     return target
 
 
-def _count_keys(database: Path, scope_like: str) -> int | None:
+def _key_rows(database: Path, scope_like: str) -> list[tuple[str, str, str]] | None:
     """Opened on a copy, so the original is never touched or locked; None: no keyring."""
     connection = sqlite3.connect(database)
     try:
-        row = connection.execute(
-            "SELECT count(*) FROM data_keys WHERE scope LIKE ?", (scope_like,)
-        ).fetchone()
+        rows = connection.execute(
+            "SELECT scope, account_id, created_at FROM data_keys WHERE scope LIKE ?",
+            (scope_like,),
+        ).fetchall()
     except sqlite3.DatabaseError:
         return None
     finally:
         connection.close()
-    return int(row[0])
+    return [(str(s), str(a), str(c)) for s, a, c in rows]
 
 
 def wal_commits(database: Path) -> Iterator[bytes]:
@@ -169,26 +187,29 @@ def wal_commits(database: Path) -> Iterator[bytes]:
         offset += 24 + page_size
 
 
-def _check_copy(
-    path: Path, copies: KeyringCopies | None, scope_like: str, findings: KeyFindings
-) -> None:
+def _check_copy(path: Path, keys: DataKeys, scope_like: str, findings: KeyFindings) -> None:
     try:
         if json.loads(path.read_text()).get("format") != COPY_FORMAT:
             return
     except (OSError, ValueError, AttributeError):
         return
-    if copies is None:
+    if keys.copies is None:
         findings.unopened_copies += 1
         return
     try:
-        rows = copies.read(path)
+        rows = keys.copies.read(path)
     except (Conflict, ValidationFailed):
         findings.unopened_copies += 1  # made before a destruction: its copy key is gone
         return
     prefix, _, suffix = scope_like.partition("%")
-    held = [k for k in rows.get("keys", []) if _like(k["scope"], prefix, suffix)]
-    if held:
-        findings.readable.append(f"keyring copy {path}: {len(held)} key(s) still open")
+    held = [
+        (k["scope"], k["account_id"], k["created_at"])
+        for k in rows.get("keys", [])
+        if _like(k["scope"], prefix, suffix)
+    ]
+    erased = _erased(keys, held)
+    if erased:
+        findings.readable.append(f"keyring copy {path}: {erased} erased key(s) still open")
 
 
 def _like(scope: str, prefix: str, suffix: str) -> bool:

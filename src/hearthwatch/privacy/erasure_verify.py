@@ -104,7 +104,7 @@ def _scan_keyrings(
 ) -> None:
     check.places.append("keyrings and keyring copies")
     files = erasure_traces.files_under(p for p in places if p.exists())
-    found = erasure_traces.find_keys(files, ctx.vault.keys.copies, scope_like)
+    found = erasure_traces.find_keys(files, ctx.vault.keys, scope_like)
     check.readable.extend(found.readable)
     if found.unopened_copies:
         check.notes.append(f"{found.unopened_copies} keyring copy(ies) no longer open")

@@ -244,6 +244,13 @@ class DataKeys:
                 added += 1
         return added
 
+    def destroyed_since(self, scope: str, account_id: str, created_at: datetime) -> bool:
+        """Whether a key of `scope` made at `created_at` was destroyed since: a copy that
+        still holds it would undo an erasure."""
+        key = DataKey(scope=scope, account_id=account_id, created_at=created_at)
+        with self.db.session() as session:
+            return self._outlived(session, key)
+
     def _outlived(self, session: Session, key: DataKey) -> bool:
         """Whether a destruction of the key's scope (or its whole account) came after it."""
         tombstones = (key.scope, self.scope(key.account_id, "*"))
