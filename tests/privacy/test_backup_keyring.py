@@ -137,3 +137,23 @@ def test_backup_keyring_command_is_registered() -> None:
     args = parser.parse_args(["backup", "restore", "--from", "/b", "--keyring-copy", "/k"])
     assert args.keyring_copy == Path("/k") and callable(args.run)
     assert callable(parser.parse_args(["backup", "keyring"]).run)
+
+
+def test_p20_item2_an_erasure_that_cannot_reach_the_copies_fails_and_is_retried(
+    ctx: AppContext, household: dict[str, Any]
+) -> None:
+    """Issue 11 item 2: with the copy folder unwritable, an erasure stops with a stable
+    code rather than leave copies that still open; tried again, it goes through."""
+    copies = ctx.vault.keys.copies
+    assert copies is not None
+    shutil.rmtree(copies.folder, ignore_errors=True)
+    copies.folder.write_text("the copy disk is not mounted")
+    carol, camera = household["carol"], household["cam_carol"]
+    with pytest.raises(Conflict) as failed, ctx.db.session() as session:
+        erasure.erase_device(ctx, session, user_id=carol, camera_id=camera, unbind=False)
+    assert failed.value.code == "keyring.copies_unwritable"
+    copies.folder.unlink()
+    with ctx.db.session() as session:
+        erasure.erase_device(ctx, session, user_id=carol, camera_id=camera, unbind=False)
+    scopes = {k["scope"] for k in copies.read(copies.copy_path)["keys"]}
+    assert f"{carol}/{camera}" not in scopes and f"{carol}/{household['cam_carol_2']}" in scopes

@@ -26,14 +26,10 @@ end: a failed backup leaves nothing behind.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +41,7 @@ from hearthwatch.db.base import new_id
 from hearthwatch.errors import Conflict, ValidationFailed
 from hearthwatch.media.sealed import Binding, SealError, open_sealed, seal
 from hearthwatch.models import metadata
+from hearthwatch.privacy.backup_values import decode, encode
 from hearthwatch.privacy.erasure_plan import ErasedTable, plan
 from hearthwatch.security.datakeys import ACCOUNT_SCOPE, KeyDestroyed
 from hearthwatch.storage.blobs import FileBlobStore
@@ -185,37 +182,7 @@ def _shared_rows(db: Session, account_tables: set[str]) -> dict[str, list[dict[s
 
 def _rows(db: Session, table: Table, where: Any) -> list[dict[str, Any]]:
     query = select(table) if where is None else select(table).where(where)
-    return [{k: _encode(v) for k, v in row._mapping.items()} for row in db.execute(query)]
-
-
-def _encode(value: Any) -> Any:
-    """A column value as JSON; the types the schema uses get a tag that `_decode` reads."""
-    if isinstance(value, bytes):
-        return {"$b": base64.b64encode(value).decode()}
-    if isinstance(value, datetime):
-        return {"$t": value.isoformat()}
-    if isinstance(value, date):
-        return {"$d": value.isoformat()}
-    if isinstance(value, Decimal):
-        return {"$n": str(value)}
-    return value
-
-
-_DECODERS: dict[str, Callable[[str], Any]] = {
-    "$b": base64.b64decode,
-    "$t": datetime.fromisoformat,
-    "$d": date.fromisoformat,
-    "$n": Decimal,
-}
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict) and len(value) == 1:
-        ((tag, text_value),) = value.items()
-        decoder = _DECODERS.get(tag)
-        if decoder is not None:
-            return decoder(text_value)
-    return value
+    return [{k: encode(v) for k, v in row._mapping.items()} for row in db.execute(query)]
 
 
 def _copy_blobs(ctx: AppContext, to: Path) -> int:
@@ -332,7 +299,7 @@ def _restore_rows(
             if _owner_kept(table, r, set(restored)) and alive.row(r)
         ]
         if wanted:
-            db.execute(insert(table), [{k: _decode(v) for k, v in r.items()} for r in wanted])
+            db.execute(insert(table), [{k: decode(v) for k, v in r.items()} for r in wanted])
             count += len(wanted)
     return restored, skipped, count
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import json
+import logging
 import os
 import secrets
 import threading
@@ -41,6 +42,8 @@ from hearthwatch.security.keys import Keyring
 
 if TYPE_CHECKING:
     from hearthwatch.security.datakeys import DataKeys
+
+log = logging.getLogger("hearthwatch.keyring")
 
 FORMAT = "hearthwatch-keyring-copy-1"
 KEY_FILE = "copy.key"
@@ -79,9 +82,20 @@ class KeyringCopies:
         return self.write(self.copy_path)
 
     def rotate(self) -> None:
-        """After a destruction: a new copy key, a fresh copy under it, the old key gone."""
-        with self._locked():
-            self._seal_into(self.copy_path, self._replace_key())
+        """After a destruction: a new copy key, a fresh copy under it, the old key gone.
+
+        An erasure that cannot reach the copies fails (and can be tried again): going on
+        would leave the old copy key, and with it every copy holding the destroyed keys.
+        """
+        try:
+            with self._locked():
+                self._seal_into(self.copy_path, self._replace_key())
+        except OSError as err:
+            log.error("keyring copy folder not writable", extra={"folder": str(self.folder)})
+            raise Conflict(
+                "The erasure could not reach the keyring copies yet; please try again later.",
+                code="keyring.copies_unwritable",
+            ) from err
 
     def read(self, source: Path) -> dict[str, list[dict[str, Any]]]:
         """The keys and tombstones of a copy; refused when it was made before an erasure."""
