@@ -28,7 +28,6 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from cryptography.exceptions import InvalidTag
@@ -84,8 +83,8 @@ def is_sealed_value(raw: object) -> bool:
     return isinstance(raw, bytes | bytearray | memoryview) and bytes(raw[:4]) == MAGIC
 
 
-@lru_cache(maxsize=4096)
 def _aead(account_key: bytes) -> AESGCM:
+    # Not cached beyond the session (`KeyCache`): a destroyed key must not live on here.
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=SUBKEY_INFO)
     return AESGCM(hkdf.derive(account_key))
 
