@@ -17,6 +17,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.privacy import retention
+from hearthwatch.privacy.deadlines import add_months
 from hearthwatch.privacy.receipts import verify_receipt
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.privacy.test_request_pages import csrf
@@ -49,7 +50,7 @@ def test_p34_close_my_account_over_the_api(
         assert phone.get("/api/v1/me").status_code == 401  # every session ended
     body = closed.json()
     closed_at = datetime.fromisoformat(body["closed_at"])
-    assert datetime.fromisoformat(body["delete_after"]) == closed_at + timedelta(days=183)
+    assert datetime.fromisoformat(body["delete_after"]) == add_months(closed_at, 6)
     payload = body["receipt"]["payload"]
     assert (payload["sessions_ended"], payload["tokens_ended"], payload["cameras_stopped"]) == (
         2, 1, 1,
@@ -67,17 +68,15 @@ def test_p34_close_my_account_over_the_api(
 
     (mail,) = [m for m in mailbox.to(alice.email) if "closed" in str(m["Subject"])]
     text = mail.get_content()
-    assert f"kept until {closed_at + timedelta(days=183):%d %B %Y}" in text
+    assert f"kept until {add_months(closed_at, 6):%d %B %Y}" in text
     assert payload["receipt_id"] in text and "cannot be reopened" in text
 
     refused = login(client)
     assert refused.status_code == 423
     error = refused.json()["error"]
     assert error["code"] == "auth.account_closed"
-    assert datetime.fromisoformat(error["details"]["delete_after"]) == closed_at + timedelta(
-        days=183
-    )
-    assert f"{closed_at + timedelta(days=183):%d %B %Y}" in error["message"]
+    assert datetime.fromisoformat(error["details"]["delete_after"]) == add_months(closed_at, 6)
+    assert f"{add_months(closed_at, 6):%d %B %Y}" in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -123,10 +122,11 @@ def test_p34_closed_account_deleted_for_good_six_months_later(
         camera = with_camera(ctx, alice)
         sign_in(client, alice.email)
         assert client.post(CLOSE, json={"password": STRONG_PASSWORD}).status_code == 200
-        clock.advance(timedelta(days=182))
+        # Closed 1 January: kept until 1 July, six calendar months (181 days) later.
+        clock.advance(timedelta(days=181, seconds=-1))
         assert retention.sweep(ctx).closed_accounts_erased == 0
         assert exists(ctx, User, alice.id) and exists(ctx, Camera, camera.id)
-        clock.advance(timedelta(days=2))
+        clock.advance(timedelta(seconds=1))
         assert retention.sweep(ctx).closed_accounts_erased == 1
     assert not exists(ctx, User, alice.id) and not exists(ctx, Camera, camera.id)
     assert list(ctx.vault.blobs.keys(f"{alice.id}/")) == []

@@ -185,7 +185,7 @@ def test_p21_p34_a_restricted_closed_account_is_kept_past_six_months(
     with ctx.db.session() as db:
         for user in (kept, gone):
             db.get(User, user.id).closed_at = ctx.clock.now() - timedelta(  # type: ignore[union-attr]
-                days=CLOSED_ACCOUNTS.days + 1
+                days=31 * CLOSED_ACCOUNTS.months
             )
         made = limits.restrict(
             ctx, db, user_id=kept.id, use=limits.ALL_USES, camera_id=None, until=None,

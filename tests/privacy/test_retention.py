@@ -108,10 +108,11 @@ def test_p34_closed_account_purged_after_six_months_and_not_before(
     camera = with_camera(ctx, user)
     with ctx.db.session() as db:
         close_account(ctx, db, user_id=user.id, actor=audit.actor_user(user.id))
-    frozen.advance(182 * DAY)
+    # Closed 1 January: kept six calendar months, until 1 July (181 days).
+    frozen.advance(181 * DAY - timedelta(seconds=1))
     assert retention.sweep(ctx).closed_accounts_erased == 0
     assert exists(ctx, User, user.id) and exists(ctx, Camera, camera.id)
-    frozen.advance(2 * DAY)
+    frozen.advance(timedelta(seconds=1))
     assert retention.sweep(ctx).closed_accounts_erased == 1
     assert not exists(ctx, User, user.id) and not exists(ctx, Camera, camera.id)
     assert exists(ctx, User, bystander.id)

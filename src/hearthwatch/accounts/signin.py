@@ -18,7 +18,7 @@ from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied
 from hearthwatch.privacy import limits
 from hearthwatch.privacy.datamap_uses import SIGN_IN_RECORDS
 from hearthwatch.privacy.minors_hold import require_not_on_hold
-from hearthwatch.privacy.retention_rules import CLOSED_ACCOUNTS
+from hearthwatch.privacy.retention_closure import deletion_date
 from hearthwatch.security.secrets import hash_secret, new_secret
 
 TOKEN_PREFIX = "hwt_"  # noqa: S105 (a public prefix)
@@ -138,7 +138,7 @@ def ensure_not_locked(user: User, now: datetime) -> None:
 def ensure_not_closed(user: User) -> None:
     """A closed account (P34) is refused, with the day its data is deleted for good."""
     if user.closed_at is not None:
-        deleted = user.closed_at + timedelta(days=CLOSED_ACCOUNTS.days)
+        deleted = deletion_date(user.closed_at)
         raise AccountLocked(
             f"This account was closed on {user.closed_at:%d %B %Y}. Its data is kept until "
             f"{deleted:%d %B %Y}, then deleted for good; it cannot be reopened.",

@@ -1,8 +1,8 @@
 """Closing your own account (P34), from the web app or the API.
 
-Unlike "Delete my account" (`erasure`), closing keeps the data for 6 months and only then
-deletes it for good: the retention sweep erases accounts closed longer than
-`CLOSED_ACCOUNTS.days` (`retention.purge_closed_accounts`). What closing does at once is
+Unlike "Delete my account" (`erasure`), closing keeps the data for 6 calendar months and
+only then deletes it for good: the retention sweep erases accounts from their
+`deletion_date` on (`retention.purge_closed_accounts`). What closing does at once is
 `retention_closure.close_account`'s, the same as `hearthwatch privacy close-account`: sign-in
 is refused (`auth.account_closed`, with the date of deletion), every session and API token
 ends, and recording stops. The owner proves it is them (password, and the authenticator
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,11 +31,11 @@ from hearthwatch.devices.models import RECORDING_OFF, Camera
 from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.requests_mail import day
-from hearthwatch.privacy.retention_closure import close_account
+from hearthwatch.privacy.retention_closure import close_account, deletion_date
 from hearthwatch.privacy.retention_rules import CLOSED_ACCOUNTS
 
 RECEIPT_KIND = "account_closure"
-KEPT_DAYS = CLOSED_ACCOUNTS.days
+KEPT_MONTHS = CLOSED_ACCOUNTS.months
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,6 @@ class Closure:
     delete_after: datetime
     receipt: dict[str, Any]
     mail: OutgoingMail
-
-
-def deletion_date(closed_at: datetime) -> datetime:
-    """From when the retention sweep deletes an account closed at `closed_at`."""
-    return closed_at + timedelta(days=KEPT_DAYS)
 
 
 def close_own_account(

@@ -11,7 +11,9 @@ What comes back, into the importing account:
   refused), and one whose stream another account holds here is dropped too (the camera
   and its recordings come back without it);
 - recordings, cut back into the original segments byte for byte and sealed with this
-  account's camera keys.
+  account's camera keys;
+- the restrictions and objections still in force (`portability_limits`): a limit the
+  person put on the use of their data moves with the data.
 
 The archive is checked before anything is written: it must be a ZIP whose every member has
 an expected, safe name and an honest, bounded size (no zip bombs, no path tricks), and whose
@@ -45,6 +47,7 @@ from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.export_archive import schema_text
 from hearthwatch.privacy.export_media import BadFragment, init_length, shift_decode_times
+from hearthwatch.privacy.portability_limits import import_limits
 
 log = logging.getLogger("hearthwatch.privacy.import")
 
@@ -86,6 +89,7 @@ class ImportSummary:
     cameras: int = 0
     segments: int = 0
     camera_ids: dict[str, str] = field(default_factory=dict)  # exported id -> new id
+    limits: int = 0  # restrictions and objections carried over (P21, P22)
 
 
 @cache
@@ -213,6 +217,10 @@ def _import(ctx: AppContext, user_id: str, path: Path) -> ImportSummary:
             _check_addresses(ctx, cameras)
             summary.camera_ids = _import_cameras(ctx, db, user, cameras)
             summary.cameras = len(summary.camera_ids)
+            summary.limits = import_limits(
+                db, user_id=user.id, rows=data["tables"].get("processing_limits", []),
+                camera_ids=summary.camera_ids, now=ctx.clock.now(),
+            )  # fmt: skip
         for entry in data["recordings"]:
             summary.segments += _import_recording(ctx, archive, entry, user_id, summary)
         with ctx.db.session() as db:
@@ -222,7 +230,11 @@ def _import(ctx: AppContext, user_id: str, path: Path) -> ImportSummary:
                 actor=audit.actor_user(user_id),
                 action="privacy.import_completed",
                 subject_id=user_id,
-                details={"cameras": summary.cameras, "segments": summary.segments},
+                details={
+                    "cameras": summary.cameras,
+                    "segments": summary.segments,
+                    "limits": summary.limits,
+                },
             )
     return summary
 

@@ -38,6 +38,7 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.media.models import Segment
 from hearthwatch.models import metadata
 from hearthwatch.privacy import consent_check, datamap, limits, notice, notice_content
+from hearthwatch.privacy.retention_closure import due_for_deletion
 from hearthwatch.privacy.retention_inactivity import active_since
 from hearthwatch.privacy.retention_models import InactivityWarning, ScheduledJob
 from hearthwatch.privacy.retention_rules import (
@@ -130,11 +131,11 @@ def _stale_rows(
 
 
 def _closed_accounts(db: Session, now: datetime) -> Finding | None:
-    cutoff = now - timedelta(days=CLOSED_ACCOUNTS.days)
-    due = (User.closed_at < cutoff) & User.id.not_in(limits.held_accounts(now))
+    due = due_for_deletion(db, now) & User.id.not_in(limits.held_accounts(now))
     return _finding(
         db, User.__table__, due, User.closed_at, "users.closed_at",
-        f"accounts closed more than {CLOSED_ACCOUNTS.days} days ago and not yet erased (P34)",
+        f"accounts closed more than {CLOSED_ACCOUNTS.months} months ago and not yet erased "
+        "(P34)",
     )  # fmt: skip
 
 

@@ -20,10 +20,10 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.models import metadata
 from hearthwatch.privacy import audit, erasure, limits
+from hearthwatch.privacy.retention_closure import due_for_deletion
 from hearthwatch.privacy.retention_inactivity import sweep_inactive
 from hearthwatch.privacy.retention_ip import truncate_ip
 from hearthwatch.privacy.retention_rules import (
-    CLOSED_ACCOUNTS,
     ENDED_TOKENS,
     SESSION_IPS,
     RetentionRule,
@@ -74,9 +74,10 @@ def sweep(ctx: AppContext) -> RetentionReport:
 
 
 def purge_closed_accounts(ctx: AppContext) -> int:
-    """Erase every account closed longer than the closed-account period (P34)."""
-    cutoff = ctx.clock.now() - timedelta(days=CLOSED_ACCOUNTS.days)
-    return erase_accounts(ctx, User.closed_at < cutoff, reason="closed")
+    """Erase every account whose closed-account period has run out (P34)."""
+    with ctx.db.session() as db:
+        due = due_for_deletion(db, ctx.clock.now())
+    return erase_accounts(ctx, due, reason="closed")
 
 
 def erase_accounts(ctx: AppContext, where: ColumnElement[bool], *, reason: str) -> int:

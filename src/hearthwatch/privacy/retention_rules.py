@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from hearthwatch.privacy.datamap import PERSONAL_FIELDS, SESSION_LIFE, UNTIL_CLOSURE
+from hearthwatch.privacy.datamap import PERSONAL_FIELDS, SESSION_LIFE
 
 ACCOUNT_CLOSURE = "account closure"
 RECORDING = "recording"
@@ -62,9 +62,10 @@ class RetentionRule:
 
 @dataclass(frozen=True)
 class ClosedAccountRule:
-    """A closed account's data is kept `days`, then erased for good (P34)."""
+    """A closed account's data is kept `months` calendar months, then erased for good (P34;
+    `retention_closure.deletion_date` counts them)."""
 
-    days: int
+    months: int
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class IpTruncation:
     ipv6_prefix: int = 48
 
 
-CLOSED_ACCOUNTS = ClosedAccountRule(days=UNTIL_CLOSURE.days or 183)
+CLOSED_ACCOUNTS = ClosedAccountRule(months=6)
 # 23 months of silence, then 30 days' notice: deletion falls due at two years (730 days).
 INACTIVE_ACCOUNTS = InactivityRule(warn_after_days=700, delete_after_days=30)
 # A revoked or expired token is session data (P35): it goes like a session, 90 days after

@@ -16,7 +16,7 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import SESSION_COOKIE, ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
-from hearthwatch.privacy import closure
+from hearthwatch.privacy import closure, retention_closure
 from hearthwatch.privacy.closure_api import ClosureIn
 from hearthwatch.web.forms import FormDep, FormProblem, parse
 from hearthwatch.web.rendering import render
@@ -39,8 +39,8 @@ def _page(
 ) -> Response:  # fmt: skip
     return render(
         request, ctx, "privacy_close.html", viewer=viewer, section="privacy", status=status,
-        problem=problem, totp_on=viewer.user.has_totp, kept_days=closure.KEPT_DAYS,
-        delete_after=closure.deletion_date(ctx.clock.now()),
+        problem=problem, totp_on=viewer.user.has_totp, kept_months=closure.KEPT_MONTHS,
+        delete_after=retention_closure.deletion_date(ctx.clock.now()),
     )  # fmt: skip
 
 
