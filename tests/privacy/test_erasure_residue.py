@@ -8,6 +8,8 @@ import argparse
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+import hearthwatch as hearthwatch_package
 from hearthwatch.accounts.admin import create_confirmed_user
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext, build_context
@@ -27,6 +30,7 @@ from hearthwatch.privacy.erasure_cli import run_verify_erasure
 from hearthwatch.privacy.erasure_traces import files_under, sqlite_side_files, wal_commits
 from hearthwatch.privacy.erasure_verify import verify
 from hearthwatch.security.datakeys import DataKey
+from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.privacy.test_erasure import add_camera, ask_code, erase_account, record
 from tests.support.smtp import Mailbox
@@ -268,3 +272,40 @@ def test_p19_item5_a_camera_recording_anew_after_its_erasure_is_not_a_finding(
     ctx.vault.keys.db.scrub()  # the new key in the file itself, not only in the -wal
     check = verify(ctx, camera_id=camera_id)
     assert check.ok, check.readable
+
+
+def hearthwatch(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line, running the very package under test."""
+    env = {
+        "HEARTHWATCH_DATA_DIR": str(settings.data_dir),
+        "HEARTHWATCH_DATABASE_URL": settings.resolved_database_url,
+        "HEARTHWATCH_KEYRING_URL": settings.resolved_keyring_url,
+        "HEARTHWATCH_ENVIRONMENT": "development",
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(Path(hearthwatch_package.__file__).parents[1]),
+    }
+    command = [sys.executable, "-m", "hearthwatch.cli", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+def test_p19_p20_item5_operator_commands_from_backup_to_verification(
+    ctx: AppContext, zelda: str, tmp_path: Path
+) -> None:
+    """Issue 11 items 2 and 5 from the command line: `backup create`, `backup keyring`,
+    then `privacy verify-erasure` passes after the erasure and fails (exit 1, the trace not
+    repeated) once the e-mail is planted in a log file."""
+    earlier = tmp_path / "monday"
+    made = hearthwatch(ctx.settings, "backup", "create", "--to", str(earlier))
+    assert made.returncode == 0 and "sealed keyring copy" in made.stdout, made.stderr
+    assert hearthwatch(ctx.settings, "backup", "keyring").returncode == 0
+    erase_now(ctx, zelda)
+    check = [
+        *("privacy", "verify-erasure", "--account", zelda),
+        *("--look-for", EMAIL, "--look-for", NICKNAME, "--backup", str(earlier)),
+    ]
+    passed = hearthwatch(ctx.settings, *check)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    plant_in_log(ctx, tmp_path)
+    failed = hearthwatch(ctx.settings, *check)
+    assert failed.returncode == 1 and "server-2026-01-02.jsonl" in failed.stdout
+    assert EMAIL not in failed.stdout
