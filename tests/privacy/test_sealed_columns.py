@@ -244,26 +244,34 @@ def test_p38_item3_start_up_seals_plaintext_rows_left_from_before(ctx: AppContex
                 ),
                 {"email": EMAIL, "nickname": NICKNAME, "now": ctx.clock.now().replace(tzinfo=None)},
             )
+            connection.execute(
+                text(
+                    "INSERT INTO cameras (id, owner_id, name, rtsp_url, activated_at, "
+                    "recording_mode) VALUES ('c1', 'u1', 'Porch', :url, :now, 'off')"
+                ),
+                {"url": RTSP_URL, "now": ctx.clock.now().replace(tzinfo=None)},
+            )
         upgrade(url)
-        assert seal_plaintext_rows(ctx.db) == 2
+        assert seal_plaintext_rows(ctx.db) == 3
         assert seal_plaintext_rows(ctx.db) == 0  # idempotent: every start runs it
         values = raw_values(ctx)
-        assert all(
-            bytes(v).startswith(MAGIC) for v in values["users.email"] + values["users.nickname"]
-        )
+        assert all(bytes(v).startswith(MAGIC) for key in IDENTIFIERS for v in values[key])
         with ctx.db.session() as db:
             found = find_user_by_email(db, EMAIL)
             assert found is not None and (found.email, found.nickname) == (EMAIL, NICKNAME)
-        assert unseal_rows(ctx.db) == 2  # what a downgrade below 0015 needs first
+            assert db.scalars(select(Camera)).one().rtsp_url == RTSP_URL
+        assert unseal_rows(ctx.db) == 3  # what a downgrade below 0015 needs first
         ctx.db.dispose()
         downgrade(url, "0014")
         with ctx.db.engine.connect() as connection:
             row = connection.execute(text("SELECT email, nickname FROM users")).one()
-        assert tuple(row) == (EMAIL, NICKNAME)
+            camera = connection.execute(text("SELECT rtsp_url FROM cameras")).scalar_one()
+        assert (*row, camera) == (EMAIL, NICKNAME, RTSP_URL)
     finally:
         ctx.db.dispose()
         upgrade(url)
         with ctx.db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM cameras"))
             connection.execute(text("DELETE FROM users"))
 
 

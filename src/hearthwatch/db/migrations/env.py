@@ -13,6 +13,12 @@ config = context.config
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # A batch step rebuilds a table (copy, DROP, rename): with foreign keys enforced,
+            # dropping a parent table (users) would cascade into its children's rows. The
+            # pragma only takes effect outside a transaction, hence the commit.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=metadata,
