@@ -142,10 +142,17 @@ class KeyringCopies:
         path = self.folder / KEY_FILE
         if not path.exists():
             return None
-        document = json.loads(path.read_text())
-        epoch = str(document["epoch"])
-        wrapped = base64.b64decode(document["key"])
-        key = self._keyring.open(wrapped, purpose=KEY_PURPOSE, context=epoch)
+        try:
+            document = json.loads(path.read_text())
+            epoch = str(document["epoch"])
+            wrapped = base64.b64decode(document["key"])
+            key = self._keyring.open(wrapped, purpose=KEY_PURPOSE, context=epoch)
+        except (ValueError, KeyError, TypeError, InvalidTag) as err:
+            # Another master key, or a damaged file: no copy opens, say so rather than fail.
+            raise ValidationFailed(
+                "The keyring copy key does not open with this master key.",
+                code="keyring.copy_key_invalid",
+            ) from err
         return CopyKey(epoch, key)
 
     def _replace_key(self) -> CopyKey:
