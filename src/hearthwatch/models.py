@@ -11,6 +11,7 @@ from hearthwatch.privacy import erasure_models as erasure
 from hearthwatch.privacy import export_models as exports
 from hearthwatch.privacy import limits_models as limits
 from hearthwatch.privacy import minors_models as minors
+from hearthwatch.privacy import minors_report_models as child_reports
 from hearthwatch.privacy import models as privacy
 from hearthwatch.privacy import requests_models as rights_requests
 from hearthwatch.privacy import retention_models as retention
@@ -19,6 +20,7 @@ metadata = Base.metadata
 
 __all__ = [
     "accounts",
+    "child_reports",
     "consent",
     "devices",
     "erasure",

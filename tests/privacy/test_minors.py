@@ -16,7 +16,8 @@ from hearthwatch.accounts.models import User
 from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.privacy import minors
+from hearthwatch.mail import deferred
+from hearthwatch.privacy import minors, minors_report, minors_review
 from hearthwatch.privacy.minors_age import is_under_16
 from hearthwatch.privacy.minors_models import GuardianConsent
 from hearthwatch.privacy.models import AuditEntry
@@ -274,7 +275,20 @@ def report_by_form(client: TestClient, email: str) -> Any:
     return client.post("/privacy/report-child", data=form, follow_redirects=False)
 
 
-def test_p4_reported_account_is_suspended_and_the_operator_mailed(
+def confirm_report(ctx: AppContext, email: str = CHILD) -> None:
+    """The operator confirms the open report of the account at `email` (issue 11, item 10)."""
+    with ctx.db.session() as db:
+        user = find_user_by_email(db, email)
+        assert user is not None
+        report = minors_report.open_report_of(db, user.id)
+        assert report is not None
+        mails = minors_review.confirm(
+            ctx, db, report_id=report.id, operator="dpo", reason="Said she is 11."
+        )
+    deferred.send_all(ctx.mailer, mails)
+
+
+def test_p4_reported_account_is_held_once_the_operator_confirms(
     client: TestClient, ctx: AppContext, mailbox: Mailbox, make_user: Any, operator_mail: str
 ) -> None:
     make_user(email=CHILD)
@@ -289,12 +303,16 @@ def test_p4_reported_account_is_suspended_and_the_operator_mailed(
     )  # no enumeration: the same answer either way
     assert "Thank you." in client.get(found.headers["location"]).text
 
-    assert client.get("/api/v1/me").status_code == 401  # its session ended at once
-    assert login(client).json()["error"]["code"] == "auth.guardian_consent_pending"
+    assert client.get("/api/v1/me").status_code == 200  # nothing before the review (item 10)
     operator = [m.get_content() for m in mailbox.to(operator_mail)]
     assert len(operator) == 2 and all(CHILD not in m for m in operator)
-    assert "put on hold" in operator[0] and "says she is 11" in operator[0]
+    assert "waits for your review" in operator[0] and "says she is 11" in operator[0]
     assert "no account uses this address" in operator[1]
+    assert "Nothing changes for now" in mailbox.to(CHILD)[-1].get_content()
+
+    confirm_report(ctx)
+    assert client.get("/api/v1/me").status_code == 401  # its session ended on confirmation
+    assert login(client).json()["error"]["code"] == "auth.guardian_consent_pending"
     assert "on hold" in mailbox.to(CHILD)[-1].get_content()
     assert "minors.account_reported" in actions(ctx)
 
@@ -318,6 +336,7 @@ def test_p4_reported_account_without_consent_is_deleted_within_days(
     with ctx.clock.frozen(NOON) as clock:
         make_user(email=CHILD)
         assert client.post(REPORT, json={"email": CHILD}).status_code == 202
+        confirm_report(ctx)
         clock.advance(timedelta(days=ctx.settings.reported_child_days, seconds=1))
         assert minors.sweep(ctx) == 1
     assert not account_exists(ctx, CHILD)
@@ -328,6 +347,7 @@ def test_p4_operator_lifts_the_hold_when_16_plus_is_shown(
 ) -> None:
     user: User = make_user(email=CHILD)
     client.post(REPORT, json={"email": CHILD})
+    confirm_report(ctx)
     with ctx.db.session() as db:
         minors.clear_as_adult(ctx, db, user_id=user.id, operator="dpo")
     assert login(client).status_code == 200

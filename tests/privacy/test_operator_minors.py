@@ -15,7 +15,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.privacy.models import AuditEntry
 from hearthwatch.settings import Settings
-from tests.privacy.test_minors import CHILD, REPORT, login
+from tests.privacy.test_minors import CHILD, REPORT, confirm_report, login
 from tests.privacy.test_operator_desk import olga  # noqa: F401 (fixture)
 from tests.privacy.test_privacy_cli import hearthwatch
 from tests.privacy.test_request_pages import csrf
@@ -24,10 +24,11 @@ HELD = "/api/v1/privacy/operator/minors"
 
 
 @pytest.fixture
-def reported(client: TestClient, make_user: Any) -> User:
-    """A child's account, reported and so on hold."""
+def reported(client: TestClient, make_user: Any, ctx: AppContext) -> User:
+    """A child's account, reported, confirmed by an operator, and so on hold."""
     child: User = make_user(CHILD)
     assert client.post(REPORT, json={"email": CHILD}).status_code == 202
+    confirm_report(ctx)
     assert login(client).json()["error"]["code"] == "auth.guardian_consent_pending"
     return child
 

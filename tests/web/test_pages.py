@@ -197,6 +197,7 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/complaints/{pending_id}/code": {},
     "/guardian/consent": {"token": "forged", "decision": "refuse", "guardian_name": "Mallory"},
     "/guardian/name": {"token": "forged", "guardian_email": "mallory@example.org"},
+    "/guardian/report": {"token": "forged", "answer": "I am a grown-up."},
     "/privacy/analytics/view": {},
     "/privacy/consents/{purpose}": {"decision": "grant"},
     "/privacy/cookies": {"choice": "accept_all"},
@@ -223,6 +224,8 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/operator/requests/{request_id}/extend": {"months": "1", "extension_reason": "Busy."},
     "/operator/requests/{request_id}/charge": {"fee": "5", "fee_reason": "Repeat."},
     "/operator/minors/{account_id}/clear": {"reason": "Passport."},
+    "/operator/minors/reports/{report_id}/dismiss": {"reason": "Not a child."},
+    "/operator/minors/reports/{report_id}/confirm": {"reason": "A child."},
     "/operator/requests/{request_id}/correct": {
         "target": "users.real_name",
         "corrected_value": "Mallory",
@@ -281,6 +284,7 @@ def alice_with_things(ctx: AppContext, client: TestClient, web_alice: User) -> d
             "request_id": "0" * 32,
             "account_id": "0" * 32,
             "pending_id": "0" * 32,
+            "report_id": "0" * 32,
         }
 
 

@@ -76,6 +76,30 @@ _MINOR_NON_PERSONAL: dict[str, str] = {
     "guardian_consents.user_id": "reference",
 }
 
+# --- reports of a child's account, reviewed by an operator (privacy/minors_report.py) ---
+_REPORT_FIELDS: tuple[PersonalField, ...] = tuple(
+    PersonalField(
+        "child_reports",
+        column,
+        description,
+        Category.USAGE,
+        "reviewing a report that an account belongs to a child under 16 (P4)",
+        LegalBasis.LEGAL_OBLIGATION,
+        UNTIL_CLOSURE,
+    )
+    for column, description in (
+        ("state", "whether the report waits for review, was dismissed or was confirmed"),
+        ("reported_at", "time the account was reported"),
+        ("answer", "what the holder answered to the report"),
+        ("answered_at", "time the holder answered"),
+        ("decided_at", "time an operator decided on the report"),
+    )
+)
+_REPORT_NON_PERSONAL: dict[str, str] = {
+    "child_reports.id": "random identifier",
+    "child_reports.user_id": "reference",
+}
+
 # --- restriction and objection (privacy/restriction*.py) ---
 _LIMIT_PURPOSE = "honouring the person's restrictions and objections"
 _LIMIT_KEPT = Retention("while the account exists, then 6 months after closure", 183)
@@ -100,10 +124,12 @@ _RESTRICTION_NON_PERSONAL: dict[str, str] = {
 SAFEGUARD_FIELDS: tuple[PersonalField, ...] = (
     *_RETENTION_FIELDS,
     *_MINOR_FIELDS,
+    *_REPORT_FIELDS,
     *_RESTRICTION_FIELDS,
 )
 SAFEGUARD_NON_PERSONAL: dict[str, str] = {
     **_RETENTION_NON_PERSONAL,
     **_MINOR_NON_PERSONAL,
+    **_REPORT_NON_PERSONAL,
     **_RESTRICTION_NON_PERSONAL,
 }

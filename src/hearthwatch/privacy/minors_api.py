@@ -1,10 +1,13 @@
 """`/api/v1/privacy/minors/*`: reporting a child's account, and the guardian's answer (P4).
 
     POST /privacy/minors/reports             anyone: this account may be a child's   202
+    POST /privacy/minors/reports/answer      the holder's answer, with the mailed token
     POST /privacy/minors/guardian-consent    the guardian's answer, with the mailed token
     POST /privacy/minors/guardian            a reported holder names their guardian   202
 
-None of them needs an account. Accounts whose consent did not come in time are deleted by
+None of them needs an account. A report restricts nothing until an operator confirms it
+(`minors_review`); the holder is mailed a link to answer first. Accounts put on hold
+whose consent did not come in time are deleted by
 the `privacy.minors` job of the durable scheduler (`privacy/scheduler.py`), every 15
 minutes; `hearthwatch privacy minors sweep` runs it by hand.
 """
@@ -18,13 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hearthwatch.accounts.schemas import Accepted, Email
 from hearthwatch.api.deps import ContextDep, DbDep, client_ip
-from hearthwatch.privacy import erasure, minors, minors_report
+from hearthwatch.privacy import erasure, minors, minors_report, minors_report_models
 
 Token = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}$")]
 REPORT_RECEIVED = (
     "Thank you. If an account uses this address and has no guardian's consent on record, "
-    "it is put on hold now and deleted unless a guardian consents soon."
+    "its holder is told and can answer, and our operator reviews the report. Only if the "
+    "operator confirms it is the account put on hold, and deleted unless a guardian consents."
 )
+ReportToken = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$")]
 
 
 class Strict(BaseModel):
@@ -34,6 +39,16 @@ class Strict(BaseModel):
 class ChildReportIn(Strict):
     email: Email
     note: str | None = Field(default=None, max_length=minors_report.MAX_NOTE)
+
+
+class ReportAnswerIn(Strict):
+    token: ReportToken
+    answer: Annotated[
+        str,
+        StringConstraints(
+            min_length=1, max_length=minors_report_models.MAX_ANSWER, strip_whitespace=True
+        ),
+    ]
 
 
 class GuardianDecisionIn(Strict):
@@ -68,6 +83,17 @@ def report_child(
     mails = minors_report.report_child(ctx, db, email=body.email, note=body.note)
     tasks.add_task(minors_report.send_all, ctx, mails)
     return Accepted(status="received", message=REPORT_RECEIVED)
+
+
+@router.post("/reports/answer", response_model=Accepted)
+def answer_report(body: ReportAnswerIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
+    """The holder's answer to a report, read by the operator before deciding on it."""
+    ctx.code_throttle.hit(f"report-answer:{client_ip(request)}", code="minors.rate_limited")
+    minors_report.answer(ctx, db, token=body.token, text=body.answer)
+    return Accepted(status="answered", message=ANSWERED)
+
+
+ANSWERED = "Thank you: the operator reads your answer before deciding on the report."
 
 
 @router.post("/guardian-consent", response_model=DecisionOut)

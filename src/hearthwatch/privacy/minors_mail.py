@@ -45,8 +45,9 @@ def account_reported(
         kind="minors.account_reported",
         subject="Your Hearthwatch account is on hold",
         body=(
-            "Someone told us this Hearthwatch account may belong to a child under 16. Until "
-            "that is cleared up the account is on hold: nobody can sign in to it.\n\n"
+            "Someone told us this Hearthwatch account may belong to a child under 16, and "
+            "our operator, having reviewed the report, agreed. Until that is cleared up the "
+            "account is on hold: nobody can sign in to it.\n\n"
             "If you are under 16, a parent or guardian must agree. Give us their e-mail "
             f"address here and we will ask them:\n\n{link}\n\n"
             f"If you are 16 or older, {contact} and show it (for example with an ID document "
@@ -57,20 +58,49 @@ def account_reported(
     )
 
 
-def operator_report(
-    to: str, *, account: str, outcome: str, note: str | None, deadline: datetime | None
-) -> OutgoingMail:
-    until = f"\nIt is deleted on {_day(deadline)} unless resolved." if deadline else ""
+def report_to_holder(to: str, *, link: str) -> OutgoingMail:
+    return OutgoingMail(
+        to=to,
+        kind="minors.report_received",
+        subject="Someone reported your Hearthwatch account as a child's",
+        body=(
+            "Someone told us this Hearthwatch account may belong to a child under 16. "
+            "Nothing changes for now: you can sign in and use the account as before.\n\n"
+            "Our operator reviews the report before anything is done, and reads your answer "
+            f"first. Tell us about it here:\n\n{link}\n\n"
+            "If you are 16 or older, say so (the operator may ask you to show it). If the "
+            "operator finds the account is a child's, it is put on hold until a parent or "
+            "guardian agrees, and you are mailed how that works.\n"
+        ),
+    )
+
+
+def report_dismissed(to: str) -> OutgoingMail:
+    return OutgoingMail(
+        to=to,
+        kind="minors.report_dismissed",
+        subject="The report about your Hearthwatch account was dismissed",
+        body=(
+            "Our operator reviewed the report that this account may belong to a child under "
+            "16 and dismissed it. Nothing changes for your account.\n"
+        ),
+    )
+
+
+def operator_report(to: str, *, account: str, outcome: str, note: str | None) -> OutgoingMail:
     return OutgoingMail(
         to=to,
         kind="minors.operator_report",
         subject="Report: an account may belong to a child under 16",
         body=(
             f"Someone reported the address {account} as a child's account.\n\n"
-            f"What happened: {outcome}.{until}\n\n"
+            f"What happened: {outcome}.\n\n"
             f"The reporter wrote: {note or '(nothing)'}\n\n"
-            "To lift the hold when the holder shows they are 16 or older:\n"
-            "  hearthwatch privacy minors clear ACCOUNT_ID\n"
-            "Accounts waiting for consent: hearthwatch privacy minors list\n"
+            "Nothing is restricted until you review it. The holder was mailed and can "
+            "answer; read the answer, then dismiss the report or confirm it (which puts the "
+            "account on hold until a guardian consents, and deletes it without):\n"
+            "  /operator/minors, or: hearthwatch privacy minors reports\n"
+            "  hearthwatch privacy minors dismiss REPORT_ID --reason ...\n"
+            "  hearthwatch privacy minors confirm REPORT_ID --reason ...\n"
         ),
     )

@@ -4,6 +4,7 @@
 /guardian/asked         after an under-16 sign-up: what happens next
 /guardian/consent       the guardian's signed link: agree or refuse
 /guardian/name          a reported holder under 16 names a guardian to ask
+/guardian/report        the holder of a reported account answers, before any review
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from hearthwatch.privacy.minors_api import (
     ChildReportIn,
     GuardianDecisionIn,
     GuardianNamedIn,
+    ReportAnswerIn,
 )
+from hearthwatch.privacy.minors_report_models import MAX_ANSWER
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb
@@ -34,7 +37,9 @@ MESSAGES = {
     "guardian_name": "Enter your name.",
     "guardian_email": "Enter your parent's or guardian's e-mail address.",
     "decision": "Choose whether you agree.",
+    "answer": f"Write your answer, in at most {MAX_ANSWER} characters.",
 }
+ANSWER_TEMPLATE = "report_answer.html"
 FIELDS = {"minors.guardian_email_same": "guardian_email"}
 
 
@@ -122,6 +127,40 @@ def name_guardian(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -
     except HearthwatchError as err:
         return _again(request, ctx, db, form, err, minors.HOLDER)
     return _page(request, ctx, "named")
+
+
+@router.get("/guardian/report")
+def report_answer_page(request: Request, ctx: ContextDep, db: WebDb, token: str = "") -> Response:
+    try:
+        minors_report.open_answer_link(ctx, db, token=token)
+    except HearthwatchError as err:
+        return _answer_page(request, ctx, "invalid", status=err.status, problem=FormProblem.of(err))
+    return _answer_page(request, ctx, "form", values={"token": token})
+
+
+@router.post("/guardian/report")
+def report_answer(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+    """The holder's answer, kept for the operator who reviews the report."""
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        ctx.code_throttle.hit(f"report-answer:{client_ip(request)}", code="minors.rate_limited")
+        body = parse(ReportAnswerIn, form.present("token", "answer"), MESSAGES)
+        minors_report.answer(ctx, db, token=body.token, text=body.answer)
+    except HearthwatchError as err:
+        problem = FormProblem.of(err)
+        values = form.keep("token", "answer")
+        mode = "invalid" if err.code == "minors.link_invalid" else "form"
+        return _answer_page(request, ctx, mode, status=err.status, problem=problem, values=values)
+    return _answer_page(request, ctx, "answered")
+
+
+def _answer_page(
+    request: Request, ctx: AppContext, mode: str, status: int = 200, **context: Any
+) -> Response:
+    return render(
+        request, ctx, ANSWER_TEMPLATE, viewer=None, status=status, mode=mode,
+        max_answer=MAX_ANSWER, **context,
+    )  # fmt: skip
 
 
 def _link_page(request: Request, ctx: AppContext, db: WebDb, token: str, role: str) -> Response:

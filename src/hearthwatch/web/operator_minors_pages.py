@@ -1,4 +1,9 @@
-"""/operator/minors: accounts held for a guardian's consent, for operators (P4, item 14).
+"""/operator/minors: reports of a child's account to review, and accounts held for a
+guardian's consent, for operators (P4, item 14; issue 11, item 10).
+
+A report restricts nothing until it is confirmed here: the operator reads the holder's
+answer, then dismisses the report or confirms it (`privacy/minors_review.py`, as the API
+and `hearthwatch privacy minors dismiss|confirm`); a confirmation starts the hold.
 
 The same list and the same "shown to be 16 or older" as `/api/v1/privacy/operator/minors`
 and `hearthwatch privacy minors` (`privacy/minors_operator.py`): people masked (P45), each
@@ -9,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.access.operators import is_operator, require_operator
@@ -17,7 +22,8 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.privacy import minors_operator
+from hearthwatch.mail import deferred
+from hearthwatch.privacy import minors_operator, minors_review
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm
 from hearthwatch.web.operator_tools_pages import operator_page, refused
 from hearthwatch.web.posting import form_post
@@ -29,6 +35,11 @@ REASON_WORDS = {
     "sign_up": "Under 16 at sign-up",
     "reported": "Reported as a child's account",
 }
+REPORT_NOTICES = {
+    "report_dismissed": "The report is dismissed and the holder was told. Nothing changed.",
+    "report_confirmed": "The report is confirmed: the account is on hold until a guardian "
+    "consents, and its holder was told.",
+}
 
 
 def _page(
@@ -36,12 +47,15 @@ def _page(
     failed: str | None = None, problem: FormProblem | None = None, status: int = 200,
     values: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
+    notice = REPORT_NOTICES.get(request.query_params.get("done", ""))
+
     def build() -> dict[str, Any]:
         return {
             "held": minors_operator.held_accounts(db), "reason_words": REASON_WORDS,
+            "reports": minors_review.open_reports(db),
             "failed": failed, "problem": problem, "values": values or {},
             "max_reason": minors_operator.MAX_REASON,
-        }  # fmt: skip
+        } | ({"notice": notice} if notice else {})  # fmt: skip
 
     return operator_page(request, ctx, viewer, PATH, "operator_minors.html", build, status)
 
@@ -73,6 +87,62 @@ def clear(
         request, form, viewer, page=PATH, work=work, shown_again=shown_again,
         done="minor_cleared", fields_by_code={"minors.not_pending": "reason"},
     )  # fmt: skip
+
+
+@router.post("/reports/{report_id}/dismiss")
+def dismiss_report(
+    report_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
+    form: FormDep, tasks: BackgroundTasks,
+) -> Response:  # fmt: skip
+    """The report does not hold up: it ends and the holder is told; nothing else changes."""
+    return _decide_report(request, ctx, db, viewer, form, tasks, report_id, "dismiss")
+
+
+@router.post("/reports/{report_id}/confirm")
+def confirm_report(
+    report_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
+    form: FormDep, tasks: BackgroundTasks,
+) -> Response:  # fmt: skip
+    """The account is a child's: it is put on hold until a guardian consents (P4)."""
+    return _decide_report(request, ctx, db, viewer, form, tasks, report_id, "confirm")
+
+
+def _decide_report(
+    request: Request, ctx: AppContext, db: Session, viewer: Caller | None, form: PostedForm,
+    tasks: BackgroundTasks, report_id: str, decision: str,
+) -> Response:  # fmt: skip
+    """Run the decision behind the form checks; its mails go out after the answer."""
+
+    def work(caller: Caller) -> None:
+        operator = require_operator(ctx.settings, caller.user)
+        decide = minors_review.confirm if decision == "confirm" else minors_review.dismiss
+        reason = _decision_reason(form)
+        mails = decide(ctx, db, report_id=report_id, operator=operator, reason=reason)
+        db.commit()  # the decision holds before its mails go out
+        tasks.add_task(deferred.send_all, ctx.mailer, mails)
+
+    def shown_again(caller: Caller, problem: FormProblem, status: int) -> Response:
+        if not is_operator(ctx.settings, caller.user):
+            return refused(request, ctx, caller, problem, status)
+        return _page(
+            request, ctx, db, caller, failed=report_id, problem=problem, status=status,
+            values=form.keep("reason"),
+        )  # fmt: skip
+
+    return form_post(
+        request, form, viewer, page=PATH, work=work, shown_again=shown_again,
+        done=f"report_{decision}ed", fields_by_code={"minors.report_not_open": "reason"},
+    )  # fmt: skip
+
+
+def _decision_reason(form: PostedForm) -> str:
+    reason = form.value("reason")
+    if not reason or len(reason) > minors_review.MAX_REASON:
+        message = f"Say why, in at most {minors_review.MAX_REASON} characters."
+        raise ValidationFailed(
+            "Some fields need a fix.", details=[{"field": "reason", "message": message}]
+        )
+    return reason
 
 
 def _reason(form: PostedForm) -> str:
