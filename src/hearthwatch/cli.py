@@ -142,6 +142,15 @@ def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url, args.revision)
+    if args.revision == "head":  # rows from before P38's sealed columns (start-up does it too)
+        from hearthwatch.context import build_context
+        from hearthwatch.security.sealed_rows import seal_plaintext_rows
+
+        ctx = build_context(settings)
+        try:
+            seal_plaintext_rows(ctx.db)
+        finally:
+            ctx.close()
     print(f"database at revision {args.revision}")
     return 0
 
@@ -152,6 +161,7 @@ def run_user_create(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.db.migrate import upgrade
     from hearthwatch.errors import HearthwatchError
     from hearthwatch.privacy.masking import mask_email
+    from hearthwatch.security.sealed_rows import seal_plaintext_rows
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -162,6 +172,7 @@ def run_user_create(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     ctx = build_context(settings)
     upgrade(settings.resolved_database_url)
+    seal_plaintext_rows(ctx.db)  # an address from before P38 must be found (and stay unique)
     try:
         with ctx.db.session() as session:
             user = create_confirmed_user(

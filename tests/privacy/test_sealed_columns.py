@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import sqlite3
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import String, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import LargeBinary
 
+from hearthwatch import cli
 from hearthwatch.accounts import codes
 from hearthwatch.accounts.emails import emails_by_id
 from hearthwatch.accounts.models import User
@@ -40,6 +42,7 @@ from hearthwatch.security.sealed_columns import (
     sealer_of,
 )
 from hearthwatch.security.sealed_rows import seal_plaintext_rows, unseal_rows
+from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 
 EMAIL = "robin.sealed@example.org"
@@ -230,10 +233,14 @@ def test_p20_p38_item3_erasure_leaves_a_plain_dump_unreadable(
         assert emails_by_id(db, [user.id, other.id]) == {other.id: "someone.else@example.org"}
 
 
-def test_p38_item3_start_up_seals_plaintext_rows_left_from_before(ctx: AppContext) -> None:
+@pytest.fixture
+def before_p38(ctx: AppContext) -> Iterator[str]:
+    """The test's database as it was before sealed columns (0014), holding an account and
+    its camera in plaintext; its URL. Brought back to the newest schema, empty, after."""
     url = ctx.db.url
     ctx.db.dispose()
     downgrade(url, "0014")
+    now = ctx.clock.now().replace(tzinfo=None)
     try:
         with ctx.db.engine.begin() as connection:
             connection.execute(
@@ -242,37 +249,57 @@ def test_p38_item3_start_up_seals_plaintext_rows_left_from_before(ctx: AppContex
                     "created_at, updated_at, failed_logins) VALUES ('u1', :email, 'x', "
                     ":nickname, NULL, :now, :now, 0)"
                 ),
-                {"email": EMAIL, "nickname": NICKNAME, "now": ctx.clock.now().replace(tzinfo=None)},
+                {"email": EMAIL, "nickname": NICKNAME, "now": now},
             )
             connection.execute(
                 text(
                     "INSERT INTO cameras (id, owner_id, name, rtsp_url, activated_at, "
                     "recording_mode) VALUES ('c1', 'u1', 'Porch', :url, :now, 'off')"
                 ),
-                {"url": RTSP_URL, "now": ctx.clock.now().replace(tzinfo=None)},
+                {"url": RTSP_URL, "now": now},
             )
-        upgrade(url)
-        assert seal_plaintext_rows(ctx.db) == 3
-        assert seal_plaintext_rows(ctx.db) == 0  # idempotent: every start runs it
-        values = raw_values(ctx)
-        assert all(bytes(v).startswith(MAGIC) for key in IDENTIFIERS for v in values[key])
-        with ctx.db.session() as db:
-            found = find_user_by_email(db, EMAIL)
-            assert found is not None and (found.email, found.nickname) == (EMAIL, NICKNAME)
-            assert db.scalars(select(Camera)).one().rtsp_url == RTSP_URL
-        assert unseal_rows(ctx.db) == 3  # what a downgrade below 0015 needs first
-        ctx.db.dispose()
-        downgrade(url, "0014")
-        with ctx.db.engine.connect() as connection:
-            row = connection.execute(text("SELECT email, nickname FROM users")).one()
-            camera = connection.execute(text("SELECT rtsp_url FROM cameras")).scalar_one()
-        assert (*row, camera) == (EMAIL, NICKNAME, RTSP_URL)
+        yield url
     finally:
         ctx.db.dispose()
         upgrade(url)
         with ctx.db.engine.begin() as connection:
             connection.execute(text("DELETE FROM cameras"))
             connection.execute(text("DELETE FROM users"))
+
+
+def assert_sealed_and_readable(ctx: AppContext) -> None:
+    values = raw_values(ctx)
+    assert all(bytes(v).startswith(MAGIC) for key in IDENTIFIERS for v in values[key])
+    with ctx.db.session() as db:
+        found = find_user_by_email(db, EMAIL)  # by the blind index the sealing filled in
+        assert found is not None and (found.email, found.nickname) == (EMAIL, NICKNAME)
+        assert db.scalars(select(Camera)).one().rtsp_url == RTSP_URL
+
+
+def test_p38_item3_start_up_seals_plaintext_rows_left_from_before(
+    ctx: AppContext, before_p38: str
+) -> None:
+    upgrade(before_p38)
+    assert seal_plaintext_rows(ctx.db) == 3
+    assert seal_plaintext_rows(ctx.db) == 0  # idempotent: every start runs it
+    assert_sealed_and_readable(ctx)
+    assert unseal_rows(ctx.db) == 3  # what a downgrade below 0015 needs first
+    ctx.db.dispose()
+    downgrade(before_p38, "0014")
+    with ctx.db.engine.connect() as connection:
+        row = connection.execute(text("SELECT email, nickname FROM users")).one()
+        camera = connection.execute(text("SELECT rtsp_url FROM cameras")).scalar_one()
+    assert (*row, camera) == (EMAIL, NICKNAME, RTSP_URL)
+
+
+def test_p38_item3_hearthwatch_migrate_seals_plaintext_rows(
+    ctx: AppContext, settings: Settings, before_p38: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEARTHWATCH_ENVIRONMENT", "test")
+    monkeypatch.setenv("HEARTHWATCH_DATA_DIR", str(settings.data_dir))  # same master key
+    monkeypatch.setenv("HEARTHWATCH_DATABASE_URL", before_p38)
+    assert cli.main(["migrate"]) == 0
+    assert_sealed_and_readable(ctx)
 
 
 def test_p38_item3_an_operator_list_opens_addresses_with_one_keyring_query(
