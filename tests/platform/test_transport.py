@@ -19,15 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 
+from hearthwatch import cli, demo
 from hearthwatch.clock import clock
 from hearthwatch.server import with_public_url
 from hearthwatch.settings import Settings
-from hearthwatch.tls import CertificateFiles, local_certificate
+from hearthwatch.tls import CertificateFiles, check_certificate, local_certificate
 from tests.conftest import STRONG_PASSWORD
 from tests.support.postgres import free_port
 from tests.support.smtp import Mailbox
@@ -179,3 +181,30 @@ def test_item16_a_configured_public_url_wins() -> None:
     settings = Settings(public_url="https://cams.example.org")
     derived = with_public_url(settings, host="127.0.0.1", port=9000)
     assert derived.public_url == "https://cams.example.org"
+
+
+class _Prepared(Exception):
+    """Stops the demo once its settings are made (before cameras are encoded)."""
+
+
+def test_p37_item18_demo_tls_serves_https_with_a_certificate_made_for_this_machine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    made: list[Settings] = []
+
+    def prepare(settings: Settings, **_: Any) -> None:
+        made.append(settings)
+        raise _Prepared
+
+    monkeypatch.setattr(demo, "prepare", prepare)
+    monkeypatch.setenv("HEARTHWATCH_DATA_DIR", str(tmp_path))
+    with pytest.raises(_Prepared):
+        cli.main(["demo", "--tls", "--port", "9443"])
+    (settings,) = made
+    assert settings.public_url == "https://127.0.0.1:9443"
+    assert settings.tls_cert is not None and settings.tls_key is not None
+    assert settings.tls_cert.parent == tmp_path
+    check_certificate(settings.tls_cert, settings.tls_key)
+    cameras = [SimpleNamespace(main_url=f"rtsp://127.0.0.1:8554/{n}") for n in range(4)]
+    shown = demo.banner(settings, SimpleNamespace(cameras=cameras))  # type: ignore[arg-type]
+    assert "running at https://127.0.0.1:9443/" in shown and str(settings.tls_cert) in shown
