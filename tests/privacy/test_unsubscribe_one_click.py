@@ -12,11 +12,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.mail.messages import MARKETING, OutgoingMail
 from hearthwatch.privacy import audit, consent, marketing
 from hearthwatch.privacy.consent import Channel, Status
+from hearthwatch.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.smtp import Mailbox
 
@@ -169,3 +171,35 @@ def test_p28_p50_item14_only_marketing_mail_and_all_of_it_has_an_unsubscribe_lin
     with pytest.raises(ValueError, match="unsubscribe"):
         OutgoingMail(to="a@example.org", subject="Maintenance", body="x", kind="service.notice",
                      unsubscribe_url="https://example.org/u")  # fmt: skip
+
+
+def test_p28_item16_marketing_send_builds_links_from_the_public_url(
+    settings: Settings,
+    mailbox: Mailbox,
+    subscriber: User,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command runs beside the server and knows no port of its own: it says so."""
+    body = tmp_path / "news.txt"
+    body.write_text("Our new doorbell camera is here.\n", encoding="utf-8")
+    for name, value in {
+        "ENVIRONMENT": "test",
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_PORT": str(settings.smtp_port),
+    }.items():
+        monkeypatch.setenv(f"HEARTHWATCH_{name}", value)
+    send = ["privacy", "marketing", "send", "--subject", "News", "--body-file", str(body)]
+    assert cli.main(send) == 0
+    assert "set HEARTHWATCH_PUBLIC_URL" in capsys.readouterr().err
+
+    mailbox.clear()
+    monkeypatch.setenv("HEARTHWATCH_PUBLIC_URL", "https://cams.example.org")
+    assert cli.main(send) == 0
+    assert "HEARTHWATCH_PUBLIC_URL" not in capsys.readouterr().err
+    (mail,) = mailbox.to(subscriber.email)
+    assert header_link(mail).startswith("https://cams.example.org/privacy/unsubscribe/one-click?")
+    assert "https://cams.example.org/privacy/unsubscribe?token=" in mail.get_content()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,11 @@ def run_marketing_send(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.privacy import marketing
 
     body = args.body_file.read_text(encoding="utf-8")
+    if "public_url" not in settings.model_fields_set:
+        # Only `serve` knows its own address: a command run beside it must be told (P28).
+        print(f"hearthwatch: the unsubscribe links point at {settings.public_url}; set "
+              "HEARTHWATCH_PUBLIC_URL to the address the service is reached at",
+              file=sys.stderr)  # fmt: skip
     ctx = build_context(settings)
     try:
         with ctx.db.session() as db:
