@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hearthwatch.accounts.schemas import Accepted, Email
 from hearthwatch.api.deps import ContextDep, DbDep, client_ip
+from hearthwatch.mail import deferred
 from hearthwatch.privacy import erasure, minors, minors_report, minors_report_models
 
 Token = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}$")]
@@ -81,7 +82,7 @@ def report_child(
     ctx.code_throttle.hit(f"report-child:{client_ip(request)}", code="minors.rate_limited")
     ctx.code_throttle.hit(f"report-child:{body.email.lower()}", code="minors.rate_limited")
     mails = minors_report.report_child(ctx, db, email=body.email, note=body.note)
-    tasks.add_task(minors_report.send_all, ctx, mails)
+    tasks.add_task(deferred.send_all, ctx.mailer, mails)
     return Accepted(status="received", message=REPORT_RECEIVED)
 
 

@@ -7,7 +7,8 @@ masked address only (P45): the holder and the guardian. Clearing a hold as "show
 or older" needs a reason, which goes into the audit entry (`minors.shown_adult`) with any
 address in it masked.
 
-Reports of a child's account are holds too (`reason` "reported"); the reporter's note is
+A report of a child's account becomes a hold (`reason` "reported") only once an operator
+confirms it after reading the holder's answer (`minors_review`); the reporter's note is
 mailed to the privacy operator and never stored, so it cannot be listed here.
 """
 

@@ -60,12 +60,6 @@ def report_child(
     return mails
 
 
-def send_all(ctx: AppContext, mails: list[OutgoingMail]) -> None:
-    """Send a report's mails (run after the answer has gone out)."""
-    for mail in mails:
-        ctx.mailer.send(mail)
-
-
 def _open_report(ctx: AppContext, db: Session, user: User, mails: list[OutgoingMail]) -> str:
     consent = db.scalars(select(GuardianConsent).where(GuardianConsent.user_id == user.id)).first()
     if consent is not None and consent.decision is not None:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response
 from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
+from hearthwatch.mail import deferred
 from hearthwatch.privacy import erasure, minors, minors_report
 from hearthwatch.privacy.minors_api import (
     REPORT_RECEIVED,
@@ -75,7 +76,7 @@ def report(
             problem=FormProblem.of(err),
             values=form.keep("email", "note"),
         )
-    tasks.add_task(minors_report.send_all, ctx, mails)
+    tasks.add_task(deferred.send_all, ctx.mailer, mails)
     return redirect("/privacy/report-child", sent="1")
 
 
