@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.privacy import privacy_check, retention
 from hearthwatch.privacy.retention_closure import deletion_date
+from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.privacy.test_request_pages import csrf
 from tests.privacy.test_retention import exists
@@ -104,3 +106,19 @@ def test_p34_item17_the_close_page_shows_the_calendar_date(
                                     "password": STRONG_PASSWORD},
         )  # fmt: skip
         assert done.status_code == 200 and "kept until 28 Feb 2027" in done.text
+
+
+def test_p34_item17_the_close_account_command_prints_the_calendar_date(
+    ctx: AppContext,
+    settings: Settings,
+    make_user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    closed, deleted = CALENDAR[0]
+    alice: User = make_user()
+    monkeypatch.setenv("HEARTHWATCH_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("HEARTHWATCH_DATABASE_URL", settings.database_url)
+    with ctx.clock.frozen(closed):
+        assert cli.main(["privacy", "close-account", "--account", alice.id]) == 0
+    assert f"erased from {deleted.isoformat()}" in capsys.readouterr().out

@@ -85,7 +85,7 @@ def run_close_account(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.context import build_context
     from hearthwatch.errors import HearthwatchError
     from hearthwatch.privacy import audit
-    from hearthwatch.privacy.retention_closure import close_account
+    from hearthwatch.privacy.retention_closure import close_account, deletion_date
 
     ctx = build_context(settings)
     try:
@@ -100,5 +100,6 @@ def run_close_account(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     assert closed_at is not None
-    print(f"account {args.account} closed at {closed_at.isoformat()}; erased after 6 months")
+    erased = deletion_date(closed_at).isoformat()
+    print(f"account {args.account} closed at {closed_at.isoformat()}; erased from {erased}")
     return 0
