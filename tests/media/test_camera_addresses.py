@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -204,10 +205,11 @@ def test_item7_recorder_checks_a_stored_address_when_it_connects(
     assert not listener.contacted.is_set()
 
 
-def legacy_camera(ctx: AppContext, owner_id: str, url: str) -> str:
+def legacy_camera(ctx: AppContext, owner_id: str, url: str, later_s: int = 0) -> str:
+    """A camera row as stored before the address policy (no check, no stream identity)."""
     with ctx.db.session() as db:
         camera = Camera(owner_id=owner_id, name="Legacy", rtsp_url=url,
-                        activated_at=ctx.clock.now())  # fmt: skip
+                        activated_at=ctx.clock.now() + timedelta(seconds=later_s))  # fmt: skip
         db.add(camera)
         db.flush()
         return camera.id
@@ -225,7 +227,13 @@ def test_item7_one_stream_is_never_bound_by_two_accounts(
     url = cameras.url(0)
     first = alice.post(f"{CAMERAS}/bind/rtsp", json={"url": url, "name": "Alice's"})
     assert first.status_code == 201
-    spellings = [url, url.replace("rtsp://", "rtsps://"), url.replace("rtsp://", "rtsp://x:y@")]
+    spellings = [
+        url,
+        url.replace("rtsp://", "rtsps://"),
+        url.replace("rtsp://", "rtsp://x:y@"),
+        url.replace("127.0.0.1", "[::ffff:127.0.0.1]"),
+        url.replace("127.0.0.1", "127.1"),  # a name the resolver reads as 127.0.0.1
+    ]
     for spelling in spellings:
         taken = bob.post(f"{CAMERAS}/bind/rtsp", json={"url": spelling, "name": "Bob's"})
         assert taken.status_code == 409, spelling
@@ -235,6 +243,25 @@ def test_item7_one_stream_is_never_bound_by_two_accounts(
     assert bob.post(f"{CAMERAS}/bind", json=body).status_code == 409
     assert alice.delete(f"{CAMERAS}/{first.json()['id']}").status_code == 204
     assert bob.post(f"{CAMERAS}/bind/rtsp", json={"url": url, "name": "Bob's"}).status_code == 201
+
+
+def test_item7_cameras_bound_before_stream_identities_keep_one_account_per_stream(
+    ctx: AppContext, alice: User, make_user: Any, cameras: Cameras, strict: str,
+    recorder: Recorder,
+) -> None:  # fmt: skip
+    """Two accounts that bound one stream before this change: the recorder gives the stream
+    to the one that bound it first and does not connect the other."""
+    bob = make_user(email="bob@example.org")
+    first = legacy_camera(ctx, alice.id, cameras.url(1))
+    second = legacy_camera(ctx, bob.id, cameras.url(1).replace("rtsp://", "rtsps://"), 1)
+    recorder.sync()
+    wait_for(lambda: (s := recorder.status(first)) and s.online)
+    status = recorder.status(second)
+    assert status is not None and status.problem == "camera.bound_elsewhere"
+    assert second not in recorder.ingests
+    with ctx.db.session() as db:
+        keys = {c.id: c.stream_key for c in db.scalars(select(Camera))}
+    assert keys[first] is not None and keys[second] is None
 
 
 @pytest.mark.parametrize("field", ["U"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, exists, select, update
@@ -48,10 +49,21 @@ def checked_url(ctx: AppContext, url: str) -> str:
 
 
 def stream_key(ctx: AppContext, address: StreamAddress) -> str:
-    """The stream's identity: rtsp and rtsps to the same place are the same camera."""
+    """The stream's identity: where it is, however the address spells it. A name counts as
+    the address it resolves to now, an address in its canonical form, and rtsp and rtsps to
+    the same place are the same camera."""
+    found = camera_policy(ctx.settings).resolve(address)
+    host = _canonical(found[0]) if found else address.host
     key = ctx.keyring.derive(STREAM_PURPOSE)
-    target = f"{address.host}\n{address.port}\n{address.path or '/'}".encode()
+    target = f"{host}\n{address.port}\n{address.path or '/'}".encode()
     return hmac.new(key, target, hashlib.sha256).hexdigest()
+
+
+def _canonical(text: str) -> str:
+    address = ipaddress.ip_address(text.partition("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 def claim_stream(ctx: AppContext, session: Session, *, owner_id: str, key: str) -> None:
