@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import String, event, select, text
+from sqlalchemy import String, event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import LargeBinary
 
@@ -33,6 +33,7 @@ from hearthwatch.privacy import erasure
 from hearthwatch.privacy.data_view import data_of
 from hearthwatch.privacy.datamap import PERSONAL_FIELDS, Category, sealed_fields
 from hearthwatch.privacy.minors_models import GuardianConsent
+from hearthwatch.privacy.privacy_check import check
 from hearthwatch.security.sealed_columns import (
     _SEALED_BY_CLASS,
     INDEX_PURPOSE,
@@ -361,3 +362,17 @@ def test_p38_item3_rows_of_many_accounts_open_with_one_keyring_query(
     assert urls == [f"rtsp://10.0.0.{n}/s" for n in range(4)]
     assert len(names) == 4
     assert len(statements) == 1
+
+
+def test_p38_item3_the_privacy_check_reports_plaintext_in_a_sealed_column(
+    ctx: AppContext, make_user: Any
+) -> None:
+    user = make_user(EMAIL, nickname=NICKNAME)
+    assert not [f for f in check(ctx).findings if f.kind == "unsealed"]
+    users = metadata.tables["users"]
+    with ctx.db.session() as db:  # as a restore from an old dump, or a hand edit, would leave
+        db.execute(update(users).where(users.c.id == user.id).values(nickname=b"plain"))
+    (found,) = [f for f in check(ctx).findings if f.kind == "unsealed"]
+    assert (found.code, found.subject, found.count) == ("storage.unsealed", "users.nickname", 1)
+    assert seal_plaintext_rows(ctx.db) == 1
+    assert not [f for f in check(ctx).findings if f.kind == "unsealed"]

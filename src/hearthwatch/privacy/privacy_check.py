@@ -17,6 +17,9 @@ Four kinds of finding, each with a stable code and enough detail to act on:
   service does at its next start) goes through the usual announcement for a material
   change. Before the first start nothing is published and there is nobody to tell yet.
 
+- `unsealed` (code `storage.unsealed`): a column the data map marks sealed (P38) holds
+  values in plaintext, which the start-up or `hearthwatch migrate` seals.
+
 A finding is only raised a grace period after a deadline passed, since the sweep runs on
 a schedule, not at every instant.
 """
@@ -50,6 +53,7 @@ from hearthwatch.privacy.retention_rules import (
     row_rules,
     unenforced,
 )
+from hearthwatch.security.sealed_rows import plaintext_counts
 from hearthwatch.settings import Settings
 
 GRACE = timedelta(days=1)
@@ -58,7 +62,7 @@ DAY_US = 86_400_000_000
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # retention | undeclared_column | legal_basis | notice
+    kind: str  # retention | undeclared_column | legal_basis | notice | unsealed
     subject: str  # a table, table.column or rule
     message: str
     count: int = 0
@@ -88,8 +92,18 @@ def check(ctx: AppContext) -> CheckResult:
     with ctx.db.session() as db:
         findings = [*stale_records(db, now), *undeclared_columns(db), *missing_legal_basis()]
         findings += [*unlawful_uses(db), *stale_notice(ctx.settings, db, ctx.clock.now())]
+        findings += unsealed_columns(db)
     old_logs = _old_server_logs(ctx.settings.data_dir, now, ctx.settings.server_log_days)
     return CheckResult(tuple(findings + old_logs))
+
+
+def unsealed_columns(db: Session) -> list[Finding]:
+    """Sealed columns (P38) holding plaintext: a dump of the database would show them."""
+    return [
+        Finding("unsealed", key, "values of a sealed column stored in plaintext", count,
+                code="storage.unsealed")
+        for key, count in plaintext_counts(db).items()
+    ]  # fmt: skip
 
 
 def _old_server_logs(data_dir: Path, now: datetime, days: int) -> list[Finding]:

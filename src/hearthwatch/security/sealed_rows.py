@@ -42,6 +42,18 @@ def unseal_rows(db: Database) -> int:
         return sum(_unseal_column(session, field) for field in sealed_fields())
 
 
+def plaintext_counts(session: Session) -> dict[str, int]:
+    """How many values of each sealed column are still plaintext (`privacy check`)."""
+    counts = {}
+    for field in sealed_fields():
+        column = metadata.tables[field.table].c[field.column]
+        unsealed = func.substr(column, 1, len(MAGIC)) != MAGIC
+        found = session.scalar(select(func.count()).where(column.is_not(None), unsealed))
+        if found:
+            counts[field.key] = int(found)
+    return counts
+
+
 def _owner(table: Table) -> Column[Any]:
     if table.name == "users":
         return table.c.id
