@@ -40,8 +40,8 @@ def add_camera(ctx: AppContext, user: User, name: str) -> str:
         owner = db.get(User, user.id)
         assert owner is not None
         camera = binding.bind_by_url(
-            ctx, db, user=owner, url="rtsp://192.0.2.10/stream", username=None, password=None,
-            name=name,
+            ctx, db, user=owner, url=f"rtsp://192.0.2.10/{user.id}", username=None,
+            password=None, name=name,  # one stream per account (devices/streams.py)
         )  # fmt: skip
         return camera.id
 
