@@ -45,6 +45,7 @@ RETENTION_EVERY_S = 60.0
 # two, so the full listing they need runs soon after start and then a few times a day.
 ORPHANS_FIRST_S = 120.0
 ORPHANS_EVERY_S = 6 * 3600.0
+TAKEN_RETRY_S = 60.0  # a camera whose stream another account holds, asked about again
 LAST_SEEN_EVERY_S = 30.0  # the live status comes from the ingest; the row is for offline views
 
 
@@ -68,6 +69,7 @@ class Recorder:
         self._wanted: dict[str, _Wanted] = {}
         self._held: dict[str, str] = {}
         self._removed: set[str] = set()
+        self._retry_taken: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -188,13 +190,19 @@ class Recorder:
 
     def _has_stream(self, session: Session, camera: Camera) -> bool:
         """Cameras bound before streams had an identity get theirs now, the earliest bound
-        first; one whose stream another account already holds is not connected to."""
+        first; one whose stream another account already holds is not connected to (and
+        asked about again now and then: a name is resolved for it, so not every pass)."""
         if camera.stream_key is not None or not camera.rtsp_url:
             return True
+        if self._retry_taken.get(camera.id, 0.0) > time.monotonic():
+            return False
         try:  # a refusal changes nothing: no savepoint needed
             assign_stream(self.ctx, session, camera, camera.rtsp_url)
         except HearthwatchError as err:
-            return err.code != "camera.bound_elsewhere"  # an invalid address: ingest says so
+            if err.code != "camera.bound_elsewhere":
+                return True  # an address the policy refuses: the ingest shows that problem
+            self._retry_taken[camera.id] = time.monotonic() + TAKEN_RETRY_S
+            return False
         return True
 
     def _note_last_seen(self) -> None:
