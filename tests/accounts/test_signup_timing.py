@@ -7,6 +7,7 @@ same on both paths: one Argon2 hash each, and no mail sent while the client wait
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -58,6 +59,13 @@ def passwords(ctx: AppContext) -> CountingPasswords:
     )
     ctx.passwords = counting
     return counting
+
+
+def wait_for_mail(mailbox: Mailbox, address: str) -> None:
+    deadline = time.monotonic() + 20
+    while not mailbox.to(address):
+        assert time.monotonic() < deadline, f"no mail reached {address}"
+        time.sleep(0.01)
 
 
 def sign_up(client: TestClient | httpx.Client, email: str, **fields: Any) -> Any:
@@ -138,3 +146,37 @@ def test_p1_item11_signup_page_mails_after_answering_too(
     held.release.set()
     assert held.sent.acquire(timeout=20)
     assert mailbox.last_code("web@example.org")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/api/v1/auth/password-reset", "reset"), ("/api/v1/auth/confirm/resend", "resend")],
+)
+def test_p2_item11_reset_and_resend_answer_before_any_mail_for_any_address(
+    live_server: LiveServer,
+    ctx: AppContext,
+    make_user: Any,
+    mailbox: Mailbox,
+    path: str,
+    field: str,
+) -> None:
+    """A reset code (P2) or a new confirmation code goes only to an existing account; the
+    answer must not wait for that mail, or its timing tells which addresses have accounts."""
+    with httpx.Client(base_url=live_server.url, timeout=20) as client:
+        if field == "reset":
+            make_user(email="taken@example.org")
+        else:
+            assert sign_up(client, "taken@example.org").status_code == 202
+            wait_for_mail(mailbox, "taken@example.org")  # sign-up's own, sent after its answer
+        mailbox.clear()
+        held = HeldMailer(ctx.mailer)
+        ctx.mailer = held
+        known = client.post(path, json={"email": "taken@example.org"})
+        unknown = client.post(path, json={"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 202
+    assert known.content == unknown.content
+    assert mailbox.messages == []  # the answers came while the mail was held
+    held.release.set()
+    assert held.sent.acquire(timeout=20)
+    assert mailbox.last_code("taken@example.org")
+    assert mailbox.to("nobody@example.org") == []

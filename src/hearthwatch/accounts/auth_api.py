@@ -87,9 +87,13 @@ def confirm(body: ConfirmIn, request: Request, ctx: ContextDep, db: DbDep) -> Us
 
 
 @router.post("/confirm/resend", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
-def resend(body: EmailIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
+def resend(
+    body: EmailIn, request: Request, ctx: ContextDep, db: DbDep, tasks: BackgroundTasks
+) -> Accepted:
     ctx.code_throttle.hit(f"resend:{client_ip(request)}", code="auth.rate_limited")
-    registration.resend_confirmation(ctx, db, email=body.email)
+    mails = registration.resend_confirmation(ctx, db, email=body.email)
+    db.commit()  # the code exists before its mail goes out, after the answer
+    tasks.add_task(deferred.send_all, ctx.mailer, mails)
     return Accepted(status="confirmation_sent", message=CHECK_MAIL)
 
 
@@ -196,11 +200,15 @@ def logout(caller: CallerDep, ctx: ContextDep, db: DbDep, response: Response) ->
 
 
 @router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
-def password_reset(body: EmailIn, request: Request, ctx: ContextDep, db: DbDep) -> Accepted:
+def password_reset(
+    body: EmailIn, request: Request, ctx: ContextDep, db: DbDep, tasks: BackgroundTasks
+) -> Accepted:
     """Mail a 6-digit reset code (valid 10 minutes) to the account, if it exists."""
     ctx.code_throttle.hit(f"reset:{client_ip(request)}", code="auth.rate_limited")
     ctx.code_throttle.hit(f"reset:{body.email.lower()}", code="auth.rate_limited")
-    recovery.request_password_reset(ctx, db, email=body.email)
+    mails = recovery.request_password_reset(ctx, db, email=body.email)
+    db.commit()
+    tasks.add_task(deferred.send_all, ctx.mailer, mails)
     return Accepted(status="code_sent", message=CHECK_MAIL)
 
 

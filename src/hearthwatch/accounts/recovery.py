@@ -13,13 +13,15 @@ from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotAuthenticated
 from hearthwatch.mail import messages
+from hearthwatch.mail.messages import OutgoingMail
 
 
-def request_password_reset(ctx: AppContext, session: Session, *, email: str) -> None:
-    """Mail a 6-digit code to the account; silent for unknown addresses (no enumeration)."""
+def request_password_reset(ctx: AppContext, session: Session, *, email: str) -> list[OutgoingMail]:
+    """A 6-digit code's mail for the account, none for unknown addresses (no enumeration):
+    the caller sends it after answering, so the answer takes as long either way."""
     user = find_user_by_email(session, email)
     if user is None:
-        return
+        return []
     minutes = ctx.settings.reset_code_minutes
     code = codes.issue_code(
         session,
@@ -29,7 +31,7 @@ def request_password_reset(ctx: AppContext, session: Session, *, email: str) -> 
         now=ctx.clock.now(),
     )
     session.flush()
-    ctx.mailer.send(messages.password_reset_code(user.email, code, minutes))
+    return [messages.password_reset_code(user.email, code, minutes)]
 
 
 def reset_password(

@@ -115,10 +115,6 @@ def _guardian_problem(message: str, code: str) -> ValidationFailed:
     )
 
 
-def send_confirmation(ctx: AppContext, session: Session, user: User) -> None:
-    ctx.mailer.send(confirmation_mail(ctx, session, user))
-
-
 def confirmation_mail(ctx: AppContext, session: Session, user: User) -> OutgoingMail:
     """Issue a new confirmation code (the older one stops working) and write its mail."""
     hours = ctx.settings.confirm_code_hours
@@ -133,10 +129,13 @@ def confirmation_mail(ctx: AppContext, session: Session, user: User) -> Outgoing
     return messages.confirmation_code(user.email, code, hours)
 
 
-def resend_confirmation(ctx: AppContext, session: Session, *, email: str) -> None:
+def resend_confirmation(ctx: AppContext, session: Session, *, email: str) -> list[OutgoingMail]:
+    """A new confirmation code's mail, for the caller to send after its answer (whether an
+    address has an unconfirmed account must not show in how long the answer takes)."""
     user = find_user_by_email(session, email)
-    if user is not None and not user.is_confirmed:
-        send_confirmation(ctx, session, user)
+    if user is None or user.is_confirmed:
+        return []
+    return [confirmation_mail(ctx, session, user)]
 
 
 def confirm_email(ctx: AppContext, session: Session, *, email: str, code: str) -> User:

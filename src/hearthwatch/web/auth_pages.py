@@ -114,14 +114,18 @@ def confirm(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Resp
 
 
 @router.post("/confirm/resend")
-def resend_code(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+def resend_code(
+    request: Request, ctx: ContextDep, db: WebDb, form: FormDep, tasks: BackgroundTasks
+) -> Response:
     try:
         check_csrf(request, submitted=form.csrf_token)
         ctx.code_throttle.hit(f"resend:{client_ip(request)}", code="auth.rate_limited")
         body = parse(EmailIn, form.present("email"))
-        registration.resend_confirmation(ctx, db, email=body.email)
+        mails = registration.resend_confirmation(ctx, db, email=body.email)
     except HearthwatchError as err:
         return _confirm_again(request, ctx, form, err)
+    db.commit()  # the code exists before its mail goes out, after the answer
+    tasks.add_task(deferred.send_all, ctx.mailer, mails)
     return redirect("/confirm", email=body.email, done="code_sent")
 
 
@@ -288,14 +292,16 @@ def reset_page(request: Request, ctx: ContextDep, email: str = "") -> Response:
 
 
 @router.post("/reset")
-def request_reset(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+def request_reset(
+    request: Request, ctx: ContextDep, db: WebDb, form: FormDep, tasks: BackgroundTasks
+) -> Response:
     """P2: mail a reset code; the answer is the same whether or not the account exists."""
     try:
         check_csrf(request, submitted=form.csrf_token)
         ctx.code_throttle.hit(f"reset:{client_ip(request)}", code="auth.rate_limited")
         body = parse(EmailIn, form.present("email"))
         ctx.code_throttle.hit(f"reset:{body.email.lower()}", code="auth.rate_limited")
-        recovery.request_password_reset(ctx, db, email=body.email)
+        mails = recovery.request_password_reset(ctx, db, email=body.email)
     except HearthwatchError as err:
         return render(
             request,
@@ -306,6 +312,8 @@ def request_reset(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -
             problem=FormProblem.of(err),
             values=form.keep("email"),
         )
+    db.commit()  # the code exists before its mail goes out, after the answer
+    tasks.add_task(deferred.send_all, ctx.mailer, mails)
     return redirect("/reset/confirm", email=body.email, done="reset_code_sent")
 
 
