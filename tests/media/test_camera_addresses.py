@@ -27,6 +27,7 @@ from hearthwatch.errors import ValidationFailed
 from hearthwatch.media.ingest import connect_url
 from hearthwatch.media.recorder import Recorder
 from hearthwatch.privacy.portability_import import import_archive
+from hearthwatch.security import outbound
 from hearthwatch.security.outbound import (
     AddressForbidden,
     OutboundPolicy,
@@ -262,6 +263,34 @@ def test_item7_cameras_bound_before_stream_identities_keep_one_account_per_strea
     with ctx.db.session() as db:
         keys = {c.id: c.stream_key for c in db.scalars(select(Camera))}
     assert keys[first] is not None and keys[second] is None
+
+
+def test_item7_a_name_that_later_resolves_to_another_accounts_camera_is_not_connected(
+    app: Any, make_user: Any, ctx: AppContext, cameras: Cameras, strict: str,
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Bob binds a name while it points at a public address, then points it at Alice's
+    camera (DNS rebinding): the recorder checks whose stream is there each time it connects."""
+    answers = {"cam.bob.example": ["192.0.2.77"]}
+    monkeypatch.setattr(outbound, "system_resolver", lambda host, port: answers[host])
+    make_user()
+    make_user(email="bob@example.org")
+    alice, bob = TestClient(app), TestClient(app)
+    sign_in(alice, "alice@example.org")
+    sign_in(bob, "bob@example.org")
+    url = cameras.url(2)
+    mine = alice.post(f"{CAMERAS}/bind/rtsp", json={"url": url, "name": "Alice's"}).json()
+    rebound = url.replace("127.0.0.1", "cam.bob.example")
+    theirs = bob.post(f"{CAMERAS}/bind/rtsp", json={"url": rebound, "name": "Bob's"})
+    assert theirs.status_code == 201, theirs.text
+    answers["cam.bob.example"] = ["127.0.0.1"]
+    recorder.sync()
+    wait_for(lambda: (s := recorder.status(mine["id"])) and s.online)
+    status = wait_for(lambda: (s := recorder.status(theirs.json()["id"])) and s.problem and s)
+    assert status.problem == "camera.bound_elsewhere"
+    assert (status.frames, status.codec) == (0, None)
+    snapshot = bob.get(f"{CAMERAS}/{theirs.json()['id']}/snapshot")
+    assert snapshot.status_code == 404
 
 
 @pytest.mark.parametrize("field", ["U"])

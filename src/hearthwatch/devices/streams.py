@@ -53,14 +53,30 @@ def stream_key(ctx: AppContext, address: StreamAddress) -> str:
     the address it resolves to now, an address in its canonical form, and rtsp and rtsps to
     the same place are the same camera."""
     found = camera_policy(ctx.settings).resolve(address)
-    host = _canonical(found[0]) if found else address.host
+    return stream_key_at(ctx, address, found[0] if found else address.host)
+
+
+def stream_key_at(ctx: AppContext, address: StreamAddress, host: str) -> str:
+    """The identity of `address`'s stream at `host` (an address it resolved to, or its name)."""
     key = ctx.keyring.derive(STREAM_PURPOSE)
-    target = f"{host}\n{address.port}\n{address.path or '/'}".encode()
+    target = f"{_canonical(host)}\n{address.port}\n{address.path or '/'}".encode()
     return hmac.new(key, target, hashlib.sha256).hexdigest()
 
 
+def check_stream_holder(ctx: AppContext, *, owner_id: str, key: str) -> None:
+    """Refuse to connect an account's camera to a stream another account holds: a name can
+    resolve, when connecting, to another account's camera it did not point at when bound."""
+    with ctx.db.session() as db:
+        holder = db.scalar(select(StreamClaim.owner_id).where(StreamClaim.stream_key == key))
+    if holder is not None and holder != owner_id:
+        raise Conflict(TAKEN_MESSAGE, code="camera.bound_elsewhere")
+
+
 def _canonical(text: str) -> str:
-    address = ipaddress.ip_address(text.partition("%")[0])
+    try:
+        address = ipaddress.ip_address(text.partition("%")[0])
+    except ValueError:
+        return text  # a name that did not resolve counts as itself
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
     return str(address)

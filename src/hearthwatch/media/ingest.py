@@ -30,6 +30,7 @@ from hearthwatch.security.outbound import (
     AddressForbidden,
     AddressInvalid,
     OutboundPolicy,
+    StreamAddress,
     parse_stream_url,
 )
 
@@ -53,6 +54,9 @@ _URL_CREDENTIALS = re.compile(r"(rtsps?://)[^/@\s]*@")
 PROTOCOLS = "rtp,udp,tcp,rtsp,tls"
 
 
+TargetCheck = Callable[[StreamAddress, str], None]  # (address, the host it resolved to)
+
+
 class UnsupportedCodec(Exception):
     """The camera streams a codec the recorder does not store."""
 
@@ -70,6 +74,8 @@ def problem_of(err: BaseException) -> str:
     """The stable problem code shown for a failed session (the raw error is only logged)."""
     if isinstance(err, AddressForbidden | AddressInvalid):
         return status_codes.ADDRESS_FORBIDDEN
+    if isinstance(err, HearthwatchError) and err.code == status_codes.STREAM_TAKEN:
+        return status_codes.STREAM_TAKEN
     if isinstance(err, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError):
         return status_codes.AUTH_FAILED
     if isinstance(err, UnsupportedCodec):
@@ -81,12 +87,15 @@ def problem_of(err: BaseException) -> str:
     return status_codes.UNREACHABLE
 
 
-def connect_url(url: str, policy: OutboundPolicy) -> str:
-    """The URL to open: its name resolved and checked now, pinned to the checked address."""
+def connect_url(url: str, policy: OutboundPolicy, vet: TargetCheck | None = None) -> str:
+    """The URL to open: its name resolved and checked now, pinned to the checked address;
+    `vet` may refuse the stream found there (one stream, one account)."""
     address, _, _ = parse_stream_url(url)
     found = policy.resolve(address)
     if not found:
         raise socket.gaierror(socket.EAI_NONAME, f"{address.host} does not resolve")
+    if vet is not None:
+        vet(address, found[0])
     netloc = urlsplit(url).netloc
     userinfo = netloc.rpartition("@")[0] if "@" in netloc else ""
     return address.with_host(found[0], userinfo)
@@ -99,6 +108,7 @@ class CameraIngest:
     record: bool
     on_segment: Callable[[FinishedSegment], None]
     policy: Callable[[], OutboundPolicy]  # read at each connection: settings can change
+    vet: TargetCheck | None = None  # asked about the resolved address before connecting
     segment_seconds: float = 4.0
     hub: LiveHub = field(default_factory=LiveHub)
     status: IngestStatus = field(default_factory=IngestStatus)
@@ -169,7 +179,7 @@ class CameraIngest:
             "protocol_whitelist": PROTOCOLS,
         }
         self._live_base = None
-        with av.open(connect_url(self.url, self.policy()), options=options) as box:
+        with av.open(connect_url(self.url, self.policy(), self.vet), options=options) as box:
             stream = box.streams.video[0]
             self._describe(stream)
             # While nobody watches, the frames after a keyframe wait (as the demuxer's own

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.context import AppContext
 from hearthwatch.devices.binding import stream_url
 from hearthwatch.devices.models import Camera
-from hearthwatch.devices.streams import assign_stream
+from hearthwatch.devices.streams import assign_stream, check_stream_holder, stream_key_at
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import retention
 from hearthwatch.media.ingest import CameraIngest
@@ -35,7 +35,7 @@ from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.media.status import RESTRICTED, STREAM_TAKEN, IngestStatus
 from hearthwatch.media.store import MediaVault
 from hearthwatch.privacy.limits import held_cameras
-from hearthwatch.security.outbound import camera_policy
+from hearthwatch.security.outbound import StreamAddress, camera_policy
 
 log = logging.getLogger("hearthwatch.recorder")
 
@@ -166,10 +166,16 @@ class Recorder:
             want.record,
             self._store(want.owner_id, camera_id),
             functools.partial(camera_policy, self.ctx.settings),
+            functools.partial(self._vet_target, want.owner_id),
             segment_seconds=self.ctx.settings.segment_seconds,
         )
         self.ingests[camera_id] = ingest
         ingest.start()
+
+    def _vet_target(self, owner_id: str, address: StreamAddress, host: str) -> None:
+        """Before each connection: the stream at the address the name resolves to now is
+        not another account's (a name bound while it pointed elsewhere is refused)."""
+        check_stream_holder(self.ctx, owner_id=owner_id, key=stream_key_at(self.ctx, address, host))
 
     def _store(self, owner_id: str, camera_id: str) -> _SegmentWriter:
         return _SegmentWriter(self.vault, owner_id, camera_id)

@@ -204,4 +204,5 @@ def camera_policy(settings: Settings) -> OutboundPolicy:
     return OutboundPolicy(
         allowed=parse_allowed_networks(settings.camera_allowed_networks),
         own_ports=frozenset({port}),
+        resolver=system_resolver,  # looked up now: a test can hand in its own name server
     )
