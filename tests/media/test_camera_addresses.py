@@ -176,6 +176,13 @@ def test_item7_the_services_own_port_is_refused_even_on_an_allowed_network(
     with ctx.db.session() as db, pytest.raises(AddressForbidden):
         register_camera(ctx, db, serial="HWCOWNPORT1", code="ABCDEF",
                         rtsp_url="rtsp://127.0.0.1:8443/api")  # fmt: skip
+    ctx.settings.public_url = "https://192.0.2.200:8443"  # the server's own LAN address
+    with ctx.db.session() as db, pytest.raises(AddressForbidden):
+        register_camera(ctx, db, serial="HWCOWNPORT2", code="ABCDEF",
+                        rtsp_url="rtsp://192.0.2.200:8443/api")  # fmt: skip
+    with ctx.db.session() as db:  # a camera on that machine's RTSP port is fine
+        register_camera(ctx, db, serial="HWCOWNPORT3", code="ABCDEF",
+                        rtsp_url="rtsp://192.0.2.200:554/live")  # fmt: skip
 
 
 def test_item7_a_name_is_resolved_and_the_connection_pinned_to_the_checked_address() -> None:
@@ -272,7 +279,7 @@ def test_item7_a_name_that_later_resolves_to_another_accounts_camera_is_not_conn
     """Bob binds a name while it points at a public address, then points it at Alice's
     camera (DNS rebinding): the recorder checks whose stream is there each time it connects."""
     answers = {"cam.bob.example": ["192.0.2.77"]}
-    monkeypatch.setattr(outbound, "system_resolver", lambda host, port: answers[host])
+    monkeypatch.setattr(outbound, "system_resolver", lambda host, port: answers.get(host, []))
     make_user()
     make_user(email="bob@example.org")
     alice, bob = TestClient(app), TestClient(app)

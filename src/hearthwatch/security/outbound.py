@@ -139,6 +139,7 @@ def system_resolver(host: str, port: int) -> list[str]:
 class OutboundPolicy:
     allowed: tuple[AllowedNetwork, ...] = ()
     own_ports: frozenset[int] = frozenset()
+    own_addresses: frozenset[IPAddress] = frozenset()  # besides loopback: the server's own
     resolver: Resolver = system_resolver
 
     def check_ip(self, address: IPAddress, port: int) -> None:
@@ -146,7 +147,7 @@ class OutboundPolicy:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
         local = address.is_loopback or address.is_unspecified or address in THIS_NETWORK
-        if local and port in self.own_ports:
+        if port in self.own_ports and (local or address in self.own_addresses):
             raise AddressForbidden()
         if any(entry.allows(address, port) for entry in self.allowed):
             return
@@ -201,8 +202,23 @@ def camera_policy(settings: Settings) -> OutboundPolicy:
         port = own.port or (443 if own.scheme == "https" else 80)
     except ValueError:
         port = 80
+    resolver = system_resolver  # looked up now: a test can hand in its own name server
     return OutboundPolicy(
         allowed=parse_allowed_networks(settings.camera_allowed_networks),
         own_ports=frozenset({port}),
-        resolver=system_resolver,  # looked up now: a test can hand in its own name server
+        own_addresses=_addresses_of((own.hostname or "", socket.gethostname()), resolver),
+        resolver=resolver,
     )
+
+
+def _addresses_of(hosts: Iterable[str], resolver: Resolver) -> frozenset[IPAddress]:
+    """The addresses the service is reached at: its public name's and its host name's."""
+    found: set[IPAddress] = set()
+    for host in filter(None, hosts):
+        literal = _literal(host)
+        try:
+            texts = [host] if literal is not None else resolver(host, 0)
+        except (OSError, UnicodeError):
+            continue
+        found.update(a for a in map(_literal, (t.partition("%")[0] for t in texts)) if a)
+    return frozenset(found)
