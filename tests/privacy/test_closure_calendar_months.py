@@ -13,6 +13,7 @@ from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.privacy import privacy_check, retention
+from hearthwatch.privacy.datamap_types import CLOSURE_MAX_DAYS, UNTIL_CLOSURE
 from hearthwatch.privacy.retention_closure import deletion_date
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD, sign_in
@@ -31,6 +32,16 @@ CALENDAR = [
     (datetime(2026, 7, 1, 10, tzinfo=UTC), datetime(2027, 1, 1, 10, tzinfo=UTC)),  # 184 days
     (datetime(2026, 12, 31, 10, tzinfo=UTC), datetime(2027, 6, 30, 10, tzinfo=UTC)),
 ]
+
+
+def test_p34_item17_data_map_states_the_longest_six_calendar_months() -> None:
+    """The data map's figure for "6 months after closure" is a ceiling: no day of a year,
+    leap or not, is kept longer, and some day is kept exactly that long."""
+    start = datetime(2027, 1, 1, 10, tzinfo=UTC)
+    kept = {(deletion_date(start + timedelta(days=d)) - (start + timedelta(days=d))).days
+            for d in range(366 * 2)}  # fmt: skip
+    assert max(kept) == CLOSURE_MAX_DAYS == UNTIL_CLOSURE.days
+    assert min(kept) >= 181
 
 
 @pytest.mark.parametrize(("closed", "deleted"), CALENDAR)

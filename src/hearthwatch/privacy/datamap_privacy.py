@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from hearthwatch.privacy.datamap_types import Category, LegalBasis, PersonalField, Retention
+from hearthwatch.privacy.datamap_types import (
+    CLOSURE_MAX_DAYS,
+    Category,
+    LegalBasis,
+    PersonalField,
+    Retention,
+)
 
 # --- audit log (privacy/audit.py) ---
 _AUDIT_KEPT = Retention(
@@ -69,7 +75,7 @@ _AUDIT_NON_PERSONAL: dict[str, str] = {
 _CONSENT_KEPT = Retention(
     "while the account exists, as proof of each consent (GDPR 7(1)), then 6 months after "
     "closure; a visitor's cookie choices 13 months",
-    183,
+    CLOSURE_MAX_DAYS,
 )
 _CONSENT_FIELDS: tuple[PersonalField, ...] = tuple(
     PersonalField(
@@ -158,7 +164,7 @@ _ERASURE_NON_PERSONAL: dict[str, str] = {
 }
 
 # --- export and import (privacy/export*.py) ---
-_EXPORT_KEPT = Retention("while the account exists, then 6 months after closure", 183)
+_EXPORT_KEPT = Retention("while the account exists, then 6 months after closure", CLOSURE_MAX_DAYS)
 _EXPORT_FIELDS: tuple[PersonalField, ...] = tuple(
     PersonalField(
         "data_exports",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hearthwatch.privacy.datamap_types import (
+    CLOSURE_MAX_DAYS,
     UNTIL_CLOSURE,
     Category,
     LegalBasis,
@@ -45,7 +46,7 @@ _RETENTION_NON_PERSONAL: dict[str, str] = {
 _MINOR_KEPT = Retention(
     "while the account exists, as proof of a guardian's consent, then 6 months after closure; "
     "deleted with the account when consent is refused or never comes",
-    183,
+    CLOSURE_MAX_DAYS,
 )
 # The guardian's address and name: sealed with the child's account key (P38).
 _MINOR_SEALED = {"guardian_email": 254, "guardian_name": 128}
@@ -102,7 +103,7 @@ _REPORT_NON_PERSONAL: dict[str, str] = {
 
 # --- restriction and objection (privacy/restriction*.py) ---
 _LIMIT_PURPOSE = "honouring the person's restrictions and objections"
-_LIMIT_KEPT = Retention("while the account exists, then 6 months after closure", 183)
+_LIMIT_KEPT = Retention("while the account exists, then 6 months after closure", CLOSURE_MAX_DAYS)
 _RESTRICTION_FIELDS: tuple[PersonalField, ...] = tuple(
     PersonalField("processing_limits", column, description, Category.USAGE, _LIMIT_PURPOSE,
                   LegalBasis.LEGAL_OBLIGATION, _LIMIT_KEPT)

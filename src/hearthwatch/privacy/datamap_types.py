@@ -32,7 +32,9 @@ class Retention:
     anchor: str = "account closure"
 
 
-UNTIL_CLOSURE = Retention("while the account exists, then 6 months after closure", 183)
+# Six calendar months after closure (P34) are 181 to 184 days: the figure is the longest.
+CLOSURE_MAX_DAYS = 184
+UNTIL_CLOSURE = Retention("while the account exists, then 6 months after closure", CLOSURE_MAX_DAYS)
 SESSION_LIFE = Retention("until the session ends, at most 30 days, then 90 days", 120, "sign-in")
 CODE_LIFE = Retention("until used or expired, then 7 days", 8, "code issue")
 
