@@ -241,6 +241,14 @@ def test_item7_one_stream_is_never_bound_by_two_accounts(
         url.replace("rtsp://", "rtsp://x:y@"),
         url.replace("127.0.0.1", "[::ffff:127.0.0.1]"),
         url.replace("127.0.0.1", "127.1"),  # a name the resolver reads as 127.0.0.1
+        # path spellings a camera serves alike (the simulator does: each bound and played)
+        url + "/",
+        url.replace("/main", "/./main"),
+        url.replace("/main", "//main"),
+        url.replace("/main", "/x/../main"),
+        url.replace("/main", "/%6Dain"),
+        url.replace("/main", "/MAIN"),
+        url + "?channel=1",
     ]
     for spelling in spellings:
         taken = bob.post(f"{CAMERAS}/bind/rtsp", json={"url": spelling, "name": "Bob's"})
@@ -251,6 +259,33 @@ def test_item7_one_stream_is_never_bound_by_two_accounts(
     assert bob.post(f"{CAMERAS}/bind", json=body).status_code == 409
     assert alice.delete(f"{CAMERAS}/{first.json()['id']}").status_code == 204
     assert bob.post(f"{CAMERAS}/bind/rtsp", json={"url": url, "name": "Bob's"}).status_code == 201
+
+
+def test_item7_a_cameras_sub_stream_is_held_with_its_main_stream(
+    app: Any, make_user: Any, ctx: AppContext, cameras: Cameras, strict: str,
+    registered: list[SimulatedCamera],
+) -> None:  # fmt: skip
+    """A camera bound by its code holds both its streams: another account cannot watch its
+    sub-stream by binding that address."""
+    make_user()
+    make_user(email="bob@example.org")
+    alice, bob = TestClient(app), TestClient(app)
+    sign_in(alice, "alice@example.org")
+    sign_in(bob, "bob@example.org")
+    camera = registered[0]
+    main = cameras.server.url(camera)
+    sub = main.replace("/main", "/sub")
+    with ctx.db.session() as db:
+        register_camera(ctx, db, serial=camera.serial, code=camera.identity.verification_code,
+                        rtsp_url=main, sub_rtsp_url=sub)  # fmt: skip
+    body = {"serial": camera.serial, "verification_code": camera.identity.verification_code}
+    bound = alice.post(f"{CAMERAS}/bind", json=body)
+    assert bound.status_code == 201
+    taken = bob.post(f"{CAMERAS}/bind/rtsp", json={"url": sub + "/", "name": "Bob's"})
+    assert taken.status_code == 409
+    assert taken.json()["error"]["code"] == "camera.bound_elsewhere"
+    assert alice.delete(f"{CAMERAS}/{bound.json()['id']}").status_code == 204
+    assert bob.post(f"{CAMERAS}/bind/rtsp", json={"url": sub, "name": "Bob's"}).status_code == 201
 
 
 def test_item7_cameras_bound_before_stream_identities_keep_one_account_per_stream(

@@ -58,6 +58,7 @@ class Camera(Base):
     # Keyed hash of the main stream's (host, port, path): which account holds the stream
     # (devices/streams.py). NULL for a camera imported without its address.
     stream_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    sub_stream_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     rtsp_url = Sealed[str]("_rtsp_url", column="cameras.rtsp_url", owner="owner_id")
     sub_rtsp_url = Sealed[str | None](

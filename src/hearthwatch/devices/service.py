@@ -37,12 +37,14 @@ def unbind_camera(ctx: AppContext, session: Session, camera: Camera) -> None:
     """Unbind and erase the camera's recordings: its recording stops first (no segment may
     land after its rows and files are gone), then its key is destroyed, so every copy of its
     video is unreadable at once; then the files, the index and its hold on the stream go."""
-    owner_id, camera_id, key = camera.owner_id, camera.id, camera.stream_key
+    owner_id, camera_id = camera.owner_id, camera.id
+    keys = (camera.stream_key, camera.sub_stream_key)
     if ctx.recorder is not None:
         ctx.recorder.forget(camera_id)
     ctx.vault.keys.destroy_device(owner_id, camera_id)
     session.execute(delete(Segment).where(Segment.camera_id == camera_id))
     session.delete(camera)
     session.flush()
-    release_stream(session, owner_id=owner_id, key=key)
+    for key in keys:
+        release_stream(session, owner_id=owner_id, key=key)
     ctx.vault.blobs.delete_prefix(camera_prefix(owner_id, camera_id))

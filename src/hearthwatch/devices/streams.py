@@ -19,8 +19,9 @@ import hashlib
 import hmac
 import ipaddress
 from typing import Any, cast
+from urllib.parse import unquote
 
-from sqlalchemy import CursorResult, delete, exists, select, update
+from sqlalchemy import CursorResult, delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,8 +60,23 @@ def stream_key(ctx: AppContext, address: StreamAddress) -> str:
 def stream_key_at(ctx: AppContext, address: StreamAddress, host: str) -> str:
     """The identity of `address`'s stream at `host` (an address it resolved to, or its name)."""
     key = ctx.keyring.derive(STREAM_PURPOSE)
-    target = f"{_canonical(host)}\n{address.port}\n{address.path or '/'}".encode()
+    target = f"{_canonical(host)}\n{address.port}\n{canonical_path(address.path)}".encode()
     return hmac.new(key, target, hashlib.sha256).hexdigest()
+
+
+def canonical_path(path: str) -> str:
+    """A stream's path as a camera is likely to read it: escapes decoded, `.`, `..` and
+    empty segments resolved, letter case and the query ignored. Cameras serve `/Main/`,
+    `/main`, `/./%6Dain` and `/main?x=1` alike, so each spelling must be the same stream;
+    two streams told apart only by case or query are then one, which refuses more, never
+    less."""
+    segments: list[str] = []
+    for segment in unquote(path.partition("?")[0]).casefold().split("/"):
+        if segment == "..":
+            segments = segments[:-1]
+        elif segment not in ("", "."):
+            segments.append(segment)
+    return "/" + "/".join(segments)
 
 
 def check_stream_holder(ctx: AppContext, *, owner_id: str, key: str) -> None:
@@ -90,7 +106,7 @@ def claim_stream(ctx: AppContext, session: Session, *, owner_id: str, key: str) 
     holder = session.scalar(select(StreamClaim.owner_id).where(StreamClaim.stream_key == key))
     if holder == owner_id:
         return
-    in_use = exists().where(Camera.owner_id == holder, Camera.stream_key == key)
+    in_use = _uses(str(holder), key)
     taken = update(StreamClaim).where(
         StreamClaim.stream_key == key, StreamClaim.owner_id == holder, ~in_use
     )
@@ -101,20 +117,33 @@ def claim_stream(ctx: AppContext, session: Session, *, owner_id: str, key: str) 
 
 
 def assign_stream(ctx: AppContext, session: Session, camera: Camera, url: str) -> None:
-    """Give `camera` the identity of its main stream `url`, claimed for its owner."""
+    """Give `camera` the identity of its main stream `url` and of its sub-stream (one
+    camera, both its streams), each claimed for its owner."""
+    camera.stream_key = _claimed_key(ctx, session, camera.owner_id, url)
+    if camera.sub_rtsp_url:
+        camera.sub_stream_key = _claimed_key(ctx, session, camera.owner_id, camera.sub_rtsp_url)
+
+
+def _claimed_key(ctx: AppContext, session: Session, owner_id: str, url: str) -> str:
     address, _, _ = parse_stream_url(url)
     key = stream_key(ctx, address)
-    claim_stream(ctx, session, owner_id=camera.owner_id, key=key)
-    camera.stream_key = key
+    claim_stream(ctx, session, owner_id=owner_id, key=key)
+    return key
+
+
+def _uses(owner_id: str, key: str) -> Any:
+    """Whether any camera of `owner_id` has `key` as its main or sub-stream."""
+    return exists().where(
+        Camera.owner_id == owner_id, or_(Camera.stream_key == key, Camera.sub_stream_key == key)
+    )
 
 
 def release_stream(session: Session, *, owner_id: str, key: str | None) -> None:
     """Free the stream once none of the owner's cameras uses it any more."""
     if key is None:
         return
-    in_use = exists().where(Camera.owner_id == owner_id, Camera.stream_key == key)
     session.execute(
         delete(StreamClaim).where(
-            StreamClaim.stream_key == key, StreamClaim.owner_id == owner_id, ~in_use
+            StreamClaim.stream_key == key, StreamClaim.owner_id == owner_id, ~_uses(owner_id, key)
         )
     )

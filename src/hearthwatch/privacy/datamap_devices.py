@@ -108,6 +108,7 @@ DEVICE_NON_PERSONAL: dict[str, str] = {
     # One stream, one account (devices/streams.py): a keyed hash of the address, which the
     # address itself (sealed, declared above) stands behind; removed with the camera or account.
     "cameras.stream_key": "keyed hash of the camera's stream address",
+    "cameras.sub_stream_key": "keyed hash of the camera's sub-stream address",
     "camera_streams.stream_key": "keyed hash of a bound stream's address",
     "camera_streams.owner_id": "reference",
     "camera_streams.claimed_at": "time the stream was first bound",

@@ -1,6 +1,7 @@
 """camera stream identity: one stream, one account
 
-`cameras.stream_key` is a keyed hash of a camera's main stream (host, port, path), and
+`cameras.stream_key` and `cameras.sub_stream_key` are keyed hashes of a camera's main and
+sub-stream (host, port, path), and
 `camera_streams` names the one account that holds each stream (devices/streams.py). Cameras
 bound before this step have no key yet; the recorder gives them one on its first pass.
 
@@ -40,10 +41,16 @@ def upgrade() -> None:
     with op.batch_alter_table("cameras", schema=None) as batch_op:
         batch_op.add_column(sa.Column("stream_key", sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f("ix_cameras_stream_key"), ["stream_key"], unique=False)
+        batch_op.add_column(sa.Column("sub_stream_key", sa.String(length=64), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_cameras_sub_stream_key"), ["sub_stream_key"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cameras", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cameras_sub_stream_key"))
+        batch_op.drop_column("sub_stream_key")
         batch_op.drop_index(batch_op.f("ix_cameras_stream_key"))
         batch_op.drop_column("stream_key")
     with op.batch_alter_table("camera_streams", schema=None) as batch_op:
