@@ -24,6 +24,7 @@ from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import status as status_codes
 from hearthwatch.media.fmp4 import TIMESCALE, Sample
 from hearthwatch.media.live import LiveFrame, LiveHub
+from hearthwatch.media.rtsp_preflight import refuse_redirects
 from hearthwatch.media.segmenter import FinishedSegment, Segmenter, StreamFormat
 from hearthwatch.media.status import IngestStatus
 from hearthwatch.security.outbound import (
@@ -74,8 +75,8 @@ def problem_of(err: BaseException) -> str:
     """The stable problem code shown for a failed session (the raw error is only logged)."""
     if isinstance(err, AddressForbidden | AddressInvalid):
         return status_codes.ADDRESS_FORBIDDEN
-    if isinstance(err, HearthwatchError) and err.code == status_codes.STREAM_TAKEN:
-        return status_codes.STREAM_TAKEN
+    if isinstance(err, HearthwatchError) and err.code in status_codes.PROBLEM_MESSAGES:
+        return err.code  # refusals made before connecting: taken, redirected
     if isinstance(err, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError):
         return status_codes.AUTH_FAILED
     if isinstance(err, UnsupportedCodec):
@@ -179,7 +180,9 @@ class CameraIngest:
             "protocol_whitelist": PROTOCOLS,
         }
         self._live_base = None
-        with av.open(connect_url(self.url, self.policy(), self.vet), options=options) as box:
+        pinned = connect_url(self.url, self.policy(), self.vet)
+        refuse_redirects(pinned, timeout=READ_TIMEOUT_S)  # FFmpeg would follow one anywhere
+        with av.open(pinned, options=options) as box:
             stream = box.streams.video[0]
             self._describe(stream)
             # While nobody watches, the frames after a keyframe wait (as the demuxer's own

@@ -17,6 +17,7 @@ ADDRESS_FORBIDDEN = "camera.address_forbidden"
 STREAM_ENDED = "camera.stream_ended"
 RESTRICTED = "camera.restricted"
 STREAM_TAKEN = "camera.bound_elsewhere"
+REDIRECTED = "camera.redirected"
 
 PROBLEM_MESSAGES = {
     UNREACHABLE: "We cannot reach the camera. Check that it has power and network.",
@@ -30,6 +31,8 @@ PROBLEM_MESSAGES = {
     STREAM_ENDED: "The camera stopped sending video. We keep trying to reconnect.",
     STREAM_TAKEN: "Another account holds this camera's stream. Its owner can unbind it, or "
     "you can ask for an ownership review.",
+    REDIRECTED: "The camera sends us on to another address, which we do not follow. Enter "
+    "the address it sends us to, if you trust it.",
     RESTRICTED: "You restricted every use of this camera's data: it is not recorded or "
     "shown live until you lift the restriction.",
 }
