@@ -28,6 +28,7 @@ from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.context import AppContext
 from hearthwatch.db.migrate import downgrade, upgrade
 from hearthwatch.devices.models import Camera
+from hearthwatch.devices.registry import SEALED_PREFIX, register_camera
 from hearthwatch.models import metadata
 from hearthwatch.privacy import erasure
 from hearthwatch.privacy.data_view import data_of
@@ -376,3 +377,30 @@ def test_p38_item3_the_privacy_check_reports_plaintext_in_a_sealed_column(
     assert (found.code, found.subject, found.count) == ("storage.unsealed", "users.nickname", 1)
     assert seal_plaintext_rows(ctx.db) == 1
     assert not [f for f in check(ctx).findings if f.kind == "unsealed"]
+
+
+def test_p38_item3_the_registry_keeps_provisioning_addresses_sealed(
+    ctx: AppContext, client: Any, make_user: Any, db_backend: str
+) -> None:
+    """A camera bound by its code gets the registry's address: the registry's copy of it
+    is sealed too, so no copy of the database shows where the camera is."""
+    with ctx.db.session() as db:
+        register_camera(ctx, db, serial="HWCSEALED001", code="ABCDEF", rtsp_url=RTSP_URL,
+                        sub_rtsp_url=SUB_RTSP_URL)  # fmt: skip
+    with ctx.db.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT rtsp_url, sub_rtsp_url FROM camera_registry")
+        ).one()
+    assert all(value.startswith(SEALED_PREFIX) for value in stored)
+    assert not any("198.51.100.77" in value for value in stored)
+    if db_backend == "sqlite":
+        assert b"198.51.100.77" not in database_bytes(sqlite_path(ctx))
+    make_user()
+    sign_in(client, "alice@example.org")
+    body = {"serial": "HWCSEALED001", "verification_code": "ABCDEF"}
+    bound = client.post("/api/v1/cameras/bind", json=body)
+    assert bound.status_code == 201, bound.text
+    with ctx.db.session() as db:
+        camera = db.get(Camera, bound.json()["id"])
+        assert camera is not None
+        assert (camera.rtsp_url, camera.sub_rtsp_url) == (RTSP_URL, SUB_RTSP_URL)

@@ -13,7 +13,12 @@ from hearthwatch.accounts.models import User
 from hearthwatch.camsim.identity import PayloadError, parse_payload
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera, RegisteredCamera
-from hearthwatch.devices.registry import code_matches, open_credentials, seal_credentials
+from hearthwatch.devices.registry import (
+    addresses,
+    code_matches,
+    open_credentials,
+    seal_credentials,
+)
 from hearthwatch.devices.streams import assign_stream, checked_address, checked_url
 from hearthwatch.errors import Conflict, ValidationFailed
 
@@ -39,12 +44,13 @@ def bind_by_code(
             "ask for an ownership review.",
             code="camera.bound_elsewhere",
         )
+    main, sub = addresses(ctx, entry)
     camera = Camera(
         owner_id=user.id,
         serial=entry.serial,
         name=name or f"Camera {entry.serial[-4:]}",
-        rtsp_url=checked_url(ctx, entry.rtsp_url),
-        sub_rtsp_url=checked_url(ctx, entry.sub_rtsp_url) if entry.sub_rtsp_url else None,
+        rtsp_url=checked_url(ctx, main),
+        sub_rtsp_url=checked_url(ctx, sub) if sub else None,
         model=entry.model,
         firmware_version=entry.firmware_version,
         activated_at=ctx.clock.now(),

@@ -25,8 +25,9 @@ class RegisteredCamera(Base):
 
     serial: Mapped[str] = mapped_column(String(32), primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64))
-    rtsp_url: Mapped[str] = mapped_column(String(512))
-    sub_rtsp_url: Mapped[str | None] = mapped_column(String(512))
+    # Sealed with a service key (devices/registry.py seal_address): room for the seal.
+    rtsp_url: Mapped[str] = mapped_column(String(1024))
+    sub_rtsp_url: Mapped[str | None] = mapped_column(String(1024))
     credentials: Mapped[bytes | None] = mapped_column(LargeBinary)
     model: Mapped[str | None] = mapped_column(String(64))
     firmware_version: Mapped[str | None] = mapped_column(String(32))

@@ -6,6 +6,7 @@ code or by serial and code checks the code against a keyed hash stored here (P5)
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 
@@ -17,6 +18,8 @@ from hearthwatch.devices.streams import checked_url
 
 CODE_PURPOSE = "camera-verification-code"
 CREDENTIALS_PURPOSE = "camera-credentials"
+ADDRESS_PURPOSE = "camera-registry-address"
+SEALED_PREFIX = "sealed:v1:"
 
 
 def code_hash(ctx: AppContext, serial: str, code: str) -> str:
@@ -40,6 +43,30 @@ def open_credentials(ctx: AppContext, serial_or_id: str, sealed: bytes) -> tuple
     return username, password
 
 
+def seal_address(ctx: AppContext, serial: str, url: str) -> str:
+    """A provisioning address as stored: sealed, bound to its serial. It becomes the address
+    of the camera once bound, so a copy of the database must not show it in the clear."""
+    sealed = ctx.keyring.seal(url.encode(), purpose=ADDRESS_PURPOSE, context=serial)
+    return SEALED_PREFIX + base64.urlsafe_b64encode(sealed).decode()
+
+
+def open_address(ctx: AppContext, serial: str, stored: str) -> str:
+    """The address kept by `seal_address` (one stored before sealing reads as it is)."""
+    if not stored.startswith(SEALED_PREFIX):
+        return stored
+    sealed = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX) :])
+    return ctx.keyring.open(sealed, purpose=ADDRESS_PURPOSE, context=serial).decode()
+
+
+def addresses(ctx: AppContext, entry: RegisteredCamera) -> tuple[str, str | None]:
+    """The registered camera's main and sub-stream addresses, opened."""
+    sub = entry.sub_rtsp_url
+    return (
+        open_address(ctx, entry.serial, entry.rtsp_url),
+        open_address(ctx, entry.serial, sub) if sub else None,
+    )
+
+
 def register_camera(
     ctx: AppContext,
     session: Session,
@@ -56,8 +83,10 @@ def register_camera(
     """Add or update a known camera (maker provisioning, the simulator, the demo)."""
     entry = session.get(RegisteredCamera, serial) or RegisteredCamera(serial=serial)
     entry.code_hash = code_hash(ctx, serial, code)
-    entry.rtsp_url = checked_url(ctx, rtsp_url)
-    entry.sub_rtsp_url = checked_url(ctx, sub_rtsp_url) if sub_rtsp_url else None
+    entry.rtsp_url = seal_address(ctx, serial, checked_url(ctx, rtsp_url))
+    entry.sub_rtsp_url = (
+        seal_address(ctx, serial, checked_url(ctx, sub_rtsp_url)) if sub_rtsp_url else None
+    )
     entry.credentials = (
         seal_credentials(ctx, serial, username, password) if username and password else None
     )

@@ -88,8 +88,8 @@ DEVICE_FIELDS: tuple[PersonalField, ...] = (*_CAMERA_FIELDS, *_SEGMENT_FIELDS)
 DEVICE_NON_PERSONAL: dict[str, str] = {
     "camera_registry.serial": "maker's record of a device not yet bound to anyone",
     "camera_registry.code_hash": "keyed hash of the device's printed code",
-    "camera_registry.rtsp_url": "maker's provisioning address",
-    "camera_registry.sub_rtsp_url": "maker's provisioning address",
+    "camera_registry.rtsp_url": "maker's provisioning address, encrypted",
+    "camera_registry.sub_rtsp_url": "maker's provisioning address, encrypted",
     "camera_registry.credentials": "maker's default device credentials, encrypted",
     "camera_registry.model": "product model",
     "camera_registry.firmware_version": "product firmware",

@@ -3,7 +3,8 @@
 `cameras.stream_key` and `cameras.sub_stream_key` are keyed hashes of a camera's main and
 sub-stream (host, port, path), and
 `camera_streams` names the one account that holds each stream (devices/streams.py). Cameras
-bound before this step have no key yet; the recorder gives them one on its first pass.
+bound before this step have no key yet; the recorder gives them one on its first pass. The
+registry's provisioning addresses are stored sealed from now on, which needs more room.
 
 Revision ID: 0016
 Revises: 0015
@@ -23,6 +24,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("camera_registry", schema=None) as batch_op:
+        for column in ("rtsp_url", "sub_rtsp_url"):
+            batch_op.alter_column(
+                column, existing_type=sa.String(length=512), type_=sa.String(length=1024)
+            )
     op.create_table(
         "camera_streams",
         sa.Column("stream_key", sa.String(length=64), nullable=False),
@@ -56,3 +62,8 @@ def downgrade() -> None:
     with op.batch_alter_table("camera_streams", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_camera_streams_owner_id"))
     op.drop_table("camera_streams")
+    with op.batch_alter_table("camera_registry", schema=None) as batch_op:
+        for column in ("rtsp_url", "sub_rtsp_url"):
+            batch_op.alter_column(
+                column, existing_type=sa.String(length=1024), type_=sa.String(length=512)
+            )
