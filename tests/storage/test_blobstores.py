@@ -64,3 +64,18 @@ def test_keys_prefix_and_deletion(store: BlobStore) -> None:
 def test_keys_cannot_escape(store: BlobStore, key: str) -> None:
     with pytest.raises(ValueError):
         store.put(key, b"x")
+
+
+def test_p19_item9_deleting_the_last_objects_leaves_no_empty_folder(tmp_path: Path) -> None:
+    """A camera's last segment deleted on its own (the index refused it: the camera was
+    removed meanwhile) takes its now empty folders with it, and nothing else."""
+    store = FileBlobStore(tmp_path / "blobs")
+    store.put("owner/cam/seg/1.mp4", b"a")
+    store.put("owner/other/seg/1.mp4", b"b")
+    store.delete_many(["owner/cam/seg/1.mp4"])
+    assert not (tmp_path / "blobs" / "owner" / "cam").exists()
+    assert store.get("owner/other/seg/1.mp4") == b"b"
+    store.delete_many(["owner/other/seg/1.mp4", "owner/missing/seg/2.mp4"])
+    assert list((tmp_path / "blobs").iterdir()) == []
+    store.put("owner/cam/seg/2.mp4", b"c")  # the folders come back when needed
+    assert store.get("owner/cam/seg/2.mp4") == b"c"

@@ -65,8 +65,14 @@ class FileBlobStore:
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        for attempt in range(3):  # a deletion may prune the folder just made: make it again
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+                break
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -97,9 +103,24 @@ class FileBlobStore:
             raise BlobNotFound(key) from err
 
     def delete_many(self, keys: Iterable[str]) -> None:
+        """Delete the objects, then every folder they leave empty (an erased camera's folder
+        must not outlive its last object)."""
+        folders: set[Path] = set()
         for key in keys:
+            path = self._path(key)
             with contextlib.suppress(FileNotFoundError):
-                self._path(key).unlink()
+                path.unlink()
+            folders.add(path.parent)
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            self._prune(folder)
+
+    def _prune(self, folder: Path) -> None:
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or already gone with a deeper one): stop here
+                return
+            folder = folder.parent
 
     def delete_prefix(self, prefix: str) -> None:
         """Remove a whole folder of objects at once (fast physical deletion)."""
