@@ -104,7 +104,7 @@ def camera_count(ctx: AppContext) -> int:
         return int(db.scalar(select(func.count()).select_from(Camera)) or 0)
 
 
-def test_item7_binding_refuses_loopback_link_local_and_metadata_addresses(
+def test_p16_item7_binding_refuses_loopback_link_local_and_metadata_addresses(
     client: TestClient, alice: User, ctx: AppContext, strict: str, listener: Listener
 ) -> None:
     for url in forbidden_urls(listener.port):
@@ -119,7 +119,7 @@ def test_item7_binding_refuses_loopback_link_local_and_metadata_addresses(
     "url",
     ["http://127.0.0.1:9/x", "file:///etc/passwd", "rtsp:///nohost", "concat:rtsp://a|file:/x"],
 )
-def test_item7_binding_accepts_only_rtsp_schemes(
+def test_p16_item7_binding_accepts_only_rtsp_schemes(
     client: TestClient, alice: User, strict: str, url: str
 ) -> None:
     answer = client.post(f"{CAMERAS}/bind/rtsp", json={"url": url, "name": "Probe"})
@@ -127,7 +127,7 @@ def test_item7_binding_accepts_only_rtsp_schemes(
     assert answer.json()["error"]["code"] == "camera.url_invalid"
 
 
-def test_item7_private_lan_cameras_are_allowed(
+def test_p16_item7_private_lan_cameras_are_allowed(
     client: TestClient, alice: User, strict: str
 ) -> None:
     for url in ("rtsp://192.168.1.20/stream", "rtsps://10.0.0.7:322/h264", "rtsp://[fd12::7]/s"):
@@ -135,7 +135,7 @@ def test_item7_private_lan_cameras_are_allowed(
         assert answer.status_code == 201, answer.text
 
 
-def test_item7_the_web_add_camera_page_refuses_a_forbidden_address(
+def test_p16_item7_the_web_add_camera_page_refuses_a_forbidden_address(
     client: TestClient, alice: User, ctx: AppContext, strict: str, listener: Listener
 ) -> None:
     page = client.get("/cameras/add?way=rtsp")
@@ -149,7 +149,7 @@ def test_item7_the_web_add_camera_page_refuses_a_forbidden_address(
     assert camera_count(ctx) == 0 and not listener.contacted.is_set()
 
 
-def test_item7_allowed_networks_setting_admits_only_what_it_names(
+def test_p16_item7_allowed_networks_setting_admits_only_what_it_names(
     client: TestClient,
     alice: User,
     ctx: AppContext,
@@ -168,7 +168,7 @@ def test_item7_allowed_networks_setting_admits_only_what_it_names(
     assert not listener.contacted.is_set()
 
 
-def test_item7_the_services_own_port_is_refused_even_on_an_allowed_network(
+def test_p16_item7_the_services_own_port_is_refused_even_on_an_allowed_network(
     ctx: AppContext,
 ) -> None:
     ctx.settings.camera_allowed_networks = "127.0.0.0/8"
@@ -185,7 +185,7 @@ def test_item7_the_services_own_port_is_refused_even_on_an_allowed_network(
                         rtsp_url="rtsp://192.0.2.200:554/live")  # fmt: skip
 
 
-def test_item7_a_name_is_resolved_and_the_connection_pinned_to_the_checked_address() -> None:
+def test_p16_item7_a_name_is_resolved_and_the_connection_pinned_to_the_checked_address() -> None:
     rebinding = OutboundPolicy(resolver=lambda host, port: ["127.0.0.1"])
     with pytest.raises(AddressForbidden):
         connect_url("rtsp://camera.example.net:8554/live", rebinding)
@@ -197,7 +197,7 @@ def test_item7_a_name_is_resolved_and_the_connection_pinned_to_the_checked_addre
     assert pinned == "rtsp://viewer:p%40ss@192.168.4.9:8554/live?ch=1"
 
 
-def test_item7_recorder_checks_a_stored_address_when_it_connects(
+def test_p16_item7_recorder_checks_a_stored_address_when_it_connects(
     ctx: AppContext, alice: User, strict: str, recorder: Recorder, listener: Listener
 ) -> None:
     """An address stored before the policy existed (or by a path that skipped it) is
@@ -223,7 +223,7 @@ def legacy_camera(ctx: AppContext, owner_id: str, url: str, later_s: int = 0) ->
         return camera.id
 
 
-def test_item7_one_stream_is_never_bound_by_two_accounts(
+def test_p16_item7_one_stream_is_never_bound_by_two_accounts(
     app: Any, make_user: Any, ctx: AppContext, cameras: Cameras, strict: str,
     registered: list[SimulatedCamera],
 ) -> None:  # fmt: skip
@@ -261,7 +261,7 @@ def test_item7_one_stream_is_never_bound_by_two_accounts(
     assert bob.post(f"{CAMERAS}/bind/rtsp", json={"url": url, "name": "Bob's"}).status_code == 201
 
 
-def test_item7_a_cameras_sub_stream_is_held_with_its_main_stream(
+def test_p16_item7_a_cameras_sub_stream_is_held_with_its_main_stream(
     app: Any, make_user: Any, ctx: AppContext, cameras: Cameras, strict: str,
     registered: list[SimulatedCamera],
 ) -> None:  # fmt: skip
@@ -288,7 +288,7 @@ def test_item7_a_cameras_sub_stream_is_held_with_its_main_stream(
     assert bob.post(f"{CAMERAS}/bind/rtsp", json={"url": sub, "name": "Bob's"}).status_code == 201
 
 
-def test_item7_cameras_bound_before_stream_identities_keep_one_account_per_stream(
+def test_p16_item7_cameras_bound_before_stream_identities_keep_one_account_per_stream(
     ctx: AppContext, alice: User, make_user: Any, cameras: Cameras, strict: str,
     recorder: Recorder,
 ) -> None:  # fmt: skip
@@ -307,7 +307,7 @@ def test_item7_cameras_bound_before_stream_identities_keep_one_account_per_strea
     assert keys[first] is not None and keys[second] is None
 
 
-def test_item7_a_name_that_later_resolves_to_another_accounts_camera_is_not_connected(
+def test_p16_item7_a_name_that_later_resolves_to_another_accounts_camera_is_not_connected(
     app: Any, make_user: Any, ctx: AppContext, cameras: Cameras, strict: str,
     recorder: Recorder, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
@@ -336,7 +336,7 @@ def test_item7_a_name_that_later_resolves_to_another_accounts_camera_is_not_conn
 
 
 @pytest.mark.parametrize("field", ["U"])
-def test_item6_a_qr_label_with_a_forbidden_address_is_refused(
+def test_p16_item6_a_qr_label_with_a_forbidden_address_is_refused(
     client: TestClient, alice: User, strict: str, registered: list[SimulatedCamera], field: str
 ) -> None:
     identity = registered[0].identity
@@ -345,7 +345,7 @@ def test_item6_a_qr_label_with_a_forbidden_address_is_refused(
     assert answer.json()["error"]["code"] == "camera.address_forbidden"
 
 
-def test_item6_the_registry_refuses_a_forbidden_address(ctx: AppContext, strict: str) -> None:
+def test_p16_item6_the_registry_refuses_a_forbidden_address(ctx: AppContext, strict: str) -> None:
     with ctx.db.session() as db, pytest.raises(ValidationFailed) as refused:
         register_camera(ctx, db, serial="HWCREGISTRY1", code="ABCDEF",
                         rtsp_url="rtsp://169.254.169.254/")  # fmt: skip
@@ -368,7 +368,7 @@ def import_of(tmp_path: Path, *cameras: dict[str, Any]) -> Path:
         ("rtsp://169.254.169.254/latest", "camera.address_forbidden"),
     ],
 )
-def test_item6_import_refuses_a_camera_address_the_policy_forbids(
+def test_p16_item6_import_refuses_a_camera_address_the_policy_forbids(
     ctx: AppContext, alice: User, strict: str, recorder: Recorder, listener: Listener,
     tmp_path: Path, url: str, code: str,
 ) -> None:  # fmt: skip
@@ -383,7 +383,7 @@ def test_item6_import_refuses_a_camera_address_the_policy_forbids(
     assert not listener.contacted.is_set()
 
 
-def test_item7_import_leaves_behind_an_address_another_account_holds(
+def test_p16_item7_import_leaves_behind_an_address_another_account_holds(
     ctx: AppContext, alice: User, make_user: Any, tmp_path: Path
 ) -> None:
     with ctx.db.session() as db:
@@ -402,7 +402,7 @@ def test_item7_import_leaves_behind_an_address_another_account_holds(
         assert (moved.rtsp_url, moved.stream_key) == ("", None)
 
 
-def test_item7_allowed_networks_are_parsed_strictly() -> None:
+def test_p16_item7_allowed_networks_are_parsed_strictly() -> None:
     entries = parse_allowed_networks("10.0.0.0/8, 127.0.0.1:8554,[::1]:8554")
     assert [(str(e.network), e.port) for e in entries] == [
         ("10.0.0.0/8", None), ("127.0.0.1/32", 8554), ("::1/128", 8554)]  # fmt: skip

@@ -61,7 +61,7 @@ def shown_problem(client: TestClient, camera_id: str) -> dict[str, Any]:
     return found
 
 
-def test_item8_offline_cameras_show_stable_codes_never_the_raw_error(
+def test_p16_item8_offline_cameras_show_stable_codes_never_the_raw_error(
     client: TestClient,
     alice: User,
     ctx: AppContext,
@@ -108,6 +108,6 @@ def test_item8_offline_cameras_show_stable_codes_never_the_raw_error(
         (StreamEnded("closed"), status.STREAM_ENDED),
     ],
 )
-def test_item8_errors_map_to_a_small_set_of_problem_codes(error: Exception, code: str) -> None:
+def test_p16_item8_errors_map_to_a_small_set_of_problem_codes(error: Exception, code: str) -> None:
     assert problem_of(error) == code
     assert code in status.PROBLEM_MESSAGES

@@ -91,7 +91,7 @@ def listener() -> Iterator[Listener]:
     server.close()
 
 
-def test_item7_preflight_refuses_a_redirect_after_digest_authentication(
+def test_p16_item7_preflight_refuses_a_redirect_after_digest_authentication(
     listener: Listener,
 ) -> None:
     redirector = Redirector(f"rtsp://127.0.0.1:{listener.port}/x", user="viewer", password="pw")
@@ -105,11 +105,11 @@ def test_item7_preflight_refuses_a_redirect_after_digest_authentication(
     assert not listener.contacted.is_set()
 
 
-def test_item7_preflight_lets_a_real_camera_through(cameras: Cameras) -> None:
+def test_p16_item7_preflight_lets_a_real_camera_through(cameras: Cameras) -> None:
     refuse_redirects(cameras.url(0), timeout=5)  # the simulator answers DESCRIBE with SDP
 
 
-def test_item7_recorder_does_not_follow_a_redirect_to_a_refused_address(
+def test_p16_item7_recorder_does_not_follow_a_redirect_to_a_refused_address(
     ctx: AppContext, alice: User, recorder: Recorder, listener: Listener
 ) -> None:
     """The redirecting server's own port is allowed (as an operator may allow a LAN host);

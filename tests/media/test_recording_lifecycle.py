@@ -32,7 +32,7 @@ def recording(recorder: Recorder, camera_id: str) -> Any:
     return wait_for(lambda: (i := recorder.ingests.get(camera_id)) and i.status.online and i)
 
 
-def test_item9_p19_removing_a_camera_while_it_records_leaves_nothing_behind(
+def test_p19_item9_removing_a_camera_while_it_records_leaves_nothing_behind(
     client: TestClient,
     bound: dict[str, Any],
     ctx: AppContext,
@@ -79,7 +79,7 @@ def live_snapshot(client: TestClient, camera_id: str) -> Any:
 
 
 @pytest.mark.parametrize("whole_account", [False, True])
-def test_item15_p21_restricting_all_use_stops_recording_and_live_view_until_lifted(
+def test_p21_item15_restricting_all_use_stops_recording_and_live_view_until_lifted(
     client: TestClient,
     bound: dict[str, Any],
     ctx: AppContext,
@@ -114,7 +114,7 @@ def test_item15_p21_restricting_all_use_stops_recording_and_live_view_until_lift
     wait_for(lambda: live_snapshot(client, camera_id).status_code == 200)
 
 
-def test_item15_the_limits_page_says_restriction_stops_recording(
+def test_p21_item15_the_limits_page_says_restriction_stops_recording(
     client: TestClient, bound: dict[str, Any]
 ) -> None:
     page = client.get("/privacy/limits")

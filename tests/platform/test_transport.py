@@ -142,7 +142,7 @@ def test_p37_item18_no_hsts_over_plain_http(http_server: Served) -> None:
     assert answer.status_code == 200 and HSTS not in answer.headers
 
 
-def test_item16_mail_links_use_the_https_address_the_service_runs_on(
+def test_p28_item16_mail_links_use_the_https_address_the_service_runs_on(
     https_server: Served, mailbox: Mailbox
 ) -> None:
     link = _guardian_link(https_server, mailbox)
@@ -151,7 +151,7 @@ def test_item16_mail_links_use_the_https_address_the_service_runs_on(
     assert page.status_code == 200 and HSTS in page.headers
 
 
-def test_item16_mail_links_use_the_port_the_service_runs_on(
+def test_p28_item16_mail_links_use_the_port_the_service_runs_on(
     http_server: Served, mailbox: Mailbox
 ) -> None:
     link = _guardian_link(http_server, mailbox)
@@ -169,7 +169,7 @@ def test_item16_mail_links_use_the_port_the_service_runs_on(
         ("cams.example.org", True, "https://cams.example.org:9000"),
     ],
 )
-def test_item16_without_a_public_url_links_follow_the_listening_address(
+def test_p28_item16_without_a_public_url_links_follow_the_listening_address(
     host: str, tls: bool, expected: str, certificate: CertificateFiles
 ) -> None:
     files: dict[str, Any] = {"tls_cert": certificate.cert, "tls_key": certificate.key}
@@ -177,7 +177,7 @@ def test_item16_without_a_public_url_links_follow_the_listening_address(
     assert with_public_url(settings, host=host, port=9000).public_url == expected
 
 
-def test_item16_a_configured_public_url_wins() -> None:
+def test_p28_item16_a_configured_public_url_wins() -> None:
     settings = Settings(public_url="https://cams.example.org")
     derived = with_public_url(settings, host="127.0.0.1", port=9000)
     assert derived.public_url == "https://cams.example.org"

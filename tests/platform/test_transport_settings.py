@@ -159,7 +159,7 @@ def test_p37_item18_production_accepts_encrypted_or_loopback_transport(
         ({"smtp_tls": True, "smtp_starttls": True}, "not both"),
     ],
 )
-def test_item18_contradictory_tls_settings_are_refused(
+def test_p37_item18_contradictory_tls_settings_are_refused(
     overrides: dict[str, Any], refusal: str
 ) -> None:
     with pytest.raises(ValidationError, match=refusal):
@@ -199,7 +199,7 @@ def test_p37_item18_serve_refuses_at_start_up_with_a_clear_error(tmp_path: Path)
     assert plain_mail.returncode == 2 and "would travel unencrypted" in plain_mail.stderr
 
 
-def test_item18_a_certificate_that_does_not_load_stops_start_up(
+def test_p37_item18_a_certificate_that_does_not_load_stops_start_up(
     certificate: CertificateFiles, tmp_path: Path
 ) -> None:
     other = local_certificate(tmp_path / "other", now=clock.now())
@@ -211,7 +211,7 @@ def test_item18_a_certificate_that_does_not_load_stops_start_up(
         uvicorn_tls_options(missing)
 
 
-def test_item18_the_local_certificate_is_made_once_with_a_private_key_only_we_read(
+def test_p37_item18_the_local_certificate_is_made_once_with_a_private_key_only_we_read(
     tmp_path: Path,
 ) -> None:
     first = local_certificate(tmp_path, now=clock.now())
