@@ -63,6 +63,9 @@ def server_env(data_dir: Path) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         # API-only nodes: the recorder runs in a single process of its own.
         HEARTHWATCH_RECORDER_ENABLED="false",
+        # The simulated cameras listen on loopback, which the outbound address policy
+        # refuses by default; allowed here as `hearthwatch demo` allows its simulator's.
+        HEARTHWATCH_CAMERA_ALLOWED_NETWORKS="127.0.0.1/32",
     )
     return env
 
