@@ -51,16 +51,28 @@ def refuse_redirects(url: str, *, timeout: float) -> None:
     target = urlsplit(url)._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
     user, password = unquote(parts.username or ""), unquote(parts.password or "")
     with _connect(parts.scheme, parts.hostname or "", parts.port or 554, timeout) as conn:
-        reader = conn.makefile("rb")
-        for cseq, method in enumerate(("OPTIONS", "DESCRIBE"), start=1):
-            answer = _ask(conn, reader, method, target, cseq, "")
-            if answer.status == 401 and user:
-                header = _authorization(answer.headers, method, target, user, password)
-                answer = _ask(conn, reader, method, target, cseq + 10, header)
-            if 300 <= answer.status < 400:
-                raise RedirectRefused()
-            if answer.status >= 400:
-                return  # FFmpeg reports it (a wrong password, a missing stream) as before
+        try:
+            redirected = _redirects(conn, target, user, password)
+        except (OSError, ValueError, UnicodeError):
+            # Connected, then something odd (closed, reset, garbled): FFmpeg, which would
+            # meet the same, says what it is (not a stream, unreachable) as before.
+            return
+    if redirected:
+        raise RedirectRefused()
+
+
+def _redirects(conn: socket.socket, target: str, user: str, password: str) -> bool:
+    reader = conn.makefile("rb")
+    for cseq, method in enumerate(("OPTIONS", "DESCRIBE"), start=1):
+        answer = _ask(conn, reader, method, target, cseq, "")
+        if answer.status == 401 and user:
+            header = _authorization(answer.headers, method, target, user, password)
+            answer = _ask(conn, reader, method, target, cseq + 10, header)
+        if 300 <= answer.status < 400:
+            return True
+        if answer.status == 0 or answer.status >= 400:
+            return False  # not RTSP, or refused: FFmpeg reports it as before
+    return False
 
 
 def _connect(scheme: str, host: str, port: int, timeout: float) -> socket.socket:
