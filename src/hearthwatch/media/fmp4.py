@@ -24,9 +24,10 @@ class Sample(NamedTuple):
     """One access unit. A named tuple, not a dataclass: one is made per recorded frame, and
     building a frozen dataclass costs several times as much."""
 
-    data: bytes  # AVCC
-    duration: int  # in TIMESCALE units
+    data: bytes  # AVCC (or HVCC for H.265; raw frames for audio)
+    duration: int  # in the track's timescale (TIMESCALE for video)
     keyframe: bool
+    offset: int = 0  # composition time offset, presentation minus decode time (B-frames)
 
 
 def box(kind: bytes, *payload: bytes) -> bytes:
