@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hearthwatch.privacy.erasure_backup_cli import add_backup_command
 
     add_backup_command(commands)
+    from hearthwatch.devices.cli import add_devices_command
+
+    add_devices_command(commands)
     return parser
 
 

@@ -19,7 +19,7 @@ from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.devices import binding
 from hearthwatch.devices.models import Camera
-from hearthwatch.devices.schemas import BindByCode, BindByQrPayload, BindByRtsp
+from hearthwatch.devices.schemas import BindByCode, BindByQrPayload, BindByRtsp, Name, Strict
 from hearthwatch.errors import HearthwatchError, ValidationFailed
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
 from hearthwatch.web.rendering import redirect, render
@@ -58,8 +58,8 @@ FIELD_MESSAGES: Mapping[str, str] = {
 
 # What each form keeps when it is shown again (never the RTSP password).
 KEPT: Mapping[str, tuple[str, ...]] = {
-    "scan": ("payload",),
-    "photo": (),
+    "scan": ("payload", "name"),
+    "photo": ("name",),
     "code": ("serial", "verification_code", "name"),
     "rtsp": ("url", "username", "name"),
 }
@@ -98,17 +98,26 @@ def add_page(request: Request, ctx: ContextDep, viewer: ViewerDep, way: str = "s
 Binder = Callable[[AppContext, Session, Caller, PostedForm], Camera]
 
 
+class PhotoName(Strict):
+    """The name given with a photo of the QR code: held to the API's rule for names."""
+
+    name: Name | None = None
+
+
 def _bind_by_scan(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm) -> Camera:
-    body = parse(BindByQrPayload, form.present("payload"), FIELD_MESSAGES)
-    return binding.bind_by_qr_payload(ctx, db, user=viewer.user, payload=body.payload, name=None)
+    body = parse(BindByQrPayload, form.present("payload", "name"), FIELD_MESSAGES)
+    return binding.bind_by_qr_payload(
+        ctx, db, user=viewer.user, payload=body.payload, name=body.name
+    )
 
 
 def _bind_by_photo(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm) -> Camera:
+    name = parse(PhotoName, form.present("name"), FIELD_MESSAGES).name
     data = form.files.get("qr_image", b"")
     if not data:
         raise ValidationFailed("Choose a photo of the QR code.", code="camera.qr_invalid")
     payload = binding.read_qr_image(data)
-    return binding.bind_by_qr_payload(ctx, db, user=viewer.user, payload=payload, name=None)
+    return binding.bind_by_qr_payload(ctx, db, user=viewer.user, payload=payload, name=name)
 
 
 def _bind_by_code(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm) -> Camera:
