@@ -3,8 +3,12 @@ an RTSP address.
 
 Each way is its own form on one page, and a failed form is shown again with its problem
 next to the field concerned. Scanning with the device camera is done by the browser (the
-picture never leaves it); the script then posts the code's text to the QR form, the same
-form a person can paste the text into. The photo upload works without any script.
+picture never leaves it), with its own BarcodeDetector or else the ZXing decoder the page
+ships (static/vendor/zxing-library: Chromium, Firefox and Safari have no BarcodeDetector);
+the script then fills the code's text into the QR form, the same form a person can paste
+the text into, and the person names the camera and adds it. The photo upload works without
+any script. A camera added by its code binds only once the registry knows it
+(devices/provision.py).
 """
 
 from __future__ import annotations

@@ -1,18 +1,107 @@
 // "Add a camera": the four ways become tabs, and the QR code can be scanned live with the
-// device camera where the browser reads QR codes itself (BarcodeDetector). The camera is
-// only requested when the person presses "Scan with camera" (P32); frames never leave the
-// browser, and the camera is switched off as soon as a code is read or the page is left.
+// device camera. Codes are read by the browser itself where it can (BarcodeDetector), else
+// by the ZXing decoder served with the page (static/vendor/zxing-library, loaded only then),
+// so scanning works in Chromium, Firefox and Safari alike. The camera is only requested when
+// the person presses "Scan with camera" (P32); frames never leave the browser, and the
+// camera is switched off as soon as a code is read or the page is left.
 "use strict";
 
 (function () {
   var SCAN_EVERY_MS = 250;
   var PREFIX = "HWCAM1;";
+  var MAX_SIDE = 960; // frames are scaled down to this before decoding: fast enough, sharp enough
 
-  function canScan() {
-    return (
-      "BarcodeDetector" in window &&
-      !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia)
-    );
+  function canUseCamera() {
+    return !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+  }
+
+  // A decoder turns the video's current frame into a promise of the texts of its QR codes.
+  function nativeDecoder() {
+    if (!("BarcodeDetector" in window)) {
+      return Promise.resolve(null);
+    }
+    return window.BarcodeDetector.getSupportedFormats()
+      .then(function (formats) {
+        if (formats.indexOf("qr_code") < 0) {
+          return null;
+        }
+        var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+        return function (video) {
+          return detector.detect(video).then(function (codes) {
+            return codes.map(function (code) {
+              return code.rawValue;
+            });
+          });
+        };
+      })
+      .catch(function () {
+        return null;
+      });
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  function zxingDecoder(src) {
+    var loaded = window.ZXing ? Promise.resolve() : loadScript(src);
+    return loaded
+      .then(function () {
+        var ZXing = window.ZXing;
+        var reader = new ZXing.QRCodeReader();
+        var hints = new Map([[ZXing.DecodeHintType.TRY_HARDER, true]]);
+        var canvas = document.createElement("canvas");
+        var context = canvas.getContext("2d", { willReadFrequently: true });
+        return function (video) {
+          var luminance = grey(video, canvas, context);
+          if (!luminance) {
+            return Promise.resolve([]);
+          }
+          var source = new ZXing.RGBLuminanceSource(luminance, canvas.width, canvas.height);
+          var bitmap = new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(source));
+          try {
+            return Promise.resolve([reader.decode(bitmap, hints).getText()]);
+          } catch (error) {
+            return Promise.resolve([]); // no code in this frame (ZXing throws NotFound)
+          } finally {
+            reader.reset();
+          }
+        };
+      })
+      .catch(function () {
+        return null;
+      });
+  }
+
+  // The frame as one byte of brightness per pixel, scaled so its longer side is MAX_SIDE.
+  function grey(video, canvas, context) {
+    var width = video.videoWidth;
+    var height = video.videoHeight;
+    if (!width || !height) {
+      return null;
+    }
+    var scale = Math.min(1, MAX_SIDE / Math.max(width, height));
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    var rgba = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    var out = new Uint8ClampedArray(canvas.width * canvas.height);
+    for (var i = 0, j = 0; i < out.length; i += 1, j += 4) {
+      out[i] = (rgba[j] * 77 + rgba[j + 1] * 150 + rgba[j + 2] * 29) >> 8;
+    }
+    return out;
+  }
+
+  function bestDecoder(fallbackSrc) {
+    return nativeDecoder().then(function (decoder) {
+      return decoder || zxingDecoder(fallbackSrc);
+    });
   }
 
   function Tabs(root) {
@@ -84,7 +173,7 @@
     var first = root.getAttribute("data-active");
     if (fromHash()) {
       first = fromHash();
-    } else if (root.getAttribute("data-chosen") !== "true" && !canScan()) {
+    } else if (root.getAttribute("data-chosen") !== "true" && !canUseCamera()) {
       first = "photo"; // where scanning is impossible, a photo is the quickest way
     }
     select(first, false);
@@ -100,7 +189,7 @@
     var form = panel.querySelector("[data-scan-form]");
     var stream = null;
     var timer = null;
-    var detector = null;
+    var decode = null;
 
     function unsupported() {
       box.hidden = true;
@@ -121,25 +210,36 @@
       startButton.hidden = false;
     }
 
+    // The code is read: fill the form and let the person name the camera, then add it.
     function found(text) {
       stop();
-      status.textContent = "Code found. Adding the camera…";
+      var serial = (/;S=([A-Z0-9]+)/.exec(text) || [])[1] || "";
       form.querySelector("input[name=payload]").value = text;
-      form.submit();
+      form.querySelector("[data-scan-details]").open = true;
+      status.textContent =
+        "Code read: camera " + serial + ". Give it a name if you like, then press Add camera.";
+      // Adding is now the main step; scanning again the alternative.
+      var submit = form.querySelector("[data-scan-submit]");
+      submit.classList.replace("button--secondary", "button--primary");
+      startButton.classList.replace("button--primary", "button--secondary");
+      var name = form.querySelector("input[name=name]");
+      (name.value ? submit : name).focus();
     }
 
     function look() {
-      detector
-        .detect(video)
-        .then(function (codes) {
-          var ours = codes.filter(function (code) {
-            return code.rawValue.indexOf(PREFIX) === 0;
+      if (!stream) {
+        return;
+      }
+      decode(video)
+        .then(function (texts) {
+          var ours = texts.filter(function (text) {
+            return text.indexOf(PREFIX) === 0;
           })[0];
           if (ours) {
-            found(ours.rawValue);
+            found(ours);
             return;
           }
-          if (codes.length) {
+          if (texts.length) {
             status.textContent =
               "That is not a Hearthwatch camera code. Look for the code on the camera’s label.";
           }
@@ -174,20 +274,18 @@
         });
     }
 
-    if (!canScan()) {
+    if (!canUseCamera()) {
       unsupported();
       return;
     }
-    window.BarcodeDetector.getSupportedFormats()
-      .then(function (formats) {
-        if (formats.indexOf("qr_code") < 0) {
-          unsupported();
-          return;
-        }
-        detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-        box.hidden = false;
-      })
-      .catch(unsupported);
+    bestDecoder(box.getAttribute("data-decoder-src")).then(function (decoder) {
+      if (!decoder) {
+        unsupported();
+        return;
+      }
+      decode = decoder;
+      box.hidden = false;
+    });
     startButton.addEventListener("click", start);
     stopButton.addEventListener("click", function () {
       stop();
