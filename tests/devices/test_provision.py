@@ -284,6 +284,28 @@ def test_issue12_item11_empty_or_oversized_lists_have_their_own_codes(
     assert response.json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        ("[" * 100_000, "provision.invalid"),  # nested past the JSON parser's recursion
+        ("serial,verification_code\nHWC\x00,ABCDEF\n", "provision.invalid"),
+        ("serial,verification_code\n" + "H" * 200_000 + ",ABCDEF\n", "provision.invalid"),
+        ("\ud800 HWCAM1", "provision.not_text"),  # a lone surrogate is no UTF-8
+        ('{"cameras": [{"serial": {"a": 1}, "urls": "x", "verification_code": 1e400}]}',
+         "provision.invalid"),
+        ("HWCAM1;S=HWCGOOD0001;V=ABCDEF;U=rtsp://[::1\n", "provision.invalid"),
+    ],
+    ids=["deep-json", "nul", "huge-field", "surrogate", "odd-types", "bad-ipv6"],
+)  # fmt: skip
+def test_issue12_item11_hostile_lists_get_a_stable_code_never_a_server_error(
+    olga: TestClient, content: str, code: str
+) -> None:
+    body = json.dumps({"content": content})  # escaped: a lone surrogate travels as \ud800
+    response = olga.post(PROVISION, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == code
+
+
 def test_issue12_item11_too_many_cameras(olga: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(provision, "MAX_CAMERAS", 2)
     lines = "".join(f"HWCAM1;S=HWCMANY000{i};V=ABCDEF;U={GOOD}\n" for i in range(3))

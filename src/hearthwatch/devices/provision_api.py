@@ -67,7 +67,7 @@ def provision_cameras(body: ProvisionIn, user: UserDep, ctx: ContextDep, db: DbD
     report = provision.provision(
         ctx,
         db,
-        data=body.content.encode(),
+        data=body.content.encode("utf-8", "surrogatepass"),  # not UTF-8: refused as such
         actor=audit.actor_operator(operator),
         defaults=defaults,
         dry_run=body.dry_run,

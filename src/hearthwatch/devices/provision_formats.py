@@ -120,6 +120,9 @@ def _parse_json(text: str) -> Parsed:
     parsed = Parsed("json")
     try:
         data = json.loads(text)
+    except RecursionError:
+        parsed.problems.append(Problem("provision.json_invalid", "The JSON is nested too deep."))
+        return parsed
     except ValueError as err:
         parsed.problems.append(Problem("provision.json_invalid", f"This is not valid JSON: {err}."))
         return parsed
@@ -167,15 +170,24 @@ def _parse_csv(text: str) -> Parsed:
     lines = text.splitlines()
     header_line = next(line for line in lines if line.strip())
     rows = csv.reader(lines, delimiter="," if "," in header_line else ";")
+    try:
+        _read_rows(parsed, enumerate(rows, 1))
+    except csv.Error as err:  # a NUL byte, a field past the csv module's size limit
+        line = rows.line_num or None
+        parsed.problems.append(Problem("provision.line_invalid", f"Unreadable CSV: {err}.", line))
+    return parsed
+
+
+def _read_rows(parsed: Parsed, rows: Iterator[tuple[int, list[str]]]) -> None:
     header: list[str] | None = None
-    for number, row in enumerate(rows, 1):
+    for number, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
             header = [ALIASES.get(c.strip().lower(), c.strip().lower()) for c in row]
             parsed.problems += _header_problems(header, number)
             if parsed.problems:
-                return parsed  # the rows cannot be read right under a wrong header
+                return  # the rows cannot be read right under a wrong header
             continue
         camera = RawCamera(len(parsed.cameras) + 1, number)
         if len(row) != len(header):
@@ -188,7 +200,6 @@ def _parse_csv(text: str) -> Parsed:
             continue
         camera.values = {k: (v.strip() or None) for k, v in zip(header, row, strict=True)}
         parsed.cameras.append(camera)
-    return parsed
 
 
 def _header_problems(header: list[str], line: int) -> list[Problem]:
