@@ -144,7 +144,10 @@ def test_issue12_item11_camsim_printout_provisions_then_binds_by_serial_and_by_q
     client: TestClient, alice: User, olga: TestClient, ctx: AppContext, camsim: CamsimOutput
 ) -> None:
     assert "█" in camsim.printout and "QR payload" in camsim.printout  # the real printout
-    report = provision_via_api(olga, camsim.printout)
+    # As `hearthwatch camsim > cameras.txt 2>&1` keeps it: with its log and closing lines.
+    logged = "camsim: preparing scenes (encoded once, then cached)...\n"
+    logged += "2026-12-06 23:50:01,123 INFO rtsp server listening\n" + camsim.printout
+    report = provision_via_api(olga, logged + "Press Ctrl-C to stop.\n")
     assert (report["format"], report["added"], report["updated"]) == ("text", 3, 0)
 
     first, second, third = camsim.cameras

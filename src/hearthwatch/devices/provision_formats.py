@@ -57,6 +57,7 @@ TEXT_FIELDS: Mapping[str, str] = {
 }
 TEXT_NOISE = ("control API:", "Press Ctrl-C", "camsim:")
 QR_ART = re.compile(r"^[ █▀▄]+$")
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")  # camsim's log, when 2>&1
 FIELD_LINE = re.compile(r"^\s+(QR payload|QR image|\w+)\s+(.*)$")
 
 
@@ -237,7 +238,7 @@ def _parse_text(text: str) -> Parsed:
     current: RawCamera | None = None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.rstrip()
-        if not line.strip() or QR_ART.match(line) or line.startswith(TEXT_NOISE):
+        if _skipped(line):
             continue
         if line.startswith(PREFIX + ";"):
             current = None
@@ -252,6 +253,16 @@ def _parse_text(text: str) -> Parsed:
         else:
             parsed.problems += _read_field(current, line, number)
     return parsed
+
+
+def _skipped(line: str) -> bool:
+    """Blank lines and what camsim prints besides its cameras: QR codes drawn in text, its
+    log and its closing lines."""
+    return (
+        not line.strip()
+        or line.startswith(TEXT_NOISE)
+        or bool(QR_ART.match(line) or LOG_LINE.match(line))
+    )
 
 
 def _read_field(camera: RawCamera, line: str, number: int) -> list[Problem]:
