@@ -109,3 +109,27 @@ def test_runs_until_sigterm_and_keeps_cameras_in_its_state_file(tmp_path: Path) 
     again = run_camsim("--cameras", "2", *common)
     assert [c["serial"] for c in again["cameras"]] == [c["serial"] for c in first["cameras"]]
     assert len(first["cameras"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "audio", "video_only"),
+    [
+        ((), True, frozenset()),
+        (("--no-audio",), False, frozenset()),
+        (("--no-audio", "2,4"), True, frozenset({1, 3})),
+    ],
+)
+def test_issue12_item3_no_audio_makes_every_or_the_named_cameras_video_only(
+    argv: tuple[str, ...], audio: bool, video_only: frozenset[int]
+) -> None:
+    config = config_from_args(parse("--cameras", "4", *argv))
+    assert (config.audio, config.video_only) == (audio, video_only)
+    assert [config.has_audio(i) for i in range(4)] == [
+        audio and i not in video_only for i in range(4)
+    ]
+
+
+@pytest.mark.parametrize("value", ["0", "two", "1,,2"])
+def test_issue12_item3_no_audio_refuses_what_is_not_a_camera_number(value: str) -> None:
+    with pytest.raises(SystemExit):
+        parse("--no-audio", value)

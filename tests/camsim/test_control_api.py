@@ -141,3 +141,24 @@ def test_python_api_rejects_the_same_bad_input(fleet: CameraFleet) -> None:
         fleet.stall(fleet.cameras[0].serial, -1)
     with pytest.raises(NotFound):
         fleet.drop_connections("HWCNOSUCHCAM1")
+
+
+def test_issue12_item3_audio_is_switched_per_camera(fleet: CameraFleet, api: str) -> None:
+    first, second = fleet.cameras
+    url = f"{api}/cameras/{second.serial}/audio"
+    reply = httpx.put(url, json={"enabled": False})
+    assert reply.status_code == 200 and reply.json()["audio"] is False
+    listed = {c["serial"]: c["audio"] for c in httpx.get(f"{api}/cameras").json()}
+    assert listed == {first.serial: True, second.serial: False}
+    assert httpx.put(url, json={"enabled": True}).json()["audio"] is True
+
+
+@pytest.mark.parametrize("body", [{}, {"enabled": "no"}, [True]])
+def test_issue12_item3_audio_switch_refuses_a_bad_body(
+    fleet: CameraFleet, api: str, body: Any
+) -> None:
+    url = f"{api}/cameras/{fleet.cameras[0].serial}/audio"
+    reply = httpx.put(url, json=body)
+    assert reply.status_code == 422
+    assert reply.json()["error"]["code"] == "camsim.audio_invalid"
+    assert httpx.post(url, json={"enabled": False}).status_code == 405

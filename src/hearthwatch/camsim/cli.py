@@ -52,6 +52,9 @@ def add_camsim_arguments(parser: argparse.ArgumentParser) -> None:
     arg("--qr", nargs="?", const=DEFAULT_QR_DIR, metavar="DIR",
         help=f"print QR codes and write PNGs to DIR (default: {DEFAULT_QR_DIR})")  # fmt: skip
     arg("--json", action="store_true", help="print the fleet as one line of JSON")
+    arg("--no-audio", nargs="?", const="all", type=_cameras, metavar="N,N...",
+        help="serve video only: every camera, or the cameras numbered (from 1) "
+        "(default: each camera sends AAC audio, a chime of its own)")  # fmt: skip
 
 
 def config_from_args(args: argparse.Namespace) -> FleetConfig:
@@ -73,6 +76,8 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
         credentials=CredentialPolicy(args.username, args.password, args.unique_passwords),
         control_port=None if args.no_control else args.control_port,
         control_host=args.control_host,
+        audio=args.no_audio != "all",
+        video_only=frozenset(n - 1 for n in _numbers(args.no_audio)),
     )
 
 
@@ -151,6 +156,22 @@ def _count(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _numbers(choice: str | tuple[int, ...] | None) -> tuple[int, ...]:
+    return choice if isinstance(choice, tuple) else ()
+
+
+def _cameras(text: str) -> str | tuple[int, ...]:
+    if text == "all":
+        return text
+    try:
+        numbers = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("give camera numbers like 2,3") from None
+    if min(numbers) < 1:
+        raise argparse.ArgumentTypeError("cameras are numbered from 1")
+    return numbers
 
 
 def _port(text: str) -> int:

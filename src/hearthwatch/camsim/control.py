@@ -3,6 +3,7 @@
     GET  /cameras                  every camera: serial, code, URLs, online, QR payload
     GET  /cameras/<serial>         one camera
     POST /cameras/<serial>/faults  {"kind": "stall", "seconds": 3} (see `faults`)
+    PUT  /cameras/<serial>/audio   {"enabled": false}: video only (the camera's streams restart)
     GET  /faults                   the fault kinds and their parameters
 
 Errors are ``{"error": {"code", "message", "details"}}`` with a 4xx status. It has no
@@ -18,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from hearthwatch.camsim.faults import FAULT_KINDS, parse_fault
-from hearthwatch.errors import HearthwatchError, NotFound
+from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
     from hearthwatch.camsim.fleet import CameraFleet
@@ -86,6 +87,9 @@ def route(fleet: CameraFleet, method: str, path: str, body: bytes) -> tuple[int,
         fault = parse_fault(_json(body))
         fleet.apply_fault(parts[1], fault)
         return 200, {"applied": fault.to_json(), "camera": fleet.camera(parts[1]).to_json()}
+    if len(parts) == 3 and parts[0] == "cameras" and parts[2] == "audio":
+        _allow(method, "PUT")
+        return 200, fleet.set_audio(parts[1], _enabled(_json(body))).to_json()
     raise NotFound(f"no such resource: {path}", code="camsim.not_found")
 
 
@@ -99,6 +103,15 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except ValueError as err:
         raise HearthwatchError("the body is not valid JSON", code="request.malformed") from err
+
+
+def _enabled(body: Any) -> bool:
+    enabled = body.get("enabled") if isinstance(body, dict) else None
+    if not isinstance(enabled, bool):
+        raise ValidationFailed(
+            'expected {"enabled": true} or {"enabled": false}', code="camsim.audio_invalid"
+        )
+    return enabled
 
 
 def _describe_kind(name: str) -> dict[str, Any]:

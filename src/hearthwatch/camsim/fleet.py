@@ -7,7 +7,10 @@
 
 Each camera has a ``main`` stream (720p or 1080p, 25 fps, 2 s GOP, constant bitrate) and a
 ``sub`` stream (320x180, 5 fps), both from the cached pre-encoded scene; with ``live`` the
-first camera's main stream is encoded as it goes, with the time burned in. The cameras and
+first camera's main stream is encoded as it goes, with the time burned in. Unless told
+otherwise every camera has a microphone: both streams carry an AAC audio track, a chime of
+its own (see `sound`); `audio=False` or `video_only` makes cameras video only, and
+`set_audio` switches one while it runs. The cameras and
 their faults live on the fleet's event loop thread; every method here may be called from
 any other thread.
 """
@@ -28,6 +31,7 @@ from hearthwatch.camsim.identity import CameraIdentity
 from hearthwatch.camsim.loop_thread import LoopThread
 from hearthwatch.camsim.rtsp_server import CameraRtspServer
 from hearthwatch.camsim.scene import EncodedClip, SceneSpec, load_clip
+from hearthwatch.camsim.sound import AudioClip, load_sound, sound_for
 from hearthwatch.camsim.sources import ClipSource, LiveSource
 from hearthwatch.errors import NotFound
 
@@ -57,6 +61,11 @@ class FleetConfig:
     main_scene: SceneSpec | None = None  # overrides resolution and scene_seconds
     sub_scene: SceneSpec | None = None
     cache_dir: Path | None = None
+    audio: bool = True  # an AAC track on every camera's streams
+    video_only: frozenset[int] = frozenset()  # indexes (from 0) of cameras without audio
+
+    def has_audio(self, index: int) -> bool:
+        return self.audio and index not in self.video_only
 
     def main_spec(self) -> SceneSpec:
         if self.main_scene is not None:
@@ -86,6 +95,7 @@ class CameraInfo:
     username: str | None
     password: str | None
     online: bool
+    audio: bool = False
 
     @property
     def identity(self) -> CameraIdentity:
@@ -112,6 +122,7 @@ class CameraInfo:
             "username": self.username,
             "password": self.password,
             "online": self.online,
+            "audio": self.audio,
             "payload": self.payload,
         }
 
@@ -217,6 +228,15 @@ class CameraFleet:
     def jump_timestamps(self, serial: str, seconds: float) -> None:
         self.apply_fault(serial, parse_fault({"kind": "jump_timestamps", "seconds": seconds}))
 
+    def set_audio(self, serial: str, on: bool) -> CameraInfo:
+        """Give a camera's streams an audio track or take it away; its connections drop,
+        as a real camera restarts its streams on such a change."""
+        camera = self._cameras.get(serial)
+        if camera is None or self._loop is None:
+            raise NotFound(f"no camera {serial!r} is running", code="camsim.camera_not_found")
+        self._loop.call(lambda: camera.set_audio(on))
+        return self.camera(serial)
+
     def session_count(self) -> int:
         """RTSP sessions set up right now, over all cameras (for tests and benchmarks)."""
         assert self._loop is not None and self._server is not None
@@ -238,8 +258,14 @@ class CameraFleet:
             camera = SimulatedCamera(
                 record.name, streams, identity, record.username, record.password
             )
+            camera.sound = self._sound(index)
+            camera.audio_on = config.has_audio(index)
             cameras.append(camera)
         return cameras
+
+    def _sound(self, index: int) -> AudioClip:
+        # Loaded even for a camera without audio, so that it can be switched on later.
+        return load_sound(sound_for(self.config.main_spec(), index), self.config.cache_dir)
 
     def _main_source(self, index: int, clip: EncodedClip | None) -> FrameSource:
         if clip is None or (self.config.live and index == 0):
@@ -263,6 +289,7 @@ class CameraFleet:
             record.username,
             record.password,
             camera.online,
+            camera.audio is not None,
         )
 
     def _url(self, serial: str, stream: str) -> str:

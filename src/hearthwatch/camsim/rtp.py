@@ -1,14 +1,20 @@
-"""RTP packetisation of H.264 access units (RFC 6184: single NAL units and FU-A)."""
+"""RTP packetisation: H.264 access units (RFC 6184: single NAL units and FU-A) and AAC
+frames (RFC 3640, MPEG4-GENERIC in AAC-hbr mode: each packet starts with a 16-bit length of
+the AU headers, then one 16-bit header per frame, its 13-bit size and a 3-bit index delta of
+zero, then the frames, consecutive and whole)."""
 
 from __future__ import annotations
 
 import secrets
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 MAX_PAYLOAD = 1400
 PAYLOAD_TYPE = 96
+AUDIO_PAYLOAD_TYPE = 97
 FU_A = 28
+AAC_SIZE_LENGTH = 13
+AAC_MAX_FRAME = (1 << AAC_SIZE_LENGTH) - 1
 
 
 class RtpPacketizer:
@@ -25,17 +31,34 @@ class RtpPacketizer:
 
     def packetize(self, nals: list[bytes], timestamp: int) -> Iterator[bytes]:
         """RTP packets for one access unit; the marker bit is set on its last packet."""
-        rtp_time = (self.timestamp_base + timestamp) & 0xFFFFFFFF
         payloads = [p for nal in nals for p in self._payloads(nal)]
         for index, payload in enumerate(payloads):
-            marker = 0x80 if index == len(payloads) - 1 else 0
-            header = struct.pack(
-                "!BBHII", 0x80, marker | self.payload_type, self.sequence, rtp_time, self.ssrc
-            )
-            self.sequence = (self.sequence + 1) & 0xFFFF
-            self.packets_sent += 1
-            self.octets_sent += len(payload)
-            yield header + payload
+            yield self._packet(payload, timestamp, marker=index == len(payloads) - 1)
+
+    def packetize_aac(
+        self, frames: Sequence[bytes], timestamp: int, samples_per_frame: int
+    ) -> Iterator[bytes]:
+        """RTP packets for consecutive AAC frames, as many whole frames in each as fit."""
+        batch: list[bytes] = []
+        first = timestamp
+        for index, frame in enumerate(frames):
+            if len(frame) > AAC_MAX_FRAME:
+                raise ValueError(f"an AAC frame of {len(frame)} bytes cannot be sent")
+            if batch and _aac_size(batch) + 2 + len(frame) > MAX_PAYLOAD:
+                yield self._packet(_aac_payload(batch), first, marker=True)
+                batch, first = [], timestamp + index * samples_per_frame
+            batch.append(frame)
+        if batch:
+            yield self._packet(_aac_payload(batch), first, marker=True)
+
+    def _packet(self, payload: bytes, timestamp: int, *, marker: bool) -> bytes:
+        rtp_time = (self.timestamp_base + timestamp) & 0xFFFFFFFF
+        second = (0x80 if marker else 0) | self.payload_type
+        header = struct.pack("!BBHII", 0x80, second, self.sequence, rtp_time, self.ssrc)
+        self.sequence = (self.sequence + 1) & 0xFFFF
+        self.packets_sent += 1
+        self.octets_sent += len(payload)
+        return header + payload
 
     @staticmethod
     def _payloads(nal: bytes) -> Iterator[bytes]:
@@ -67,3 +90,12 @@ class RtpPacketizer:
             self.packets_sent & 0xFFFFFFFF,
             self.octets_sent & 0xFFFFFFFF,
         )
+
+
+def _aac_size(frames: list[bytes]) -> int:
+    return 2 + 2 * len(frames) + sum(len(f) for f in frames)
+
+
+def _aac_payload(frames: list[bytes]) -> bytes:
+    headers = b"".join((len(f) << 3).to_bytes(2, "big") for f in frames)
+    return (16 * len(frames)).to_bytes(2, "big") + headers + b"".join(frames)

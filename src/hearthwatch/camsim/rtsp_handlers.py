@@ -6,10 +6,12 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from hearthwatch.camsim.camera import SimulatedCamera
+from hearthwatch.camsim.camera import AUDIO_TRACK, VIDEO_TRACK, SimulatedCamera
 from hearthwatch.camsim.h264 import profile_level_id, sprop_parameter_sets
+from hearthwatch.camsim.rtp import AUDIO_PAYLOAD_TYPE, PAYLOAD_TYPE, RtpPacketizer
 from hearthwatch.camsim.rtsp_messages import DigestAuth, RtspRequest, RtspResponse, parse_transport
 from hearthwatch.camsim.rtsp_session import RtspSession, open_udp_link
+from hearthwatch.camsim.sound import AudioClip
 
 if TYPE_CHECKING:
     from hearthwatch.camsim.rtsp_server import RtspConnection
@@ -79,9 +81,10 @@ class RequestHandlers:
             f"a=framerate:{source.fps}",
             f"a=x-dimensions:{source.width},{source.height}",
             "a=control:trackID=0",
-            "",
         ]
-        return "\r\n".join(lines).encode()
+        if camera.audio is not None:
+            lines += audio_media_lines(camera.audio)
+        return "\r\n".join([*lines, ""]).encode()
 
     async def setup(
         self, request: RtspRequest, camera: SimulatedCamera, stream: str
@@ -96,8 +99,19 @@ class RequestHandlers:
             wanted = parse_transport(request.headers.get("transport", ""))
         except ValueError:
             return RtspResponse(400, "Bad Request")
+        track = track_of(request.url)
+        if track not in (VIDEO_TRACK, AUDIO_TRACK) or (track and camera.audio is None):
+            return RtspResponse(404, "Not Found")
         session_id = asked_id or connection.new_session_id()
-        session = RtspSession(session_id, camera, stream, connection.writer, url=request.url)
+        session = RtspSession(
+            session_id,
+            camera,
+            stream,
+            connection.writer,
+            url=request.url,
+            track=track,
+            packetizer=packetizer_for(camera, track),
+        )
         if wanted.interleaved is not None:
             session.channels = wanted.interleaved
             reply = "RTP/AVP/TCP;unicast;interleaved={}-{}".format(*wanted.interleaved)
@@ -123,6 +137,7 @@ class RequestHandlers:
             return RtspResponse(454, "Session Not Found")
         for session in sessions:
             session.waiting_for_key = True
+            session.companion = _companion(session, sessions)
             session.camera.broadcasters[session.stream].subscribe(session)
         rtp_info = ",".join(f"url={s.url};seq={s.packetizer.sequence}" for s in sessions)
         headers = {"Session": sessions[0].id, "Range": "npt=now-", "RTP-Info": rtp_info}
@@ -149,3 +164,40 @@ class RequestHandlers:
         self, request: RtspRequest, camera: SimulatedCamera, stream: str
     ) -> RtspResponse:
         return RtspResponse(200, "OK")
+
+
+def audio_media_lines(clip: AudioClip) -> list[str]:
+    """The SDP media section of the audio track: AAC-LC as MPEG4-GENERIC (RFC 3640)."""
+    fmtp = (
+        "streamtype=5;profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;"
+        f"indexdeltalength=3;config={clip.config.hex().upper()}"
+    )
+    return [
+        f"m=audio 0 RTP/AVP {AUDIO_PAYLOAD_TYPE}",
+        f"a=rtpmap:{AUDIO_PAYLOAD_TYPE} MPEG4-GENERIC/{clip.sample_rate}/1",
+        f"a=fmtp:{AUDIO_PAYLOAD_TYPE} {fmtp}",
+        f"a=control:trackID={AUDIO_TRACK}",
+    ]
+
+
+def track_of(url: str) -> int:
+    """The track a SETUP names by its last path segment (``trackID=N``); video if none."""
+    last = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    name, _, number = last.partition("=")
+    return int(number) if name.lower() == "trackid" else VIDEO_TRACK
+
+
+def packetizer_for(camera: SimulatedCamera, track: int) -> RtpPacketizer:
+    if track == AUDIO_TRACK and camera.audio is not None:
+        return RtpPacketizer(payload_type=AUDIO_PAYLOAD_TYPE, clock_rate=camera.audio.sample_rate)
+    return RtpPacketizer(payload_type=PAYLOAD_TYPE)
+
+
+def _companion(session: RtspSession, sessions: list[RtspSession]) -> RtspSession | None:
+    if session.track != AUDIO_TRACK:
+        return None
+    for other in sessions:
+        same_stream = other.camera is session.camera and other.stream == session.stream
+        if other.track == VIDEO_TRACK and same_stream:
+            return other
+    return None

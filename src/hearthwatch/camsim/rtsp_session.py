@@ -5,6 +5,11 @@ interleaved on the RTSP connection; a receiver that falls behind loses frames up
 next keyframe instead of stalling the camera. Over UDP, RTP leaves from one server port
 and RTCP from the port after it; anything the client sends to either (receiver
 reports, NAT punches) counts as a sign of life, like its RTSP keepalives.
+
+A stream has a video track and, when the camera has sound, an audio track; each track a
+client sets up is a session of its own (its own channels or ports, SSRC and sender
+reports). An audio track set up with the video track of the same stream starts with it,
+at the keyframe the video waits for, so a recording begins with both.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hearthwatch.camsim.camera import SimulatedCamera
+from hearthwatch.camsim.camera import VIDEO_TRACK, AudioBurst, SimulatedCamera
 from hearthwatch.camsim.h264 import NAL_SPS, nal_type
 from hearthwatch.camsim.rtp import RtpPacketizer
 from hearthwatch.camsim.scene import EncodedFrame
+from hearthwatch.camsim.sound import SAMPLES_PER_FRAME
 
 MAX_TCP_BACKLOG = 4 * 1024 * 1024
 SR_EVERY_S = 5.0
@@ -91,10 +97,12 @@ class RtspSession:
     stream: str
     writer: asyncio.StreamWriter
     url: str = ""
+    track: int = VIDEO_TRACK
     channels: tuple[int, int] | None = None  # interleaved RTP and RTCP channels
     udp: UdpLink | None = None
     packetizer: RtpPacketizer = field(default_factory=RtpPacketizer)
     waiting_for_key: bool = True
+    companion: RtspSession | None = None  # for an audio track: the video it starts with
     next_report: float = 0.0
     last_seen: float = field(default_factory=time.monotonic)
     closed: bool = False
@@ -118,6 +126,16 @@ class RtspSession:
         for packet in self.packetizer.packetize(self._with_headers(frame), rtp_ticks):
             self._send(packet, rtcp=False)
         self._maybe_report(rtp_ticks, wall_time)
+
+    def deliver_audio(self, burst: AudioBurst) -> None:
+        if self.closed or self.writer.is_closing() or self._backlogged():
+            return
+        if self.companion is not None and self.companion.waiting_for_key:
+            return
+        packets = self.packetizer.packetize_aac(burst.frames, burst.rtp_ticks, SAMPLES_PER_FRAME)
+        for packet in packets:
+            self._send(packet, rtcp=False)
+        self._maybe_report(burst.rtp_ticks, burst.wall_time)
 
     def _with_headers(self, frame: EncodedFrame) -> list[bytes]:
         nals = list(frame.nals)

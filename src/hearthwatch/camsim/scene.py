@@ -76,7 +76,7 @@ def load_clip(spec: SceneSpec, cache_dir: Path | None = None) -> EncodedClip:
     path = directory / f"scene-{spec.width}x{spec.height}-{spec.cache_key()}.bin"
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, b"".join(_records(encode_scene(spec))))
+        write_atomically(path, b"".join(_records(encode_scene(spec))))
     return _read_clip(spec, path.read_bytes())
 
 
@@ -85,7 +85,7 @@ def _records(frames: Iterator[tuple[bytes, bool]]) -> Iterator[bytes]:
         yield struct.pack("!IB", len(data), int(key)) + data
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".part")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
