@@ -1,6 +1,8 @@
 // Downloads on the playback page: a snapshot (JPEG) of the moment shown, and "Download
 // clip": a stretch of the day (by default the minute around the play position) as a
-// standard MP4 from the clip endpoint.
+// standard MP4 from the clip endpoint. Before the download starts, /clip/range says what
+// the clip will really hold (it opens on a keyframe, the recording may stop or have gaps),
+// and the page says so when that differs from what was asked.
 "use strict";
 
 (function (hw) {
@@ -63,12 +65,62 @@
       });
   }
 
+  function duration(seconds) {
+    var whole = Math.round(seconds);
+    if (whole < 60) {
+      return whole + " s";
+    }
+    return Math.floor(whole / 60) + " min " + pad(whole % 60) + " s";
+  }
+
+  function at(iso) {
+    return hw.clock(new Date(iso));
+  }
+
+  // What the clip holds, in words; empty when it is what was asked for.
+  function describe(range) {
+    if (!range.notes.length) {
+      return "";
+    }
+    var asked = (Date.parse(range.asked_end) - Date.parse(range.asked_start)) / 1000;
+    var words = [
+      "The clip runs " + at(range.start) + "–" + at(range.end) + " and holds " +
+        duration(range.recorded_seconds) + " of video" +
+        (range.shorter ? " (you asked for " + duration(asked) + ")." : "."),
+    ];
+    range.notes.forEach(function (note) {
+      if (note === "starts_early_on_keyframe") {
+        var early = (Date.parse(range.asked_start) - Date.parse(range.start)) / 1000;
+        words.push(
+          "It starts " + duration(early) + " before " + at(range.asked_start) +
+            ", on the keyframe where the video can begin.",
+        );
+      } else if (note === "starts_late") {
+        words.push("The recording only begins at " + at(range.start) + ".");
+      } else if (note === "ends_early") {
+        words.push("The recording stops at " + at(range.end) + ".");
+      } else if (note === "has_gaps") {
+        words.push(
+          "Nothing was recorded " +
+            range.gaps
+              .map(function (gap) {
+                return "from " + at(gap.start) + " to " + at(gap.end);
+              })
+              .join(", ") +
+            "; the picture stands still there.",
+        );
+      }
+    });
+    return words.join(" ");
+  }
+
   function ClipForm(page) {
     var form = document.querySelector("[data-clip-form]");
     var toggle = page.root.querySelector("[data-clip-toggle]");
     var start = form.querySelector("[data-clip-start]");
     var end = form.querySelector("[data-clip-end]");
     var problem = form.querySelector("[data-clip-problem]");
+    var said = page.root.querySelector("[data-clip-note]");
 
     function open(show) {
       form.hidden = !show;
@@ -113,31 +165,46 @@
       if (problem.textContent) {
         return;
       }
-      page.tokens.get().then(
-        function (token) {
-          var url =
-            "/api/v1/cameras/" +
-            page.cameraId +
-            "/clip?start=" +
+      said.textContent = "";
+      page.tokens
+        .get()
+        .then(function (token) {
+          var base = "/api/v1/cameras/" + page.cameraId + "/clip";
+          var query =
+            "?start=" +
             encodeURIComponent(page.at(from).toISOString()) +
             "&end=" +
             encodeURIComponent(page.at(to).toISOString()) +
             "&token=" +
             encodeURIComponent(token);
-          // A plain link: the browser streams the file to disk instead of holding it in memory.
-          var link = document.createElement("a");
-          link.href = url;
-          link.download = "";
-          document.body.appendChild(link);
-          link.click();
-          link.remove();
-          page.note("Your clip is being prepared; the download starts in a moment.");
-          open(false);
-        },
-        function () {
-          problem.textContent = "The download could not be started. Reload the page and try again.";
-        },
-      );
+          return window
+            .fetch(base + "/range" + query, { credentials: "same-origin" })
+            .then(function (response) {
+              if (!response.ok) {
+                throw hw.MediaError("no clip", response.status);
+              }
+              return response.json();
+            })
+            .then(function (range) {
+              // A plain link: the browser streams the file to disk instead of holding it.
+              var link = document.createElement("a");
+              link.href = base + query;
+              link.download = "";
+              document.body.appendChild(link);
+              link.click();
+              link.remove();
+              page.note("Your clip is being prepared; the download starts in a moment.");
+              said.textContent = describe(range);
+              open(false);
+            });
+        })
+        .catch(function (error) {
+          page.tokens.invalidate();
+          problem.textContent =
+            error && error.status === 404
+              ? "Nothing was recorded between these times."
+              : "The download could not be started. Reload the page and try again.";
+        });
     });
   }
 

@@ -5,6 +5,11 @@
 (function (hw) {
   var REFRESH_MS = 30000;
   var FOLLOW_MS = 2000;
+  // Elements that need the keys themselves; elsewhere (the page, the video) they drive
+  // the timeline.
+  var USES_KEYS =
+    "input, select, textarea, button, a[href], summary, [contenteditable], [role='slider']," +
+    " [role='tab'], [role='dialog'], [role='menu']";
   var MESSAGES = {
     loading: "Loading…",
     end: "No more recordings on this day. Pick a moment on the timeline.",
@@ -155,6 +160,7 @@
     }
     this.started = true;
     this.root.querySelector("[data-transport]").hidden = false;
+    this.timeline.fit();
     var last = this.spans[this.spans.length - 1];
     // Today starts with the latest half minute; another day from its first recording.
     this.seek(this.isToday ? Math.max(last.start, last.end - 30) : this.spans[0].start);
@@ -164,8 +170,32 @@
   Playback.prototype.seek = function (seconds) {
     this.timeline.show(seconds);
     if (this.started) {
+      if (this.player.ended) {
+        // It stopped at the end of the recordings, not by the viewer's choice: play on.
+        this.player.wanted = true;
+      }
       this.player.seek(seconds);
     }
+  };
+
+  // The timeline's keys work from anywhere on the page that does not use them itself
+  // (the video, the page body); Space and K play and pause.
+  Playback.prototype.listenForKeys = function () {
+    var self = this;
+    var track = this.root.querySelector("[data-track]");
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      var free = target === track || !(target.closest && target.closest(USES_KEYS));
+      if (!self.started || !free || event.defaultPrevented) {
+        return;
+      }
+      if (event.key === " " || event.key === "k") {
+        event.preventDefault();
+        self.playButton.click();
+      } else if (target !== track && self.timeline.handles(event.key)) {
+        self.timeline.key(event);
+      }
+    });
   };
 
   Playback.prototype.note = function (text) {
@@ -258,6 +288,7 @@
       }
     });
     hw.Downloads(this);
+    this.listenForKeys();
   };
 
   hw.Playback = Playback;

@@ -1,6 +1,9 @@
 // The timeline of one day: recorded stretches and gaps, the play position, ticks in local
-// time, zoom from 24 hours down to 10 minutes. A slider for assistive technology and the
-// keyboard (arrows 10 s, Shift+arrows 1 min, Page Up/Down 10 min, Home/End).
+// time, zoom from 24 hours down to 10 minutes (it opens zoomed to the day's recordings). A
+// slider for assistive technology and the keyboard, always landing on recorded video:
+//   Home / End            the start / the last moments of the day's recordings
+//   Page Down / Page Up   the previous / next recorded stretch (10 minutes within a long one)
+//   ← → (↓ ↑)             10 seconds back / on; with Shift, 1 minute
 "use strict";
 
 (function (hw) {
@@ -13,14 +16,11 @@
   ];
   var TICK_STEPS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
   var MIN_TICK_PX = 56;
-  var KEY_STEPS = {
-    ArrowLeft: -10,
-    ArrowDown: -10,
-    ArrowRight: 10,
-    ArrowUp: 10,
-    PageDown: -600,
-    PageUp: 600,
-  };
+  var ARROW_STEPS = { ArrowLeft: -10, ArrowDown: -10, ArrowRight: 10, ArrowUp: 10 };
+  var PAGE_STEP = 600;
+  var END_LEAD = 3; // End lands this many seconds before the last recorded moment
+  var AT_START = 1; // this close after a stretch's start counts as being at its start
+  var MIN_SPAN_PX = 10; // a recording however short stays this wide, and clickable
   var COMMIT_AFTER_KEYS_MS = 350;
 
   function Timeline(root, options) {
@@ -60,9 +60,97 @@
   };
 
   Timeline.prototype.recordedAt = function (seconds) {
-    return this.spans.some(function (span) {
-      return span.start <= seconds && seconds < span.end;
+    return this.spanAt(seconds) !== null;
+  };
+
+  Timeline.prototype.spanAt = function (seconds) {
+    for (var i = 0; i < this.spans.length; i++) {
+      if (this.spans[i].start <= seconds && seconds < this.spans[i].end) {
+        return this.spans[i];
+      }
+    }
+    return null;
+  };
+
+  // The moment the keys aim at (seconds); null when the day holds no recording.
+  Timeline.prototype.keyTarget = function (key, shift) {
+    var spans = this.spans;
+    var at = this.position;
+    if (!spans.length) {
+      return null;
+    }
+    var first = spans[0];
+    var last = spans[spans.length - 1];
+    var latest = Math.max(last.start, last.end - END_LEAD);
+    var span = this.spanAt(at);
+    var earlier = spans.filter(function (s) {
+      return s.start < at - AT_START;
     });
+    var later = spans.filter(function (s) {
+      return s.start > at;
+    });
+    if (key === "Home") {
+      return first.start;
+    }
+    if (key === "End") {
+      return latest;
+    }
+    if (key === "PageUp") {
+      if (span && span.end - END_LEAD - at > PAGE_STEP) {
+        return at + PAGE_STEP;
+      }
+      return later.length ? later[0].start : latest;
+    }
+    if (key === "PageDown") {
+      if (span && at - span.start > PAGE_STEP) {
+        return at - PAGE_STEP;
+      }
+      return earlier.length ? earlier[earlier.length - 1].start : first.start;
+    }
+    var step = ARROW_STEPS[key] * (shift ? 6 : 1);
+    var target = at + step;
+    if (this.recordedAt(target) || target > at) {
+      return target; // forward into a gap: the player goes on to the next recording
+    }
+    // Back into a gap: the last seconds of the recording before it, not the same one again.
+    var before = spans.filter(function (s) {
+      return s.end <= target;
+    });
+    var previous = before[before.length - 1];
+    return previous ? Math.max(previous.start, previous.end + step) : target;
+  };
+
+  // Open on the day's recordings: the closest zoom that holds them all, centred on them.
+  Timeline.prototype.fit = function () {
+    if (!this.spans.length) {
+      return;
+    }
+    var from = this.spans[0].start;
+    var to = this.spans[this.spans.length - 1].end;
+    var zoom = 0;
+    while (zoom + 1 < ZOOMS.length && ZOOMS[zoom + 1][0] >= (to - from) * 1.1) {
+      zoom += 1;
+    }
+    this.zoom = zoom;
+    var length = this.viewLength();
+    this.viewStart = Math.min(Math.max((from + to) / 2 - length / 2, 0), this.length - length);
+    this.render();
+  };
+
+  // A tap on a recording drawn wider than it lasts lands inside it, not in the gap beside.
+  Timeline.prototype.snap = function (seconds) {
+    var width = this.track.clientWidth || 320;
+    var slack = ((MIN_SPAN_PX / 2 + 2) / width) * this.viewLength();
+    if (this.recordedAt(seconds)) {
+      return seconds;
+    }
+    var near = this.spans.filter(function (span) {
+      return span.start - slack <= seconds && seconds < span.end + slack;
+    })[0];
+    if (!near) {
+      return seconds;
+    }
+    return Math.min(Math.max(seconds, near.start), Math.max(near.start, near.end - 1));
   };
 
   Timeline.prototype.setSpans = function (spans, now) {
@@ -80,10 +168,14 @@
         return;
       }
       var left = Math.max(((span.start - from) / (to - from)) * 100, 0);
+      var right = Math.min(((span.end - from) / (to - from)) * 100, 100);
       var bar = document.createElement("span");
       bar.className = "timeline__span";
-      bar.style.left = left + "%";
-      bar.style.width = Math.min(((span.end - from) / (to - from)) * 100, 100) - left + "%";
+      // Centred on the recording, and never narrower than MIN_SPAN_PX (CSS max()).
+      bar.style.left = (left + right) / 2 + "%";
+      bar.style.width = "max(" + (right - left) + "%, " + MIN_SPAN_PX + "px)";
+      bar.setAttribute("data-start", String(span.start));
+      bar.setAttribute("data-end", String(span.end));
       fragment.appendChild(bar);
     });
     box.replaceChildren(fragment);
@@ -199,7 +291,9 @@
     track.addEventListener("pointerup", function (event) {
       if (self.dragging) {
         self.dragging = false;
-        self.onSeek(self.secondsAt(event.clientX));
+        var seconds = self.snap(self.secondsAt(event.clientX));
+        self.preview(seconds);
+        self.onSeek(seconds);
       }
     });
     track.addEventListener("pointercancel", function () {
@@ -223,20 +317,19 @@
     this.placeCursor();
   };
 
+  Timeline.prototype.handles = function (key) {
+    return key in ARROW_STEPS || ["Home", "End", "PageUp", "PageDown"].indexOf(key) >= 0;
+  };
+
   Timeline.prototype.key = function (event) {
-    var target;
-    if (event.key in KEY_STEPS) {
-      target =
-        this.position +
-        KEY_STEPS[event.key] * (event.shiftKey && event.key.indexOf("Arrow") === 0 ? 6 : 1);
-    } else if (event.key === "Home") {
-      target = 0;
-    } else if (event.key === "End") {
-      target = this.now === null ? this.length : this.now;
-    } else {
+    if (!this.handles(event.key) || event.altKey || event.ctrlKey || event.metaKey) {
       return;
     }
     event.preventDefault();
+    var target = this.keyTarget(event.key, event.shiftKey);
+    if (target === null) {
+      return;
+    }
     window.clearTimeout(this.keyTimer);
     this.show(target);
     // Held keys move the cursor at once; the video follows when they stop.
