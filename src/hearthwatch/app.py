@@ -21,7 +21,7 @@ from hearthwatch.devices import provision_api
 from hearthwatch.media import api as media_api
 from hearthwatch.privacy import api as privacy_api
 from hearthwatch.privacy.gate import PrivacyMiddleware
-from hearthwatch.web import pages
+from hearthwatch.web import api_docs, pages
 from hearthwatch.web.paths import STATIC_DIR
 
 API_PREFIX = "/api/v1"
@@ -53,7 +53,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         version=__version__,
         description="Self-hostable camera and smart-device cloud with privacy built in.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        # Served by `web.api_docs` from the service itself (the CSP allows no CDN).
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -64,6 +65,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     # so the ones a signed-in app calls all the time come first (no two share a path).
     for part in (me_api, devices_api, media_api, health, auth_api, privacy_api, provision_api):
         app.include_router(part.router, prefix=API_PREFIX)
+    app.include_router(api_docs.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,16 +19,27 @@ from hearthwatch.logs import request_id_var
 
 log = logging.getLogger("hearthwatch.access")
 
+CSP_HEADER = "content-security-policy"
+
+
+def content_security_policy(*, styles: Sequence[str] = (), blob_workers: bool = False) -> str:
+    """The service's policy: everything from itself, nothing inline. A page that must add
+    run-time styles (the API reference) names them (its nonce, a hash); one whose script
+    starts a worker from a `blob:` URL says so. None ever allows a CDN or `eval`."""
+    style = " ".join(["style-src 'self'", *styles])
+    worker = "; worker-src 'self' blob:" if blob_workers else ""
+    return (
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        f"connect-src 'self'; {style}; "
+        f"script-src 'self'; frame-ancestors 'none'; form-action 'self'{worker}"
+    )
+
+
+_CSP = (CSP_HEADER.encode(), content_security_policy().encode())
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-        b"connect-src 'self'; style-src 'self'; "
-        b"script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    ),
 ]
 
 
@@ -56,6 +68,9 @@ class RequestContextMiddleware:
                 headers: list[Any] = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
+                # A page with a policy of its own (a nonce) keeps it; every other gets ours.
+                if not any(name.lower() == _CSP[0] for name, _ in headers):
+                    headers.append(_CSP)
                 if scope.get("scheme") == "https":
                     headers.append(HSTS)
                 message["headers"] = headers
