@@ -143,6 +143,8 @@ class ForeignCamera:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            if process.stdout is not None:
+                process.stdout.close()  # its "ready" pipe, or the test run warns of it
 
     def restart(self, away_seconds: float = 0.0) -> None:
         """The camera reboots: the server stops, stays away, and comes back on its port."""

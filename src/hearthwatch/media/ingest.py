@@ -19,11 +19,12 @@ from urllib.parse import urlsplit
 
 import av
 
-from hearthwatch.camsim.h264 import access_unit_to_avcc
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import status as status_codes
-from hearthwatch.media.fmp4 import TIMESCALE, Sample
-from hearthwatch.media.live import LiveFrame, LiveHub
+from hearthwatch.media.audio import AudioInput, open_audio
+from hearthwatch.media.fmp4 import TIMESCALE, AudioFormat, Sample
+from hearthwatch.media.live import LiveAudio, LiveFrame, LiveHub
+from hearthwatch.media.nal import CODECS, H264, h264_access_unit, h265_access_unit, parameter_sets
 from hearthwatch.media.rtsp_preflight import refuse_redirects
 from hearthwatch.media.segmenter import FinishedSegment, Segmenter, StreamFormat
 from hearthwatch.media.status import IngestStatus
@@ -119,6 +120,10 @@ class CameraIngest:
     _live_base: int | None = None
     _live_last: int | None = None
     _time_base: tuple[int, int] = (0, 1)
+    _codec: str = H264
+    _last_dts: int | None = None
+    _audio: AudioInput | None = None
+    _audio_format: AudioFormat | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -185,6 +190,9 @@ class CameraIngest:
         with av.open(pinned, options=options) as box:
             stream = box.streams.video[0]
             self._describe(stream)
+            audio = open_audio(box.streams.audio[0]) if box.streams.audio else None
+            self._audio = audio
+            self._audio_format = audio.format if audio is not None else None
             # While nobody watches, the frames after a keyframe wait (as the demuxer's own
             # packets) and are all cut into samples when the next keyframe comes: one tight
             # run per GOP instead of one cold start of the same Python per frame, for about
@@ -198,11 +206,15 @@ class CameraIngest:
                     take(waiting, arrived, stream, segmenter, True)
                 held.clear()
 
+            streams = [stream] if audio is None else [stream, audio.stream]
             try:
-                for packet in box.demux(stream):
+                for packet in box.demux(streams):
                     if stopping():
                         return
                     if not packet.size or packet.pts is None:
+                        continue
+                    if packet.stream is not stream:
+                        self._audio_packet(packet, segmenter)
                         continue
                     now = time.time()
                     if (
@@ -228,8 +240,11 @@ class CameraIngest:
         self.status.width, self.status.height = context.width or None, context.height or None
         rate = stream.average_rate or stream.guessed_rate
         self.status.fps = float(rate) if rate else None
-        if context.name != "h264":
-            raise UnsupportedCodec(f"unsupported codec {context.name}: cameras must send H.264")
+        if context.name not in CODECS:
+            raise UnsupportedCodec(
+                f"unsupported codec {context.name}: cameras must send H.264 or H.265"
+            )
+        self._codec, self._last_dts, self._format = context.name, None, None
         self.status.problem = None
 
     def _packet(
@@ -243,32 +258,71 @@ class CameraIngest:
         """One frame into the segmenter and the live hub; `now` is when it arrived, `held`
         whether it waited for others (while nobody watched)."""
         keyframe = bool(packet.is_keyframe)
-        sample, sps, pps = access_unit_to_avcc(bytes(packet))
-        if sps is not None or pps is not None or self._format is None:
-            self._learn_format(sps, pps, stream)
+        if self._codec == H264:
+            sample, sps, pps = h264_access_unit(bytes(packet))
+            learned = sps is not None or pps is not None
+        else:
+            sample, vps, sps, pps = h265_access_unit(bytes(packet))
+            learned = vps is not None or sps is not None or pps is not None
+        if learned or self._format is None:
+            self._learn_format(bytes(packet) if learned else b"", stream)
         # Integer arithmetic on the stream's time base, read once per session: a Fraction
         # per packet costs more than the copy of the packet itself.
         numerator, denominator = self._time_base
-        ticks = (packet.pts or 0) * TIMESCALE * numerator // denominator
+        pts = (packet.pts or 0) * TIMESCALE * numerator // denominator
+        dts = self._decode_ticks(packet.dts, pts, segmenter.nominal_ticks)
         fmt = self._format
-        segmenter.push(sample, keyframe, ticks, int(now * 1e6), fmt)  # positional: per frame
+        segmenter.push(sample, keyframe, dts, pts, int(now * 1e6), fmt)  # positional: per frame
         if fmt is not None:
             duration = segmenter.nominal_ticks
-            live_time = self._live_time(ticks, now, duration)
-            self.hub.publish(LiveFrame(Sample(sample, duration, keyframe), live_time), held)
+            live_time = self._live_time(dts, now, duration)
+            self.hub.publish(
+                LiveFrame(Sample(sample, duration, keyframe, pts - dts), live_time), held
+            )
 
-    def _learn_format(
-        self, sps: bytes | None, pps: bytes | None, stream: av.video.stream.VideoStream
-    ) -> None:
-        if sps is None and pps is None and self._format is None and stream.codec_context.extradata:
-            _, sps, pps = access_unit_to_avcc(stream.codec_context.extradata)
-        if sps is None or pps is None:
+    def _decode_ticks(self, dts: int | None, pts: int, nominal: int) -> int:
+        """The frame's decode time in camera ticks. The demuxer guesses DTS only once it has
+        seen the stream's frame reordering; until then (and for a camera without B-frames)
+        presentation order is decode order, and a lone missing DTS follows the last one."""
+        if dts is not None:
+            numerator, denominator = self._time_base
+            ticks = dts * TIMESCALE * numerator // denominator
+        elif self._last_dts is None:
+            ticks = pts
+        else:
+            ticks = min(self._last_dts + nominal, pts)
+        self._last_dts = ticks
+        return ticks
+
+    def _audio_packet(self, packet: av.Packet[Any], segmenter: Segmenter) -> None:
+        """An audio packet: into the open segment, and to live listeners if there are any."""
+        audio = self._audio
+        if audio is None or self._format is None:
+            return
+        for frame in audio.frames(packet):
+            segmenter.push_audio(frame.data, frame.ticks, frame.duration)
+            if self.hub.audio_watched and self._live_base is not None:
+                self.hub.publish_audio(
+                    LiveAudio(frame.data, frame.ticks + self._live_base, frame.duration)
+                )
+
+    def _learn_format(self, annexb: bytes, stream: av.video.stream.VideoStream) -> None:
+        """The stream's format from a keyframe's parameter sets, or from the extradata the
+        demuxer read from the camera's session description."""
+        found = parameter_sets(self._codec, annexb) if annexb else None
+        if found is None and self._format is None and stream.codec_context.extradata:
+            found = parameter_sets(self._codec, stream.codec_context.extradata)
+        if found is None:
             return
         context = stream.codec_context
-        fmt = StreamFormat(sps, pps, context.width or 0, context.height or 0)
+        width, height = context.width or 0, context.height or 0
+        if self._codec == H264:
+            fmt = StreamFormat(found[0], found[1], width, height, audio=self._audio_format)
+        else:
+            fmt = StreamFormat(found[1], found[2], width, height, found[0], self._audio_format)
         if fmt != self._format:
             self._format = fmt
-            self.hub.set_init(fmt.init)
+            self.hub.set_init(fmt.init, fmt.audio)
 
     def _live_time(self, ticks: int, now: float, duration: int) -> int:
         """A steady live timeline: camera spacing, wall-clock origin, no steps backwards."""

@@ -8,9 +8,11 @@ it comes from then on.) A viewer that
 cannot keep up loses fragments up to the next keyframe; it never slows the ingest or the
 other viewers.
 
-Two kinds of viewer share one ingest: fMP4 viewers (the WebSocket into Media Source
-Extensions) get one fragment per frame, built once for all of them; frame viewers (WebRTC)
-get the frames themselves. Each kind costs nothing while nobody of that kind watches.
+Three kinds of viewer share one ingest: fMP4 viewers (the WebSocket into Media Source
+Extensions) get one fragment per frame, built once for all of them, and, when the camera
+has sound, one fragment per audio frame in between (the init segment then has two tracks);
+frame viewers (WebRTC) get the frames themselves, and audio listeners the AAC frames. Each
+kind costs nothing while nobody of that kind watches.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ import threading
 from dataclasses import dataclass, field
 from typing import Generic, NamedTuple, TypeVar
 
-from hearthwatch.media.fmp4 import Sample, fragment
+from hearthwatch.media.fmp4 import (
+    AUDIO_TRACK,
+    TIMESCALE,
+    AudioFormat,
+    Run,
+    Sample,
+    fragment,
+    runs_parts,
+)
 
 MAX_QUEUE = 200
 T = TypeVar("T")
@@ -53,8 +63,20 @@ class LiveViewer(Generic[T]):
 
 
 class LiveFrame(NamedTuple):  # one per frame of every camera: a tuple is cheapest to make
+    """A video frame. `decode_time` is its decode time on the live timeline (TIMESCALE
+    ticks); it is shown at ``decode_time + sample.offset`` (B-frames come before the
+    frames they are shown after)."""
+
     sample: Sample
     decode_time: int
+
+
+class LiveAudio(NamedTuple):
+    """One raw AAC frame (no ADTS header) of the camera's sound."""
+
+    data: bytes
+    time: int  # presentation time in TIMESCALE ticks, on the timeline of LiveFrame.decode_time
+    duration: int  # in sample-rate ticks
 
 
 @dataclass
@@ -69,18 +91,55 @@ class LiveHub:
     gop: list[LiveFrame] = field(default_factory=list)
     viewers: set[LiveViewer[bytes]] = field(default_factory=set)
     frame_viewers: set[LiveViewer[LiveFrame]] = field(default_factory=set)
+    audio_viewers: set[LiveViewer[LiveAudio]] = field(default_factory=set)
+    audio: AudioFormat | None = None  # the camera's sound, if it sends any we keep
     sequence: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def set_init(self, init: bytes) -> None:
+    def set_init(self, init: bytes, audio: AudioFormat | None = None) -> None:
+        """A new stream format: its init segment (with an audio track if `audio`)."""
         with self._lock:
             if init != self.init:
                 self.init, self.gop = init, []
+            self.audio = audio
 
     @property
     def watched(self) -> bool:
         """Whether anyone (fMP4 or WebRTC) is watching now."""
         return bool(self.viewers or self.frame_viewers)
+
+    @property
+    def audio_watched(self) -> bool:
+        """Whether anyone would get an audio frame now (the ingest asks before making one)."""
+        return bool(self.viewers or self.audio_viewers) and self.audio is not None
+
+    def publish_audio(self, frame: LiveAudio) -> None:
+        """Called by the ingest thread for each audio frame while `audio_watched`."""
+        with self._lock:
+            audio = self.audio
+            if audio is None:
+                return
+            viewers = list(self.viewers)
+            data = self._audio_fragment(frame, audio.sample_rate) if viewers else b""
+            listeners = list(self.audio_viewers)
+        for viewer in viewers:
+            viewer.loop.call_soon_threadsafe(viewer.offer, data, True)
+        for listener in listeners:
+            listener.loop.call_soon_threadsafe(listener.offer, frame, True)
+
+    def _audio_fragment(self, frame: LiveAudio, rate: int) -> bytes:
+        self.sequence += 1
+        run = Run(
+            AUDIO_TRACK, frame.time * rate // TIMESCALE, [Sample(frame.data, frame.duration, True)]
+        )
+        return b"".join(runs_parts(self.sequence, [run]))
+
+    def join_audio(self, loop: asyncio.AbstractEventLoop) -> LiveViewer[LiveAudio]:
+        """A new audio listener: each audio frame as it comes (see `audio` for the format)."""
+        viewer: LiveViewer[LiveAudio] = LiveViewer(loop)
+        with self._lock:
+            self.audio_viewers.add(viewer)
+        return viewer
 
     def publish(self, frame: LiveFrame, held: bool = False) -> None:
         """Called by the ingest thread for each frame; `held` for a frame it kept back while
@@ -130,17 +189,21 @@ class LiveHub:
             viewer.skipping = not self.gop
             return viewer, self.init, list(self.gop)
 
-    def leave(self, viewer: LiveViewer[bytes] | LiveViewer[LiveFrame]) -> None:
+    def leave(
+        self, viewer: LiveViewer[bytes] | LiveViewer[LiveFrame] | LiveViewer[LiveAudio]
+    ) -> None:
         with self._lock:
             self.viewers.discard(viewer)
             self.frame_viewers.discard(viewer)
+            self.audio_viewers.discard(viewer)
 
     def end(self) -> None:
         """The stream stopped (camera offline): tell every viewer."""
         with self._lock:
-            viewers: list[LiveViewer[bytes] | LiveViewer[LiveFrame]] = [
+            viewers: list[LiveViewer[bytes] | LiveViewer[LiveFrame] | LiveViewer[LiveAudio]] = [
                 *self.viewers,
                 *self.frame_viewers,
+                *self.audio_viewers,
             ]
             self.gop = []
         for viewer in viewers:
