@@ -28,6 +28,13 @@ TABLE_TITLES = {
     "rights_requests": "Your requests",
     "rights_request_steps": "Steps of your requests",
     "processing_limits": "Your restrictions and objections",
+    "inactivity_warnings": "Warnings about an inactive account",
+    "guardian_consents": "A parent's or guardian's consent",
+    "child_reports": "Reports that the account holder may be under 16",
+    "consent_ledger": "Your consent choices",
+    "notice_acceptances": "Privacy notices you accepted",
+    "erasure_receipts": "Erasure receipts",
+    "data_exports": "Copies of your data",
 }
 
 

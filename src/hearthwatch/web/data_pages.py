@@ -1,18 +1,18 @@
 """/privacy/data: everything Hearthwatch holds about the signed-in person, on one page (P17).
 
-The tables come from `privacy/data_view.py`, the walk of the data map the export archive
+The rows come from `privacy/data_view.py`, the walk of the data map the export archive
 and GET /api/v1/privacy/data use too, so the page, the API and the archive never disagree
-and a new personal column shows up here by itself.
+and a new personal column shows up here by itself; `web/data_groups.py` sorts them by
+subject and puts them in words.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.privacy.data_view import SHOWN_ROWS, data_of
+from hearthwatch.web.data_groups import grouped
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
 
@@ -25,16 +25,5 @@ def data_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -
         return to_signin("/privacy/data")
     return render(
         request, ctx, "privacy_data.html", viewer=viewer, section="privacy",
-        tables=data_of(db, viewer.user.id), shown_rows=SHOWN_ROWS, show=_show,
+        groups=grouped(data_of(db, viewer.user.id)), shown_rows=SHOWN_ROWS,
     )  # fmt: skip
-
-
-def _show(value: Any) -> str:
-    """A stored value as the page shows it: binary as its size, withheld with the reason."""
-    if value is None:
-        return "—"
-    if isinstance(value, dict) and "base64" in value:
-        return f"(binary data, {len(value['base64']) * 3 // 4} bytes)"
-    if isinstance(value, dict) and "withheld" in value:
-        return f"(kept, not shown: {value['withheld']})"
-    return str(value)
