@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import datetime
 from fractions import Fraction
 
 import pytest
@@ -15,7 +16,14 @@ import pytest
 from hearthwatch.media import playback
 from hearthwatch.media.fmp4 import TIMESCALE, split_init
 from hearthwatch.media.segmenter import FinishedSegment, Segmenter, StreamFormat
-from tests.media.foreign_media import Recording, decode_errors, packets, record, streams
+from tests.media.foreign_media import (
+    Recording,
+    decode_errors,
+    ffprobe,
+    packets,
+    record,
+    streams,
+)
 from tests.support import foreign_cameras
 
 FPS = foreign_cameras.FPS
@@ -88,6 +96,29 @@ def test_item1_snapshots_decode(recording: Recording) -> None:
     assert (frame.width, frame.height) == (640, 360)
     init, _ = split_init(recording.segments[0].data)
     assert playback.decoder_config(init)[0] == "h264"
+
+
+@camera
+def test_item10_a_downloaded_segment_starts_at_zero_with_its_wall_time_kept(
+    recording: Recording,
+) -> None:
+    """Issue 12 item 10: one segment alone reports its own length (not ~1.8e9 s); the
+    moment it was recorded stays in the file (prft in NTP time, the movie's creation
+    time)."""
+    segment = recording.segments[1]
+    stored = streams(segment.data)
+    assert float(stored[0]["start_time"]) > 1e9  # what Media Source Extensions get
+    alone = playback.segment_file(segment.data)
+    found = ffprobe(alone, "-show_streams", "-show_format")
+    assert float(found["format"]["duration"]) < 3.0
+    assert all(float(s["start_time"]) < 0.5 for s in found["streams"])
+    assert {s["codec_type"] for s in found["streams"]} == {"video", "audio"}
+    created = datetime.fromisoformat(found["format"]["tags"]["creation_time"])
+    assert int(created.timestamp()) == segment.start_us // 1_000_000
+    at = alone.index(b"prft")
+    ntp = int.from_bytes(alone[at + 12 : at + 20], "big")
+    assert abs(ntp / 2**32 - 2_208_988_800 - segment.start_us / 1e6) < 0.001
+    assert decode_errors(alone) == ""
 
 
 def _bframe_order(count: int) -> Iterator[tuple[int, int, bool]]:
