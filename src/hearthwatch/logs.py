@@ -1,8 +1,11 @@
 """Structured logs: one JSON object per line, a request id on every line, personal data masked.
 
-Passwords, codes and tokens are never handed to a logger. E-mail addresses and IP addresses
-(v4 and v6) that reach a log line anyway are masked by `MaskingFilter` (P45, P36), with the
-rules of `hearthwatch.privacy.masking`.
+Passwords, codes and tokens are never handed to a logger by our code. Other loggers can
+(uvicorn's access and WebSocket lines carry the whole request target, `?token=` and all),
+so `MaskingFilter` redacts secret query parameters and bearer tokens in every line, and masks
+the e-mail and IP addresses that reach one (P45, P36) with the rules of
+`hearthwatch.privacy.masking`. The service's own listening address is not a person's: the
+lines that announce it keep it whole (a `listening_on` field, uvicorn's "running on" line).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 from typing import Any
 
@@ -23,12 +27,23 @@ __all__ = [
     "mask",
     "mask_email",
     "mask_ip",
+    "redact_secrets",
     "request_id_var",
 ]
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 SECRET_KEYS = frozenset({"password", "code", "token", "secret", "authorization", "cookie"})
+# Fields that hold the service's own address (what it listens on), never a person's.
+OWN_ADDRESS_KEYS = frozenset({"listening_on"})
+SECRET_QUERY = re.compile(
+    r"([?&;](?:token|access_token|code|secret|password|key|signature|sig)=)[^&;\s\"'#]+",
+    re.IGNORECASE,
+)
+# A media token (`<base64url JSON>.<signature>`, JSON starts `eyJ`), a JWT, a personal API
+# token (`hwt_...`) found anywhere in a line.
+BEARER = re.compile(r"\b(?:eyJ[\w-]{4,}\.[\w.-]+|hwt_[\w-]{8,})")
+REDACTED = "[redacted]"
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {
     "message",
     "asctime",
@@ -37,16 +52,30 @@ _STANDARD = set(logging.makeLogRecord({}).__dict__) | {
 }
 
 
-def mask(value: Any) -> Any:
+def redact_secrets(text: str) -> str:
+    """Secret query parameters and bearer tokens in `text` replaced by `[redacted]`."""
+    if "=" in text:
+        text = SECRET_QUERY.sub(r"\1" + REDACTED, text)
+    if "eyJ" in text or "hwt_" in text:
+        text = BEARER.sub(REDACTED, text)
+    return text
+
+
+def mask(value: Any, *, keep_addresses: bool = False) -> Any:
     if not isinstance(value, str):
         return value
-    # No pattern can match without its "@", "." or ":", and most log text has none:
+    # No pattern can match without its "=", "@", "." or ":", and most log text has none:
     # skipping the regexes then keeps the per-request access line cheap.
+    value = redact_secrets(value)
     if "@" in value:
         value = mask_email(value)
-    if "." in value or ":" in value:
+    if not keep_addresses and ("." in value or ":" in value):
         value = mask_ip(value)
     return value
+
+
+def _announces_own_address(record: logging.LogRecord) -> bool:
+    return record.name == "uvicorn.error" and str(record.msg).startswith("Uvicorn running on")
 
 
 # Set on a record once it is masked and once it is formatted as JSON, so a record that goes
@@ -60,10 +89,13 @@ class MaskingFilter(logging.Filter):
         fields = record.__dict__
         if _MASKED in fields:
             return True
-        record.msg = mask(record.getMessage())
+        record.msg = mask(record.getMessage(), keep_addresses=_announces_own_address(record))
         record.args = None
         for key in fields.keys() - _STANDARD:
-            fields[key] = "[redacted]" if key.lower() in SECRET_KEYS else mask(fields[key])
+            if key.lower() in SECRET_KEYS:
+                fields[key] = REDACTED
+            else:
+                fields[key] = mask(fields[key], keep_addresses=key in OWN_ADDRESS_KEYS)
         record.request_id = request_id_var.get()
         fields[_MASKED] = True
         return True

@@ -137,7 +137,7 @@ def run(ctx: AppContext, *, host: str, port: int) -> None:
     keep_large_buffers()  # segments, sealed chunks and keyframes: no page faults for each
     tls = uvicorn_tls_options(ctx.settings)
     scheme = "https" if tls else "http"
-    log.info("listening", extra={"url": f"{scheme}://{host}:{port}/"})
+    log.info("listening", extra={"listening_on": f"{scheme}://{host}:{port}/"})
     config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS, **tls)
     freeze_startup_heap()
     background = RecordingNode(ctx) if ctx.settings.recorder_enabled else None
@@ -214,7 +214,7 @@ def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> No
 
     if Settings().model_dump() != settings.model_dump():
         raise ValueError("worker processes read their settings from the environment only")
-    log.info("listening", extra={"url": f"http://{host}:{port}/", "workers": workers})
+    log.info("listening", extra={"listening_on": f"http://{host}:{port}/", "workers": workers})
     serve_workers(host, port, workers)
 
 
