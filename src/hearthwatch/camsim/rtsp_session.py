@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from hearthwatch.camsim.camera import VIDEO_TRACK, AudioBurst, SimulatedCamera
@@ -123,8 +123,7 @@ class RtspSession:
         if self.waiting_for_key and not frame.keyframe:
             return
         self.waiting_for_key = False
-        for packet in self.packetizer.packetize(self._with_headers(frame), rtp_ticks):
-            self._send(packet, rtcp=False)
+        self._send_rtp(self.packetizer.packetize(self._with_headers(frame), rtp_ticks))
         self._maybe_report(rtp_ticks, wall_time)
 
     def deliver_audio(self, burst: AudioBurst) -> None:
@@ -133,8 +132,7 @@ class RtspSession:
         if self.companion is not None and self.companion.waiting_for_key:
             return
         packets = self.packetizer.packetize_aac(burst.frames, burst.rtp_ticks, SAMPLES_PER_FRAME)
-        for packet in packets:
-            self._send(packet, rtcp=False)
+        self._send_rtp(packets)
         self._maybe_report(burst.rtp_ticks, burst.wall_time)
 
     def _with_headers(self, frame: EncodedFrame) -> list[bytes]:
@@ -155,6 +153,16 @@ class RtspSession:
     def _backlogged(self) -> bool:
         transport = self.writer.transport
         return self.channels is not None and transport.get_write_buffer_size() > MAX_TCP_BACKLOG
+
+    def _send_rtp(self, packets: Iterable[bytes]) -> None:
+        """Over TCP, one write for all of a frame's packets: a send call each would cost the
+        simulator more than the packets themselves."""
+        if self.channels is None:
+            for packet in packets:
+                self._send(packet, rtcp=False)
+            return
+        prefix = b"$" + bytes([self.channels[0]])
+        self.writer.write(b"".join(prefix + len(p).to_bytes(2, "big") + p for p in packets))
 
     def _send(self, packet: bytes, *, rtcp: bool) -> None:
         if self.channels is not None:
