@@ -22,13 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Any
 
-import av
 from aiortc import (
     RTCConfiguration,
     RTCIceCandidate,
@@ -37,23 +33,18 @@ from aiortc import (
     RTCRtpSender,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import SessionDescription
 
 from hearthwatch.errors import NotFound, RateLimited, ValidationFailed
-from hearthwatch.media.fmp4 import TIMESCALE
-from hearthwatch.media.live import LiveFrame, LiveHub, LiveViewer
+from hearthwatch.media.live import LiveHub
+from hearthwatch.media.webrtc_video import LiveVideoTrack, annexb, parameter_sets
 from hearthwatch.settings import Settings
 
 log = logging.getLogger("hearthwatch.webrtc")
+__all__ = ["CONNECT_SECONDS", "WebRtcPeers", "annexb", "ice_servers", "parameter_sets"]
 
-QUEUE_FRAMES = 25  # about a second at 25 fps; a peer further behind skips to a keyframe
-BACKLOG_STEP = TIMESCALE // 1000  # 1 ms between the cached frames a peer starts with
-MAX_STEP = 5 * TIMESCALE
 CONNECT_SECONDS = 10.0
 MAX_PEERS = 64
-TIME_BASE = Fraction(1, TIMESCALE)
-START_CODE = b"\x00\x00\x00\x01"
 
 
 def ice_servers(settings: Settings) -> list[RTCIceServer]:
@@ -68,89 +59,6 @@ def ice_servers(settings: Settings) -> list[RTCIceServer]:
             )
         )
     return servers
-
-
-def parameter_sets(init: bytes) -> tuple[bytes, bytes]:
-    """SPS and PPS from the avcC record of an init segment."""
-    at = init.find(b"avcC")
-    if at < 0 or len(init) < at + 12:
-        raise ValueError("no avcC record in the init segment")
-    record = init[at + 4 :]
-    sps_end = 8 + int.from_bytes(record[6:8], "big")
-    pps_start = sps_end + 3
-    pps_end = pps_start + int.from_bytes(record[sps_end + 1 : pps_start], "big")
-    if record[5] & 0x1F != 1 or record[sps_end] != 1 or pps_end > len(record):
-        raise ValueError("the avcC record must hold one SPS and one PPS")
-    return record[8:sps_end], record[pps_start:pps_end]
-
-
-def annexb(avcc: bytes, prefix: bytes = b"") -> bytes:
-    """An AVCC access unit (4-byte lengths) as Annex B, after `prefix` (already Annex B)."""
-    parts, offset = [prefix], 0
-    while offset + 4 <= len(avcc):
-        size = int.from_bytes(avcc[offset : offset + 4], "big")
-        parts += (START_CODE, avcc[offset + 4 : offset + 4 + size])
-        offset += 4 + size
-    return b"".join(parts)
-
-
-class LiveVideoTrack(MediaStreamTrack):
-    """The camera's packets for one peer, as `av.Packet`s aiortc sends without re-encoding."""
-
-    kind = "video"
-
-    def __init__(self, hub: LiveHub, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__()
-        self._hub = hub
-        self._viewer: LiveViewer[LiveFrame]
-        self._viewer, _init, gop = hub.join_frames(loop, QUEUE_FRAMES)
-        self._backlog = deque(gop)
-        self._starting = True
-        self._init: bytes | None = None
-        self._parameters = b""
-        self._last: tuple[int, int] | None = None  # (camera decode time, pts sent)
-
-    async def recv(self) -> av.Packet[Any]:
-        if self.readyState != "live":
-            raise MediaStreamError
-        queue = self._viewer.queue
-        # At the start, the cached GOP and what queued while the connection was made.
-        catching_up = self._starting and bool(self._backlog or queue.qsize())
-        self._starting = catching_up
-        frame = self._backlog.popleft() if self._backlog else await queue.get()
-        if frame is None:
-            self.stop()  # the camera went offline: the peer is closed
-            raise MediaStreamError
-        return self._packet(frame, catching_up)
-
-    def _packet(self, frame: LiveFrame, catching_up: bool) -> av.Packet[Any]:
-        sample = frame.sample
-        prefix = self._parameter_sets() if sample.keyframe else b""
-        packet = av.Packet(annexb(sample.data, prefix))
-        packet.pts = self._pts(frame.decode_time, catching_up)
-        packet.time_base = TIME_BASE
-        return packet
-
-    def _pts(self, decode_time: int, catching_up: bool) -> int:
-        if self._last is None:
-            pts = 0
-        else:
-            step = decode_time - self._last[0]
-            step = BACKLOG_STEP if catching_up or not 0 < step <= MAX_STEP else step
-            pts = self._last[1] + step
-        self._last = (decode_time, pts)
-        return pts
-
-    def _parameter_sets(self) -> bytes:
-        init = self._hub.init
-        if init is not None and init is not self._init:
-            sps, pps = parameter_sets(init)
-            self._init, self._parameters = init, START_CODE + sps + START_CODE + pps
-        return self._parameters
-
-    def stop(self) -> None:
-        self._hub.leave(self._viewer)
-        super().stop()
 
 
 @dataclass(frozen=True)
@@ -236,6 +144,11 @@ class WebRtcPeers:
             raise RateLimited("Too many live viewers.", retry_after_s=10, code="webrtc.busy")
         if hub.init is None:
             raise NotFound("The camera is offline.", code="camera.offline")
+        if b"avcC" not in hub.init:  # H.265: browsers' WebRTC cannot be counted on for it
+            raise ValidationFailed(
+                "This camera sends H.265, which live view over WebRTC cannot carry.",
+                code="webrtc.camera_codec_unsupported",
+            )
         connection = RTCPeerConnection(RTCConfiguration(iceServers=self.servers))
         peer = LivePeer(connection, LiveVideoTrack(hub, asyncio.get_running_loop()), still_allowed)
         self.peers.add(peer)
@@ -256,6 +169,9 @@ class WebRtcPeers:
         connection = peer.connection
         # Made before the offer is applied, since that is when aiortc picks the codecs.
         transceiver = connection.addTransceiver(peer.track, direction="sendonly")
+        # aiortc answers a browser's RTCP PLI or FIR by asking its encoder for a keyframe;
+        # with no encoder (the camera's own frames) the track restarts from the hub's.
+        transceiver.sender._send_keyframe = peer.track.picture_lost  # type: ignore[method-assign]
         transceiver.setCodecPreferences(
             [
                 codec

@@ -1,0 +1,162 @@
+"""Issue 12: live view over WebRTC from cameras nobody on this project wrote (GStreamer's
+RTSP server serving files made by Debian's ffmpeg), played by Debian's Chromium.
+
+The page's peer connections are kept where the test can ask them for their statistics
+(`RTCInboundRtpStreamStats`): frames decoded, frames per second, audio packets received.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, Route, expect
+
+from hearthwatch.media.api import webrtc_peers
+from hearthwatch.media.recorder import Recorder
+from hearthwatch.media.webrtc import CONNECT_SECONDS
+from tests.conftest import STRONG_PASSWORD
+from tests.media.conftest import wait_for
+from tests.support import foreign_cameras
+from tests.support.browser import DESKTOP, chromium, watched_page
+from tests.support.foreign_cameras import ForeignCamera, foreign_camera
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not foreign_cameras.available(), reason="gst-rtsp-server or ffmpeg missing"),
+]
+
+CAMERAS = "/api/v1/cameras"
+# Every peer connection the page makes is kept in window.hwPeers for the test to inspect.
+KEEP_PEERS = """
+(() => {
+  const Original = window.RTCPeerConnection;
+  window.hwPeers = [];
+  window.RTCPeerConnection = function (...args) {
+    const peer = new Original(...args);
+    window.hwPeers.push(peer);
+    return peer;
+  };
+  window.RTCPeerConnection.prototype = Original.prototype;
+  Object.setPrototypeOf(window.RTCPeerConnection, Original);
+})();
+"""
+INBOUND = """kind => {
+  const peer = window.hwPeers[window.hwPeers.length - 1];
+  if (!peer) return null;
+  return peer.getStats().then(report => {
+    for (const stats of report.values()) {
+      if (stats.type === 'inbound-rtp' && stats.kind === kind) return stats;
+    }
+    return null;
+  });
+}"""
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with chromium("--autoplay-policy=no-user-gesture-required") as launched:
+        yield launched
+
+
+def bind_url(
+    client: TestClient, recorder: Recorder, camera: ForeignCamera, name: str
+) -> dict[str, Any]:
+    """The camera bound by its address, once the recorder holds a keyframe of it."""
+    body = {"url": camera.url, "name": name}
+    response = client.post(f"{CAMERAS}/bind/rtsp", json=body)
+    assert response.status_code == 201, response.text
+    bound: dict[str, Any] = response.json()
+    wait_for(lambda: client.get(f"{CAMERAS}/{bound['id']}").json()["online"], timeout=30)
+    wait_for(lambda: any(ingest.hub.gop for ingest in recorder.ingests.values()), timeout=15)
+    return bound
+
+
+@pytest.fixture
+def signed_in_page(
+    browser: Browser, live_server: Any, alice: Any, app: FastAPI, recorder: Recorder
+) -> Iterator[Page]:
+    with watched_page(browser, timeout_ms=20_000, viewport=DESKTOP) as (page, _errors):
+        page.add_init_script(KEEP_PEERS)
+        page.goto(f"{live_server.url}/signin")
+        page.get_by_label("E-mail address").fill(alice.email)
+        page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="My devices")).to_be_visible()
+        yield page
+    wait_for(lambda: not webrtc_peers(app).peers, timeout=CONNECT_SECONDS + 10)
+
+
+def watch_over_webrtc(page: Page, live_server: Any, camera_id: str) -> None:
+    page.goto(f"{live_server.url}/cameras/{camera_id}")
+    expect(page.locator("[data-live-transport]")).to_have_text("WebRTC", timeout=30_000)
+
+
+def decoded_over(page: Page, seconds: float, every: float = 0.1) -> list[tuple[float, int]]:
+    """(monotonic time, framesDecoded) sampled every `every` seconds for `seconds`."""
+    samples: list[tuple[float, int]] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        stats = page.evaluate(INBOUND, "video")
+        samples.append((time.monotonic(), int(stats["framesDecoded"]) if stats else 0))
+        page.wait_for_timeout(int(every * 1000))
+    return samples
+
+
+def longest_freeze(samples: list[tuple[float, int]]) -> float:
+    """The longest time during which framesDecoded did not rise."""
+    longest, since = 0.0, samples[0][0]
+    for (_, before), (at, count) in itertools.pairwise(samples):
+        if count > before:
+            since = at
+        longest = max(longest, at - since)
+    return longest
+
+
+def slow_answers(page: Page, seconds: float) -> None:
+    """The server's answers reach the browser `seconds` late, as over a slow network: the
+    server's side of the peer is made at once and the camera's frames queue up for it."""
+
+    def late(route: Route) -> None:
+        response = route.fetch()
+        time.sleep(seconds)  # the delay itself is the condition under test
+        route.fulfill(response=response)
+
+    page.route("**/webrtc?*", late)
+
+
+def test_issue12_item7_webrtc_keeps_decoding_a_ten_second_gop_camera(
+    client: TestClient, recorder: Recorder, signed_in_page: Page, live_server: Any
+) -> None:
+    """issue 12 item 7: a peer that starts 2 s behind catches up at once and never waits for
+    the next keyframe: frames keep being decoded across more than one 10 s GOP."""
+    slow_answers(signed_in_page, 2.0)
+    with foreign_camera("h264-long-gop") as camera:
+        bound = bind_url(client, recorder, camera, "Long GOP")
+        watch_over_webrtc(signed_in_page, live_server, bound["id"])
+        samples = decoded_over(signed_in_page, 22.0)
+    decoded = samples[-1][1] - samples[0][1]
+    print("ITEM7", decoded, longest_freeze(samples))
+    assert decoded > 22 * 25 * 0.8, samples
+    assert longest_freeze(samples) < 1.0, samples
+
+
+def test_issue12_item1_webrtc_plays_b_frames_at_the_cameras_rate(
+    client: TestClient, recorder: Recorder, signed_in_page: Page, live_server: Any
+) -> None:
+    """issue 12 item 1 (live view): H.264 High with B-frames decodes at about 25 fps."""
+    with foreign_camera("h264-bframes-aac") as camera:
+        bound = bind_url(client, recorder, camera, "B-frames")
+        watch_over_webrtc(signed_in_page, live_server, bound["id"])
+        signed_in_page.wait_for_timeout(2000)
+        samples = decoded_over(signed_in_page, 8.0)
+        fps = signed_in_page.evaluate(INBOUND, "video")["framesPerSecond"]
+    rate = (samples[-1][1] - samples[0][1]) / (samples[-1][0] - samples[0][0])
+    print("ITEM1", rate, fps)
+    assert 20 <= rate <= 30, samples
+    assert longest_freeze(samples) < 1.0, samples
