@@ -39,8 +39,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def desktop(browser: Browser, tmp_path: Path) -> Iterator[tuple[Page, list[str]]]:
     with watched_page(
-        browser, screenshot=tmp_path / "hw-last-page.png", timeout_ms=20_000, viewport=DESKTOP
-    ) as watched:
+        browser, screenshot=tmp_path / "hw-last-page.png", timeout_ms=20_000, viewport=DESKTOP,
+        accept_downloads=True,
+    ) as watched:  # fmt: skip
         yield watched
 
 
@@ -165,7 +166,7 @@ def test_p13_issue12_item16_keys_land_on_recorded_video(
     assert errors == []
 
 
-def test_p13_issue12_item16_timeline_opens_on_the_recording_and_short_ones_stay_clickable(
+def test_p13_issue12_item16_zoomed_to_the_recording_short_ones_clickable_clips_say_what_they_hold(
     live_server: Any,
     make_user: Any,
     ctx: AppContext,
@@ -183,12 +184,14 @@ def test_p13_issue12_item16_timeline_opens_on_the_recording_and_short_ones_stay_
     zoom = page.locator("[data-zoom-label]")
     expect(zoom).to_have_text("10 min")  # a few seconds of video: the closest zoom
     bar = page.locator("[data-spans] .timeline__span").first
+    expect(bar).to_be_visible()
     opened = bar.bounding_box()
     assert opened is not None and opened["width"] >= 10, opened
 
     for _ in range(4):
         page.get_by_role("button", name="Zoom out").click()
     expect(zoom).to_have_text("24 h")
+    expect(bar).to_be_visible()
     box = bar.bounding_box()
     assert box is not None and box["width"] >= 10, box  # seconds in a day: still visible
     page.get_by_role("button", name="Pause").click()
@@ -196,4 +199,13 @@ def test_p13_issue12_item16_timeline_opens_on_the_recording_and_short_ones_stay_
     for x in (box["x"] + 1, box["x"] + box["width"] - 1):  # either edge of the drawn bar
         page.mouse.click(x, box["y"] + box["height"] / 2)
         expect(slider).to_have_attribute("aria-valuetext", re.compile(r"\d, recorded$"))
+
+    # The default clip (a minute around the position) runs past the recording: it says so.
+    page.get_by_role("button", name="Download clip").click()
+    with page.expect_download() as clip:
+        page.get_by_role("button", name="Download MP4").click()
+    assert clip.value.failure() is None
+    note = page.locator("[data-clip-note]")
+    expect(note).to_contain_text("The recording stops at")
+    expect(note).to_contain_text("(you asked for 1 min 00 s)")
     assert errors == []
