@@ -7,6 +7,7 @@ would register them, bound to the demo account, and recorded like real cameras.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from hearthwatch.accounts.admin import create_confirmed_user
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.camsim.fleet import CameraFleet, CameraInfo, FleetConfig
+from hearthwatch.camsim.views import CameraView
 from hearthwatch.clock import clock
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
@@ -28,6 +30,9 @@ from hearthwatch.tls import local_certificate
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-hearth-watch-2026"  # noqa: S105 (printed for the local demo)
 DEMO_CAMERAS = ("Front door", "Back yard", "Driveway", "Garage")
+# What each demo camera looks at (camsim views), so that they can be told apart.
+DEMO_VIEWS = ("porch", "garden", "driveway", "garage")
+DEMO_SCENE_SECONDS = 12
 # A second account with the operator role, to answer the demo's rights requests.
 DEMO_OPERATOR_EMAIL = "operator@example.com"
 
@@ -44,13 +49,7 @@ def run_demo(settings: Settings, *, host: str, port: int, tls: bool = False) -> 
         update |= {"tls_cert": files.cert, "tls_key": files.key}
     settings = with_public_url(settings.model_copy(update=update), host=host, port=port)
     ctx = prepare(settings)
-    fleet = CameraFleet(
-        FleetConfig(
-            cameras=len(DEMO_CAMERAS),
-            port=0,
-            state_file=settings.data_dir / "camsim.json",
-        )
-    )
+    fleet = CameraFleet(demo_fleet_config(settings.data_dir))
     print("Preparing the simulated cameras (encoded once, then cached)...", flush=True)
     fleet.start()
     # The simulated cameras listen on loopback, which the outbound policy refuses to any
@@ -72,6 +71,22 @@ def run_demo(settings: Settings, *, host: str, port: int, tls: bool = False) -> 
         run(ctx, host=host, port=port)
     finally:
         fleet.stop()
+
+
+def demo_fleet_config(data_dir: Path) -> FleetConfig:
+    """The demo's simulated cameras: each its own scene with its name on it, and sound.
+
+    Their scenes loop every 12 s (someone comes by in each loop): four scenes of 12 s
+    encode in about the time one of 20 s took, so a first start stays quick."""
+    views = tuple(CameraView(v, name) for v, name in zip(DEMO_VIEWS, DEMO_CAMERAS, strict=True))
+    return FleetConfig(
+        cameras=len(DEMO_CAMERAS),
+        port=0,
+        state_file=data_dir / "camsim.json",
+        views=views,
+        audio=True,
+        scene_seconds=DEMO_SCENE_SECONDS,
+    )
 
 
 def bind_demo_camera(

@@ -17,7 +17,7 @@ any other thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,6 +33,7 @@ from hearthwatch.camsim.rtsp_server import CameraRtspServer
 from hearthwatch.camsim.scene import EncodedClip, SceneSpec, load_clip
 from hearthwatch.camsim.sound import AudioClip, load_sound, sound_for
 from hearthwatch.camsim.sources import ClipSource, LiveSource
+from hearthwatch.camsim.views import CameraView
 from hearthwatch.errors import NotFound
 
 # Main stream size and bitrate (kbit/s) per resolution name.
@@ -63,20 +64,30 @@ class FleetConfig:
     cache_dir: Path | None = None
     audio: bool = True  # an AAC track on every camera's streams
     video_only: frozenset[int] = frozenset()  # indexes (from 0) of cameras without audio
+    views: tuple[CameraView, ...] = ()  # what each camera shows (default: all the yard)
 
     def has_audio(self, index: int) -> bool:
         return self.audio and index not in self.video_only
 
-    def main_spec(self) -> SceneSpec:
+    def main_spec(self, index: int = 0) -> SceneSpec:
+        """The main stream's scene of camera `index` (from 0)."""
         if self.main_scene is not None:
-            return self.main_scene
+            return self._viewed(self.main_scene, index)
         width, height, kbps = RESOLUTIONS[self.resolution]
-        return SceneSpec(width, height, 25, self.scene_seconds, 2.0, kbps, self._motion())
+        spec = SceneSpec(width, height, 25, self.scene_seconds, 2.0, kbps, self._motion())
+        return self._viewed(spec, index)
 
-    def sub_spec(self) -> SceneSpec:
+    def sub_spec(self, index: int = 0) -> SceneSpec:
         if self.sub_scene is not None:
-            return self.sub_scene
-        return SceneSpec(320, 180, 5, self.scene_seconds, 2.0, 256, self._motion())
+            return self._viewed(self.sub_scene, index)
+        spec = SceneSpec(320, 180, 5, self.scene_seconds, 2.0, 256, self._motion())
+        return self._viewed(spec, index)
+
+    def _viewed(self, spec: SceneSpec, index: int) -> SceneSpec:
+        if index >= len(self.views):
+            return spec
+        view = self.views[index]
+        return replace(spec, view=view.view, label=view.label)
 
     def _motion(self) -> tuple[tuple[float, float], ...]:
         # Someone crosses the yard from 30% to 60% of the loop (6 s to 12 s of 20 s).
@@ -245,14 +256,20 @@ class CameraFleet:
 
     def _build_cameras(self) -> list[SimulatedCamera]:
         config = self.config
-        sub = load_clip(config.sub_spec(), config.cache_dir)
-        needs_clip = config.cameras > 1 or not config.live
-        main = load_clip(config.main_spec(), config.cache_dir) if needs_clip else None
+        clips: dict[SceneSpec, EncodedClip] = {}  # cameras with the same view share one
+
+        def clip(spec: SceneSpec) -> EncodedClip:
+            if spec not in clips:
+                clips[spec] = load_clip(spec, config.cache_dir)
+            return clips[spec]
+
         cameras = []
         for index, record in enumerate(self._records):
+            live = config.live and index == 0
+            main = config.main_spec(index)
             streams: dict[str, FrameSource] = {
-                "main": self._main_source(index, main),
-                "sub": ClipSource(sub),
+                "main": LiveSource(main) if live else ClipSource(clip(main)),
+                "sub": ClipSource(clip(config.sub_spec(index))),
             }
             identity = CameraIdentity(record.serial, record.verification_code)
             camera = SimulatedCamera(
@@ -265,12 +282,7 @@ class CameraFleet:
 
     def _sound(self, index: int) -> AudioClip:
         # Loaded even for a camera without audio, so that it can be switched on later.
-        return load_sound(sound_for(self.config.main_spec(), index), self.config.cache_dir)
-
-    def _main_source(self, index: int, clip: EncodedClip | None) -> FrameSource:
-        if clip is None or (self.config.live and index == 0):
-            return LiveSource(self.config.main_spec())
-        return ClipSource(clip)
+        return load_sound(sound_for(self.config.main_spec(index), index), self.config.cache_dir)
 
     def _record(self, serial: str) -> CameraRecord:
         for record in self._records:

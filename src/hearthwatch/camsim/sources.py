@@ -14,7 +14,8 @@ from av.video.frame import PictureType
 from numpy.typing import NDArray
 
 from hearthwatch.camsim.h264 import NAL_IDR, NAL_PPS, NAL_SPS, nal_type, split_annexb
-from hearthwatch.camsim.scene import EncodedClip, EncodedFrame, SceneSpec, YardPainter, make_encoder
+from hearthwatch.camsim.scene import EncodedClip, EncodedFrame, SceneSpec, make_encoder
+from hearthwatch.camsim.views import ViewPainter
 
 TIMECODE_BITS = 48
 TIMECODE_ROWS = 2
@@ -70,7 +71,7 @@ class LiveSource:
     def __init__(self, spec: SceneSpec) -> None:
         self.spec = spec
         self.width, self.height, self.fps = spec.width, spec.height, spec.fps
-        self.painter = YardPainter(spec.width, spec.height)
+        self.painter = ViewPainter(spec.width, spec.height, spec.view, spec.label)
         self.codec = make_encoder(
             spec.width, spec.height, spec.fps, spec.gop_seconds, spec.bitrate_kbps, live=True
         )
@@ -92,7 +93,8 @@ class LiveSource:
 
     def _encode_now(self, index: int) -> EncodedFrame:
         now = time.time()
-        picture = self.painter.paint((index / self.fps) % self.spec.seconds, self.spec)
+        second = (index / self.fps) % self.spec.seconds
+        picture = self.painter.paint(second, self.spec.motion, index)
         paint_timecode(picture, int(now * 1000))
         stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         scale = self.height / 720
