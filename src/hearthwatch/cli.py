@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import getpass
 import os
 import sys
 from collections.abc import Sequence
@@ -72,16 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
     migrate.set_defaults(run=run_migrate)
 
-    user = commands.add_parser("user", help="account administration").add_subparsers(
-        title="user commands"
-    )
-    create = user.add_parser("create", help="create a confirmed account")
-    create.add_argument("--email", required=True)
-    create.add_argument("--nickname")
-    create.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
-    create.set_defaults(run=run_user_create)
+    from hearthwatch.accounts.admin_cli import add_user_command
+
+    add_user_command(commands)
 
     from hearthwatch.camsim.cli import add_camsim_command
 
@@ -95,11 +87,40 @@ def build_parser() -> argparse.ArgumentParser:
     from hearthwatch.devices.cli import add_devices_command
 
     add_devices_command(commands)
+    _show_defaults(parser)
     return parser
 
 
+class _HelpWithDefaults(argparse.HelpFormatter):
+    """Each option's help ends with its default, unless it has none worth naming (no value,
+    a flag) or its text names it already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            not action.option_strings
+            or default in (None, False, argparse.SUPPRESS)
+            or "default" in text
+            or isinstance(action, argparse._VersionAction)
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _show_defaults(parser: argparse.ArgumentParser) -> None:
+    """Give the parser and every subcommand's parser the formatter that shows defaults."""
+    parser.formatter_class = _HelpWithDefaults
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _show_defaults(child)
+
+
 def _add_listen_arguments(parser: argparse.ArgumentParser, *, default_port: int) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)"
+    )
     parser.add_argument("--port", type=int, default=default_port, help="port to listen on")
 
 
@@ -155,37 +176,6 @@ def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             ctx.close()
     print(f"database at revision {args.revision}")
-    return 0
-
-
-def run_user_create(settings: Settings, args: argparse.Namespace) -> int:
-    from hearthwatch.accounts.admin import create_confirmed_user
-    from hearthwatch.context import build_context
-    from hearthwatch.db.migrate import upgrade
-    from hearthwatch.errors import HearthwatchError
-    from hearthwatch.privacy.masking import mask_email
-    from hearthwatch.security.sealed_rows import seal_plaintext_rows
-
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    elif sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-    else:
-        print("hearthwatch: give --password-stdin to read the password", file=sys.stderr)
-        return 2
-    ctx = build_context(settings)
-    upgrade(settings.resolved_database_url)
-    seal_plaintext_rows(ctx.db)  # an address from before P38 must be found (and stay unique)
-    try:
-        with ctx.db.session() as session:
-            user = create_confirmed_user(
-                ctx, session, email=args.email, password=password, nickname=args.nickname
-            )
-            # Masked: the operator typed the address; the output may end up in logs (P45).
-            print(f"created {mask_email(user.email)} ({user.id})")
-    except HearthwatchError as err:
-        print(f"hearthwatch: {err.code}: {err.message}", file=sys.stderr)
-        return 1
     return 0
 
 

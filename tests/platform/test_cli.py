@@ -57,7 +57,7 @@ def test_migrate_and_user_create(env: dict[str, str]) -> None:
         "--password-stdin",
         stdin=STRONG_PASSWORD + "\n",
     )
-    assert created.returncode == 0 and "created o***@e***.org" in created.stdout
+    assert created.returncode == 0 and "created ops@example.org" in created.stdout  # item 18
     again = run(
         env,
         "user",

@@ -75,6 +75,19 @@ def change_password(
     ctx.mailer.send(messages.password_changed(user.email))
 
 
+def set_password_by_operator(
+    ctx: AppContext, session: Session, *, user: User, new_password: str
+) -> None:
+    """The operator's reset (`hearthwatch user reset-password`): like a mailed-code reset, it
+    unlocks the account and ends every session and token; the owner is told by mail."""
+    _set_password(ctx, user, new_password)
+    user.compromised_at = None
+    user.locked_until = None
+    user.failed_logins = 0
+    end_all_sessions(ctx, session, user_id=user.id, include_tokens=True)
+    ctx.mailer.send(messages.password_changed(user.email))
+
+
 def password_hints(user: User) -> tuple[str, ...]:
     """Words a password must not lean on: the user's own name and address."""
     return (user.email.split("@")[0], user.nickname or "", user.real_name or "")

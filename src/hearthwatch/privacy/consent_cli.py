@@ -16,7 +16,7 @@ def register(commands: Any) -> None:
     send = marketing.add_subparsers(title="marketing commands").add_parser(
         "send", help="mail everyone who agreed to marketing mail, with an unsubscribe link"
     )
-    send.add_argument("--subject", required=True)
+    send.add_argument("--subject", required=True, help="the mail's subject line")
     send.add_argument("--body-file", required=True, type=Path, help="plain-text body")
     send.set_defaults(run=run_marketing_send)
 
@@ -39,7 +39,9 @@ def register(commands: Any) -> None:
     export = notice_commands.add_parser(
         "export", help="print or write the notice the data map generates (no database needed)"
     )
-    export.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    export.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="file format"
+    )
     export.add_argument("--output", type=Path, help="write to this file instead of printing")
     export.add_argument(
         "--defaults",

@@ -15,12 +15,21 @@ def add_backup_command(commands: Any) -> None:
         help="back up and restore the database, blob store and a sealed keyring copy",
     ).add_subparsers(title="backup commands")
     make = group.add_parser("create", help="write a backup into an empty folder")
-    make.add_argument("--to", required=True, type=Path, metavar="DIR")
+    make.add_argument(
+        "--to", required=True, type=Path, metavar="DIR", help="folder to write the backup into"
+    )
     make.set_defaults(run=_run_create)
     back = group.add_parser(
         "restore", help="restore a backup into an empty database (erased data stays erased)"
     )
-    back.add_argument("--from", dest="source", required=True, type=Path, metavar="DIR")
+    back.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder of a backup made by `backup create`",
+    )
     back.add_argument(
         "--keyring-copy",
         type=Path,

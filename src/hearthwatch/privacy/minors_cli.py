@@ -31,7 +31,7 @@ def register(commands: Any) -> None:
     sub = group.add_subparsers(title="minors commands")
     sub.add_parser("list", help="accounts on hold").set_defaults(run=run_list)
     clear = sub.add_parser("clear", help="the holder showed they are 16+: lift the hold")
-    clear.add_argument("account_id")
+    clear.add_argument("account_id", help="the held account's id (see `privacy minors list`)")
     clear.add_argument("--operator", default=_default_operator(), help="who is acting")
     clear.add_argument("--reason", help="how they showed it (kept in the audit log)")
     clear.set_defaults(run=run_clear)
@@ -42,7 +42,7 @@ def register(commands: Any) -> None:
         ("confirm", "the account is a child's: put it on hold until a guardian consents"),
     ):
         decide = sub.add_parser(name, help=help_text)
-        decide.add_argument("report_id")
+        decide.add_argument("report_id", help="the report's id (see `privacy minors reports`)")
         decide.add_argument("--operator", default=_default_operator(), help="who is acting")
         decide.add_argument("--reason", required=True, help="why (kept in the audit log)")
         decide.set_defaults(run=run_decide, decision=name)

@@ -34,7 +34,7 @@ def register(commands: Any) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(run=_run(_list))
     show = sub.add_parser("show", help="one request with its steps (the viewing is audited)")
-    show.add_argument("id")
+    show.add_argument("id", help="the request's id (see `privacy requests list`)")
     show.add_argument("--operator", default=_default_operator(), help="who is looking")
     show.set_defaults(run=_run(_show))
     _action(sub, "start", "start working on a verified request", _start)
@@ -44,9 +44,13 @@ def register(commands: Any) -> None:
         sub, "extend", "extend by up to 2 months in all (never a complaint)", _extend,
         text="--reason",
     )  # fmt: skip
-    extend.add_argument("--months", type=int, choices=(1, 2), required=True)
+    extend.add_argument(
+        "--months", type=int, choices=(1, 2), required=True, help="how many months to add"
+    )
     charge = _action(sub, "charge", "ask a fee for a repeated request", _charge, text="--reason")
-    charge.add_argument("--fee-cents", type=int, required=True)
+    charge.add_argument(
+        "--fee-cents", type=int, required=True, help="the fee, in cents, at cost (P26)"
+    )
     remind = sub.add_parser("remind", help="mail the operator what is due soon or overdue")
     remind.set_defaults(run=_run(_remind))
 
@@ -55,10 +59,10 @@ def _action(
     sub: Any, name: str, help_text: str, work: Callable[..., Any], text: str | None = None
 ) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
-    parser.add_argument("id")
+    parser.add_argument("id", help="the request's id (see `privacy requests list`)")
     parser.add_argument("--operator", default=_default_operator(), help="who is acting")
     if text:
-        parser.add_argument(text, required=True)
+        parser.add_argument(text, required=True, help="shown to the requester and kept")
     parser.set_defaults(run=_run(work))
     return parser
 

@@ -27,7 +27,9 @@ def register(commands: Any) -> None:
     close = commands.add_parser(
         "close-account", help="close an account: sign-in refused, data erased after 6 months"
     )
-    close.add_argument("--account", metavar="ID", required=True, help="the account's id")
+    which = close.add_mutually_exclusive_group(required=True)
+    which.add_argument("--email", help="the account's sign-in address")
+    which.add_argument("--account", metavar="ID", help="the account's id (see `user list`)")
     close.add_argument("--operator", default="cli", help="your name, for the audit log")
     close.set_defaults(run=run_close_account)
 
@@ -82,6 +84,7 @@ def run_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_close_account(settings: Settings, args: argparse.Namespace) -> int:
+    from hearthwatch.accounts.admin_cli import find_account
     from hearthwatch.context import build_context
     from hearthwatch.errors import HearthwatchError
     from hearthwatch.privacy import audit
@@ -90,8 +93,9 @@ def run_close_account(settings: Settings, args: argparse.Namespace) -> int:
     ctx = build_context(settings)
     try:
         with ctx.db.session() as db:
+            account_id = find_account(db, email=args.email, account_id=args.account).id
             user = close_account(
-                ctx, db, user_id=args.account, actor=audit.actor_operator(args.operator)
+                ctx, db, user_id=account_id, actor=audit.actor_operator(args.operator)
             )
             closed_at = user.closed_at
     except HearthwatchError as err:
@@ -101,5 +105,5 @@ def run_close_account(settings: Settings, args: argparse.Namespace) -> int:
         ctx.close()
     assert closed_at is not None
     erased = deletion_date(closed_at).isoformat()
-    print(f"account {args.account} closed at {closed_at.isoformat()}; erased from {erased}")
+    print(f"account {account_id} closed at {closed_at.isoformat()}; erased from {erased}")
     return 0
