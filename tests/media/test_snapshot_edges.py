@@ -167,6 +167,7 @@ def test_issue12_item16_a_clip_of_exactly_what_was_recorded_has_no_notes(
         ("2030-01-01T00:00:00+00:00", "2030-01-01T02:00:00+00:00", 422, "recording.range_invalid"),
         ("2030-01-01T00:00:00+00:00", "2029-01-01T00:00:00+00:00", 422, "recording.range_invalid"),
         ("2030-01-01T00:00:00", "2030-01-01T00:01:00", 422, "request.invalid"),
+        ("2030-01-01T00:00:00+00:00", "2030-01-01T00:01:00", 422, "request.invalid"),
         ("2001-01-01T00:00:00+00:00", "2001-01-01T00:01:00+00:00", 404, "recording.not_found"),
     ],
 )

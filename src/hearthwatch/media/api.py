@@ -304,7 +304,27 @@ def clip_range(
     return ClipRange.of(_delivered(ctx, segments, start_us, end_us))
 
 
-@router.get("/{camera_id}/clip", responses={200: {"content": {"video/mp4": {}}}})
+CLIP_HEADERS = {
+    "Hearthwatch-Clip-Start": "The clip's first frame (ISO 8601): a keyframe, maybe early.",
+    "Hearthwatch-Clip-End": "Where the clip's video stops (ISO 8601).",
+    "Hearthwatch-Clip-Recorded-Seconds": "Recorded video in the clip, gaps left out.",
+    "Hearthwatch-Clip-Notes": "Why the clip differs from the ask, comma-separated codes: "
+    + ", ".join(recorded.ClipNote),
+}
+
+
+@router.get(
+    "/{camera_id}/clip",
+    responses={
+        200: {
+            "content": {"video/mp4": {}},
+            "headers": {
+                name: {"description": text, "schema": {"type": "string"}}
+                for name, text in CLIP_HEADERS.items()
+            },
+        }
+    },
+)
 def clip(
     camera_id: CameraId,
     start: datetime,
