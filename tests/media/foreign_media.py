@@ -7,6 +7,7 @@ import json
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,15 @@ class Recording:
         self.delivered_us.append(int(time.time() * 1_000_000))
 
 
-def record(kind: str, segments: int, *, segment_seconds: float = 2.0) -> Recording:
-    """Record `kind` until `segments` segments are stored (a live snapshot taken on the way)."""
+def record(
+    kind: str,
+    segments: int,
+    *,
+    segment_seconds: float = 2.0,
+    watch: Callable[[CameraIngest], None] | None = None,
+) -> Recording:
+    """Record `kind` until `segments` segments are stored (a live snapshot taken on the way);
+    `watch` is called with the running ingest first, to look at its live view."""
     from hearthwatch.media.snapshots import LiveSnapshots
 
     recording = Recording()
@@ -45,6 +53,9 @@ def record(kind: str, segments: int, *, segment_seconds: float = 2.0) -> Recordi
         )  # fmt: skip
         ingest.start()
         try:
+            if watch is not None:
+                wait_for(lambda: ingest.hub.init is not None)
+                watch(ingest)
             wait_for(lambda: len(recording.segments) >= segments, timeout=20 + 4 * segments)
             recording.snapshot = LiveSnapshots().latest(kind, ingest.hub)
             recording.live_init = ingest.hub.init

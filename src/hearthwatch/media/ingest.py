@@ -124,6 +124,7 @@ class CameraIngest:
     _last_dts: int | None = None
     _audio: AudioInput | None = None
     _audio_format: AudioFormat | None = None
+    _live_audio_next: int | None = None  # sample-rate ticks
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -184,7 +185,7 @@ class CameraIngest:
             "fflags": "nobuffer",
             "protocol_whitelist": PROTOCOLS,
         }
-        self._live_base = None
+        self._live_base = self._live_audio_next = None
         pinned = connect_url(self.url, self.policy(), self.vet)
         refuse_redirects(pinned, timeout=READ_TIMEOUT_S)  # FFmpeg would follow one anywhere
         with av.open(pinned, options=options) as box:
@@ -302,9 +303,19 @@ class CameraIngest:
         for frame in audio.frames(packet):
             segmenter.push_audio(frame.data, frame.ticks, frame.duration)
             if self.hub.audio_watched and self._live_base is not None:
-                self.hub.publish_audio(
-                    LiveAudio(frame.data, frame.ticks + self._live_base, frame.duration)
-                )
+                at = self._live_audio_time(frame.ticks + self._live_base, frame.duration)
+                self.hub.publish_audio(LiveAudio(frame.data, at, frame.duration))
+
+    def _live_audio_time(self, live: int, duration: int) -> int:
+        """Live audio runs on without the jitter of the camera's timestamps (a millisecond
+        either way, after RTCP rescaling): frame after frame while it stays near them."""
+        rate = self._audio_format.sample_rate if self._audio_format else TIMESCALE
+        samples = live * rate // TIMESCALE
+        expected = self._live_audio_next
+        if expected is not None and abs(samples - expected) < rate // 2:
+            samples = expected
+        self._live_audio_next = samples + duration
+        return samples * TIMESCALE // rate + (1 if samples * TIMESCALE % rate else 0)
 
     def _learn_format(self, annexb: bytes, stream: av.video.stream.VideoStream) -> None:
         """The stream's format from a keyframe's parameter sets, or from the extradata the

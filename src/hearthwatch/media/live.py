@@ -57,6 +57,12 @@ class LiveViewer(Generic[T]):
         self.skipping = False
         self.queue.put_nowait(item)
 
+    def offer_audio(self, item: T) -> None:
+        """Runs on the viewer's loop. Audio frames stand alone: one is dropped when the queue
+        is full, and they leave a video viewer's skipping to the next keyframe as it is."""
+        if self.queue.qsize() < self.limit - 1:
+            self.queue.put_nowait(item)
+
     def close(self) -> None:
         """Runs on the viewer's loop; the end marker gets in even when the queue is full."""
         self.queue.put_nowait(None)
@@ -123,15 +129,14 @@ class LiveHub:
             data = self._audio_fragment(frame, audio.sample_rate) if viewers else b""
             listeners = list(self.audio_viewers)
         for viewer in viewers:
-            viewer.loop.call_soon_threadsafe(viewer.offer, data, True)
+            viewer.loop.call_soon_threadsafe(viewer.offer_audio, data)
         for listener in listeners:
-            listener.loop.call_soon_threadsafe(listener.offer, frame, True)
+            listener.loop.call_soon_threadsafe(listener.offer_audio, frame)
 
     def _audio_fragment(self, frame: LiveAudio, rate: int) -> bytes:
         self.sequence += 1
-        run = Run(
-            AUDIO_TRACK, frame.time * rate // TIMESCALE, [Sample(frame.data, frame.duration, True)]
-        )
+        start = frame.time * rate // TIMESCALE  # `time` is rounded up from whole samples
+        run = Run(AUDIO_TRACK, start, [Sample(frame.data, frame.duration, True)])
         return b"".join(runs_parts(self.sequence, [run]))
 
     def join_audio(self, loop: asyncio.AbstractEventLoop) -> LiveViewer[LiveAudio]:
