@@ -126,7 +126,9 @@ def test_item3_a_clip_keeps_the_sound(aac: tuple[Recording, Watched]) -> None:
 @camera
 def test_item3_pcmu_clip_keeps_the_sound(pcmu: Recording) -> None:
     start = pcmu.segments[0].start_us
-    clip = playback.clip_mp4([s.data for s in pcmu.segments], start_us=start, end_us=start + 4e6)
+    clip = playback.clip_mp4(
+        [s.data for s in pcmu.segments], start_us=start, end_us=start + 4_000_000
+    )
     audio = _audio(clip)
     assert audio["codec_name"] == "aac" and float(str(audio["duration"])) > 3.5
 
