@@ -71,7 +71,7 @@ def test_sign_up_to_sign_out_on_a_phone(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="My devices")).to_be_visible()
     expect(page.get_by_text("No devices yet")).to_be_visible()
-    expect(page.locator(".account-chip")).to_contain_text("r***@e***.org")
+    expect(page.locator(".account-chip")).to_contain_text("robin@example.org")  # issue 12 item 18
     assert fits_the_screen(page)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile").click()

@@ -86,11 +86,12 @@ def request_change(
 
 
 def pending_address(ctx: AppContext, db: Session, *, user: User) -> str | None:
-    """The address a code was mailed to and is still waiting for, masked."""
+    """The address a code was mailed to and is still waiting for (shown to the person who
+    typed it, so in full)."""
     record = codes.latest_code(db, user_id=user.id, purpose=codes.CHANGE_EMAIL)
     if record is None or record.email is None or record.expires_at <= ctx.clock.now():
         return None
-    return mask_email(record.email)
+    return record.email
 
 
 def confirm_change(

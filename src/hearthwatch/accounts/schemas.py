@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from hearthwatch.accounts.identity import Identity
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
-from hearthwatch.privacy.masking import mask_ip
 from hearthwatch.privacy.minors_age import BIRTH_MONTH_PATTERN
 
 Code = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
@@ -157,7 +156,7 @@ class SessionPublic(BaseModel):
             created_at=record.created_at,
             last_seen_at=record.last_seen_at,
             expires_at=record.expires_at,
-            ip_address=mask_ip(record.ip_address) if record.ip_address else None,
+            ip_address=record.ip_address,  # the owner's own sessions: in full
             user_agent=record.user_agent,
             current=record.id == current_id,
         )

@@ -19,7 +19,6 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
-from hearthwatch.logs import mask_ip
 from hearthwatch.web.agents import describe_agent
 from hearthwatch.web.forms import FormDep, FormProblem, parse
 from hearthwatch.web.rendering import redirect, render
@@ -128,7 +127,8 @@ def show_picture(db: WebDb, viewer: ViewerDep) -> Response:
 
 @dataclass(frozen=True)
 class SessionRow:
-    """One signed-in browser as the sessions page shows it (the address masked, P45)."""
+    """One signed-in browser as the sessions page shows it to the account's owner: the
+    address as stored (in full until the retention sweep cuts it to its network)."""
 
     id: str
     device: str
@@ -144,7 +144,7 @@ class SessionRow:
             id=record.id,
             device=describe_agent(record.user_agent),
             user_agent=record.user_agent or "",
-            address=mask_ip(record.ip_address) if record.ip_address else "unknown",
+            address=record.ip_address or "unknown",
             created_at=record.created_at,
             last_seen_at=record.last_seen_at,
             current=record.id == current_id,

@@ -118,8 +118,9 @@ SECONDS_PER_UNIT: tuple[tuple[int, str], ...] = (
 
 
 def display_name(user: User) -> str:
-    """How the page names the signed-in person: the nickname, else the masked address."""
-    return user.nickname or mask_email(user.email)
+    """How the page names the signed-in person to themselves: the nickname, else their
+    address in full (issue 12 item 18: masking is for what others see, P45)."""
+    return user.nickname or user.email
 
 
 def initial(user: User) -> str:
