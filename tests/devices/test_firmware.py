@@ -236,7 +236,8 @@ def fleet(ctx: AppContext, client: TestClient, alice: User) -> Iterator[dict[str
         "unreadable": bind_registered(ctx, client, "UNREADAB1", "CamSim 1", "nightly")["id"],
     }
     response = client.post(
-        f"{CAMERAS}/bind/rtsp", json={"url": "rtsp://192.0.2.11:554/s", "name": "Garage"}
+        f"{CAMERAS}/bind/rtsp",
+        json={"url": "rtsp://192.0.2.11:554/s", "name": "Garage", "add_offline": True},
     )
     ids["by_address"] = response.json()["id"]
     yield ids

@@ -42,6 +42,7 @@ def add_camera(ctx: AppContext, user: User, name: str) -> str:
         camera = binding.bind_by_url(
             ctx, db, user=owner, url=f"rtsp://192.0.2.10/{user.id}", username=None,
             password=None, name=name,  # one stream per account (devices/streams.py)
+            add_offline=True,  # nothing answers at 192.0.2.10 (issue 12 item 6)
         )  # fmt: skip
         return camera.id
 

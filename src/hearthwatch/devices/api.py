@@ -18,7 +18,10 @@ from hearthwatch.devices.schemas import (
     BindByRtsp,
     CameraPublic,
     CameraUpdate,
+    ProbePublic,
+    StreamProbe,
 )
+from hearthwatch.media.status import PROBLEMS
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
@@ -65,7 +68,8 @@ def bind_by_qr_image(file: UploadFile, user: UserDep, ctx: ContextDep, db: DbDep
 
 @router.post("/bind/rtsp", status_code=status.HTTP_201_CREATED, response_model=CameraPublic)
 def bind_by_rtsp(body: BindByRtsp, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
-    """Add any camera by its RTSP address; credentials are stored encrypted."""
+    """Add any camera by its RTSP address once a short look reached it (or, with
+    `add_offline`, one that is offline now); credentials are stored encrypted."""
     camera = binding.bind_by_url(
         ctx,
         db,
@@ -74,8 +78,35 @@ def bind_by_rtsp(body: BindByRtsp, user: UserDep, ctx: ContextDep, db: DbDep) ->
         username=body.username,
         password=body.password,
         name=body.name,
+        transport=body.rtsp_transport,
+        add_offline=body.add_offline,
     )
     return public(ctx, camera)
+
+
+@router.post("/probe", response_model=ProbePublic)
+def probe_stream(body: StreamProbe, user: UserDep, ctx: ContextDep) -> ProbePublic:
+    """Look at a stream for a few seconds before adding it: reached (codec, size, transport)
+    or the problem's stable code with what to do next. Nothing is stored."""
+    found = binding.probe_camera(
+        ctx,
+        user=user,
+        url=body.url,
+        username=body.username,
+        password=body.password,
+        transport=body.rtsp_transport,
+    )
+    problem = PROBLEMS.get(found.problem or "")
+    return ProbePublic(
+        reached=found.usable,
+        codec=found.codec,
+        width=found.width,
+        height=found.height,
+        transport="udp" if found.transport == "udp" else "tcp" if found.transport else None,
+        problem_code=problem.code if problem else None,
+        problem=problem.what if problem else None,
+        next_step=problem.next_step if problem else None,
+    )
 
 
 @router.get("/{camera_id}", response_model=CameraPublic)
@@ -88,9 +119,10 @@ def read_camera(camera_id: CameraId, user: UserDep, ctx: ContextDep, db: DbDep) 
 def update_camera(
     camera_id: CameraId, body: CameraUpdate, user: UserDep, ctx: ContextDep, db: DbDep
 ) -> CameraPublic:
-    """Rename, switch recording on or off, and set retention (days and/or bytes)."""
+    """Rename, switch recording on or off, set retention (days and/or bytes), and change the
+    address, credentials (never shown back; a password left out is kept) or transport."""
     camera = authorize(db, user_id=user.id, camera_id=camera_id, action=Action.CONFIGURE)
-    service.update_camera(ctx, camera, body.model_dump(exclude_unset=True))
+    service.update_camera(ctx, db, camera, body.model_dump(exclude_unset=True))
     return public(ctx, camera)
 
 

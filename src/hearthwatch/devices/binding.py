@@ -1,9 +1,17 @@
-"""Binding a camera to an account: by QR code, by serial and code, or by RTSP address (P5)."""
+"""Binding a camera to an account: by QR code, by serial and code, or by RTSP address (P5).
+
+A camera added by address is looked at first (`probe_camera`, media/probe.py): one that
+cannot be reached is refused with the problem's stable code and its plain next step,
+unless its owner asks to add it anyway (a camera that is offline right now). Every way in
+(the API, the web form, the CLI) comes through here, so none can skip the look. Its
+address, credentials and transport can be changed later (`change_connection`) without
+removing it, which would erase its recordings.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import select
@@ -12,15 +20,28 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts.models import User
 from hearthwatch.camsim.identity import PayloadError, parse_payload
 from hearthwatch.context import AppContext
-from hearthwatch.devices.models import Camera, RegisteredCamera
+from hearthwatch.devices.models import TRANSPORT_AUTO, Camera, RegisteredCamera
 from hearthwatch.devices.registry import (
     addresses,
     code_matches,
     open_credentials,
     seal_credentials,
 )
-from hearthwatch.devices.streams import assign_stream, checked_address, checked_url
+from hearthwatch.devices.streams import (
+    assign_stream,
+    check_stream_holder,
+    checked_address,
+    checked_url,
+    release_stream,
+    stream_key,
+    stream_key_at,
+)
 from hearthwatch.errors import Conflict, ValidationFailed
+from hearthwatch.media.status import PROBLEMS
+from hearthwatch.security.outbound import StreamAddress, camera_policy
+
+if TYPE_CHECKING:
+    from hearthwatch.media.probe import ProbeResult
 
 MAX_QR_IMAGE_BYTES = 8 * 1024 * 1024
 WRONG_CODE = "The serial number or verification code is wrong. Check the label on the camera."
@@ -119,6 +140,41 @@ def _qr_detectors(cv2: Any) -> Iterator[Any]:
     yield cv2.QRCodeDetectorAruco()
 
 
+class CameraNotReached(ValidationFailed):
+    """The look at a camera's stream found a problem; its code is the problem's code."""
+
+    def __init__(self, problem: str) -> None:
+        found = PROBLEMS[problem]
+        super().__init__(
+            found.message, code=problem, details={"what": found.what, "next_step": found.next_step}
+        )
+
+
+def probe_camera(
+    ctx: AppContext,
+    *,
+    user: User,
+    url: str,
+    username: str | None,
+    password: str | None,
+    transport: str = TRANSPORT_AUTO,
+) -> ProbeResult:
+    """Look at the stream at `url` for a few seconds, as the recorder would connect to it:
+    checked by the outbound policy, refused if another account holds it, rate-limited."""
+    from hearthwatch.media.probe import probe_stream  # PyAV loads only when a camera is probed
+
+    ctx.login_throttle.hit(f"camera-probe:{user.id}", code="camera.rate_limited")
+    address, url_user, url_password = checked_address(ctx, url)
+    check_stream_holder(ctx, owner_id=user.id, key=stream_key(ctx, address))
+    username, password = username or url_user, password or url_password
+
+    def vet(target: StreamAddress, host: str) -> None:
+        check_stream_holder(ctx, owner_id=user.id, key=stream_key_at(ctx, target, host))
+
+    full = with_credentials(address.url, username, password)
+    return probe_stream(full, camera_policy(ctx.settings), transport=transport, vet=vet)
+
+
 def bind_by_url(
     ctx: AppContext,
     session: Session,
@@ -128,10 +184,20 @@ def bind_by_url(
     username: str | None,
     password: str | None,
     name: str,
+    transport: str = TRANSPORT_AUTO,
+    add_offline: bool = False,
 ) -> Camera:
-    """Add any RTSP camera by address; the credentials are stored encrypted, not in the URL."""
+    """Add any RTSP camera by address once a look found it (or its owner adds it offline);
+    the credentials are stored encrypted, not in the URL."""
     address, url_user, url_password = checked_address(ctx, url)
     username, password = username or url_user, password or url_password
+    found = None
+    if not add_offline:
+        found = probe_camera(
+            ctx, user=user, url=url, username=username, password=password, transport=transport
+        )
+        if found.problem is not None:
+            raise CameraNotReached(found.problem)
     camera = Camera(
         owner_id=user.id,
         serial=None,
@@ -139,7 +205,15 @@ def bind_by_url(
         rtsp_url=address.url,
         sub_rtsp_url=None,
         activated_at=ctx.clock.now(),
+        rtsp_transport=transport,
     )
+    if found is not None:
+        camera.rtsp_transport_used = found.transport if transport == TRANSPORT_AUTO else None
+        camera.video_codec, camera.video_width, camera.video_height = (
+            found.codec,
+            found.width,
+            found.height,
+        )
     assign_stream(ctx, session, camera, address.url)
     session.add(camera)
     session.flush()
@@ -148,12 +222,67 @@ def bind_by_url(
     return camera
 
 
+def change_connection(
+    ctx: AppContext,
+    session: Session,
+    camera: Camera,
+    *,
+    url: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+) -> None:
+    """A new address and/or credentials for a bound camera, checked as when binding; its
+    recordings stay. A user name left out keeps the stored one, an empty one removes the
+    credentials; a password left out or empty keeps the stored one."""
+    if url is not None:
+        address, url_user, url_password = checked_address(ctx, url)
+        username = username if username is not None else url_user
+        password = password or url_password
+        if address.url != camera.rtsp_url:
+            _move_stream(ctx, session, camera, address.url)
+    if username is None and not password:
+        return
+    stored_user, stored_password = (
+        open_credentials(ctx, camera.id, camera.credentials) if camera.credentials else ("", "")
+    )
+    username = stored_user if username is None else username
+    if not username and password:
+        raise ValidationFailed(
+            "Give the user name that goes with the password.", code="camera.username_missing"
+        )
+    camera.credentials = (
+        seal_credentials(ctx, camera.id, username, password or stored_password)
+        if username
+        else None
+    )
+
+
+def _move_stream(ctx: AppContext, session: Session, camera: Camera, url: str) -> None:
+    """Point the camera at another stream: claimed first (another account's is refused
+    before anything changes), then the old one freed; what worked at the old address is
+    forgotten."""
+    before = camera.stream_key
+    assign_stream(ctx, session, camera, url)
+    camera.rtsp_url = url
+    camera.rtsp_transport_used = None
+    session.flush()
+    if before != camera.stream_key:
+        release_stream(session, owner_id=camera.owner_id, key=before)
+
+
+def with_credentials(url: str, username: str | None, password: str | None) -> str:
+    """`url` with the user name and password in it (for the recorder's connection only)."""
+    if not username:
+        return url
+    parts = urlsplit(url)
+    netloc = f"{quote(username, safe='')}:{quote(password or '', safe='')}@{parts.netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
 def stream_url(ctx: AppContext, camera: Camera, *, sub: bool = False) -> str:
     """The address the recorder connects to, with the decrypted credentials."""
     url = (camera.sub_rtsp_url if sub else None) or camera.rtsp_url
     if camera.credentials is None:
         return url
     username, password = open_credentials(ctx, camera.id, camera.credentials)
-    parts = urlsplit(url)
-    netloc = f"{quote(username, safe='')}:{quote(password, safe='')}@{parts.netloc}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return with_credentials(url, username, password)

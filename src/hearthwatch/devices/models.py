@@ -12,6 +12,7 @@ from hearthwatch.security.sealed_columns import Sealed
 
 RECORDING_CONTINUOUS = "continuous"
 RECORDING_OFF = "off"
+TRANSPORT_AUTO = "auto"
 
 
 class RegisteredCamera(Base):
@@ -60,6 +61,12 @@ class Camera(Base):
     # (devices/streams.py). NULL for a camera imported without its address.
     stream_key: Mapped[str | None] = mapped_column(String(64), index=True)
     sub_stream_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # How RTSP media reaches us (media/connection.py): the owner's choice, auto, tcp or udp,
+    # and the transport the last working session used (auto tries it first).
+    rtsp_transport: Mapped[str] = mapped_column(
+        String(8), default=TRANSPORT_AUTO, server_default=TRANSPORT_AUTO
+    )
+    rtsp_transport_used: Mapped[str | None] = mapped_column(String(8))
 
     rtsp_url = Sealed[str]("_rtsp_url", column="cameras.rtsp_url", owner="owner_id")
     sub_rtsp_url = Sealed[str | None](

@@ -9,11 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hearthwatch.devices.firmware import FirmwareUpdate, Release, Severity, UnknownReason
 from hearthwatch.devices.models import Camera
-from hearthwatch.media.status import IngestStatus
+from hearthwatch.media.status import PROBLEMS, IngestStatus
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 Serial = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{8,32}$")]
 VerificationCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{6}$")]
+StreamUrl = Annotated[str, Field(min_length=8, max_length=512)]
+UserName = Annotated[str, Field(max_length=128)]
+Password = Annotated[str, Field(max_length=128)]
+Transport = Literal["auto", "tcp", "udp"]
+TRANSPORT_HELP = (
+    "How the camera sends video: auto (TCP, else UDP; what worked is remembered), tcp or udp."
+)
 
 
 class Strict(BaseModel):
@@ -31,11 +38,33 @@ class BindByQrPayload(Strict):
     name: Name | None = None
 
 
-class BindByRtsp(Strict):
-    url: Annotated[str, Field(min_length=8, max_length=512)]
-    username: Annotated[str, Field(max_length=128)] | None = None
-    password: Annotated[str, Field(max_length=128)] | None = None
+class StreamProbe(Strict):
+    url: StreamUrl
+    username: UserName | None = None
+    password: Password | None = None
+    rtsp_transport: Transport = Field(default="auto", description=TRANSPORT_HELP)
+
+
+class BindByRtsp(StreamProbe):
     name: Name
+    add_offline: bool = Field(
+        default=False,
+        description="Add the camera even though it cannot be reached now (it is offline); "
+        "without this, a camera the probe cannot reach is refused with the problem's code.",
+    )
+
+
+class ProbePublic(BaseModel):
+    """What a short look at a stream found: reached, with what, or why not."""
+
+    reached: bool
+    codec: str | None
+    width: int | None
+    height: int | None
+    transport: Literal["tcp", "udp"] | None = Field(description="The transport that worked.")
+    problem_code: str | None
+    problem: str | None = Field(description="What is wrong, when the stream was not reached.")
+    next_step: str | None = Field(description="What to do about it.")
 
 
 class CameraUpdate(Strict):
@@ -43,6 +72,16 @@ class CameraUpdate(Strict):
     recording_mode: Literal["continuous", "off"] | None = None
     retention_days: Annotated[int, Field(ge=1, le=730)] | None = None
     retention_bytes: Annotated[int, Field(ge=100_000_000, le=100_000_000_000_000)] | None = None
+    url: StreamUrl | None = Field(
+        default=None, description="A new RTSP address (cameras added by address only)."
+    )
+    username: UserName | None = Field(
+        default=None, description="A new user name; an empty one removes the credentials."
+    )
+    password: Password | None = Field(
+        default=None, description="A new password; left out (or empty), the stored one is kept."
+    )
+    rtsp_transport: Transport | None = Field(default=None, description=TRANSPORT_HELP)
 
 
 class StreamInfo(BaseModel):
@@ -113,16 +152,23 @@ class CameraPublic(BaseModel):
     stream: StreamInfo
     problem: str | None = Field(description="Why the camera is offline, when known.")
     problem_code: str | None = Field(
-        description="The problem as a stable code: camera.unreachable, camera.auth_failed, "
-        "camera.not_a_stream, camera.unsupported_codec, camera.address_forbidden, "
-        "camera.stream_ended, camera.restricted or camera.bound_elsewhere."
+        description="The problem as a stable code: " + ", ".join(sorted(PROBLEMS)) + "."
     )
+    problem_next_step: str | None = Field(description="What to do about the problem.")
+    rtsp_transport: Transport = Field(description=TRANSPORT_HELP)
+    transport_in_use: Literal["tcp", "udp"] | None = Field(
+        description="The transport of the current session, or the one that worked last."
+    )
+    has_credentials: bool = Field(description="Whether a user name and password are stored.")
 
     @classmethod
     def of(
         cls, camera: Camera, status: IngestStatus | None, firmware: FirmwareUpdate
     ) -> CameraPublic:
         live = status is not None and status.online
+        found = status if status is not None and status.codec else None  # even offline
+        problem = None if live or status is None else PROBLEMS.get(status.problem or "")
+        in_use = status.transport if live and status else camera.rtsp_transport_used
         return cls(
             id=camera.id,
             name=camera.name,
@@ -137,13 +183,17 @@ class CameraPublic(BaseModel):
             retention_days=camera.retention_days,
             retention_bytes=camera.retention_bytes,
             stream=StreamInfo(
-                codec=(status.codec if live and status else None) or camera.video_codec,
-                width=(status.width if live and status else None) or camera.video_width,
-                height=(status.height if live and status else None) or camera.video_height,
-                fps=(status.fps if live and status else None) or camera.video_fps,
+                codec=(found.codec if found else None) or camera.video_codec,
+                width=(found.width if found else None) or camera.video_width,
+                height=(found.height if found else None) or camera.video_height,
+                fps=(found.fps if found else None) or camera.video_fps,
             ),
-            problem=None if live or status is None else status.problem_message,
-            problem_code=None if live or status is None else status.problem,
+            problem=problem.message if problem else None,
+            problem_code=problem.code if problem else None,
+            problem_next_step=problem.next_step if problem else None,
+            rtsp_transport=_transport(camera.rtsp_transport),
+            transport_in_use="udp" if in_use == "udp" else "tcp" if in_use == "tcp" else None,
+            has_credentials=camera.credentials is not None,
         )
 
 
@@ -180,3 +230,7 @@ def _last_seen(camera: Camera, status: IngestStatus | None) -> datetime | None:
     if status is not None and status.last_frame_at is not None:
         return datetime.fromtimestamp(status.last_frame_at, UTC)
     return camera.last_seen_at
+
+
+def _transport(value: str | None) -> Transport:
+    return "tcp" if value == "tcp" else "udp" if value == "udp" else "auto"

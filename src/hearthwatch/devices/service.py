@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
+from hearthwatch.devices.binding import change_connection
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.streams import release_stream
 from hearthwatch.media.models import Segment
@@ -22,9 +23,15 @@ def list_cameras(session: Session, *, user_id: str) -> list[Camera]:
     )
 
 
-def update_camera(ctx: AppContext, camera: Camera, changes: dict[str, Any]) -> Camera:
-    """Rename, switch recording, set retention; `None` for a retention field clears it."""
-    for field in ("name", "recording_mode"):
+def update_camera(
+    ctx: AppContext, session: Session, camera: Camera, changes: dict[str, Any]
+) -> Camera:
+    """Rename, switch recording, set retention (`None` for a retention field clears it),
+    change the address, credentials or transport; the recorder follows within seconds."""
+    connection = {k: changes.get(k) for k in ("url", "username", "password")}
+    if any(value is not None for value in connection.values()):
+        change_connection(ctx, session, camera, **connection)  # first: it may refuse
+    for field in ("name", "recording_mode", "rtsp_transport"):
         if changes.get(field) is not None:
             setattr(camera, field, changes[field])
     for field in ("retention_days", "retention_bytes"):

@@ -1,8 +1,10 @@
 """The recorder: one ingest per bound camera, kept in step with the database.
 
 Every `SYNC_SECONDS` it reads the cameras, starts ingests for new ones, stops those that
-were unbound, restarts those whose address changed, and switches recording on or off
-(P14: with recording off, the ingest serves live view and status, and stores nothing).
+were unbound, restarts those whose address, credentials or transport changed, and switches
+recording on or off (P14: with recording off, the ingest serves live view and status, and
+stores nothing). The transport that worked for a camera in auto mode is stored on it as
+soon as it works, so the next start asks over it first (media/connection.py).
 
 A camera whose data is restricted in every use (P21: the camera, or its owner's whole
 account) has no ingest at all: nothing is recorded or shown live until the restriction is
@@ -16,10 +18,10 @@ import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,7 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.devices.streams import assign_stream, check_stream_holder, stream_key_at
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import retention
+from hearthwatch.media.connection import ConnectionPolicy
 from hearthwatch.media.ingest import CameraIngest
 from hearthwatch.media.live import LiveHub
 from hearthwatch.media.segmenter import FinishedSegment
@@ -54,6 +57,8 @@ class _Wanted:
     owner_id: str
     url: str
     record: bool
+    transport: str  # the owner's choice: auto, tcp or udp
+    learned: str | None = field(default=None, compare=False)  # what worked last (auto)
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,8 @@ class Recorder:
 
     def _apply(self, camera_id: str, want: _Wanted) -> None:
         ingest = self.ingests.get(camera_id)
-        if ingest is not None and self._wanted.get(camera_id, want).url == want.url:
+        before = self._wanted.get(camera_id, want)
+        if ingest is not None and (before.url, before.transport) == (want.url, want.transport):
             ingest.record = want.record
             return
         if ingest is not None:
@@ -168,9 +174,23 @@ class Recorder:
             functools.partial(camera_policy, self.ctx.settings),
             functools.partial(self._vet_target, want.owner_id),
             segment_seconds=self.ctx.settings.segment_seconds,
+            connection=ConnectionPolicy(
+                want.transport,
+                want.learned,
+                functools.partial(self._remember_transport, camera_id),
+            ),
         )
         self.ingests[camera_id] = ingest
         ingest.start()
+
+    def _remember_transport(self, camera_id: str, transport: str) -> None:
+        """Store the transport that worked (from the ingest's thread, once per change)."""
+        try:
+            with self.ctx.db.session() as session:
+                changed = update(Camera).where(Camera.id == camera_id)
+                session.execute(changed.values(rtsp_transport_used=transport))
+        except Exception:  # remembering is an optimisation: the ingest goes on
+            log.exception("storing a camera's transport failed", extra={"camera": camera_id})
 
     def _vet_target(self, owner_id: str, address: StreamAddress, host: str) -> None:
         """Before each connection: the stream at the address the name resolves to now is
@@ -188,7 +208,13 @@ class Recorder:
                 if camera.id not in held and not self._has_stream(session, camera):
                     held[camera.id] = STREAM_TAKEN
             wanted = {
-                c.id: _Wanted(c.owner_id, stream_url(self.ctx, c), c.records)
+                c.id: _Wanted(
+                    c.owner_id,
+                    stream_url(self.ctx, c),
+                    c.records,
+                    c.rtsp_transport,
+                    c.rtsp_transport_used,
+                )
                 for c in cameras
                 if c.id not in held and c.rtsp_url
             }
@@ -212,14 +238,16 @@ class Recorder:
         return True
 
     def _note_last_seen(self) -> None:
-        seen = {cid: i.status for cid, i in self.ingests.items() if i.status.last_frame_at}
+        """Store when each camera was last seen and what it sends: a camera offline for a
+        known reason (a format we do not record) still shows the codec it was found with."""
+        seen = {cid: i.status for cid, i in self.ingests.items() if i.status.codec}
         if not seen:
             return
         with self.ctx.db.session() as session:
             for camera in session.scalars(select(Camera).where(Camera.id.in_(seen))):
                 status = seen[camera.id]
-                assert status.last_frame_at is not None
-                camera.last_seen_at = datetime.fromtimestamp(status.last_frame_at, UTC)
+                if status.last_frame_at is not None:
+                    camera.last_seen_at = datetime.fromtimestamp(status.last_frame_at, UTC)
                 camera.video_codec, camera.video_fps = status.codec, status.fps
                 camera.video_width, camera.video_height = status.width, status.height
 

@@ -47,6 +47,8 @@ ERROR_FIELDS: Mapping[str, Mapping[str, str]] = {
         "camera.url_invalid": "url",
         "camera.address_forbidden": "url",
         "camera.bound_elsewhere": "url",
+        "camera.wrong_path": "url",  # a look at the stream found it wanting (issue 12)
+        "camera.auth_failed": "password",
     },
 }
 
@@ -65,7 +67,7 @@ KEPT: Mapping[str, tuple[str, ...]] = {
     "scan": ("payload", "name"),
     "photo": ("name",),
     "code": ("serial", "verification_code", "name"),
-    "rtsp": ("url", "username", "name"),
+    "rtsp": ("url", "username", "name", "rtsp_transport", "add_offline"),
 }
 
 
@@ -133,7 +135,7 @@ def _bind_by_code(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm
 
 
 def _bind_by_rtsp(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm) -> Camera:
-    fields = form.present("url", "username", "password", "name")
+    fields = form.present("url", "username", "password", "name", "rtsp_transport", "add_offline")
     body = parse(BindByRtsp, {"url": "", "name": "", **fields}, FIELD_MESSAGES)
     return binding.bind_by_url(
         ctx,
@@ -143,6 +145,8 @@ def _bind_by_rtsp(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm
         username=body.username,
         password=body.password,
         name=body.name,
+        transport=body.rtsp_transport,
+        add_offline=body.add_offline,
     )
 
 

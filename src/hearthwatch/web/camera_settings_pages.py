@@ -119,7 +119,7 @@ def save_settings(
         return not_found(request, ctx, viewer)
     try:
         check_csrf(request, submitted=form.csrf_token)
-        service.update_camera(ctx, camera, read_changes(form))
+        service.update_camera(ctx, db, camera, read_changes(form))
     except HearthwatchError as err:
         kept = form.keep("name", "recording_mode", "retention_days", "retention_gb")
         return _settings_page(

@@ -18,6 +18,7 @@ from hearthwatch.devices.api import public
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.schemas import CameraPublic
 from hearthwatch.errors import NotFound
+from hearthwatch.media.status import PROBLEMS, Problem
 
 # Up to this many cameras, My devices plays every tile live; beyond, tiles show snapshots
 # refreshed now and then, so a large household does not open a dozen video streams.
@@ -25,6 +26,11 @@ LIVE_TILE_LIMIT = 4
 BYTES_PER_GB = 1_000_000_000
 
 CODEC_NAMES: Mapping[str, str] = {"h264": "H.264", "hevc": "H.265", "h265": "H.265"}
+TRANSPORT_NAMES: Mapping[str, str] = {
+    "auto": "Automatic (TCP, else UDP)",
+    "tcp": "TCP only",
+    "udp": "UDP only",
+}
 
 
 def find_camera(db: Session, viewer: Caller, camera_id: str, action: Action) -> Camera | None:
@@ -55,6 +61,15 @@ def frame_rate(fps: float | None) -> str:
     return f"{fps:g} fps" if fps else "unknown"
 
 
+def problem(code: str | None) -> Problem | None:
+    """The problem behind a code, with its plain words and next step."""
+    return PROBLEMS.get(code or "")
+
+
+def transport_name(value: str | None) -> str:
+    return TRANSPORT_NAMES.get(value or "", TRANSPORT_NAMES["auto"])
+
+
 def gigabytes(size: int | None) -> str:
     """Bytes as the number a person types into the "GB" field (no trailing zeros)."""
     return f"{size / BYTES_PER_GB:g}" if size else ""
@@ -65,6 +80,8 @@ CAMERA_FILTERS: Mapping[str, Callable[..., Any]] = {
     "resolution": resolution,
     "frame_rate": frame_rate,
     "gigabytes": gigabytes,
+    "problem": problem,
+    "transport_name": transport_name,
 }
 
 # Icons of the camera pages, 24x24 stroke drawings (paths only: no inline styles).
