@@ -106,12 +106,12 @@ def test_issue12_item3_ffmpeg_records_both_tracks_for_as_long(
     assert abs(audio[0] - video[0]) < 0.1  # the audio starts with the picture
 
 
-def gst_record_audio(url: str, wav: Path) -> subprocess.CompletedProcess[str]:
+def gst_record_audio(url: str, wav: Path, protocol: str) -> subprocess.CompletedProcess[str]:
     """GStreamer plays both tracks (video decoded to a fakesink) and writes the sound to a
     WAV file; each branch ends itself after about 3 s (`identity eos-after`)."""
     gst = require_binary("gst-launch-1.0")
     pipeline = (
-        f"rtspsrc location={url} protocols=tcp latency=200 name=src "
+        f"rtspsrc location={url} protocols={protocol} latency=200 name=src "
         "src. ! queue ! rtph264depay ! h264parse ! avdec_h264 ! identity eos-after=75 ! fakesink "
         "src. ! queue ! rtpmp4gdepay ! aacparse ! avdec_aac ! identity eos-after=45 "
         f"! audioconvert ! audio/x-raw,format=S16LE ! wavenc ! filesink location={wav}"
@@ -121,11 +121,12 @@ def gst_record_audio(url: str, wav: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.parametrize("protocol", ["tcp", "udp"])
 def test_issue12_item3_gstreamer_rtspsrc_plays_both_tracks_and_decodes_the_sound(
-    camera: CameraInfo, tmp_path: Path
+    camera: CameraInfo, tmp_path: Path, protocol: str
 ) -> None:
     wav = tmp_path / "sound.wav"
-    done = gst_record_audio(camera.main_url, wav)
+    done = gst_record_audio(camera.main_url, wav, protocol)
     assert done.returncode == 0, done.stderr
     with wave.open(str(wav)) as sound:
         assert (sound.getframerate(), sound.getnchannels()) == (16000, 1)

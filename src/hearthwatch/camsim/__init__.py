@@ -1,4 +1,4 @@
-"""The camera simulator: cameras that serve real H.264 over RTSP, with faults on command.
+"""The camera simulator: cameras that serve real H.264 and AAC over RTSP, with faults on command.
 
 Part of the product: `hearthwatch camsim` runs a fleet, `hearthwatch demo` binds one to the
 demo account, and the tests and benchmarks record from it:

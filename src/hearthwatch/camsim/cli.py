@@ -24,7 +24,7 @@ def add_camsim_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register `camsim` on an argparse subparsers object; its `run` is `run_camsim`."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "camsim",
-        help="run simulated cameras that serve H.264 over RTSP",
+        help="run simulated cameras that serve H.264 (and AAC audio) over RTSP",
         description="Run N simulated cameras on one RTSP port, with a fault-injection API.",
     )
     add_camsim_arguments(parser)
@@ -124,6 +124,7 @@ def _describe(camera: CameraInfo, qr_dir: Path | None) -> str:
         f"  code        {camera.verification_code}",
         f"  main        {camera.main_url}",
         f"  sub         {camera.sub_url}",
+        f"  audio       {'AAC, 16 kHz mono' if camera.audio else 'none (video only)'}",
         f"  QR payload  {camera.payload}",
     ]
     if camera.username is not None:

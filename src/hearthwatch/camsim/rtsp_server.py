@@ -1,11 +1,12 @@
 """An RTSP server for a fleet of simulated cameras: TCP-interleaved and UDP transports.
 
-URLs are ``rtsp://host:port/<serial>/<stream>`` (streams ``main`` and ``sub``). A session
-starts at the next keyframe, with SPS and PPS sent in-band before it. A request the server
-cannot act on gets a 4xx answer and the connection stays; one it cannot even read gets
-``400`` and the connection is closed; neither reaches another connection. A UDP session
-whose client stays silent for the session timeout (no RTSP request naming it, no RTCP) is
-torn down with its connection.
+URLs are ``rtsp://host:port/<serial>/<stream>`` (streams ``main`` and ``sub``), with the
+tracks below them (``.../trackID=0`` video, ``.../trackID=1`` audio when the camera has
+sound). A session starts at the next keyframe, with SPS and PPS sent in-band before it.
+A request the server cannot act on gets a 4xx answer and the connection stays; one it
+cannot even read gets ``400`` and the connection is closed; neither reaches another
+connection. A UDP session whose client stays silent for the session timeout (no RTSP
+request naming it, no RTCP) is torn down with its connection.
 """
 
 from __future__ import annotations
