@@ -126,6 +126,8 @@ def simulator_network(fleet: CameraFleet) -> str:
 
 
 def banner(settings: Settings, fleet: CameraFleet) -> str:
+    from hearthwatch.privacy.notice_content import storage_region
+
     url = settings.public_url.rstrip("/") + "/"
     trust = (
         f"  HTTPS with a self-signed certificate: trust {settings.tls_cert} (curl --cacert)\n"
@@ -142,5 +144,7 @@ def banner(settings: Settings, fleet: CameraFleet) -> str:
         f"  Operator (rights requests desk): {DEMO_OPERATOR_EMAIL}, same password\n"
         f"  Mail goes to the local outbox: {url}outbox\n"
         f"  Data directory: {settings.data_dir.resolve()}\n"
+        f"  Data region in the privacy notice: {storage_region(settings)}\n"
+        f"    (HEARTHWATCH_DATA_REGION names where your server and its storage are)\n"
         f"  Simulated cameras, bound and recording:\n{cameras}\n"
     )

@@ -55,6 +55,12 @@ def configure_process_logs(settings: Settings) -> None:
 
 def prepare(settings: Settings, *, migrate: bool = True) -> AppContext:
     configure_process_logs(settings)
+    if not settings.data_region and settings.environment == "production":
+        log.warning(
+            "HEARTHWATCH_DATA_REGION is not set: the privacy notice says the region where "
+            "personal data is stored was not named (P46); set it to your server's country "
+            "or region"
+        )
     ctx = build_context(settings)
     if migrate:
         # Imported here, like the app below, so that each process loads only what it uses:

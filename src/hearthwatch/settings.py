@@ -145,8 +145,10 @@ class Settings(BaseSettings):
     webrtc_turn_url: str = Field(default="", pattern=r"^(turns?:\S+)?$")
     webrtc_turn_username: str = ""
     webrtc_turn_password: str = ""
-    # Where personal data is stored, as the privacy notice names it (P46, P48).
-    data_region: str = Field(default="EU (Frankfurt, Germany)", min_length=2, max_length=80)
+    # Where personal data is stored, as the privacy notice names it (P46, P48): the country
+    # or region of this server and its storage, e.g. "EU (Frankfurt, Germany)". Only the
+    # operator knows it: unset, the notice says it was not named (never a made-up place).
+    data_region: str = Field(default="", max_length=80, pattern=r"^(\S.*\S|\S)?$")
     # How long a materially changed privacy notice is announced before it applies (P48).
     notice_announce_days: int = Field(default=30, ge=1, le=365)
     # The server log (server_log.py): request lines kept on each node for this many days

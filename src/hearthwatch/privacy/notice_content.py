@@ -55,12 +55,23 @@ def recipients() -> tuple[Recipient, ...]:
     return RECIPIENTS
 
 
+# What the notice says when the operator has not named the region (HEARTHWATCH_DATA_REGION).
+REGION_NOT_NAMED = (
+    "not named by the operator: the server that runs this service and the storage it uses"
+)
+
+
+def storage_region(settings: Settings) -> str:
+    """The region the notice names: the operator's setting, or plainly that there is none."""
+    return settings.data_region or REGION_NOT_NAMED
+
+
 def generate(settings: Settings) -> dict[str, Any]:
     """The notice as a JSON document, from the data map and the settings."""
     return {
         "title": "Hearthwatch privacy notice",
         "service": settings.public_url,
-        "storage_region": settings.data_region,
+        "storage_region": storage_region(settings),
         "personal_data": [_field(f) for f in datamap.PERSONAL_FIELDS],
         "stored_objects": [_object(o) for o in stored_objects(settings)],
         "consent_purposes": [_purpose(p) for p in consent.purposes()],
