@@ -11,6 +11,7 @@ import itertools
 import json
 import struct
 import subprocess
+import time
 import wave
 from pathlib import Path
 from typing import Any
@@ -274,3 +275,39 @@ def test_issue12_item3_sender_reports_put_sound_and_picture_at_the_same_time(
         for a, b in itertools.pairwise(packets[2])
     }
     assert steps == {0}  # every frame is 1024 samples after the one before
+
+
+def play_both_tracks(client: RawRtspClient, url: str) -> None:
+    video = client.request(
+        "SETUP", url + "/trackID=0", {"Transport": "RTP/AVP/TCP;unicast;interleaved=0-1"}
+    )
+    headers = {"Transport": "RTP/AVP/TCP;unicast;interleaved=2-3", "Session": video.session}
+    assert client.request("SETUP", url + "/trackID=1", headers).status == 200
+    assert client.request("PLAY", url + "/", {"Session": video.session}).status == 200
+
+
+def test_issue12_item3_a_stall_silences_sound_and_picture_alike(start_fleet: StartFleet) -> None:
+    fleet = start_fleet(cameras=1)
+    camera = fleet.cameras[0]
+    stamps: dict[int, list[tuple[float, int]]] = {0: [], 2: []}
+    with RawRtspClient(fleet.rtsp_port) as client:
+        client.request("DESCRIBE", camera.main_url)
+        play_both_tracks(client, camera.main_url)
+        started = time.monotonic()
+        while time.monotonic() - started < 3.5:
+            channel, payload = client.read_frame()
+            if channel in stamps:
+                stamps[channel].append((time.monotonic() - started, rtp_time(payload)))
+            if channel == 0 and len(stamps[0]) == 100:  # well into the stream
+                fleet.stall(camera.serial, 1.0)
+
+    def widest_gap(points: list[tuple[float, int]], rate: int) -> tuple[float, float]:
+        """(arrival gap, timestamp gap) in seconds where packets stopped coming longest."""
+        pairs = itertools.pairwise(points)
+        return max((b[0] - a[0], ((b[1] - a[1]) % 2**32) / rate) for a, b in pairs)
+
+    video_wait, video_jump = widest_gap(stamps[0], 90_000)
+    audio_wait, audio_jump = widest_gap(stamps[2], 16_000)
+    assert 0.9 < video_wait < 1.3 and 0.9 < audio_wait < 1.3
+    # Both tracks' timestamps show the gap, so the sound stays with the picture after it.
+    assert abs(video_jump - video_wait) < 0.15 and abs(audio_jump - audio_wait) < 0.15
