@@ -233,15 +233,13 @@ def change_connection(
 ) -> None:
     """A new address and/or credentials for a bound camera, checked as when binding; its
     recordings stay. A user name left out keeps the stored one, an empty one removes the
-    credentials; a password left out or empty keeps the stored one."""
+    credentials; a password left out or empty keeps the stored one. Everything is checked
+    before anything changes."""
+    address = None
     if url is not None:
         address, url_user, url_password = checked_address(ctx, url)
         username = username if username is not None else url_user
         password = password or url_password
-        if address.url != camera.rtsp_url:
-            _move_stream(ctx, session, camera, address.url)
-    if username is None and not password:
-        return
     stored_user, stored_password = (
         open_credentials(ctx, camera.id, camera.credentials) if camera.credentials else ("", "")
     )
@@ -250,11 +248,14 @@ def change_connection(
         raise ValidationFailed(
             "Give the user name that goes with the password.", code="camera.username_missing"
         )
-    camera.credentials = (
-        seal_credentials(ctx, camera.id, username, password or stored_password)
-        if username
-        else None
-    )
+    if address is not None and address.url != camera.rtsp_url:
+        _move_stream(ctx, session, camera, address.url)  # refuses another account's stream
+    if username != stored_user or (password and password != stored_password):
+        camera.credentials = (
+            seal_credentials(ctx, camera.id, username, password or stored_password)
+            if username
+            else None
+        )
 
 
 def _move_stream(ctx: AppContext, session: Session, camera: Camera, url: str) -> None:

@@ -1,4 +1,6 @@
-"""A camera's settings: name, recording on or off (P14), retention, and removing it.
+"""A camera's settings: name, recording on or off (P14), retention, its connection
+(address, credentials, transport: changed without removing the camera, issue 12 item 6),
+and removing it. Credentials are never shown back: empty password fields keep them.
 
 Removing a camera is a separate confirmation page: it erases every recording at once
 (the camera's key is destroyed first), so it is never a single click from the settings.
@@ -32,7 +34,19 @@ FIELD_MESSAGES: Mapping[str, str] = {
     "recording_mode": "Choose whether the camera records.",
     "retention_days": "Enter a whole number of days from 1 to 730, or leave it empty.",
     "retention_gb": "Enter a size from 0.1 to 100000 GB, or leave it empty.",
+    "url": "Give the camera's address, starting with rtsp://",
+    "username": "Use at most 128 characters.",
+    "password": "Use at most 128 characters.",
+    "rtsp_transport": "Choose how the camera sends video.",
 }
+# Which input of the connection form a refusal is about.
+CONNECTION_FIELDS: Mapping[str, str] = {
+    "camera.url_invalid": "url",
+    "camera.address_forbidden": "url",
+    "camera.bound_elsewhere": "url",
+    "camera.username_missing": "username",
+}
+CONNECTION_KEPT = ("url", "username", "rtsp_transport", "forget_credentials")
 
 
 def _settings_page(
@@ -43,7 +57,10 @@ def _settings_page(
     problem: FormProblem | None = None,
     values: Mapping[str, str] | None = None,
     status: int = 200,
+    connection_problem: FormProblem | None = None,
+    connection_values: Mapping[str, str] | None = None,
 ) -> Response:
+    connection = {"url": camera.rtsp_url, "rtsp_transport": camera.rtsp_transport}
     current = {
         "name": camera.name,
         "recording_mode": camera.recording_mode,
@@ -60,6 +77,9 @@ def _settings_page(
         camera=camera_view(ctx, camera),
         problem=problem,
         values=dict(values) if values is not None else current,
+        connection_problem=connection_problem,
+        connection=dict(connection_values) if connection_values is not None else connection,
+        has_credentials=camera.credentials is not None,
     )
 
 
@@ -124,6 +144,52 @@ def save_settings(
         kept = form.keep("name", "recording_mode", "retention_days", "retention_gb")
         return _settings_page(
             request, ctx, viewer, camera, FormProblem.of(err), kept, status=err.status
+        )
+    return redirect(f"/cameras/{camera.id}/settings", done="camera_saved")
+
+
+def read_connection(form: PostedForm) -> dict[str, Any]:
+    """The connection form: empty user name and password keep the stored ones, unless the
+    owner asks to forget them."""
+    data = {
+        "url": form.value("url"),
+        "username": form.value("username") or None,
+        "password": form.value("password") or None,
+        "rtsp_transport": form.value("rtsp_transport") or None,
+    }
+    changes = parse(CameraUpdate, data, FIELD_MESSAGES).model_dump(exclude_none=True)
+    if form.value("forget_credentials"):
+        changes.update(username="", password=None)
+    return changes
+
+
+@router.post("/connection")
+def save_connection(
+    camera_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: ViewerDep,
+    form: FormDep,
+) -> Response:
+    """A new address, credentials or transport; the recordings stay."""
+    if viewer is None:
+        return to_signin(f"/cameras/{camera_id}/settings")
+    camera = find_camera(db, viewer, camera_id, Action.CONFIGURE)
+    if camera is None:
+        return not_found(request, ctx, viewer)
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        service.update_camera(ctx, db, camera, read_connection(form))
+    except HearthwatchError as err:
+        return _settings_page(
+            request,
+            ctx,
+            viewer,
+            camera,
+            status=err.status,
+            connection_problem=FormProblem.of(err, CONNECTION_FIELDS),
+            connection_values=form.keep(*CONNECTION_KEPT),
         )
     return redirect(f"/cameras/{camera.id}/settings", done="camera_saved")
 
