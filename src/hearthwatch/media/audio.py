@@ -46,14 +46,26 @@ class AudioInput:
         base = self.stream.time_base
         self._base = (base.numerator, base.denominator) if base else (1, self.format.sample_rate)
 
+    @property
+    def copies(self) -> bool:
+        """AAC from the camera, stored as it came (the ingest's cheap path, per packet)."""
+        return self._encoder is None
+
+    @property
+    def clock(self) -> tuple[int, int, int]:
+        """(multiplier, divisor, samples multiplier) turning the stream's time base into
+        TIMESCALE ticks (``pts * m // d``) and sample-rate ticks (``duration * s // d``)."""
+        numerator, denominator = self._base
+        return TIMESCALE * numerator, denominator, self.format.sample_rate * numerator
+
     def frames(self, packet: av.Packet[Any]) -> Iterator[AudioOut]:
         """The AAC frames of one packet (none while a transcoder fills its first frame)."""
         if self._encoder is None:
-            numerator, denominator = self._base
-            ticks = (packet.pts or 0) * TIMESCALE * numerator // denominator
-            duration = packet.duration or 0
-            length = duration * self.format.sample_rate * numerator // denominator
-            yield AudioOut(bytes(packet), ticks, length or AAC_FRAME)
+            multiplier, divisor, samples = self.clock
+            length = (packet.duration or 0) * samples // divisor
+            yield AudioOut(
+                bytes(packet), (packet.pts or 0) * multiplier // divisor, length or AAC_FRAME
+            )
             return
         yield from self._transcode(packet)
 

@@ -21,8 +21,7 @@ import av
 
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import status as status_codes
-from hearthwatch.media.audio import AudioInput, open_audio
-from hearthwatch.media.connection import ConnectionPolicy, network_problem
+from hearthwatch.media.audio import AAC_FRAME, AudioInput, open_audio
 from hearthwatch.media.fmp4 import TIMESCALE, AudioFormat, Sample
 from hearthwatch.media.live import LiveAudio, LiveFrame, LiveHub
 from hearthwatch.media.nal import CODECS, H264, h264_access_unit, h265_access_unit, parameter_sets
@@ -79,8 +78,6 @@ def problem_of(err: BaseException) -> str:
         return status_codes.ADDRESS_FORBIDDEN
     if isinstance(err, HearthwatchError) and err.code in status_codes.PROBLEM_MESSAGES:
         return err.code  # refusals made before connecting: taken, redirected
-    if (known := network_problem(err)) is not None:
-        return known  # refused, timed out, no route, 401, 404, transport refused
     if isinstance(err, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError):
         return status_codes.AUTH_FAILED
     if isinstance(err, UnsupportedCodec):
@@ -117,7 +114,6 @@ class CameraIngest:
     segment_seconds: float = 4.0
     hub: LiveHub = field(default_factory=LiveHub)
     status: IngestStatus = field(default_factory=IngestStatus)
-    connection: ConnectionPolicy = field(default_factory=ConnectionPolicy)  # transport, retries
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _format: StreamFormat | None = None
@@ -129,6 +125,7 @@ class CameraIngest:
     _audio: AudioInput | None = None
     _audio_format: AudioFormat | None = None
     _live_audio_next: int | None = None  # sample-rate ticks
+    _audio_clock: tuple[int, int, int] = (0, 1, 0)  # AudioInput.clock, read once a session
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -189,7 +186,7 @@ class CameraIngest:
     def _session(self, segmenter: Segmenter) -> None:
         options = {
             **SOCKET_OPTIONS,
-            "rtsp_transport": self.connection.transport,  # media/connection.py chooses
+            "rtsp_transport": "tcp",
             "fflags": "nobuffer",
             "protocol_whitelist": PROTOCOLS,
         }
@@ -202,6 +199,7 @@ class CameraIngest:
             audio = open_audio(box.streams.audio[0]) if box.streams.audio else None
             self._audio = audio
             self._audio_format = audio.format if audio is not None else None
+            self._audio_clock = audio.clock if audio is not None else (0, 1, 0)
             # While nobody watches, the frames after a keyframe wait (as the demuxer's own
             # packets) and are all cut into samples when the next keyframe comes: one tight
             # run per GOP instead of one cold start of the same Python per frame, for about
@@ -304,9 +302,15 @@ class CameraIngest:
         return ticks
 
     def _audio_packet(self, packet: av.Packet[Any], segmenter: Segmenter) -> None:
-        """An audio packet: into the open segment, and to live listeners if there are any."""
+        """An audio packet: into the open segment, and to live listeners if there are any.
+        AAC by copy (the usual case, some 47 packets a second) takes the short way."""
         audio = self._audio
         if audio is None or self._format is None:
+            return
+        if audio.copies and not self.hub.audio_watched:
+            multiplier, divisor, samples = self._audio_clock
+            length = (packet.duration or 0) * samples // divisor or AAC_FRAME
+            segmenter.push_audio(bytes(packet), (packet.pts or 0) * multiplier // divisor, length)
             return
         for frame in audio.frames(packet):
             segmenter.push_audio(frame.data, frame.ticks, frame.duration)

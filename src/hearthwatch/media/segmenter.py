@@ -78,12 +78,6 @@ class _Pending(NamedTuple):
     pts: int
 
 
-class _AudioFrame(NamedTuple):
-    data: bytes
-    ticks: int  # camera clock, TIMESCALE units
-    duration: int  # sample-rate ticks
-
-
 @dataclass
 class Segmenter:
     target_us: int
@@ -96,7 +90,7 @@ class Segmenter:
     _ticks: int = 0  # the duration of `_samples`, kept as they come
     _start_us: int = 0
     _last_end_us: int = 0
-    _audio: list[_AudioFrame] = field(default_factory=list)
+    _audio: list[tuple[bytes, int, int]] = field(default_factory=list)  # data, ticks, length
     _audio_next: int | None = None  # where the stored audio ends (sample-rate ticks)
 
     def push(
@@ -134,7 +128,7 @@ class Segmenter:
         """Add one AAC frame (raw, no ADTS) presented at `ticks` on the camera's clock
         (TIMESCALE units); `duration` in sample-rate ticks. Kept for the open segment."""
         if self._anchor is not None and (self._samples or self._pending is not None):
-            self._audio.append(_AudioFrame(data, ticks, duration))
+            self._audio.append((data, ticks, duration))  # a plain tuple: per audio frame
 
     def _finish_pending(self, next_dts: int | None) -> None:
         pending, self._pending = self._pending, None
@@ -192,12 +186,12 @@ class Segmenter:
         if audio is None or not frames or self._anchor is None:
             return None
         rate = audio.sample_rate
-        placed = self._wall_us(frames[0].ticks) * rate // 1_000_000
+        placed = self._wall_us(frames[0][1]) * rate // 1_000_000
         start = self._audio_next
         if start is None or abs(placed - start) > rate // 2:
             start = placed  # after a gap (or at the start): where the anchor puts it
-        samples = [Sample(f.data, f.duration, True) for f in frames]
-        self._audio_next = start + sum(f.duration for f in frames)
+        samples = [Sample(data, duration, True) for data, _, duration in frames]
+        self._audio_next = start + sum(duration for _, _, duration in frames)
         return Run(AUDIO_TRACK, start, samples)
 
     def reset(self) -> None:
