@@ -1,0 +1,138 @@
+"""Issue 12 items 5 and 6 through the HTML forms: the add page looks at the stream first;
+the settings page changes a camera's connection; the camera page and My devices say why a
+camera is offline, with what to do next."""
+
+from __future__ import annotations
+
+import html
+import socket
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from hearthwatch.accounts.models import User
+from hearthwatch.context import AppContext
+from hearthwatch.devices.models import Camera
+from hearthwatch.devices.registry import open_credentials
+from hearthwatch.media import status
+from hearthwatch.media.recorder import Recorder
+from tests.media.conftest import wait_for
+from tests.support.foreign_cameras import ForeignCamera, available, foreign_camera
+from tests.web.conftest import submit, web_sign_in
+
+CAMERAS = "/api/v1/cameras"
+needs_gst = pytest.mark.skipif(not available(), reason="gst-rtsp-server or ffmpeg missing")
+
+
+@pytest.fixture
+def locked() -> Iterator[ForeignCamera]:
+    with foreign_camera("h264-bframes-aac", user="keeper", password="s3cret-pw") as camera:
+        yield camera
+
+
+def closed_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return int(probe.getsockname()[1])
+
+
+def camera_count(ctx: AppContext) -> int:
+    with ctx.db.session() as db:
+        return int(db.scalar(select(func.count()).select_from(Camera)) or 0)
+
+
+def only_camera(ctx: AppContext) -> Camera:
+    with ctx.db.session() as db:
+        camera = db.scalars(select(Camera)).one()
+        db.expunge(camera)
+        return camera
+
+
+@needs_gst
+def test_issue12_item6_the_add_page_adds_a_reachable_camera_and_refuses_the_rest(
+    client: TestClient, ctx: AppContext, web_alice: User, locked: ForeignCamera
+) -> None:
+    web_sign_in(client, web_alice.email)
+    fields = {"url": f"rtsp://127.0.0.1:{closed_port()}/live", "name": "Porch"}
+    refused = submit(client, "/cameras/add/rtsp", fields, page="/cameras/add")
+    assert refused.status_code == 422
+    assert status.PROBLEMS[status.CONNECTION_REFUSED].what in html.unescape(refused.text)
+    assert camera_count(ctx) == 0
+    good = {"url": locked.url_without_credentials, "username": "keeper",
+            "password": "s3cret-pw", "name": "Porch"}  # fmt: skip
+    added = submit(client, "/cameras/add/rtsp", good, page="/cameras/add")
+    assert added.status_code == 303, added.text
+    with ctx.db.session() as db:
+        camera = db.scalars(select(Camera)).one()
+        assert (camera.video_codec, camera.video_width, camera.rtsp_transport_used) == (
+            "h264",
+            640,
+            "tcp",
+        )
+
+
+@needs_gst
+def test_issue12_item6_settings_change_the_connection_and_item5_pages_say_why(
+    client: TestClient, ctx: AppContext, web_alice: User, recorder: Recorder,
+    locked: ForeignCamera,
+) -> None:  # fmt: skip
+    web_sign_in(client, web_alice.email)
+    good = {"url": locked.url_without_credentials, "username": "keeper",
+            "password": "s3cret-pw", "name": "Porch"}  # fmt: skip
+    assert submit(client, "/cameras/add/rtsp", good, page="/cameras/add").status_code == 303
+    camera_id = only_camera(ctx).id
+    settings = f"/cameras/{camera_id}/settings"
+    page = client.get(settings).text
+    assert locked.url_without_credentials in page  # the owner sees their own address
+    assert "s3cret-pw" not in page and 'value="keeper"' not in page
+
+    # A forbidden address is refused inline, and nothing changes.
+    bad = {"url": "rtsp://169.254.169.254/x", "rtsp_transport": "auto"}
+    refused = submit(client, f"/cameras/{camera_id}/connection", bad, page=settings)
+    assert refused.status_code == 422
+    assert 'id="conn-url"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert only_camera(ctx).rtsp_url == locked.url_without_credentials
+
+    # A new password (the user name field left empty keeps the stored one).
+    wrong = {"url": locked.url_without_credentials, "password": "guess", "rtsp_transport": "auto"}
+    saved = submit(client, f"/cameras/{camera_id}/connection", wrong, page=settings)
+    assert saved.status_code == 303, saved.text
+    sealed = only_camera(ctx).credentials
+    assert sealed is not None and open_credentials(ctx, camera_id, sealed) == ("keeper", "guess")
+    recorder.sync()
+    problem = status.PROBLEMS[status.AUTH_FAILED]
+    wait_for(lambda: client.get(f"{CAMERAS}/{camera_id}").json()["problem_code"])
+    camera_page = html.unescape(client.get(f"/cameras/{camera_id}").text)
+    assert problem.what in camera_page and problem.next_step in camera_page
+    found = "H.264 · 640 \N{MULTIPLICATION SIGN} 360"  # found by the look at binding
+    assert found in camera_page
+    assert "Check that it has power and network" not in camera_page
+    home = html.unescape(client.get("/").text)
+    assert f'data-problem-badge="{status.AUTH_FAILED}"' in home and problem.label in home
+
+    fixed = {"url": locked.url_without_credentials, "password": "s3cret-pw",
+             "rtsp_transport": "tcp"}  # fmt: skip
+    assert (
+        submit(client, f"/cameras/{camera_id}/connection", fixed, page=settings).status_code == 303
+    )
+    recorder.sync()
+    wait_for(lambda: client.get(f"{CAMERAS}/{camera_id}").json()["online"])
+    assert only_camera(ctx).rtsp_transport == "tcp"
+    assert "using TCP" in client.get(f"/cameras/{camera_id}").text
+
+
+def test_issue12_item6_connection_form_refuses_a_wrong_csrf_token(
+    client: TestClient, ctx: AppContext, web_alice: User
+) -> None:
+    web_sign_in(client, web_alice.email)
+    fields = {"url": "rtsp://192.0.2.10:554/s", "name": "Far", "add_offline": "true"}
+    assert submit(client, "/cameras/add/rtsp", fields, page="/cameras/add").status_code == 303
+    camera_id = only_camera(ctx).id
+    answer = client.post(
+        f"/cameras/{camera_id}/connection",
+        data={"csrf_token": "forged", "url": "rtsp://192.0.2.11:554/s"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 403
+    assert only_camera(ctx).rtsp_url == "rtsp://192.0.2.10:554/s"
