@@ -17,6 +17,12 @@ from hearthwatch.media import playback
 from hearthwatch.media.fmp4 import AUDIO_TRACK, TIMESCALE, VIDEO_TRACK, top_level_boxes
 from hearthwatch.media.ingest import CameraIngest
 from hearthwatch.media.live import LiveAudio
+from hearthwatch.privacy.export_media import (
+    first_decode_time,
+    shift_decode_times,
+    split_segment,
+    timescales_of,
+)
 from tests.media.foreign_media import Recording, decode_errors, packets, record, streams
 from tests.support import foreign_cameras
 
@@ -166,3 +172,28 @@ def test_item3_live_audio_frames_for_webrtc(aac: tuple[Recording, Watched]) -> N
     # the audio is presented within half a second of the newest video frames
     assert watched.video_times
     assert abs(watched.audio[-1].time - watched.video_times[-1]) < TIMESCALE
+
+
+@camera
+def test_item3_export_joins_segments_with_their_sound(aac: tuple[Recording, Watched]) -> None:
+    """An export's joined file (init once, every segment's fragments moved to start at zero)
+    keeps the audio track in step with the video, and an import moves it back byte for byte
+    (audio ticks are 48 kHz, not the video's 90 kHz)."""
+    recording, _ = aac
+    init, _media = split_segment(recording.segments[0].data)
+    scales = timescales_of(init)
+    assert scales == {VIDEO_TRACK: TIMESCALE, AUDIO_TRACK: 48_000}
+    base = first_decode_time(_media)
+    moved = [
+        shift_decode_times(split_segment(s.data)[1], -base, scales) for s in recording.segments
+    ]
+    joined = init + b"".join(moved)
+    found = streams(joined)
+    assert {s["codec_type"] for s in found} == {"video", "audio"}
+    assert all(float(s["start_time"]) < 0.5 for s in found)
+    audio = next(s for s in found if s["codec_type"] == "audio")
+    video = next(s for s in found if s["codec_type"] == "video")
+    assert abs(float(audio["duration"]) - float(video["duration"])) < 0.5
+    assert decode_errors(joined) == ""
+    for segment, media in zip(recording.segments, moved, strict=True):
+        assert init + shift_decode_times(media, base, scales) == segment.data

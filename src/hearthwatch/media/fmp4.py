@@ -317,6 +317,15 @@ def _children(data: bytes | bytearray, start: int, end: int) -> Iterable[tuple[b
         offset += size
 
 
+def track_timescales(init: bytes) -> dict[int, int]:
+    """Each track's timescale by track id, from an init segment (ValueError if malformed)."""
+    try:
+        moov = next(start for kind, start, _ in top_level_boxes(init) if kind == b"moov")
+        return _timescales(init, moov, len(init))
+    except (StopIteration, struct.error, IndexError) as err:
+        raise ValueError("not an init segment with tracks") from err
+
+
 def _timescales(moov: bytes | bytearray, start: int, end: int) -> dict[int, int]:
     """Each track's timescale (from its mdhd), by track id (from its tkhd)."""
     found: dict[int, int] = {}

@@ -44,6 +44,7 @@ from hearthwatch.privacy.export_media import (
     prefetched,
     shift_decode_times,
     split_segment,
+    timescales_of,
 )
 from hearthwatch.privacy.export_readme import readme_text
 from hearthwatch.privacy.export_tables import exported_tables, field_descriptions, rows_of
@@ -170,7 +171,8 @@ class ArchiveWriter:
                     current, handle = self._next_file(archive, camera, init, media, segment,
                                                       current, handle, index)  # fmt: skip
                 assert handle is not None
-                handle.write(shift_decode_times(media, -current.decode_time_base))
+                scales = timescales_of(current.init)  # audio moves by as much time
+                handle.write(shift_decode_times(media, -current.decode_time_base, scales))
             except BadFragment:
                 log.warning("segment %s is not a readable recording; left out", segment.id)
                 self._step(size=segment.bytes)

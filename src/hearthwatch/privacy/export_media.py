@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from queue import Empty, Queue
 
-from hearthwatch.media.fmp4 import split_init, top_level_boxes
+from hearthwatch.media.fmp4 import TIMESCALE, split_init, top_level_boxes, track_timescales
 from hearthwatch.media.models import Segment
 
 GAP_TOLERANCE_US = 1_500_000
@@ -43,6 +43,12 @@ def _children(data: bytes | bytearray, start: int, end: int) -> Iterator[tuple[b
 
 def _tfdt_boxes(media: bytes | bytearray) -> Iterator[int]:
     """Offsets of every ``tfdt`` box (moof → traf → tfdt), checking the box structure."""
+    for offset, _track in _tracked_tfdt_boxes(media):
+        yield offset
+
+
+def _tracked_tfdt_boxes(media: bytes | bytearray) -> Iterator[tuple[int, int]]:
+    """(offset, track id) of every ``tfdt`` box; the track id from its traf's tfhd."""
     moofs = 0
     for kind, start, end in _children(media, 0, len(media)):
         if kind not in (b"moof", b"mdat", b"styp", b"sidx", b"free"):
@@ -57,24 +63,46 @@ def _tfdt_boxes(media: bytes | bytearray) -> Iterator[int]:
         raise BadFragment("no moof box")
 
 
-def _tfdt_in(media: bytes | bytearray, start: int, end: int) -> Iterator[int]:
+def _tfdt_in(media: bytes | bytearray, start: int, end: int) -> Iterator[tuple[int, int]]:
+    track = 1
     for kind, b_start, b_end in _children(media, start, end):
+        if kind == b"tfhd" and b_end - b_start >= 16:
+            track = struct.unpack_from("!I", media, b_start + 12)[0]
         if kind == b"tfdt":
             if b_end - b_start < 16 or (media[b_start + 8] == 1 and b_end - b_start < 20):
                 raise BadFragment("a tfdt box too short for its decode time")
-            yield b_start
+            yield b_start, track
 
 
 def _tfdt_format(media: bytes | bytearray, offset: int) -> str:
     return "!Q" if media[offset + 8] == 1 else "!I"
 
 
-def shift_decode_times(media: bytes, delta: int) -> bytes:
-    """The fragments with every ``tfdt`` moved by `delta` ticks (checked, same length)."""
+def timescales_of(init: bytes) -> dict[int, int]:
+    """Each track's timescale (video 90 kHz, audio its sample rate), by track id."""
+    try:
+        return track_timescales(init)
+    except ValueError as err:
+        raise BadFragment(str(err)) from err
+
+
+def _scaled(delta: int, timescale: int) -> int:
+    """`delta` 90 kHz ticks in another timescale, rounded the same way either side of zero
+    (an export's shift and an import's shift back cancel exactly)."""
+    size = (abs(delta) * timescale + TIMESCALE // 2) // TIMESCALE
+    return size if delta >= 0 else -size
+
+
+def shift_decode_times(media: bytes, delta: int, timescales: dict[int, int] | None = None) -> bytes:
+    """The fragments with every ``tfdt`` moved by `delta` 90 kHz ticks (checked, same
+    length); a track with another timescale (`timescales`, by track id: audio) by as much
+    time in its own ticks."""
     out = bytearray(media)
-    for offset in list(_tfdt_boxes(out)):
+    for offset, track in list(_tracked_tfdt_boxes(out)):
         fmt = _tfdt_format(out, offset)
-        value = struct.unpack_from(fmt, out, offset + 12)[0] + delta
+        scale = (timescales or {}).get(track, TIMESCALE)
+        moved = delta if scale == TIMESCALE else _scaled(delta, scale)
+        value = struct.unpack_from(fmt, out, offset + 12)[0] + moved
         if value < 0 or value >= (1 << (64 if fmt == "!Q" else 32)):
             raise BadFragment("a decode time out of range")
         struct.pack_into(fmt, out, offset + 12, value)

@@ -46,7 +46,12 @@ from hearthwatch.errors import Conflict, HearthwatchError, ValidationFailed
 from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy import audit
 from hearthwatch.privacy.export_archive import schema_text
-from hearthwatch.privacy.export_media import BadFragment, init_length, shift_decode_times
+from hearthwatch.privacy.export_media import (
+    BadFragment,
+    init_length,
+    shift_decode_times,
+    timescales_of,
+)
 from hearthwatch.privacy.portability_limits import import_limits
 
 log = logging.getLogger("hearthwatch.privacy.import")
@@ -328,9 +333,10 @@ def _segments_of(
         try:
             if init_length(init) != len(init):
                 raise BadFragment("init segment length")
+            scales = timescales_of(init)  # audio moves by as much time as video
             for segment in entry["segments"]:
                 media = shift_decode_times(
-                    reader.read(segment["media_bytes"]), entry["decode_time_base"]
+                    reader.read(segment["media_bytes"]), entry["decode_time_base"], scales
                 )
                 yield FinishedSegment(
                     segment["start_us"], segment["end_us"], segment["frames"], init + media
