@@ -311,3 +311,20 @@ def test_issue12_item3_a_stall_silences_sound_and_picture_alike(start_fleet: Sta
     assert 0.9 < video_wait < 1.3 and 0.9 < audio_wait < 1.3
     # Both tracks' timestamps show the gap, so the sound stays with the picture after it.
     assert abs(video_jump - video_wait) < 0.15 and abs(audio_jump - audio_wait) < 0.15
+
+
+def test_issue12_item3_a_client_may_take_the_sound_alone(
+    camera: CameraInfo, tmp_path: Path
+) -> None:
+    ffmpeg = require_binary("ffmpeg")
+    out = tmp_path / "sound.mka"
+    source = ["-allowed_media_types", "audio", "-i", camera.sub_url]
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", *source, "-t", "2", "-c", "copy", str(out)],
+        capture_output=True,
+        timeout=TIMEOUT_S,
+        check=True,
+    )
+    spans = packet_spans(out)
+    assert set(spans) == {"aac"}
+    assert spans["aac"][1] - spans["aac"][0] > 1.5
