@@ -24,6 +24,7 @@ from tests.web.conftest import submit, web_sign_in
 
 NEW_PASSWORD = "lantern-orchard-velvet-93"
 OTPAUTH_SECRET = re.compile(r"secret=([A-Z2-7]+)")
+RECOVERY_CODE = re.compile(r"<code>([2-9a-z]{5}-[2-9a-z]{5})</code>")
 
 
 @pytest.fixture
@@ -195,7 +196,7 @@ def test_token_needs_a_name(client: TestClient, web_alice: User) -> None:
 # --- two-step sign-in ----------------------------------------------------------------------
 
 
-def test_two_step_sign_in_set_up_used_and_turned_off(
+def test_issue12_item17_two_step_sign_in_set_up_used_as_a_step_and_turned_off(
     client: TestClient, ctx: AppContext, web_alice: User, frozen: Clock
 ) -> None:
     setup = submit(client, "/security/two-factor/setup", page="/security")
@@ -206,16 +207,23 @@ def test_two_step_sign_in_set_up_used_and_turned_off(
     response = submit(
         client, "/security/two-factor/enable", {"code": app.at(frozen.now())}, page="/security"
     )
-    assert response.headers["location"] == "/security?done=totp_enabled"
+    # The recovery codes are in this answer, once; the page counts them afterwards.
+    assert response.status_code == 200 and "Two-step sign-in is on." in response.text
+    codes = RECOVERY_CODE.findall(response.text)
+    assert len(codes) == 10
+    later = client.get("/security").text
+    assert not RECOVERY_CODE.findall(later) and "<strong>10</strong> of 10 recovery codes" in later
 
     submit(client, "/signout", page="/")
     fields = {"email": "alice@example.org", "password": STRONG_PASSWORD}
     asked = submit(client, "/signin", fields)
-    assert asked.status_code == 401
-    assert 'id="totp_code"' in asked.text
+    assert asked.status_code == 303 and asked.headers["location"] == "/signin/two-step?next=%2F"
+    step = client.get(asked.headers["location"]).text
+    assert 'id="code"' in step and 'name="password"' not in step
     frozen.advance(timedelta(seconds=30))
-    response = submit(client, "/signin", fields | {"totp_code": app.at(frozen.now())})
-    assert response.status_code == 303
+    response = submit(client, "/signin/two-step", {"code": app.at(frozen.now()), "next": "/"})
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert "<strong>10</strong> of 10" in client.get("/security").text
 
     frozen.advance(timedelta(seconds=30))
     fields = {"password": STRONG_PASSWORD, "code": app.at(frozen.now())}
@@ -233,7 +241,7 @@ def test_wrong_authenticator_code_keeps_the_setup_going(
     assert "Start again with a new QR code" in response.text
 
 
-def test_sign_in_with_a_wrong_authenticator_code(
+def test_issue12_item17_a_wrong_authenticator_code_asks_the_step_again(
     client: TestClient, ctx: AppContext, make_user: Any, frozen: Clock
 ) -> None:
     make_user()
@@ -244,8 +252,10 @@ def test_sign_in_with_a_wrong_authenticator_code(
         right = pyotp.TOTP(setup.secret).at(frozen.now())
         totp.enable(ctx, user, right)
     wrong = "000000" if right != "000000" else "111111"
-    fields = {"email": "alice@example.org", "password": STRONG_PASSWORD, "totp_code": wrong}
-    response = submit(client, "/signin", fields)
+    fields = {"email": "alice@example.org", "password": STRONG_PASSWORD}
+    assert submit(client, "/signin", fields).status_code == 303
+    response = submit(client, "/signin/two-step", {"code": wrong}, page="/signin/two-step")
     assert response.status_code == 422
     assert "The authenticator code is wrong." in response.text
-    assert 'id="totp_code-error"' in response.text
+    # Issue 12 item 17: the step is asked again, never the password.
+    assert 'id="code-error"' in response.text and 'name="password"' not in response.text

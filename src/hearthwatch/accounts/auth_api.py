@@ -111,6 +111,7 @@ def login(
         totp_code=body.totp_code,
         ip_address=client_ip(request),
         user_agent=request.headers.get("user-agent"),
+        recovery_code=body.recovery_code,
     )
     return session_opened(ctx, db, request, response, opened)
 

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, UploadFile, status
 
-from hearthwatch.accounts import credentials, email_change, profile, recovery, totp
+from hearthwatch.accounts import (
+    credentials,
+    email_change,
+    profile,
+    recovery,
+    recovery_codes,
+    totp,
+    two_step_settings,
+)
 from hearthwatch.accounts.profile import MAX_PICTURE_BYTES
 from hearthwatch.accounts.schemas import (
     Accepted,
@@ -14,6 +22,8 @@ from hearthwatch.accounts.schemas import (
     EmailChangeIn,
     PasswordChangeIn,
     ProfileUpdate,
+    RecoveryCodesIn,
+    RecoveryCodesOut,
     SessionPublic,
     SessionsEnded,
     TokenCreate,
@@ -22,6 +32,7 @@ from hearthwatch.accounts.schemas import (
     TotpCodeIn,
     TotpDisableIn,
     TotpSetupOut,
+    TwoFactorEnabledOut,
     UserPublic,
 )
 from hearthwatch.api.deps import (
@@ -168,15 +179,35 @@ def two_factor_setup(user: UserDep, ctx: ContextDep) -> TotpSetupOut:
     return TotpSetupOut(secret=setup.secret, otpauth_uri=setup.uri)
 
 
-@router.post("/two-factor/enable", response_model=UserPublic)
-def two_factor_enable(body: TotpCodeIn, user: UserDep, ctx: ContextDep) -> UserPublic:
-    totp.enable(ctx, user, body.code)
-    return UserPublic.of(user)
+@router.post("/two-factor/enable", response_model=TwoFactorEnabledOut)
+def two_factor_enable(
+    body: TotpCodeIn, user: UserDep, ctx: ContextDep, db: DbDep
+) -> TwoFactorEnabledOut:
+    """Turn it on with a first code; the answer holds ten recovery codes, shown only here."""
+    codes = two_step_settings.turn_on(ctx, db, user=user, code=body.code)
+    return TwoFactorEnabledOut(**UserPublic.of(user).model_dump(), recovery_codes=codes)
+
+
+@router.get("/two-factor/recovery-codes", response_model=RecoveryCodesOut)
+def recovery_codes_left(user: UserDep, db: DbDep) -> RecoveryCodesOut:
+    """How many recovery codes are left unused (never the codes themselves)."""
+    return RecoveryCodesOut(remaining=recovery_codes.remaining(db, user_id=user.id))
+
+
+@router.post("/two-factor/recovery-codes", response_model=RecoveryCodesOut)
+def new_recovery_codes(
+    body: RecoveryCodesIn, user: UserDep, ctx: ContextDep, db: DbDep
+) -> RecoveryCodesOut:
+    """Replace every recovery code with ten new ones (the password first)."""
+    codes = two_step_settings.new_codes(ctx, db, user=user, password=body.password)
+    return RecoveryCodesOut(remaining=len(codes), recovery_codes=codes)
 
 
 @router.post("/two-factor/disable", response_model=UserPublic)
-def two_factor_disable(body: TotpDisableIn, user: UserDep, ctx: ContextDep) -> UserPublic:
-    totp.disable(ctx, user, password=body.password, code=body.code)
+def two_factor_disable(
+    body: TotpDisableIn, user: UserDep, ctx: ContextDep, db: DbDep
+) -> UserPublic:
+    two_step_settings.turn_off(ctx, db, user=user, password=body.password, code=body.code)
     return UserPublic.of(user)
 
 

@@ -13,6 +13,8 @@ from hearthwatch.privacy.minors_age import BIRTH_MONTH_PATTERN
 
 Code = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
+# A recovery code as typed: ten letters and digits, spaces and dashes allowed (issue 12 item 17).
+RecoveryCodeText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 -]{10,16}$")]
 Email = Annotated[EmailStr, Field(max_length=254)]
 Nickname = Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)]
 RealName = Annotated[str, StringConstraints(max_length=128, strip_whitespace=True)]
@@ -60,6 +62,11 @@ class LoginIn(Strict):
     email: Email
     password: Password
     totp_code: Code | None = None
+    recovery_code: RecoveryCodeText | None = Field(
+        default=None,
+        description="Instead of `totp_code` when two-step sign-in is on: one of the "
+        "account's recovery codes, each usable once.",
+    )
 
 
 class SignInCodeIn(Strict):
@@ -203,6 +210,23 @@ class TotpSetupOut(BaseModel):
 
 class TotpCodeIn(Strict):
     code: Code
+
+
+class TwoFactorEnabledOut(UserPublic):
+    recovery_codes: list[str] = Field(
+        description="Ten one-use codes for when the authenticator app is lost: shown only now."
+    )
+
+
+class RecoveryCodesIn(Strict):
+    password: Password
+
+
+class RecoveryCodesOut(BaseModel):
+    remaining: int
+    recovery_codes: list[str] | None = Field(
+        default=None, description="New codes (only in the answer that made them)."
+    )
 
 
 class TotpDisableIn(Strict):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hearthwatch.accounts import totp
+from hearthwatch.accounts import recovery_codes, totp
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.accounts.registration import find_user_by_email, normalise_email
 from hearthwatch.context import AppContext
@@ -63,13 +63,28 @@ def login(
     totp_code: str | None,
     ip_address: str | None,
     user_agent: str | None,
+    recovery_code: str | None = None,
 ) -> NewSession:
-    """Check password (and second factor) and open a session.
+    """Check password (and second factor: an authenticator or a recovery code) and open a
+    session.
 
     Wrong passwords slow down further tries for this address from this client address
     only (`BackOff`, growing delays): nobody can lock the owner out by failing on purpose.
     Unknown addresses are slowed the same way, so the delay tells nothing either.
     """
+    user = check_password(ctx, session, email=email, password=password, ip_address=ip_address)
+    if user.has_totp:
+        check_second_step(
+            ctx, session, user, totp_code=totp_code, recovery_code=recovery_code,
+            ip_address=ip_address,
+        )  # fmt: skip
+    return complete_sign_in(ctx, session, user, ip_address=ip_address, user_agent=user_agent)
+
+
+def check_password(
+    ctx: AppContext, session: Session, *, email: str, password: str, ip_address: str | None
+) -> User:
+    """The first step: the account whose password this is (wrong ones slow further tries)."""
     now = ctx.clock.now()
     pair = attempt_key(email, ip_address)
     ctx.login_backoff.check(pair, now, message=SLOWED_DOWN, code="auth.too_many_failures")
@@ -80,17 +95,47 @@ def login(
         ctx.login_backoff.fail(pair, now)
         raise NotAuthenticated("The e-mail or password is wrong.", code="auth.invalid_credentials")
     ensure_not_closed(user)  # only told to whoever knows the password
-    if user.has_totp:
-        try:
-            totp.check_login_code(ctx, user, totp_code, now=now)
-        except ValidationFailed:
-            ctx.login_backoff.fail(pair, now)  # guessing the second step is slowed too
-            raise
-    admit(session, user)
-    ctx.login_backoff.succeed(pair)
     if ctx.passwords.needs_rehash(user.password_hash):
         user.password_hash = ctx.passwords.hash(password)
-    user.last_login_at = now
+    return user
+
+
+def check_second_step(
+    ctx: AppContext,
+    session: Session,
+    user: User,
+    *,
+    totp_code: str | None,
+    recovery_code: str | None,
+    ip_address: str | None,
+) -> None:
+    """An authenticator code, or one recovery code (spent); guesses are slowed like wrong
+    passwords, for the same (account, client address) pair."""
+    now = ctx.clock.now()
+    pair = attempt_key(user.email, ip_address)
+    ctx.login_backoff.check(pair, now, message=SLOWED_DOWN, code="auth.too_many_failures")
+    try:
+        if recovery_code:
+            recovery_codes.use(ctx, session, user=user, code=recovery_code, now=now)
+        else:
+            totp.check_login_code(ctx, user, totp_code, now=now)
+    except ValidationFailed:
+        ctx.login_backoff.fail(pair, now)
+        raise
+
+
+def complete_sign_in(
+    ctx: AppContext,
+    session: Session,
+    user: User,
+    *,
+    ip_address: str | None,
+    user_agent: str | None,
+) -> NewSession:
+    """After every step passed: the account's own checks, then a new session."""
+    admit(session, user)
+    ctx.login_backoff.succeed(attempt_key(user.email, ip_address))
+    user.last_login_at = ctx.clock.now()
     return open_session(ctx, session, user=user, ip_address=ip_address, user_agent=user_agent)
 
 

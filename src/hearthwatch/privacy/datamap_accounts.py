@@ -280,4 +280,9 @@ ACCOUNT_NON_PERSONAL: dict[str, str] = {
     "api_tokens.created_at": "state of the token",
     "api_tokens.expires_at": "state of the token",
     "api_tokens.revoked_at": "state of the token",
+    "recovery_codes.id": "random identifier",
+    "recovery_codes.user_id": "reference",
+    "recovery_codes.code_hash": "keyed hash of a random one-use code",
+    "recovery_codes.created_at": "state of the code",
+    "recovery_codes.used_at": "state of the code",
 }

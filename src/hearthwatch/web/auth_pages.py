@@ -24,6 +24,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.mail import deferred
 from hearthwatch.security.passwords import PasswordStrength
+from hearthwatch.web import two_step_pages
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse, safe_next
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, forget_session
@@ -155,20 +156,21 @@ def signin_page(
 
 @router.post("/signin")
 def sign_in(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
-    """Check the password (and second step), open a session, go where the visitor was heading."""
+    """Check the password; with two-step sign-in on, ask for the code on the next page
+    (issue 12 item 17), else open a session and go where the visitor was heading."""
     try:
         check_csrf(request, submitted=form.csrf_token)
         ctx.login_throttle.hit(f"login:{client_ip(request)}", code="auth.rate_limited")
-        body = parse(LoginIn, form.present("email", "password", "totp_code"))
-        opened = signin.login(
-            ctx,
-            db,
-            email=body.email,
-            password=body.password,
-            totp_code=body.totp_code,
-            ip_address=client_ip(request),
-            user_agent=request.headers.get("user-agent"),
+        body = parse(LoginIn, form.present("email", "password"))
+        user = signin.check_password(
+            ctx, db, email=body.email, password=body.password, ip_address=client_ip(request)
         )
+        if user.has_totp:
+            return two_step_pages.ask_for_code(ctx, request, user, next=form.value("next"))
+        opened = signin.complete_sign_in(
+            ctx, db, user, ip_address=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )  # fmt: skip
     except HearthwatchError as err:
         return _signin_again(request, ctx, form, err)
     response = redirect(safe_next(form.value("next")))

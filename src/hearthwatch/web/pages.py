@@ -42,6 +42,7 @@ from hearthwatch.web import (
     outbox_pages,
     request_pages,
     security_pages,
+    two_step_pages,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -52,6 +53,7 @@ router.include_router(camera_settings_pages.router)
 router.include_router(account_pages.router)
 router.include_router(email_pages.router)
 router.include_router(auth_pages.router)
+router.include_router(two_step_pages.router)
 router.include_router(minors_pages.router)
 router.include_router(complaint_pages.router)
 router.include_router(security_pages.router)

@@ -14,15 +14,21 @@ from fastapi import APIRouter, Request, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from hearthwatch.accounts import credentials, recovery, totp
-from hearthwatch.accounts.schemas import PasswordChangeIn, TokenCreate, TotpCodeIn, TotpDisableIn
+from hearthwatch.accounts import credentials, recovery, recovery_codes, totp, two_step_settings
+from hearthwatch.accounts.schemas import (
+    PasswordChangeIn,
+    RecoveryCodesIn,
+    TokenCreate,
+    TotpCodeIn,
+    TotpDisableIn,
+)
 from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.security.passwords import PasswordStrength
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
-from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.rendering import NOTICES, redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, forget_session, to_signin
 
 router = APIRouter(prefix="/security")
@@ -32,6 +38,7 @@ PASSWORD_FIELDS = {
     "auth.weak_password": "new_password",
 }
 TOTP_FIELDS = {"auth.totp_invalid": "code", "auth.invalid_credentials": "password"}
+RECOVERY_FIELDS = {"auth.invalid_credentials": "password"}
 TOKEN_LIFETIMES: tuple[tuple[str, str], ...] = (
     ("30", "30 days"),
     ("90", "90 days"),
@@ -69,6 +76,7 @@ def _security_page(
         "totp_setup": None,
         "strength": None,
         "token_values": {},
+        "new_recovery_codes": None,
     }
     return render(
         request,
@@ -81,6 +89,8 @@ def _security_page(
         token_lifetimes=TOKEN_LIFETIMES,
         totp_on=user.has_totp,
         totp_pending=user.totp_secret is not None and not user.has_totp,
+        recovery_left=recovery_codes.remaining(db, user_id=user.id),
+        recovery_total=recovery_codes.COUNT,
         **(page | extra),
     )
 
@@ -201,10 +211,28 @@ def enable_two_factor(
     try:
         check_csrf(request, submitted=form.csrf_token)
         body = parse(TotpCodeIn, form.present("code"))
-        totp.enable(ctx, viewer.user, body.code)
+        codes = two_step_settings.turn_on(ctx, db, user=viewer.user, code=body.code)
     except HearthwatchError as err:
         return _failed(request, ctx, db, viewer, "totp", err, TOTP_FIELDS)
-    return redirect("/security", done="totp_enabled")
+    # The recovery codes are in this answer only (like a new token's secret): no redirect.
+    notice = NOTICES["totp_enabled"]
+    return _security_page(request, ctx, db, viewer, new_recovery_codes=codes, notice=notice)
+
+
+@router.post("/two-factor/recovery-codes")
+def make_recovery_codes(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """New codes replace the old ones; shown once, in this answer."""
+    if viewer is None:
+        return to_signin("/security")
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        body = parse(RecoveryCodesIn, form.present("password"))
+        codes = two_step_settings.new_codes(ctx, db, user=viewer.user, password=body.password)
+    except HearthwatchError as err:
+        return _failed(request, ctx, db, viewer, "recovery", err, RECOVERY_FIELDS)
+    return _security_page(request, ctx, db, viewer, new_recovery_codes=codes)
 
 
 @router.post("/two-factor/disable")
@@ -217,7 +245,9 @@ def disable_two_factor(
     try:
         check_csrf(request, submitted=form.csrf_token)
         body = parse(TotpDisableIn, form.present("password", "code"))
-        totp.disable(ctx, viewer.user, password=body.password, code=body.code)
+        two_step_settings.turn_off(
+            ctx, db, user=viewer.user, password=body.password, code=body.code
+        )
     except HearthwatchError as err:
         return _failed(request, ctx, db, viewer, "totp", err, TOTP_FIELDS)
     return redirect("/security", done="totp_disabled")
