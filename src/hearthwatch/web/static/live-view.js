@@ -202,9 +202,12 @@
           if (!camera) {
             return;
           }
+          // The real reason and what to do about it (issue 12 item 5), as the page said it.
           fields.status.textContent = camera.online
             ? "Online"
-            : "Offline — we cannot reach the camera. Check that it has power and network.";
+            : camera.problem
+              ? "Offline: " + camera.problem
+              : "Offline: connecting to the camera…";
           var seen = camera.last_seen_at ? new Date(camera.last_seen_at).toLocaleString() : "Never";
           fields["last-seen"].textContent = camera.online ? "Now" : seen;
           fields.video.textContent = describeVideo(camera.stream);
