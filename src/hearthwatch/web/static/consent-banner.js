@@ -43,12 +43,26 @@
     });
   }
 
+  // The banner floats over the page (consent.css): give the page as much room at its end
+  // as the banner is tall, so that nothing stays hidden under it.
+  function makeRoomFor(banner) {
+    function measure() {
+      var space = Math.ceil(banner.getBoundingClientRect().height) + 16;
+      document.body.style.setProperty("--cookie-banner-space", space + "px");
+    }
+    measure();
+    if (window.ResizeObserver) {
+      new ResizeObserver(measure).observe(banner);
+    }
+  }
+
   function watchBanner() {
     var banner = document.getElementById("cookie-banner");
     var form = document.getElementById("cookie-banner-form");
     if (!banner || !form) {
       return;
     }
+    makeRoomFor(banner);
     form.addEventListener("submit", function (event) {
       var button = event.submitter;
       if (!button || !button.value) {
@@ -64,6 +78,7 @@
           return;
         }
         banner.remove();
+        document.body.style.removeProperty("--cookie-banner-space");
         frame.setAttribute("data-analytics", analytics ? "1" : "0");
         countPageView();
       }, function () {
