@@ -6,7 +6,15 @@ listing the simulator. Each model lists its releases, in any order:
     {"models": [{"model": "Hearthwatch CamSim",
                  "releases": [{"version": "1.5.0-sim", "released": "2026-11-03",
                                "severity": "security", "notes": "What changed.",
-                               "installs_automatically": false}]}]}
+                               "installs_automatically": false,
+                               "fixes": ["What it fixes, one line each."],
+                               "install_steps": ["How the owner installs it, step by step."],
+                               "advisory_url": "https://maker.example/advisories/1"}]}]}
+
+`fixes`, `install_steps` and `advisory_url` are optional: they fill the page each camera's
+pending update links to (`/cameras/<id>/firmware`), so an owner learns what an update fixes
+and how to install it. Without steps, the page says to use the maker's app or the camera's
+own web page (or that the camera installs it by itself).
 
 Versions compare by their numbers, numerically, with trailing zeros ignored (1.10.0 is newer
 than 1.9.3; 1.5 and 1.5.0 are the same). A leading "v" is ignored. Whatever follows the
@@ -89,6 +97,11 @@ def version_key(version: str) -> VersionKey:
     return tuple(numbers), PRE_RELEASE_STAGES[stage["stage"].lower()], int(stage["number"] or 0)
 
 
+CatalogLine = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+# A link shown to owners: only a web address, never `javascript:` or the like.
+AdvisoryUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s<>\"']+$")]
+
+
 def _readable_version(version: str) -> str:
     version_key(version)
     return version
@@ -108,6 +121,9 @@ class Release(BaseModel):
     severity: Severity
     notes: Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
     installs_automatically: bool
+    fixes: Annotated[list[CatalogLine], Field(max_length=20)] = []
+    install_steps: Annotated[list[CatalogLine], Field(max_length=20)] = []
+    advisory_url: AdvisoryUrl | None = None
 
     @property
     def key(self) -> VersionKey:

@@ -33,6 +33,7 @@ from hearthwatch.web import (
     email_pages,
     erasure_pages,
     export_pages,
+    firmware_pages,
     import_pages,
     limit_pages,
     minors_pages,
@@ -48,6 +49,7 @@ from hearthwatch.web import (
 router = APIRouter(include_in_schema=False)
 # Adding comes before the camera pages, so "/cameras/add" is never read as a camera id.
 router.include_router(add_camera_pages.router)
+router.include_router(firmware_pages.router)
 router.include_router(camera_pages.router)
 router.include_router(camera_settings_pages.router)
 router.include_router(account_pages.router)
