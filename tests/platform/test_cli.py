@@ -121,6 +121,9 @@ def test_demo_prints_url_and_a_working_login(
     while "with password" not in banner:
         banner += process.stdout.readline()
     assert url in banner and "demo@example.com" in banner
+    while "HEARTHWATCH_DATA_REGION" not in banner:  # issue 12 item 20: the demo names it
+        banner += process.stdout.readline()
+    assert "Data region in the privacy notice: not named by the operator" in banner
     password = banner.split("with password ")[1].split()[0]
     login = httpx.post(
         f"{url}/api/v1/auth/login", json={"email": "demo@example.com", "password": password}
