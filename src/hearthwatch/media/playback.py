@@ -167,6 +167,8 @@ class _ClipWriter:
         stream = source.streams.video[0]
         if self.target is None:
             self.target = self.output.add_stream_from_template(stream)
+            if stream.codec_context.name == "hevc":
+                self.target.codec_tag = "hvc1"  # parameter sets in the sample entry only
             if source.streams.audio:
                 self.audio_target = self.output.add_stream_from_template(source.streams.audio[0])
         for packet in source.demux(stream):
