@@ -62,7 +62,7 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
     )
     running = RunningServer(process, port)
     try:
-        running.wait_for("Application startup complete")
+        running.wait_for("Uvicorn running on")  # the socket is bound and takes connections
         yield running
     finally:
         if process.poll() is None:
