@@ -105,6 +105,8 @@ DEVICE_NON_PERSONAL: dict[str, str] = {
     "cameras.video_width": "stream property",
     "cameras.video_height": "stream property",
     "cameras.video_fps": "stream property",
+    "cameras.rtsp_transport": "device setting",
+    "cameras.rtsp_transport_used": "stream property (the transport that worked last)",
     # One stream, one account (devices/streams.py): a keyed hash of the address, which the
     # address itself (sealed, declared above) stands behind; removed with the camera or account.
     "cameras.stream_key": "keyed hash of the camera's stream address",
