@@ -1,16 +1,14 @@
-"""Live view over WebRTC: the camera's own H.264, forwarded to each browser without decoding.
+"""Live view over WebRTC: the camera's own H.264 (and its sound) to each browser.
 
-The browser sends an SDP offer (one receive-only video section) and gets an answer; from
-then on aiortc packs the camera's access units into RTP. Every peer reads frames from the
-camera's `LiveHub`, so any number of peers share one ingest, and each starts on the cached
-keyframe. The hub holds samples as MP4 stores them (AVCC: length-prefixed NAL units, no
-parameter sets); RTP wants Annex B with SPS and PPS in front of each keyframe, which the
-track rebuilds from the hub's init segment.
-
-The cached GOP a peer starts with (and whatever queued while the connection was made) is
-sent at once, with time stamps 1 ms apart, so the browser shows the newest frame straight
-away instead of replaying the backlog at its recorded pace (which would keep the picture up
-to a GOP behind for good).
+The browser sends an SDP offer (a receive-only video section, and an audio section if it
+wants sound) and gets an answer; from then on aiortc sends the camera's frames as RTP.
+Every peer reads from the camera's `LiveHub`, so any number of peers share one ingest. The
+video track (`webrtc_video`) forwards the camera's H.264 without decoding, starts on the
+cached keyframe and never waits for the next one when it falls behind; B-frame streams
+are re-encoded without B-frames for it (`webrtc_reencode`). The audio track
+(`webrtc_audio`) decodes the camera's AAC for aiortc to send as Opus or G.711. H.265
+cameras are refused here: the player then uses Media Source Extensions where the browser
+can decode H.265, and says what it lacks where not.
 
 Who may watch is decided by the caller: `WebRtcPeers.answer` takes a check that is run
 again every `recheck_seconds` while the peer lives, and the peer is closed when it fails,
@@ -33,14 +31,16 @@ from aiortc import (
     RTCRtpSender,
     RTCSessionDescription,
 )
-from aiortc.sdp import SessionDescription
+from aiortc.sdp import MediaDescription, SessionDescription
 
 from hearthwatch.errors import NotFound, RateLimited, ValidationFailed
 from hearthwatch.media.live import LiveHub
+from hearthwatch.media.webrtc_audio import LiveAudioTrack
 from hearthwatch.media.webrtc_video import LiveVideoTrack, annexb, parameter_sets
 from hearthwatch.settings import Settings
 
 log = logging.getLogger("hearthwatch.webrtc")
+AUDIO_CODECS = frozenset({"audio/opus", "audio/pcmu", "audio/pcma"})
 __all__ = ["CONNECT_SECONDS", "WebRtcPeers", "annexb", "ice_servers", "parameter_sets"]
 
 CONNECT_SECONDS = 10.0
@@ -68,10 +68,12 @@ class _Offer:
     # the answer can be made (up to a second). They are added after answering instead: the
     # browser's checks to our candidates connect without them.
     mdns: list[RTCIceCandidate]
+    wants_audio: bool = False
 
 
 def _checked_offer(sdp: str) -> _Offer:
-    """The offer, if it asks for one H.264 video stream we can send; else a 422."""
+    """The offer, if it asks for one H.264 video stream (and at most one audio stream) we
+    can send; else a 422."""
     try:
         parsed = SessionDescription.parse(sdp)
     except Exception as err:  # the parser fails on bad input in many ways (even assert)
@@ -79,28 +81,43 @@ def _checked_offer(sdp: str) -> _Offer:
     media = parsed.media
     if not media:
         raise ValidationFailed("The offer holds no media.", code="webrtc.offer_invalid")
-    if len(media) != 1 or media[0].kind != "video":
-        raise ValidationFailed("Offer exactly one video stream.", code="webrtc.offer_unsupported")
-    video = media[0]
+    kinds = [section.kind for section in media]
+    if kinds not in (["video"], ["video", "audio"]):
+        raise ValidationFailed(
+            "Offer one video stream, and at most one audio stream after it.",
+            code="webrtc.offer_unsupported",
+        )
+    for section in media:
+        _check_section(section)
+    mdns = [c for m in media for c in m.ice_candidates if c.ip.lower().endswith(".local")]
+    if mdns:
+        sdp = "".join(line for line in sdp.splitlines(keepends=True) if not _deferred(line))
+    return _Offer(RTCSessionDescription(sdp=sdp, type="offer"), mdns, wants_audio=len(media) > 1)
+
+
+CODECS = {"video": frozenset({"video/h264"}), "audio": AUDIO_CODECS}
+
+
+def _check_section(section: MediaDescription) -> None:
     if (
-        not video.ice
-        or not video.ice.usernameFragment
-        or not video.dtls
-        or not video.dtls.fingerprints
+        not section.ice
+        or not section.ice.usernameFragment
+        or not section.dtls
+        or not section.dtls.fingerprints
     ):
         raise ValidationFailed(
             "The offer lacks ICE or DTLS parameters.", code="webrtc.offer_invalid"
         )
-    if video.direction not in (None, "recvonly", "sendrecv"):
-        raise ValidationFailed("The offer must receive video.", code="webrtc.offer_unsupported")
-    if not any(codec.mimeType.lower() == "video/h264" for codec in video.rtp.codecs):
+    if section.direction not in (None, "recvonly", "sendrecv"):
         raise ValidationFailed(
-            "This live view needs H.264 support for WebRTC.", code="webrtc.codec_unsupported"
+            f"The offer must receive {section.kind}.", code="webrtc.offer_unsupported"
         )
-    mdns = [c for c in video.ice_candidates if c.ip.lower().endswith(".local")]
-    if mdns:
-        sdp = "".join(line for line in sdp.splitlines(keepends=True) if not _deferred(line))
-    return _Offer(RTCSessionDescription(sdp=sdp, type="offer"), mdns)
+    if not any(codec.mimeType.lower() in CODECS[section.kind] for codec in section.rtp.codecs):
+        needs = "H.264" if section.kind == "video" else "Opus or G.711"
+        raise ValidationFailed(
+            f"This live view needs {needs} support for WebRTC.",
+            code="webrtc.codec_unsupported",
+        )
 
 
 def _deferred(line: str) -> bool:
@@ -125,6 +142,7 @@ class LivePeer:
     connection: RTCPeerConnection
     track: LiveVideoTrack
     still_allowed: Callable[[], bool]
+    audio: LiveAudioTrack | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -138,7 +156,8 @@ class WebRtcPeers:
         self._closing: set[asyncio.Task[None]] = set()
 
     async def answer(self, offer: str, hub: LiveHub, *, still_allowed: Callable[[], bool]) -> str:
-        """The SDP answer to `offer`: a peer sending `hub`'s video while `still_allowed()`."""
+        """The SDP answer to `offer`: a peer sending `hub`'s video (and its sound, if the
+        offer asks for it and the camera has any) while `still_allowed()`."""
         checked = _checked_offer(offer)
         if len(self.peers) >= MAX_PEERS:
             raise RateLimited("Too many live viewers.", retry_after_s=10, code="webrtc.busy")
@@ -150,7 +169,10 @@ class WebRtcPeers:
                 code="webrtc.camera_codec_unsupported",
             )
         connection = RTCPeerConnection(RTCConfiguration(iceServers=self.servers))
-        peer = LivePeer(connection, LiveVideoTrack(hub, asyncio.get_running_loop()), still_allowed)
+        loop = asyncio.get_running_loop()
+        peer = LivePeer(connection, LiveVideoTrack(hub, loop), still_allowed)
+        if checked.wants_audio and hub.audio is not None:
+            peer.audio = LiveAudioTrack(hub, loop, hub.audio)
         self.peers.add(peer)
         try:
             local = await self._negotiate(peer, checked.description)
@@ -179,6 +201,8 @@ class WebRtcPeers:
                 if codec.mimeType.lower() == "video/h264"
             ]
         )
+        if peer.audio is not None:
+            connection.addTransceiver(peer.audio, direction="sendonly")
         try:
             await connection.setRemoteDescription(offer)
         except Exception as err:  # aiortc checks more than the parser: same answer to all
@@ -227,6 +251,8 @@ class WebRtcPeers:
             if task is not current:
                 task.cancel()
         peer.track.stop()
+        if peer.audio is not None:
+            peer.audio.stop()
         await peer.connection.close()
 
     async def close_all(self) -> None:

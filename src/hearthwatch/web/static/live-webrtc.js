@@ -1,7 +1,8 @@
-// Live video over WebRTC, the live player's first choice: a receive-only H.264 offer,
-// posted with a live media token to /api/v1/cameras/{id}/webrtc; the answer starts the
-// camera's own H.264 (forwarded by the server without re-encoding), which the browser's
-// WebRTC stack decodes into the <video>. The player decides what to do about failures.
+// Live video over WebRTC, the live player's first choice: a receive-only H.264 offer (with
+// a receive-only audio section for the camera's sound), posted with a live media token to
+// /api/v1/cameras/{id}/webrtc; the answer starts the camera's H.264 (and its sound as
+// Opus or G.711, when it has any), which the browser's WebRTC stack plays in the <video>.
+// The player decides what to do about failures.
 "use strict";
 
 (function (hw) {
@@ -9,8 +10,9 @@
 
   // One attempt. `events` are called with this session first: frame(metadata or null) for
   // each frame shown, failed(error) when the offer could not be made or was refused
-  // (error.status from the server, error.tokenRefused without a media token) and lost(state)
-  // when the connection failed or was closed. Throws where WebRTC is unusable.
+  // (error.status from the server, error.tokenRefused without a media token), lost(state)
+  // when the connection failed or was closed, and sound() when the camera's sound comes.
+  // Throws where WebRTC is unusable.
   function PeerSession(cameraId, video, tokenComing, events) {
     this.kind = "webrtc";
     this.video = video;
@@ -22,8 +24,10 @@
     this.shown = 0;
     this.tracked = false;
     this.closed = false;
+    this.stream = new MediaStream();
     this.peer = new window.RTCPeerConnection();
     preferH264(this.peer.addTransceiver("video", { direction: "recvonly" }));
+    this.peer.addTransceiver("audio", { direction: "recvonly" });
     this.peer.ontrack = this.track.bind(this);
     this.peer.onconnectionstatechange = this.stateChanged.bind(this);
     this.negotiate(cameraId, tokenComing);
@@ -70,9 +74,16 @@
     }
     var video = this.video;
     var self = this;
+    // Picture and sound in one stream, however the server grouped them, so that the
+    // browser keeps them in step.
+    this.stream.addTrack(event.track);
+    if (event.track.kind === "audio") {
+      this.events.sound(this);
+      return;
+    }
     this.tracked = true;
     this.shown = video.getVideoPlaybackQuality().totalVideoFrames;
-    video.srcObject = event.streams[0] || new MediaStream([event.track]);
+    video.srcObject = this.stream;
     video.play().catch(function () {
       // Autoplay refused: the picture stays on the first frame until a click.
     });

@@ -1,74 +1,204 @@
 // Media Source Extensions plumbing shared by the live and the recorded players: reading
-// the fMP4 boxes they need (the avcC record for the codec string, a fragment's tfdt for its
-// time), and a queue that feeds a SourceBuffer one update at a time.
+// the fMP4 boxes they need (each track's codec string, from avcC, hvcC or esds, checked
+// with MediaSource.isTypeSupported; a fragment's tfdt for its time), and a queue that
+// feeds a SourceBuffer one update at a time.
 "use strict";
 
 (function (hw) {
   var TIMESCALE = 90000;
 
-  // Reading ISO BMFF boxes: enough to find the avcC record and a fragment's tfdt.
-  function findBox(bytes, path, start, end) {
+  // Reading ISO BMFF boxes: enough to name each track's codec and find a fragment's tfdt.
+  // Sample entries start with fixed fields before their child boxes: 78 bytes for video
+  // (avc1, hvc1), 28 for audio (mp4a); stsd has 8 bytes of header before its entries.
+  var SKIP = { stsd: 8, avc1: 78, avc3: 78, hvc1: 78, hev1: 78, mp4a: 28 };
+
+  // The boxes between start and end: [{kind, start (of the contents), end}].
+  function boxes(bytes, start, end) {
     var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    var offset = start || 0;
-    var limit = end === undefined ? bytes.byteLength : end;
-    while (offset + 8 <= limit) {
+    var found = [];
+    var offset = start;
+    while (offset + 8 <= end) {
       var size = view.getUint32(offset);
-      var kind = String.fromCharCode(
-        bytes[offset + 4],
-        bytes[offset + 5],
-        bytes[offset + 6],
-        bytes[offset + 7],
-      );
-      if (size < 8 || offset + size > limit) {
-        return null;
+      if (size < 8 || offset + size > end) {
+        break;
       }
-      if (kind === path[0]) {
-        if (path.length === 1) {
-          return { start: offset + 8, end: offset + size };
-        }
-        var skip = kind === "stsd" ? 8 : kind === "avc1" ? 78 : 0;
-        return findBox(bytes, path.slice(1), offset + 8 + skip, offset + size);
-      }
+      var kind = String.fromCharCode.apply(null, bytes.subarray(offset + 4, offset + 8));
+      found.push({ kind: kind, start: offset + 8 + (SKIP[kind] || 0), end: offset + size });
       offset += size;
     }
-    return null;
+    return found;
   }
 
-  var AVCC_PATH = ["moov", "trak", "mdia", "minf", "stbl", "stsd", "avc1", "avcC"];
+  function child(bytes, parent, kind) {
+    return (
+      boxes(bytes, parent.start, parent.end).filter(function (box) {
+        return box.kind === kind;
+      })[0] || null
+    );
+  }
+
+  function findBox(bytes, path) {
+    var box = { start: 0, end: bytes.byteLength };
+    for (var i = 0; box && i < path.length; i += 1) {
+      box = child(bytes, box, path[i]);
+    }
+    return box;
+  }
 
   function hex(value) {
     return (value < 16 ? "0" : "") + value.toString(16).toUpperCase();
   }
 
-  // The MSE type of an init segment: avc1.PPCCLL from the avcC's profile, compatibility
-  // and level bytes; the common High and Baseline types when it cannot be read.
-  function mimeTypes(init) {
-    var bytes = new Uint8Array(init);
-    var avcc = findBox(bytes, AVCC_PATH);
-    var types = [];
-    if (avcc) {
-      types.push(
-        "avc1." +
-          hex(bytes[avcc.start + 1]) +
-          hex(bytes[avcc.start + 2]) +
-          hex(bytes[avcc.start + 3]),
-      );
+  // avc1.PPCCLL: profile, compatibility and level from the avcC record (RFC 6381).
+  function avcCodec(bytes, entry) {
+    var avcc = child(bytes, entry, "avcC");
+    if (!avcc) {
+      return null;
     }
-    types.push("avc1.640028", "avc1.42E01E");
-    return types.map(function (codec) {
-      return 'video/mp4; codecs="' + codec + '"';
-    });
+    var at = avcc.start;
+    return "avc1." + hex(bytes[at + 1]) + hex(bytes[at + 2]) + hex(bytes[at + 3]);
+  }
+
+  // hvc1.<space><profile>.<compatibility, bits reversed>.<tier><level>.<constraints>
+  // from the hvcC record (ISO/IEC 14496-15 annex E).
+  function hevcCodec(bytes, entry, kind) {
+    var hvcc = child(bytes, entry, "hvcC");
+    if (!hvcc) {
+      return null;
+    }
+    var at = hvcc.start;
+    var view = new DataView(bytes.buffer, bytes.byteOffset + at, hvcc.end - at);
+    var space = ["", "A", "B", "C"][bytes[at + 1] >> 6];
+    var flags = view.getUint32(2);
+    var reversed = 0;
+    for (var bit = 0; bit < 32; bit += 1) {
+      reversed = reversed * 2 + ((flags >>> bit) & 1);
+    }
+    var constraints = Array.prototype.slice.call(bytes.subarray(at + 6, at + 12));
+    while (constraints.length && constraints[constraints.length - 1] === 0) {
+      constraints.pop();
+    }
+    return [
+      kind + "." + space + (bytes[at + 1] & 0x1f),
+      reversed.toString(16).toUpperCase(),
+      ((bytes[at + 1] >> 5) & 1 ? "H" : "L") + bytes[at + 12],
+    ]
+      .concat(constraints.map(hex))
+      .join(".");
+  }
+
+  // mp4a.40.<audio object type> from the esds descriptors (ISO/IEC 14496-1): ES_Descriptor,
+  // DecoderConfigDescriptor, then DecoderSpecificInfo (the AudioSpecificConfig).
+  function aacCodec(bytes, entry) {
+    var esds = child(bytes, entry, "esds");
+    if (!esds) {
+      return "mp4a.40.2";
+    }
+    var at = esds.start + 4;
+    var fixed = { 3: 3, 4: 13, 5: 0 }; // bytes before the nested descriptor
+    while (at < esds.end) {
+      var tag = bytes[at];
+      at += 1;
+      while (bytes[at] & 0x80) {
+        at += 1; // the size, in up to four bytes, is not needed
+      }
+      at += 1;
+      if (tag === 3) {
+        var flags = bytes[at + 2];
+        at += 3 + (flags & 0x80 ? 2 : 0) + (flags & 0x40 ? 1 + bytes[at + 3] : 0);
+        at += flags & 0x20 ? 2 : 0;
+      } else if (tag === 5) {
+        var type = bytes[at] >> 3;
+        type = type === 31 ? 32 + (((bytes[at] & 7) << 3) | (bytes[at + 1] >> 5)) : type;
+        return "mp4a.40." + type;
+      } else if (fixed[tag] !== undefined) {
+        at += fixed[tag];
+      } else {
+        break;
+      }
+    }
+    return "mp4a.40.2";
+  }
+
+  var NAMES = { avc1: "H.264", avc3: "H.264", hvc1: "H.265", hev1: "H.265", mp4a: "AAC" };
+
+  // Each track of an init segment: {kind: "video"|"audio", name, codec}.
+  function tracks(init) {
+    var bytes = new Uint8Array(init);
+    var moov = findBox(bytes, ["moov"]);
+    if (!moov) {
+      return [];
+    }
+    return boxes(bytes, moov.start, moov.end)
+      .filter(function (box) {
+        return box.kind === "trak";
+      })
+      .map(function (trak) {
+        var stsd = trak;
+        ["mdia", "minf", "stbl", "stsd"].forEach(function (kind) {
+          stsd = stsd && child(bytes, stsd, kind);
+        });
+        var entry = stsd && boxes(bytes, stsd.start, stsd.end)[0];
+        if (!entry || !NAMES[entry.kind]) {
+          return { kind: "other", name: entry ? entry.kind : "unknown", codec: null };
+        }
+        var kind = entry.kind;
+        var codec =
+          kind === "mp4a"
+            ? aacCodec(bytes, entry)
+            : kind === "hvc1" || kind === "hev1"
+              ? hevcCodec(bytes, entry, kind)
+              : avcCodec(bytes, entry);
+        return { kind: kind === "mp4a" ? "audio" : "video", name: NAMES[kind], codec: codec };
+      });
+  }
+
+  function mime(codecs) {
+    return 'video/mp4; codecs="' + codecs.join(", ") + '"';
+  }
+
+  function playable(codec) {
+    return !!codec && window.MediaSource.isTypeSupported(mime([codec]));
+  }
+
+  // What this browser makes of an init segment: {type} to give addSourceBuffer, whether
+  // it has sound, and when it cannot play it, {type: null, lacking: what it lacks}.
+  function support(init) {
+    if (!window.MediaSource) {
+      return { type: null, sound: false, lacking: "Media Source Extensions" };
+    }
+    var found = tracks(init);
+    var video = found.filter(function (track) {
+      return track.kind === "video";
+    })[0];
+    var audio = found.filter(function (track) {
+      return track.kind === "audio";
+    })[0];
+    var codecs = [];
+    if (!video || video.name === "H.264") {
+      // The common High and Baseline types stand in for a record that cannot be read.
+      codecs.push([video && video.codec, "avc1.640028", "avc1.42E01E"].filter(playable)[0]);
+    } else {
+      codecs.push(playable(video.codec) ? video.codec : null);
+    }
+    if (!codecs[0]) {
+      return { type: null, sound: false, lacking: (video ? video.name : "H.264") + " video" };
+    }
+    if (audio) {
+      if (!playable(audio.codec)) {
+        return { type: null, sound: false, lacking: audio.name + " sound" };
+      }
+      codecs.push(audio.codec);
+    }
+    var type = mime(codecs);
+    if (!window.MediaSource.isTypeSupported(type)) {
+      return { type: null, sound: false, lacking: "this mix of video and sound" };
+    }
+    return { type: type, sound: !!audio, lacking: null };
   }
 
   function supportedType(init) {
-    if (!window.MediaSource) {
-      return null;
-    }
-    return (
-      mimeTypes(init).filter(function (type) {
-        return window.MediaSource.isTypeSupported(type);
-      })[0] || null
-    );
+    return support(init).type;
   }
 
   // A media fragment's decode time (moof/traf/tfdt), in seconds since the epoch.
@@ -176,6 +306,8 @@
 
   hw.TIMESCALE = TIMESCALE;
   hw.supportedType = supportedType;
+  hw.mediaSupport = support;
+  hw.mediaTracks = tracks;
   hw.decodeSeconds = decodeSeconds;
   hw.AppendQueue = AppendQueue;
 })((window.Hearthwatch = window.Hearthwatch || {}));
