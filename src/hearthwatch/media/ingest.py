@@ -22,6 +22,7 @@ import av
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import status as status_codes
 from hearthwatch.media.audio import AAC_FRAME, AudioInput, open_audio
+from hearthwatch.media.connection import ConnectionPolicy, network_problem
 from hearthwatch.media.fmp4 import TIMESCALE, AudioFormat, Sample
 from hearthwatch.media.live import LiveAudio, LiveFrame, LiveHub
 from hearthwatch.media.nal import CODECS, H264, h264_access_unit, h265_access_unit, parameter_sets
@@ -78,6 +79,8 @@ def problem_of(err: BaseException) -> str:
         return status_codes.ADDRESS_FORBIDDEN
     if isinstance(err, HearthwatchError) and err.code in status_codes.PROBLEM_MESSAGES:
         return err.code  # refusals made before connecting: taken, redirected
+    if (known := network_problem(err)) is not None:
+        return known  # refused, timed out, no route, 401, 404, transport refused
     if isinstance(err, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError):
         return status_codes.AUTH_FAILED
     if isinstance(err, UnsupportedCodec):
@@ -114,6 +117,7 @@ class CameraIngest:
     segment_seconds: float = 4.0
     hub: LiveHub = field(default_factory=LiveHub)
     status: IngestStatus = field(default_factory=IngestStatus)
+    connection: ConnectionPolicy = field(default_factory=ConnectionPolicy)  # transport, retries
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _format: StreamFormat | None = None
@@ -186,7 +190,7 @@ class CameraIngest:
     def _session(self, segmenter: Segmenter) -> None:
         options = {
             **SOCKET_OPTIONS,
-            "rtsp_transport": "tcp",
+            "rtsp_transport": self.connection.transport,  # media/connection.py chooses
             "fflags": "nobuffer",
             "protocol_whitelist": PROTOCOLS,
         }
