@@ -19,7 +19,7 @@ import av
 
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import status as codes
-from hearthwatch.media.connection import AUTO, transport_order, transport_refused
+from hearthwatch.media.connection import ANALYZE_US, AUTO, transport_order, transport_refused
 from hearthwatch.media.ingest import PROTOCOLS, TargetCheck, connect_url, problem_of
 from hearthwatch.media.ingest import without_credentials as _hide
 from hearthwatch.media.rtsp_preflight import refuse_redirects
@@ -81,7 +81,7 @@ def _open(pinned: str, transport: str, timeout: float) -> ProbeResult:
         "timeout": str(int(timeout * 1_000_000)),
         "rtsp_transport": transport,
         "protocol_whitelist": PROTOCOLS,
-        "analyzeduration": str(int(timeout * 1_000_000)),
+        "analyzeduration": ANALYZE_US,
     }
     with av.open(pinned, options=options, timeout=(timeout, timeout)) as box:
         context = box.streams.video[0].codec_context
