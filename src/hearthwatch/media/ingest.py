@@ -22,7 +22,7 @@ import av
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import status as status_codes
 from hearthwatch.media.audio import AAC_FRAME, AudioInput, open_audio
-from hearthwatch.media.connection import ConnectionPolicy, network_problem
+from hearthwatch.media.connection import ANALYZE_US, ConnectionPolicy, network_problem
 from hearthwatch.media.fmp4 import TIMESCALE, AudioFormat, Sample
 from hearthwatch.media.live import LiveAudio, LiveFrame, LiveHub
 from hearthwatch.media.nal import CODECS, H264, h264_access_unit, h265_access_unit, parameter_sets
@@ -191,6 +191,7 @@ class CameraIngest:
         options = {
             **SOCKET_OPTIONS,
             "rtsp_transport": self.connection.transport,  # media/connection.py chooses
+            "analyzeduration": ANALYZE_US,  # a camera back from a reboot records sooner
             "fflags": "nobuffer",
             "protocol_whitelist": PROTOCOLS,
         }
