@@ -282,7 +282,11 @@ class CameraIngest:
         # per packet costs more than the copy of the packet itself.
         numerator, denominator = self._time_base
         pts = (packet.pts or 0) * TIMESCALE * numerator // denominator
-        dts = self._decode_ticks(packet.dts, pts, segmenter.nominal_ticks)
+        raw_dts = packet.dts
+        if raw_dts is not None:  # the usual case, inline: this runs for every frame
+            dts = self._last_dts = raw_dts * TIMESCALE * numerator // denominator
+        else:
+            dts = self._decode_ticks(pts, segmenter.nominal_ticks)
         fmt = self._format
         segmenter.push(sample, keyframe, dts, pts, int(now * 1e6), fmt)  # positional: per frame
         if fmt is not None:
@@ -292,17 +296,12 @@ class CameraIngest:
                 LiveFrame(Sample(sample, duration, keyframe, pts - dts), live_time), held
             )
 
-    def _decode_ticks(self, dts: int | None, pts: int, nominal: int) -> int:
-        """The frame's decode time in camera ticks. The demuxer guesses DTS only once it has
-        seen the stream's frame reordering; until then (and for a camera without B-frames)
-        presentation order is decode order, and a lone missing DTS follows the last one."""
-        if dts is not None:
-            numerator, denominator = self._time_base
-            ticks = dts * TIMESCALE * numerator // denominator
-        elif self._last_dts is None:
-            ticks = pts
-        else:
-            ticks = min(self._last_dts + nominal, pts)
+    def _decode_ticks(self, pts: int, nominal: int) -> int:
+        """The decode time in camera ticks of a frame without one. The demuxer guesses DTS
+        only once it has seen the stream's frame reordering; until then (and for a camera
+        without B-frames) presentation order is decode order, and a lone missing DTS follows
+        the last one."""
+        ticks = pts if self._last_dts is None else min(self._last_dts + nominal, pts)
         self._last_dts = ticks
         return ticks
 
