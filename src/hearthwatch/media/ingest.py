@@ -1,5 +1,9 @@
 """One camera's ingest: RTSP in through PyAV (packet copy, no decoding), segments and live out.
 
+Video is H.264 or H.265 (media/nal.py turns its access units into MP4 samples), each frame
+with its decode and presentation time (B-frames come in decode order). Sound is AAC, copied,
+or G.711 transcoded to AAC (media/audio.py); other audio is left out, the video recorded.
+
 Runs in its own thread. Connection failures, stalls (read time-outs) and camera reboots
 end the current segment cleanly and reconnect with exponential back-off; the time the
 camera was away is a gap in the recording, never a corrupt file.
