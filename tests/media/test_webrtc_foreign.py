@@ -11,6 +11,7 @@ import itertools
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -164,7 +165,7 @@ def test_issue12_item1_webrtc_plays_b_frames_at_the_cameras_rate(
 
 
 def sound_button(page: Page) -> Any:
-    return page.locator("[data-live-player] [data-live-sound]")
+    return page.locator("[data-live-player] [data-sound]")
 
 
 def muted(page: Page) -> bool:
@@ -251,3 +252,34 @@ def test_issue12_item4_an_h265_camera_plays_where_the_browser_can_else_says_why(
             expect(player).to_have_attribute("data-state", "ended", timeout=30_000)
             expect(player).to_have_attribute("data-lacking", "H.265 video")
             expect(player).to_contain_text("sends H.265 video, which this browser cannot play")
+
+
+def test_issue12_item3_recordings_play_with_their_sound_muted_until_asked(
+    client: TestClient, recorder: Recorder, signed_in_page: Page, live_server: Any
+) -> None:
+    """issue 12 item 3 (playback): recorded segments keep the camera's AAC; the recorded
+    player builds its codecs string with mp4a, decodes the sound and starts muted."""
+    page = signed_in_page
+    with foreign_camera("h264-bframes-aac") as camera:
+        bound = bind_url(client, recorder, camera, "Porch with sound")
+        now = datetime.now(UTC)
+        day = {"start": now - timedelta(hours=1), "end": now + timedelta(hours=1)}
+        window = {name: at.isoformat() for name, at in day.items()}
+        recordings = f"{CAMERAS}/{bound['id']}/recordings"
+        wait_for(
+            lambda: len(client.get(recordings, params=window).json()["segments"]) >= 2, timeout=60
+        )
+        page.goto(f"{live_server.url}/cameras/{bound['id']}/playback")
+        player = page.locator("[data-player]")
+        expect(player).to_have_attribute("data-state", "playing", timeout=30_000)
+        button = player.locator("[data-sound]")
+        expect(button).to_be_visible()
+        expect(button).to_have_attribute("aria-pressed", "false")
+        video = player.locator("video")
+        assert video.evaluate("v => v.muted")
+        first = video.evaluate("v => v.webkitAudioDecodedByteCount")
+        page.wait_for_timeout(1000)
+        assert video.evaluate("v => v.webkitAudioDecodedByteCount") > first
+        button.click()
+        expect(button).to_have_attribute("aria-pressed", "true")
+        assert not video.evaluate("v => v.muted")

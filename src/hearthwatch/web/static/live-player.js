@@ -5,9 +5,7 @@
 // socket sends an init segment, then one fragment per frame starting at the last keyframe;
 // fragment times are wall-clock seconds, so the player knows how far behind real time it
 // is and catches up by jumping or playing a little faster. A caption names the transport.
-// When the camera has sound, a button turns it on and off: off at first, and as this
-// browser last left it from the first time the page is used (browsers let sound start
-// only after a click or a key).
+// When the camera has sound, a button turns it on and off (media.js).
 "use strict";
 
 (function (hw) {
@@ -21,12 +19,6 @@
   var FIRST_FRAME_MS = 4000; // WebRTC with no frame by then: use the WebSocket instead
   var SIGNAL_MS = 15000; // no answer to the offer by then: use the WebSocket instead
   var TRANSPORTS = { webrtc: "WebRTC", websocket: "WebSocket" };
-  var SOUND_KEY = "hearthwatch.live.sound"; // "on" once the viewer turned the sound on
-  var SPEAKER = "M3 9h4l5-4v14l-5-4H3z";
-  var SOUND_ICONS = {
-    off: SPEAKER + "M15.5 9.5l5 5m0-5l-5 5",
-    on: SPEAKER + "M15.5 8.5a5 5 0 0 1 0 7M18 6a8.5 8.5 0 0 1 0 12",
-  };
 
   function LivePlayer(root) {
     this.root = root;
@@ -43,7 +35,7 @@
     // Cleared for the rest of the page's life once WebRTC failed to show a picture.
     this.webrtc = typeof window.RTCPeerConnection === "function";
     this.caption = transportCaption(root);
-    this.sound = new SoundButton(root, this.video);
+    this.sound = new hw.SoundButton(root, this.video);
     this.watchdog = window.setInterval(this.check.bind(this), 1000);
   }
 
@@ -58,102 +50,6 @@
     }
     return caption;
   }
-
-  // The sound button: hidden until the camera's sound arrives; muted until asked.
-  function SoundButton(root, video) {
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "player__button player__sound";
-    button.setAttribute("data-live-sound", "");
-    button.hidden = true;
-    button.appendChild(soundIcon());
-    root.appendChild(button);
-    this.button = button;
-    this.video = video;
-    video.muted = true;
-    this.show(false);
-    button.addEventListener("click", this.toggle.bind(this));
-    // Sound the viewer wanted last time comes back with their first click or key here.
-    var again = this.recall.bind(this);
-    ["pointerdown", "keydown"].forEach(function (type) {
-      document.addEventListener(type, again, { once: true, capture: true });
-    });
-  }
-
-  function soundIcon() {
-    var svg = "http://www.w3.org/2000/svg";
-    var icon = document.createElementNS(svg, "svg");
-    var attributes = { class: "icon", viewBox: "0 0 24 24", "aria-hidden": "true" };
-    Object.keys(attributes).forEach(function (name) {
-      icon.setAttribute(name, attributes[name]);
-    });
-    icon.setAttribute("focusable", "false");
-    var path = document.createElementNS(svg, "path");
-    var stroke = { fill: "none", stroke: "currentColor", "stroke-width": "2" };
-    stroke["stroke-linecap"] = stroke["stroke-linejoin"] = "round";
-    Object.keys(stroke).forEach(function (name) {
-      path.setAttribute(name, stroke[name]);
-    });
-    icon.appendChild(path);
-    return icon;
-  }
-
-  SoundButton.prototype.wanted = function () {
-    try {
-      return window.localStorage.getItem(SOUND_KEY) === "on";
-    } catch (error) {
-      return false; // storage refused: off, as at first
-    }
-  };
-
-  SoundButton.prototype.remember = function (on) {
-    try {
-      window.localStorage.setItem(SOUND_KEY, on ? "on" : "off");
-    } catch (error) {
-      // Not remembered: the button still works on this page.
-    }
-  };
-
-  SoundButton.prototype.show = function (on) {
-    var label = on ? "Turn sound off" : "Turn sound on";
-    this.video.muted = !on;
-    this.button.setAttribute("aria-label", label);
-    this.button.setAttribute("aria-pressed", on ? "true" : "false");
-    this.button.title = label;
-    this.button.querySelector("path").setAttribute("d", SOUND_ICONS[on ? "on" : "off"]);
-  };
-
-  SoundButton.prototype.toggle = function () {
-    var on = this.video.muted;
-    this.remember(on);
-    this.show(on);
-    if (on && this.video.paused) {
-      this.video.play().catch(function () {
-        // Still refused: the picture waits for the next click.
-      });
-    }
-  };
-
-  SoundButton.prototype.recall = function (event) {
-    var fromButton = event.target === this.button;
-    if (!this.button.hidden && this.wanted() && this.video.muted && !fromButton) {
-      this.show(true);
-    }
-  };
-
-  // The camera has sound (or, after a reconnection, no longer has).
-  SoundButton.prototype.available = function (has) {
-    this.button.hidden = !has;
-    if (!has) {
-      this.show(false);
-    } else if (this.wanted() && hw.userActive()) {
-      this.show(true);
-    }
-  };
-
-  hw.userActive = function () {
-    return !!(navigator.userActivation && navigator.userActivation.hasBeenActive);
-  };
 
   LivePlayer.prototype.showTransport = function (kind) {
     this.root.setAttribute("data-transport", kind);
@@ -332,7 +228,7 @@
     var type = support.type;
     if (!type) {
       this.root.setAttribute("data-lacking", support.lacking);
-      this.setState("ended", cannotPlay(support.lacking));
+      this.setState("ended", hw.cannotPlay(support.lacking, "camera"));
       this.stop();
       return;
     }
@@ -357,22 +253,6 @@
     );
     this.video.src = url;
   };
-
-  // What to tell a viewer whose browser cannot play the camera's stream.
-  function cannotPlay(lacking) {
-    if (lacking === "H.265 video") {
-      return (
-        "This camera sends H.265 video, which this browser cannot play. Safari, or Chrome " +
-        "and Edge on a device that decodes H.265, can; or set the camera to send H.264."
-      );
-    }
-    if (lacking === "Media Source Extensions") {
-      return (
-        "This browser cannot play live video. Try a current Firefox, Chrome, Edge or Safari."
-      );
-    }
-    return "This browser cannot play the camera’s " + lacking + ". Try another browser.";
-  }
 
   LivePlayer.prototype.appendFragment = function (session, data) {
     if (session.base === null) {

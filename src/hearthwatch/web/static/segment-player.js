@@ -215,10 +215,18 @@
   };
 
   SegmentPlayer.prototype.createBuffer = function (first) {
-    var type = hw.supportedType(first);
+    var support = hw.mediaSupport(first);
+    var type = support.type;
     if (!type) {
-      this.onState("error", "This browser cannot play these recordings.");
+      this.onState("error", hw.cannotPlay(support.lacking, "recordings"));
       throw hw.MediaError("unsupported video");
+    }
+    var root = this.video.closest(".player");
+    if (support.sound && root && !this.sound) {
+      this.sound = new hw.SoundButton(root, this.video);
+    }
+    if (this.sound) {
+      this.sound.available(support.sound);
     }
     var buffer = this.source.addSourceBuffer(type);
     this.source.duration = this.length;
