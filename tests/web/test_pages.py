@@ -163,6 +163,7 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/signin": {"email": "alice@example.org", "password": STRONG_PASSWORD},
     "/signin/code": {"email": "alice@example.org"},
     "/signin/code/confirm": {"email": "alice@example.org", "code": "123456"},
+    "/signin/two-step": {"code": "123456"},
     "/signout": {},
     "/reset": {"email": "alice@example.org"},
     "/reset/confirm": {
@@ -184,6 +185,7 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/security/two-factor/setup": {},
     "/security/two-factor/enable": {"code": "123456"},
     "/security/two-factor/disable": {"password": STRONG_PASSWORD, "code": "123456"},
+    "/security/two-factor/recovery-codes": {"password": STRONG_PASSWORD},
     "/security/compromised": {},
     "/cameras/add/scan": {"payload": "HWCAM1;S=ABCDEFGH123;V=ABCDEF"},
     "/cameras/add/photo": {},
