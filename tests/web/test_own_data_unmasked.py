@@ -47,3 +47,9 @@ def test_issue12_item18_the_sessions_api_answers_the_owner_in_full(
     sessions = client.get("/api/v1/me/sessions").json()
     addresses = {s["ip_address"] for s in sessions}
     assert "2001:db8:85a3::8a2e:370:7334" in addresses
+
+
+def test_issue12_item18_the_confirm_page_shows_the_address_as_typed(client: TestClient) -> None:
+    """Whole, so a typo in it can be seen (the visitor typed it themselves)."""
+    page = client.get("/confirm", params={"email": "robin@exmaple.org"}).text
+    assert "<strong>robin@exmaple.org</strong>" in page
