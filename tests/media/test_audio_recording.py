@@ -23,6 +23,7 @@ from hearthwatch.privacy.export_media import (
     split_segment,
     timescales_of,
 )
+from tests.media.conftest import wait_for
 from tests.media.foreign_media import Recording, decode_errors, packets, record, streams
 from tests.support import foreign_cameras
 
@@ -41,8 +42,9 @@ class Watched:
 
 def watch_live(watched: Watched) -> object:
     def watch(ingest: CameraIngest) -> None:
-        loop = asyncio.new_event_loop()
         hub = ingest.hub
+        wait_for(lambda: hub.gop)  # a keyframe to start from (the first may come 2 s in)
+        loop = asyncio.new_event_loop()
         viewer, init, _gop = hub.join(loop)
         listener = hub.join_audio(loop)
         watched.init = init or b""
