@@ -163,3 +163,17 @@ def test_issue12_item17_a_malformed_web_code_is_explained(
     assert submit(client, "/signin", fields).status_code == 303
     answer = submit(client, "/signin/two-step", {"code": typed}, page="/signin/two-step")
     assert answer.status_code == 422 and 'id="code-error"' in answer.text
+
+
+def test_issue12_item17_a_mailed_sign_in_code_leads_to_the_same_second_step(
+    client: TestClient, ctx: AppContext, make_user: Any, mailbox: Any
+) -> None:
+    codes = _web_turn_on(client, ctx, make_user)
+    sent = submit(client, "/signin/code", {"email": "alice@example.org"}, page="/signin")
+    assert sent.status_code == 303
+    fields = {"email": "alice@example.org", "code": mailbox.last_code("alice@example.org")}
+    asked = submit(client, "/signin/code/confirm", fields, page=sent.headers["location"])
+    assert asked.status_code == 303 and asked.headers["location"].startswith("/signin/two-step")
+    done = submit(client, "/signin/two-step", {"code": codes[5]}, page=asked.headers["location"])
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    assert client.get("/security").status_code == 200

@@ -59,17 +59,32 @@ def sign_in_with_code(
 ) -> NewSession:
     """Open a session with the mailed code (and the authenticator's code under two-step)."""
     now = ctx.clock.now()
+    user, record = _spend_code(ctx, session, email=email, code=code)
+    if user.has_totp:
+        _second_step(ctx, user, record, totp_code, now)
+    admit(session, user)
+    user.last_login_at = now
+    return open_session(ctx, session, user=user, ip_address=ip_address, user_agent=user_agent)
+
+
+def check_code(ctx: AppContext, session: Session, *, email: str, code: str) -> User:
+    """The first step of the web sign-in with a mailed code: the account the code is for
+    (spent). Under two-step sign-in, the page of the second step follows."""
+    user, _ = _spend_code(ctx, session, email=email, code=code)
+    return user
+
+
+def _spend_code(
+    ctx: AppContext, session: Session, *, email: str, code: str
+) -> tuple[User, OneTimeCode]:
+    now = ctx.clock.now()
     user = find_user_by_email(session, email)
     record = codes.latest_code(session, user_id=user.id, purpose=SIGN_IN) if user else None
     codes.consume_code(record, code, max_attempts=ctx.settings.reset_code_attempts, now=now)
     assert user is not None and record is not None  # a code exists only for an account
     ensure_not_locked(user, now)  # a compromised account is unlocked by a reset only
     ensure_not_closed(user)
-    if user.has_totp:
-        _second_step(ctx, user, record, totp_code, now)
-    admit(session, user)
-    user.last_login_at = now
-    return open_session(ctx, session, user=user, ip_address=ip_address, user_agent=user_agent)
+    return user, record
 
 
 def _second_step(

@@ -227,22 +227,21 @@ def sign_in_code_page(
 
 @router.post("/signin/code/confirm")
 def sign_in_with_code(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
-    """The mailed code (and the authenticator's, under two-step sign-in) opens a session."""
+    """The mailed code opens a session; under two-step sign-in, the authenticator's code (or
+    a recovery code) is asked on the next page (issue 12 item 17)."""
     try:
         check_csrf(request, submitted=form.csrf_token)
         ctx.code_throttle.hit(
             f"sign-in-code-confirm:{client_ip(request)}", code="auth.rate_limited"
         )
-        body = parse(SignInCodeIn, form.present("email", "code", "totp_code"))
-        opened = signin_code.sign_in_with_code(
-            ctx,
-            db,
-            email=body.email,
-            code=body.code,
-            totp_code=body.totp_code,
-            ip_address=client_ip(request),
+        body = parse(SignInCodeIn, form.present("email", "code"))
+        user = signin_code.check_code(ctx, db, email=body.email, code=body.code)
+        if user.has_totp:
+            return two_step_pages.ask_for_code(ctx, request, user, next=form.value("next"))
+        opened = signin.complete_sign_in(
+            ctx, db, user, ip_address=client_ip(request),
             user_agent=request.headers.get("user-agent"),
-        )
+        )  # fmt: skip
     except HearthwatchError as err:
         return _code_again(request, ctx, form, err)
     response = redirect(safe_next(form.value("next")))
