@@ -76,14 +76,25 @@ def test_p13_timeline_and_segments_play(
     assert len(timeline["spans"]) == 1 and len(timeline["segments"]) >= 2
     first, second = timeline["segments"][:2]
     assert first["end"] <= second["start"]
-    media = client.get(f"{CAMERAS}/{bound['id']}/segments/{first['id']}", params={"token": token})
+    segment = f"{CAMERAS}/{bound['id']}/segments/{first['id']}"
+    start = datetime.fromisoformat(first["start"]).timestamp()
+    # The player's form keeps the wall-clock times it lays segments out by...
+    media = client.get(segment, params={"token": token, "form": "timeline"})
     assert media.headers["content-type"] == "video/mp4"
     assert "no-store" in media.headers["cache-control"]
     with av.open(io.BytesIO(media.content)) as container:
         frames = list(container.decode(video=0))
     assert frames and frames[0].key_frame
-    start = datetime.fromisoformat(first["start"]).timestamp()
     assert frames[0].time == pytest.approx(start, abs=0.05)
+    # ...and a download starts at zero, its moment kept as metadata (issue 12 item 10).
+    download = client.get(segment, params={"token": token})
+    assert "filename=" in download.headers["content-disposition"]
+    with av.open(io.BytesIO(download.content)) as container:
+        frames = list(container.decode(video=0))
+        created = container.metadata.get("creation_time", "")
+    assert frames and frames[0].key_frame and frames[0].time == pytest.approx(0, abs=0.05)
+    assert created.startswith(datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%dT%H:%M"))
+    assert client.get(segment, params={"token": token, "form": "raw"}).status_code == 422
 
 
 def test_p14_recording_off_stores_nothing(

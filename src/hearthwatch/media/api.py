@@ -168,6 +168,12 @@ def _segment(db: Session, camera_id: str, segment_id: int) -> Segment:
     return segment
 
 
+SegmentForm = Annotated[
+    Literal["file", "timeline"],
+    Query(description="file: starts at zero; timeline: wall-clock times, for the player"),
+]
+
+
 @router.get("/{camera_id}/segments/{segment_id}", responses={200: {"content": {"video/mp4": {}}}})
 def read_segment(
     camera_id: CameraId,
@@ -176,11 +182,21 @@ def read_segment(
     ctx: ContextDep,
     db: DbDep,
     token: Token = None,
+    form: SegmentForm = "file",
 ) -> Response:
-    """One recorded segment as fragmented MP4 (decrypted as it is served)."""
+    """One recorded segment as fragmented MP4 (decrypted as it is served).
+
+    As a `file` (the default) its tracks start at zero, the moment it was recorded kept as
+    metadata, so any player shows its real length; as `timeline` it keeps the recorder's
+    wall-clock decode times, for the player that lays segments on one timeline."""
     media_user(ctx, db, request, camera_id=camera_id, scope="playback", token=token)
-    data = ctx.vault.read_segment(_segment(db, camera_id, segment_id))
-    return Response(data, media_type="video/mp4", headers=PRIVATE)
+    segment = _segment(db, camera_id, segment_id)
+    data = ctx.vault.read_segment(segment)
+    if form == "timeline":
+        return Response(data, media_type="video/mp4", headers=PRIVATE)
+    name = playback.to_datetime(segment.start_us).strftime("hearthwatch-%Y%m%d-%H%M%S.mp4")
+    headers = {**PRIVATE, "content-disposition": f'inline; filename="{name}"'}
+    return Response(playback.segment_file(data), media_type="video/mp4", headers=headers)
 
 
 @router.get("/{camera_id}/snapshot", responses={200: {"content": {"image/jpeg": {}}}})

@@ -150,7 +150,7 @@
     var self = this;
     var segment = this.segments[index];
     return this.tokens.get().then(function (token) {
-      var url = "/api/v1/cameras/" + self.cameraId + "/segments/" + segment.id + "?token=";
+      var url = "/api/v1/cameras/" + self.cameraId + "/segments/" + segment.id + "?form=timeline&token=";
       return window
         .fetch(url + encodeURIComponent(token), { credentials: "same-origin" })
         .then(function (response) {
