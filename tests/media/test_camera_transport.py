@@ -152,3 +152,12 @@ def test_issue12_item2_override_never_switches() -> None:
     assert policy.transport == "tcp" and wait == QUICK_RETRY_S
     auth = av.error.HTTPUnauthorizedError(1, "401")
     assert policy.session_ended(auth, status.AUTH_FAILED, had_video=False, now=1.0) == SLOW_FIRST_S
+
+
+def test_issue12_item2_a_silent_udp_session_goes_back_to_tcp() -> None:
+    """UDP set up, but no packet ever arrives (a firewall drops them): auto asks over TCP."""
+    policy = ConnectionPolicy("auto", "udp")
+    assert policy.transport == "udp"
+    silent = av.error.TimeoutError(errno.ETIMEDOUT, "Connection timed out")
+    wait = policy.session_ended(silent, status.UNREACHABLE, had_video=False, now=0.0)
+    assert (wait, policy.transport) == (0.0, "tcp")
