@@ -45,6 +45,7 @@ __all__ = ["CONNECT_SECONDS", "WebRtcPeers", "annexb", "ice_servers", "parameter
 
 CONNECT_SECONDS = 10.0
 MAX_PEERS = 64
+MAX_REENCODING = 4  # peers of B-frame cameras (decoded and encoded again) at once
 
 
 def ice_servers(settings: Settings) -> list[RTCIceServer]:
@@ -152,6 +153,7 @@ class WebRtcPeers:
     def __init__(self, servers: list[RTCIceServer], *, recheck_seconds: float = 15.0) -> None:
         self.servers = servers
         self.recheck_seconds = recheck_seconds
+        self.max_reencoding = MAX_REENCODING
         self.peers: set[LivePeer] = set()
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -167,6 +169,12 @@ class WebRtcPeers:
             raise ValidationFailed(
                 "This camera sends H.265, which live view over WebRTC cannot carry.",
                 code="webrtc.camera_codec_unsupported",
+            )
+        if any(frame.sample.offset for frame in hub.gop) and self._reencoding_full():
+            raise RateLimited(
+                "Too many live viewers of cameras that send B-frames over WebRTC.",
+                retry_after_s=10,
+                code="webrtc.reencoding_busy",
             )
         connection = RTCPeerConnection(RTCConfiguration(iceServers=self.servers))
         loop = asyncio.get_running_loop()
@@ -184,6 +192,9 @@ class WebRtcPeers:
         if checked.mdns:
             peer.tasks.append(asyncio.create_task(_add_later(connection, checked.mdns)))
         return local.sdp
+
+    def _reencoding_full(self) -> bool:
+        return sum(peer.track.reencoding for peer in self.peers) >= self.max_reencoding
 
     async def _negotiate(
         self, peer: LivePeer, offer: RTCSessionDescription

@@ -128,6 +128,11 @@ class LiveVideoTrack(MediaStreamTrack):
         self._fed = bool(gop)  # else the hub holds frames back until the next keyframe
         self._started_at = time.monotonic()
 
+    @property
+    def reencoding(self) -> bool:
+        """Whether this peer's frames are decoded and encoded again (B-frames)."""
+        return self._reencoder is not None
+
     def picture_lost(self) -> None:
         """The browser cannot show the picture (RTCP PLI or FIR): start from a keyframe."""
         if self._reencoder is not None:

@@ -35,7 +35,10 @@
     // Cleared for the rest of the page's life once WebRTC failed to show a picture.
     this.webrtc = typeof window.RTCPeerConnection === "function";
     this.caption = transportCaption(root);
-    this.sound = new hw.SoundButton(root, this.video);
+    // A tile stays silent (many cameras at once would be a din); its camera page has sound.
+    this.sound = root.classList.contains("player--tile")
+      ? { available: function () {} }
+      : new hw.SoundButton(root, this.video);
     this.watchdog = window.setInterval(this.check.bind(this), 1000);
   }
 
