@@ -54,6 +54,7 @@ TEXT_FIELDS: Mapping[str, str] = {
     "login": "login",
     "QR payload": "payload",
     "QR image": "",  # where camsim wrote the PNG: nothing to import
+    "audio": "",  # whether the simulated camera sends sound: the stream itself says so
 }
 TEXT_NOISE = ("control API:", "Press Ctrl-C", "camsim:")
 QR_ART = re.compile(r"^[ █▀▄]+$")
