@@ -33,7 +33,8 @@
     this.negotiate(cameraId, tokenComing);
   }
 
-  // The offer is made while the token comes.
+  // The offer is made while the token comes, and while the camera's codec is looked up:
+  // WebRTC here carries no H.265, so for such a camera the offer is not even sent.
   PeerSession.prototype.negotiate = function (cameraId, tokenComing) {
     var self = this;
     var peer = this.peer;
@@ -49,7 +50,7 @@
       .then(function () {
         return gathered(peer);
       });
-    Promise.all([token, offered])
+    Promise.all([token, offered, carried(cameraId)])
       .then(function (ready) {
         return postOffer(cameraId, ready[0], peer.localDescription);
       })
@@ -170,6 +171,27 @@
       peer.addEventListener("icegatheringstatechange", changed);
       changed(null);
     });
+  }
+
+  var NOT_CARRIED = { hevc: true, h265: true };
+
+  // Resolves when the camera's codec can go over WebRTC (or is not known yet); rejects for
+  // a codec that cannot, so the player turns to the WebSocket without asking the server.
+  function carried(cameraId) {
+    return window
+      .fetch("/api/v1/cameras/" + encodeURIComponent(cameraId), { credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .catch(function () {
+        return null; // the server will say
+      })
+      .then(function (camera) {
+        var codec = camera && camera.stream && camera.stream.codec;
+        if (codec && NOT_CARRIED[codec]) {
+          throw new Error("WebRTC here carries no " + codec);
+        }
+      });
   }
 
   function postOffer(cameraId, token, offer) {
