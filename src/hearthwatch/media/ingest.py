@@ -96,6 +96,22 @@ def problem_of(err: BaseException) -> str:
     return status_codes.UNREACHABLE
 
 
+def time_untimed(
+    untimed: av.Packet[Any], after: av.Packet[Any], stream: av.video.stream.VideoStream
+) -> bool:
+    """Give a session's untimed first keyframe the time one frame before the frame after it;
+    False where that cannot be told: a stream with B-frames, whose decode times FFmpeg only
+    guesses later (the keyframe is dropped there, as before)."""
+    if stream.codec_context.has_b_frames or after.pts is None:
+        return False
+    if after.dts is not None and after.dts != after.pts:
+        return False
+    base, rate = stream.time_base, stream.average_rate or stream.guessed_rate
+    frame = round(1 / (rate * base)) if base and rate else round(0.04 / base) if base else 0
+    untimed.pts = untimed.dts = after.pts - max(frame, 1)
+    return True
+
+
 def connect_url(url: str, policy: OutboundPolicy, vet: TargetCheck | None = None) -> str:
     """The URL to open: its name resolved and checked now, pinned to the checked address;
     `vet` may refuse the stream found there (one stream, one account)."""
@@ -196,7 +212,8 @@ class CameraIngest:
             **SOCKET_OPTIONS,
             "rtsp_transport": self.connection.transport,  # media/connection.py chooses
             "analyzeduration": ANALYZE_US,  # a camera back from a reboot records sooner
-            "fflags": "nobuffer",
+            # No "nobuffer": the packets read while the stream's format is probed would be
+            # thrown away, and with them the keyframe a camera starts a session with.
             "protocol_whitelist": PROTOCOLS,
         }
         self._live_base = self._live_audio_next = None
@@ -223,15 +240,29 @@ class CameraIngest:
                 held.clear()
 
             streams = [stream] if audio is None else [stream, audio.stream]
+            # FFmpeg hands over a session's first keyframe before it knows the RTP clock,
+            # without a time: it waits here for the next frame's. Dropped, recording would
+            # start a whole GOP later (10 s on some cameras).
+            untimed: tuple[av.Packet[Any], float] | None = None
+            first_video = True
             try:
                 for packet in box.demux(streams):
                     if stopping():
                         return
-                    if not packet.size or packet.pts is None:
+                    if not packet.size:
+                        continue
+                    if packet.pts is None:
+                        if packet.stream is stream and first_video:  # (a gap after it: no)
+                            untimed = (packet, time.time()) if packet.is_keyframe else None
                         continue
                     if packet.stream is not stream:
                         self._audio_packet(packet, segmenter)
                         continue
+                    if first_video:
+                        first_video = False
+                        if untimed is not None and time_untimed(untimed[0], packet, stream):
+                            take(untimed[0], untimed[1], stream, segmenter)
+                        untimed = None
                     now = time.time()
                     if (
                         packet.is_keyframe
