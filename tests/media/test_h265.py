@@ -89,22 +89,3 @@ def test_item4_h265_access_unit_strips_parameter_sets() -> None:
     assert found == [vps, sps, pps]
     assert sample == len(idr).to_bytes(4, "big") + idr
     assert nal.parameter_sets(nal.HEVC, annexb) == (vps, sps, pps)
-
-
-H264_LAYOUTS = [
-    bytes.fromhex("0000000109f0") + bytes.fromhex("00000001676400") + bytes.fromhex("0000000168ee"),
-    bytes.fromhex("000001419a00000301") + bytes.fromhex("000000010605"),
-    bytes.fromhex("000001060501") + bytes.fromhex("0000000000000141") + b"\x00\x00",
-    b"junk" + bytes.fromhex("00000001659988"),
-    bytes.fromhex("000001000001419a"),
-    b"",
-]
-
-
-@pytest.mark.parametrize("data", H264_LAYOUTS)
-def test_item4_h264_access_unit_reads_like_before(data: bytes) -> None:
-    """The product's own H.264 conversion (media/nal.py, issue 13: no camsim import) reads
-    every start-code layout as the one it replaces did."""
-    from hearthwatch.camsim.h264 import access_unit_to_avcc
-
-    assert nal.h264_access_unit(data) == access_unit_to_avcc(data)

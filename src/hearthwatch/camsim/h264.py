@@ -28,30 +28,6 @@ def split_annexb(data: bytes) -> list[bytes]:
     return nals
 
 
-def access_unit_to_avcc(data: bytes) -> tuple[bytes, bytes | None, bytes | None]:
-    """An Annex B access unit as MP4 stores it (length-prefixed, without SPS, PPS and AUD),
-    with the SPS and PPS it carried. The hot path of every recorded frame: the start codes
-    are found by one regex split (its search runs in C, about twice as fast on slice data as
-    repeated `bytes.find`), and a 4-byte start code's leading zero (or a trailing zero byte)
-    is stripped from the unit before it."""
-    units = _START_CODE.split(data)
-    last = len(units) - 1
-    sps = pps = None
-    parts: list[bytes] = []
-    for index in range(1, last + 1):  # units[0] is what came before the first start code
-        nal = units[index] if index == last else units[index].rstrip(b"\x00")
-        if not nal:
-            continue
-        kind = nal[0] & 0x1F
-        if kind == NAL_SPS:
-            sps = nal
-        elif kind == NAL_PPS:
-            pps = nal
-        elif kind != NAL_AUD:
-            parts += (len(nal).to_bytes(4, "big"), nal)
-    return b"".join(parts), sps, pps
-
-
 def nal_type(nal: bytes) -> int:
     return nal[0] & 0x1F
 
