@@ -6,7 +6,9 @@ Each kind is a stream real cameras send and our simulator does not:
 - ``h264-bframes-aac``: H.264 High profile with two B-frames and AAC audio;
 - ``h265-aac``: H.265 (HEVC) with AAC audio;
 - ``h264-pcmu``: H.264 Main (no B-frames) with G.711 mu-law audio;
-- ``h264-long-gop``: H.264, a keyframe every 10 seconds, no audio.
+- ``h264-long-gop``: H.264, a keyframe every 10 seconds, no audio;
+- ``h264-sub``: H.264 Main, no audio: the sub-stream of an H.265 camera (served by a second
+  server next to ``h265-aac``).
 
 The files are made once per test session (a second or two each) and served from the
 start for every client, in real time, until they end (`SECONDS`): a camera that closes
@@ -48,12 +50,15 @@ _VIDEO = {
     "h264-long-gop": ["-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast",
                       "-bf", "0", "-g", str(10 * FPS), "-keyint_min", str(10 * FPS),
                       "-sc_threshold", "0"],
+    "h264-sub": ["-c:v", "libx264", "-profile:v", "main", "-preset", "veryfast", "-bf", "0",
+                 "-g", "25"],
 }  # fmt: skip
 _AUDIO = {
     "h264-bframes-aac": ["-c:a", "aac", "-b:a", "64k", "-ar", "48000", "-ac", "1"],
     "h265-aac": ["-c:a", "aac", "-b:a", "64k", "-ar", "48000", "-ac", "1"],
     "h264-pcmu": ["-c:a", "pcm_mulaw", "-ar", "8000", "-ac", "1"],
     "h264-long-gop": ["-an"],
+    "h264-sub": ["-an"],
 }
 KINDS = tuple(_VIDEO)
 

@@ -45,8 +45,15 @@ class StreamProbe(Strict):
     rtsp_transport: Transport = Field(default="auto", description=TRANSPORT_HELP)
 
 
+SUB_URL_HELP = (
+    "The camera's H.264 sub-stream (optional): live view uses it in browsers that cannot "
+    "play the main stream's H.265. It is never recorded."
+)
+
+
 class BindByRtsp(StreamProbe):
     name: Name
+    sub_url: StreamUrl | None = Field(default=None, description=SUB_URL_HELP)
     add_offline: bool = Field(
         default=False,
         description="Add the camera even though it cannot be reached now (it is offline); "
@@ -82,6 +89,9 @@ class CameraUpdate(Strict):
         default=None, description="A new password; left out (or empty), the stored one is kept."
     )
     rtsp_transport: Transport | None = Field(default=None, description=TRANSPORT_HELP)
+    sub_url: Annotated[str, Field(max_length=512)] | None = Field(
+        default=None, description=SUB_URL_HELP + " An empty one removes it."
+    )
 
 
 class StreamInfo(BaseModel):
@@ -160,6 +170,9 @@ class CameraPublic(BaseModel):
         description="The transport of the current session, or the one that worked last."
     )
     has_credentials: bool = Field(description="Whether a user name and password are stored.")
+    has_sub_stream: bool = Field(
+        default=False, description="Whether a sub-stream is known (for live view of H.265)."
+    )
 
     @classmethod
     def of(
@@ -194,6 +207,7 @@ class CameraPublic(BaseModel):
             rtsp_transport=_transport(camera.rtsp_transport),
             transport_in_use="udp" if in_use == "udp" else "tcp" if in_use == "tcp" else None,
             has_credentials=camera.credentials is not None,
+            has_sub_stream=camera.sub_stream_key is not None or camera.sub_rtsp_url is not None,
         )
 
 

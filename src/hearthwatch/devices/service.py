@@ -28,7 +28,7 @@ def update_camera(
 ) -> Camera:
     """Rename, switch recording, set retention (`None` for a retention field clears it),
     change the address, credentials or transport; the recorder follows within seconds."""
-    connection = {k: changes.get(k) for k in ("url", "username", "password")}
+    connection = {k: changes.get(k) for k in ("url", "username", "password", "sub_url")}
     if any(value is not None for value in connection.values()):
         change_connection(ctx, session, camera, **connection)  # first: it may refuse
     for field in ("name", "recording_mode", "rtsp_transport"):

@@ -119,12 +119,13 @@ def claim_stream(ctx: AppContext, session: Session, *, owner_id: str, key: str) 
 def assign_stream(ctx: AppContext, session: Session, camera: Camera, url: str) -> None:
     """Give `camera` the identity of its main stream `url` and of its sub-stream (one
     camera, both its streams), each claimed for its owner."""
-    camera.stream_key = _claimed_key(ctx, session, camera.owner_id, url)
+    camera.stream_key = claimed_stream(ctx, session, camera.owner_id, url)
     if camera.sub_rtsp_url:
-        camera.sub_stream_key = _claimed_key(ctx, session, camera.owner_id, camera.sub_rtsp_url)
+        camera.sub_stream_key = claimed_stream(ctx, session, camera.owner_id, camera.sub_rtsp_url)
 
 
-def _claimed_key(ctx: AppContext, session: Session, owner_id: str, url: str) -> str:
+def claimed_stream(ctx: AppContext, session: Session, owner_id: str, url: str) -> str:
+    """The identity of the stream at `url`, claimed for `owner_id` (or refused)."""
     address, _, _ = parse_stream_url(url)
     key = stream_key(ctx, address)
     claim_stream(ctx, session, owner_id=owner_id, key=key)

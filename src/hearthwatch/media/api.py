@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -39,7 +40,7 @@ from hearthwatch.devices.schemas import (
 )
 from hearthwatch.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from hearthwatch.media import playback, recorded
-from hearthwatch.media.live import LiveHub
+from hearthwatch.media.live_streams import LiveStream, live_stream
 from hearthwatch.media.models import Segment
 from hearthwatch.media.snapshots import LiveSnapshots
 from hearthwatch.privacy.limits import camera_held
@@ -377,6 +378,14 @@ class WebRtcOffer(BaseModel):
 class WebRtcAnswer(BaseModel):
     sdp: str
     type: Literal["answer"] = "answer"
+    stream: Literal["main", "sub"] = Field(
+        default="main",
+        description="Which of the camera's streams is sent: the sub-stream "
+        "when the main one is H.265, which WebRTC does not carry, and the camera has one.",
+    )
+    codec: str | None = None
+    width: int | None = None
+    height: int | None = None
 
 
 @router.post("/{camera_id}/webrtc", response_model=WebRtcAnswer)
@@ -384,15 +393,20 @@ async def webrtc_offer(
     camera_id: CameraId, offer: WebRtcOffer, request: Request, token: Token = None
 ) -> WebRtcAnswer:
     """Live video over WebRTC (H.264 as the camera sends it): the SDP answer to an offer.
+    A camera whose main stream is H.265 is watched through its H.264 sub-stream if it has
+    one.
 
     Authorised like the live socket, with a live media token; the peer is closed when the
     session behind the token ends or the camera may no longer be watched."""
     ctx: AppContext = request.app.state.ctx
     await asyncio.to_thread(_authorise_live, ctx, camera_id, token or "")
-    hub = await _streaming_hub(ctx, camera_id)
+    chosen = await _live_stream(ctx, camera_id, h264_only=True, wait_seconds=STREAM_WAIT_SECONDS)
+    if chosen is None:
+        raise NotFound("The camera is offline.", code="camera.offline")
     still_allowed = functools.partial(_may_watch, ctx, camera_id, token or "", renewing=True)
-    sdp = await webrtc_peers(request.app).answer(offer.sdp, hub, still_allowed=still_allowed)
-    return WebRtcAnswer(sdp=sdp)
+    peers = webrtc_peers(request.app)
+    sdp = await peers.answer(offer.sdp, chosen.hub, still_allowed=still_allowed)
+    return WebRtcAnswer(sdp=sdp, **chosen.describe())
 
 
 def webrtc_peers(app: FastAPI) -> WebRtcPeers:
@@ -406,19 +420,15 @@ def webrtc_peers(app: FastAPI) -> WebRtcPeers:
     return peers
 
 
-async def _streaming_hub(ctx: AppContext, camera_id: str) -> LiveHub:
-    """The camera's live hub while it streams. A camera bound or reconnected a moment ago
-    gets a few seconds: browsers log every refused request as an error."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + STREAM_WAIT_SECONDS
-    while True:
-        hub = ctx.recorder.hub(camera_id) if ctx.recorder else None
-        status = ctx.recorder.status(camera_id) if ctx.recorder else None
-        if hub is not None and hub.init is not None and status is not None and status.online:
-            return hub
-        if loop.time() >= deadline:
-            raise NotFound("The camera is offline.", code="camera.offline")
-        await asyncio.sleep(0.1)
+async def _live_stream(
+    ctx: AppContext, camera_id: str, *, h264_only: bool, wait_seconds: float
+) -> LiveStream | None:
+    """The camera's live stream (media/live_streams.py chooses main or sub-stream)."""
+    if ctx.recorder is None:
+        return None
+    return await live_stream(
+        ctx.recorder, camera_id, h264_only=h264_only, wait_seconds=wait_seconds
+    )
 
 
 def _authorise_live(ctx: AppContext, camera_id: str, token: str) -> None:
@@ -427,21 +437,27 @@ def _authorise_live(ctx: AppContext, camera_id: str, token: str) -> None:
 
 
 @router.websocket("/{camera_id}/live")
-async def live(websocket: WebSocket, camera_id: str, token: str = "") -> None:
-    """Live video as fMP4 over a WebSocket: the init segment, then one fragment per frame."""
+async def live(websocket: WebSocket, camera_id: str, token: str = "", stream: str = "main") -> None:
+    """Live video as fMP4 over a WebSocket: the init segment, then one fragment per frame.
+    With `stream=sub` (a player whose browser cannot play H.265) a camera whose main stream
+    is H.265 is watched through its H.264 sub-stream, announced first in a text message
+    (`{"stream": "sub", "codec": …, "width": …, "height": …}`)."""
     ctx: AppContext = websocket.app.state.ctx
     if not await asyncio.to_thread(_may_watch, ctx, camera_id, token):
         await websocket.close(code=4401, reason="not authorised")
         return
-    hub = ctx.recorder.hub(camera_id) if ctx.recorder else None
     await websocket.accept()
-    if hub is None or hub.init is None:
+    chosen = await _live_stream(ctx, camera_id, h264_only=stream == "sub", wait_seconds=0.0)
+    if chosen is None:
         await websocket.close(code=4404, reason="camera offline")
         return
+    hub = chosen.hub
     viewer, init, gop = hub.join(asyncio.get_running_loop())
     try:
         if init is None:
             return
+        if chosen.sub:
+            await websocket.send_text(json.dumps(chosen.describe()))
         await websocket.send_bytes(init)
         for data in gop:
             await websocket.send_bytes(data)

@@ -10,6 +10,13 @@ A camera whose data is restricted in every use (P21: the camera, or its owner's 
 account) has no ingest at all: nothing is recorded or shown live until the restriction is
 lifted or runs out, and the next pass starts it again. A camera being removed is stopped
 at once (`forget`), before its rows and files go, so no segment lands after them.
+
+Live sub-streams (issue 12 item 4): a camera whose main stream is H.265 and that has a
+sub-stream gets a second, live-only ingest of it (nothing recorded), for browsers that
+cannot play H.265 (WebRTC never carries it). It runs for as long as the main stream is
+H.265, rather than from a viewer's first request: a viewer then starts on the cached
+keyframe at once instead of waiting for a cold connection and a GOP; a sub-stream is small
+(copied, never decoded), and an H.264 camera never gets one, so it costs them nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from hearthwatch.privacy.limits import held_cameras
 from hearthwatch.security.outbound import StreamAddress, camera_policy
 
 log = logging.getLogger("hearthwatch.recorder")
+HEVC = "hevc"  # the ingest's name for H.265
 
 SYNC_SECONDS = 2.0
 RETENTION_EVERY_S = 60.0
@@ -59,6 +67,8 @@ class _Wanted:
     record: bool
     transport: str  # the owner's choice: auto, tcp or udp
     learned: str | None = field(default=None, compare=False)  # what worked last (auto)
+    sub_url: str | None = None  # the live-only sub-stream's address, credentials included
+    main_codec: str | None = field(default=None, compare=False)  # as last stored
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class Recorder:
     def __init__(self, ctx: AppContext, vault: MediaVault) -> None:
         self.ctx, self.vault = ctx, vault
         self.ingests: dict[str, CameraIngest] = {}
+        self.sub_ingests: dict[str, CameraIngest] = {}  # live-only, of H.265 cameras
         self._wanted: dict[str, _Wanted] = {}
         self._held: dict[str, str] = {}
         self._removed: set[str] = set()
@@ -89,7 +100,8 @@ class Recorder:
         if self._thread is not None:
             self._thread.join(10)
         with self._lock:
-            ingests, self.ingests = list(self.ingests.values()), {}
+            ingests = [*self.ingests.values(), *self.sub_ingests.values()]
+            self.ingests, self.sub_ingests = {}, {}
         # Every ingest is told first, then waited for: one blocked in a read of a silent
         # camera (up to the socket time-out) no longer delays the next one's stop.
         for ingest in ingests:
@@ -109,6 +121,9 @@ class Recorder:
         with self._lock:
             self._removed.add(camera_id)
             ingest = self.ingests.pop(camera_id, None)
+            sub = self.sub_ingests.pop(camera_id, None)
+        if sub is not None:
+            sub.stop(timeout=0)
         if ingest is not None:
             ingest.record = False
             ingest.stop()
@@ -116,6 +131,16 @@ class Recorder:
     def hub(self, camera_id: str) -> LiveHub | None:
         ingest = self.ingests.get(camera_id)
         return ingest.hub if ingest else None
+
+    def sub_stream(self, camera_id: str) -> tuple[LiveHub, IngestStatus] | None:
+        """The live-only sub-stream's hub and status, while the camera has one running."""
+        ingest = self.sub_ingests.get(camera_id)
+        return (ingest.hub, ingest.status) if ingest else None
+
+    def wants_sub_stream(self, camera_id: str) -> bool:
+        """Whether the camera has a sub-stream (run for live view while the main is H.265)."""
+        want = self._wanted.get(camera_id)
+        return want is not None and want.sub_url is not None
 
     def _loop(self) -> None:
         next_sweep = time.monotonic() + RETENTION_EVERY_S
@@ -156,6 +181,9 @@ class Recorder:
                 self.ingests.pop(camera_id).stop(timeout=0)
             for camera_id, want in wanted.items():
                 self._apply(camera_id, want)
+                self._apply_sub(camera_id, want)
+            for camera_id in set(self.sub_ingests) - set(wanted):
+                self.sub_ingests.pop(camera_id).stop(timeout=0)
             self._wanted, self._held = wanted, cameras.held
 
     def _apply(self, camera_id: str, want: _Wanted) -> None:
@@ -181,6 +209,29 @@ class Recorder:
             ),
         )
         self.ingests[camera_id] = ingest
+        ingest.start()
+
+    def _apply_sub(self, camera_id: str, want: _Wanted) -> None:
+        """Run the sub-stream's live-only ingest while the main stream is H.265."""
+        ingest, main = self.sub_ingests.get(camera_id), self.ingests[camera_id]
+        codec = main.status.codec or want.main_codec
+        url = want.sub_url if codec == HEVC else None
+        if ingest is not None and ingest.url == url:
+            return
+        if ingest is not None:
+            self.sub_ingests.pop(camera_id).stop(timeout=0)
+        if url is None:
+            return
+        ingest = CameraIngest(
+            camera_id,
+            url,
+            False,  # live only: the recording is the main stream's
+            _nothing_stored,
+            functools.partial(camera_policy, self.ctx.settings),
+            functools.partial(self._vet_target, want.owner_id),
+            connection=ConnectionPolicy(want.transport),
+        )
+        self.sub_ingests[camera_id] = ingest
         ingest.start()
 
     def _remember_transport(self, camera_id: str, transport: str) -> None:
@@ -214,6 +265,8 @@ class Recorder:
                     c.records,
                     c.rtsp_transport,
                     c.rtsp_transport_used,
+                    stream_url(self.ctx, c, sub=True) if c.sub_rtsp_url else None,
+                    c.video_codec,
                 )
                 for c in cameras
                 if c.id not in held and c.rtsp_url
@@ -250,6 +303,10 @@ class Recorder:
                     camera.last_seen_at = datetime.fromtimestamp(status.last_frame_at, UTC)
                 camera.video_codec, camera.video_fps = status.codec, status.fps
                 camera.video_width, camera.video_height = status.width, status.height
+
+
+def _nothing_stored(segment: FinishedSegment) -> None:
+    """A live-only ingest's segments (never called: it does not record)."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,12 @@
 // socket sends an init segment, then one fragment per frame starting at the last keyframe;
 // fragment times are wall-clock seconds, so the player knows how far behind real time it
 // is and catches up by jumping or playing a little faster. A caption names the transport.
-// When the camera has sound, a button turns it on and off (media.js).
+// When the camera has sound, a button turns it on and off (media.js). A camera sending H.265
+// is watched through its H.264 sub-stream where the browser cannot play H.265 (always over
+// WebRTC; over the WebSocket when Media Source Extensions lack it) and the camera has one;
+// a second caption says so ("Sub-stream, H.264 640×360").
+// A WebRTC picture that stops (no frame shown for PEER_STALL_MS, e.g. the camera rebooted)
+// says "Reconnecting…" and starts a new session at once.
 "use strict";
 
 (function (hw) {
@@ -14,6 +19,10 @@
   var JUMP_BEHIND = 0.9; // more than this: jump to the live edge
   var KEEP_SECONDS = 8; // video kept behind the play position (older is removed)
   var STALL_MS = 8000; // no frame for this long: reconnect
+  var PEER_STALL_MS = 1500; // a visible WebRTC picture with no new frame for this long, too
+  var CHECK_MS = 250;
+  var H265 = 'video/mp4; codecs="hvc1.1.6.L93.B0"';
+  var CODECS = { h264: "H.264", hevc: "H.265", h265: "H.265" };
   var RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000];
   var LATENCY_SAMPLES = 75;
   var FIRST_FRAME_MS = 4000; // WebRTC with no frame by then: use the WebSocket instead
@@ -35,11 +44,41 @@
     // Cleared for the rest of the page's life once WebRTC failed to show a picture.
     this.webrtc = typeof window.RTCPeerConnection === "function";
     this.caption = transportCaption(root);
+    this.streamCaption = streamCaption(root);
     // A tile stays silent (many cameras at once would be a din); its camera page has sound.
     this.sound = root.classList.contains("player--tile")
       ? { available: function () {} }
       : new hw.SoundButton(root, this.video);
-    this.watchdog = window.setInterval(this.check.bind(this), 1000);
+    this.watchdog = window.setInterval(this.check.bind(this), CHECK_MS);
+  }
+
+  function streamCaption(root) {
+    var caption = document.createElement("p");
+    caption.className = "player__transport player__stream";
+    caption.setAttribute("data-live-stream", "");
+    caption.style.bottom = "2.4rem"; // above the transport's caption (CSSOM: CSP allows it)
+    caption.hidden = true;
+    root.appendChild(caption);
+    return caption;
+  }
+
+  // Which of the camera's streams is shown, when it is not the main one.
+  LivePlayer.prototype.showStream = function (session, info) {
+    if (session !== this.session) {
+      return;
+    }
+    var sub = info && info.stream === "sub";
+    this.root.setAttribute("data-stream", sub ? "sub" : "main");
+    this.streamCaption.hidden = !sub;
+    if (sub) {
+      var codec = CODECS[info.codec] || String(info.codec || "").toUpperCase();
+      var size = info.width && info.height ? " " + info.width + "×" + info.height : "";
+      this.streamCaption.textContent = "Sub-stream, " + codec + size;
+    }
+  };
+
+  function playsH265() {
+    return Boolean(window.MediaSource && window.MediaSource.isTypeSupported(H265));
   }
 
   function transportCaption(root) {
@@ -115,6 +154,7 @@
         failed: this.peerFailed.bind(this),
         lost: this.peerLost.bind(this),
         sound: this.soundArrived.bind(this),
+        stream: this.showStream.bind(this),
       });
     } catch (error) {
       this.fallBack(null, error);
@@ -194,8 +234,11 @@
       return;
     }
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var path = "/api/v1/cameras/" + encodeURIComponent(this.cameraId) + "/live?token=";
-    var socket = new WebSocket(scheme + window.location.host + path + encodeURIComponent(token));
+    var path = "/api/v1/cameras/" + encodeURIComponent(this.cameraId) + "/live?";
+    // The sub-stream is asked for where H.265 cannot play; the server sends it only when
+    // the main stream is H.265 and the camera has one.
+    var query = (playsH265() ? "" : "stream=sub&") + "token=" + encodeURIComponent(token);
+    var socket = new WebSocket(scheme + window.location.host + path + query);
     var session = {
       kind: "websocket",
       socket: socket,
@@ -210,6 +253,7 @@
     socket.onmessage = this.receive.bind(this, session);
     socket.onclose = this.closed.bind(this, session);
     this.session = session;
+    this.showStream(session, null); // the main stream unless the server says otherwise
   };
 
   LivePlayer.prototype.receive = function (session, event) {
@@ -217,7 +261,9 @@
       return;
     }
     session.lastData = Date.now();
-    if (!session.source) {
+    if (typeof event.data === "string") {
+      this.showStream(session, JSON.parse(event.data)); // which stream comes next
+    } else if (!session.source) {
       this.setUp(session, event.data);
     } else if (!session.queue) {
       session.pending.push(event.data);
@@ -438,10 +484,13 @@
   LivePlayer.prototype.checkPeer = function (session) {
     session.poll();
     var now = Date.now();
+    // A hidden page may show no frames without anything being wrong.
+    var stall = document.visibilityState === "hidden" ? STALL_MS : PEER_STALL_MS;
     if (session.frames || session.shown) {
-      if (now - session.lastData > STALL_MS) {
+      if (now - session.lastData > stall) {
         this.close();
-        this.retry("The picture froze. Reconnecting…");
+        this.setState("connecting", "Reconnecting…");
+        this.retry(undefined, 0);
       }
     } else if (
       session.answered

@@ -2,7 +2,9 @@
 // a receive-only audio section for the camera's sound), posted with a live media token to
 // /api/v1/cameras/{id}/webrtc; the answer starts the camera's H.264 (and its sound as
 // Opus or G.711, when it has any), which the browser's WebRTC stack plays in the <video>.
-// The player decides what to do about failures.
+// The player decides what to do about failures. A camera whose main stream is H.265 (which
+// WebRTC here does not carry) is watched through its H.264 sub-stream when it has one: the
+// answer says which stream comes (stream, codec, width, height).
 "use strict";
 
 (function (hw) {
@@ -11,7 +13,8 @@
   // One attempt. `events` are called with this session first: frame(metadata or null) for
   // each frame shown, failed(error) when the offer could not be made or was refused
   // (error.status from the server, error.tokenRefused without a media token), lost(state)
-  // when the connection failed or was closed, and sound() when the camera's sound comes.
+  // when the connection failed or was closed, sound() when the camera's sound comes, and
+  // stream(info) with the answer's description of the stream sent.
   // Throws where WebRTC is unusable.
   function PeerSession(cameraId, video, tokenComing, events) {
     this.kind = "webrtc";
@@ -60,6 +63,7 @@
         }
         return peer.setRemoteDescription(answer).then(function () {
           self.answered = Date.now();
+          self.events.stream(self, answer);
         });
       })
       .catch(function (error) {
@@ -83,6 +87,10 @@
       return;
     }
     this.tracked = true;
+    // A track the server ended (the camera went away) stops at once, without waiting for
+    // the player to see that no frame comes.
+    event.track.addEventListener("ended", this.ended.bind(this));
+    event.track.addEventListener("mute", this.ended.bind(this));
     this.shown = video.getVideoPlaybackQuality().totalVideoFrames;
     video.srcObject = this.stream;
     video.play().catch(function () {
@@ -104,6 +112,12 @@
     this.frames += 1;
     this.lastData = Date.now();
     this.events.frame(this, metadata);
+  };
+
+  PeerSession.prototype.ended = function () {
+    if (!this.closed && this.frames) {
+      this.lastData = 0; // the player's next check reconnects
+    }
   };
 
   PeerSession.prototype.stateChanged = function () {
@@ -175,8 +189,9 @@
 
   var NOT_CARRIED = { hevc: true, h265: true };
 
-  // Resolves when the camera's codec can go over WebRTC (or is not known yet); rejects for
-  // a codec that cannot, so the player turns to the WebSocket without asking the server.
+  // Resolves when the camera's codec can go over WebRTC (or is not known yet), or it has a
+  // sub-stream the server sends instead; rejects for a codec that cannot, so the player
+  // turns to the WebSocket without asking the server.
   function carried(cameraId) {
     return window
       .fetch("/api/v1/cameras/" + encodeURIComponent(cameraId), { credentials: "same-origin" })
@@ -188,7 +203,7 @@
       })
       .then(function (camera) {
         var codec = camera && camera.stream && camera.stream.codec;
-        if (codec && NOT_CARRIED[codec]) {
+        if (codec && NOT_CARRIED[codec] && !camera.has_sub_stream) {
           throw new Error("WebRTC here carries no " + codec);
         }
       });
