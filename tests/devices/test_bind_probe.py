@@ -64,7 +64,7 @@ def test_issue12_item6_probe_answers_codec_size_and_transport(
                   password="s3cret-pw")  # fmt: skip
     assert found == {
         "reached": True, "codec": "h264", "width": 640, "height": 360, "transport": "tcp",
-        "problem_code": None, "problem": None, "next_step": None,
+        "problem_code": None, "problem": None, "next_step": None, "audio": "aac",
     }  # fmt: skip
     assert probe(client, url=udp_only.url)["transport"] == "udp"
 

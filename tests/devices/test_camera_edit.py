@@ -65,8 +65,23 @@ def test_issue12_item6_credentials_changed_without_removing_the_camera(
     recorder.sync()
     wait_for(lambda: segment_count(ctx, camera_id) >= 1, timeout=30)
 
-    wrong = client.patch(f"{CAMERAS}/{camera_id}", json={"password": "changed-on-camera"})
+    # Issue 12 item 6 follow-up: a changed connection is looked at first; a password the
+    # camera refuses is refused with the problem's code, and nothing changes...
+    refused = client.patch(f"{CAMERAS}/{camera_id}", json={"password": "changed-on-camera"})
+    assert refused.status_code == 422 and "changed-on-camera" not in refused.text
+    assert refused.json()["error"]["code"] == status.AUTH_FAILED
+    assert refused.json()["error"]["details"]["next_step"] == (
+        status.PROBLEMS[status.AUTH_FAILED].next_step
+    )
+    sealed = stored(ctx, camera_id).credentials
+    assert sealed is not None
+    assert open_credentials(ctx, camera_id, sealed) == ("keeper", "s3cret-pw")
+    # ...unless the owner saves it even though it cannot be reached now.
+    wrong = client.patch(
+        f"{CAMERAS}/{camera_id}", json={"password": "changed-on-camera", "save_offline": True}
+    )
     assert wrong.status_code == 200 and "changed-on-camera" not in wrong.text
+    assert wrong.json()["connection_check"] is None
     recorder.sync()
     offline = wait_for(lambda: (c := shown(client, camera_id))["problem_code"] and c)
     assert offline["problem_code"] == status.AUTH_FAILED and not offline["online"]
@@ -79,6 +94,13 @@ def test_issue12_item6_credentials_changed_without_removing_the_camera(
     # Only the password is sent: the user name is kept.
     right = client.patch(f"{CAMERAS}/{camera_id}", json={"password": "s3cret-pw"})
     assert right.status_code == 200
+    check = right.json()["connection_check"]  # what the look at the new connection found
+    assert (check["reached"], check["codec"], check["width"], check["transport"]) == (
+        True,
+        "h264",
+        640,
+        "tcp",
+    )
     recorder.sync()
     wait_for(lambda: shown(client, camera_id)["online"])
     sealed = stored(ctx, camera_id).credentials
@@ -111,17 +133,26 @@ def test_issue12_item6_address_changes_are_checked_and_move_the_stream(
         refused = alice.patch(f"{CAMERAS}/{camera_id}", json={"url": url})
         assert refused.status_code in (409, 422) and refused.json()["error"]["code"] == code
         assert stored(ctx, camera_id).rtsp_url == first
-    moved = alice.patch(f"{CAMERAS}/{camera_id}", json={"url": "rtsp://127.0.0.1:1/second"})
+    # Nothing answers at port 1: the look refuses the new address unless saved offline.
+    second = {"url": "rtsp://127.0.0.1:1/second"}
+    unreached = alice.patch(f"{CAMERAS}/{camera_id}", json=second)
+    assert unreached.status_code == 422
+    assert unreached.json()["error"]["code"] == status.CONNECTION_REFUSED
+    assert stored(ctx, camera_id).rtsp_url == first
+    moved = alice.patch(f"{CAMERAS}/{camera_id}", json={**second, "save_offline": True})
     assert moved.status_code == 200 and moved.json()["name"] == "Porch"
     camera = stored(ctx, camera_id)
     assert camera.rtsp_url == "rtsp://127.0.0.1:1/second" and camera.stream_key != before
     with ctx.db.session() as db:
         assert db.get(StreamClaim, before) is None  # the old stream is free for anyone
     # Credentials given in the address are stored sealed, not in it; "" forgets them.
-    creds = alice.patch(f"{CAMERAS}/{camera_id}", json={"url": "rtsp://u:pw@127.0.0.1:1/second"})
+    offline = {"save_offline": True}
+    creds = alice.patch(
+        f"{CAMERAS}/{camera_id}", json={"url": "rtsp://u:pw@127.0.0.1:1/second", **offline}
+    )
     assert creds.json()["has_credentials"] is True
     assert stored(ctx, camera_id).rtsp_url == "rtsp://127.0.0.1:1/second"
-    forgot = alice.patch(f"{CAMERAS}/{camera_id}", json={"username": ""})
+    forgot = alice.patch(f"{CAMERAS}/{camera_id}", json={"username": "", **offline})
     assert forgot.json()["has_credentials"] is False
     lonely = alice.patch(f"{CAMERAS}/{camera_id}", json={"password": "only-a-password"})
     assert lonely.status_code == 422

@@ -94,8 +94,17 @@ def test_issue12_item6_settings_change_the_connection_and_item5_pages_say_why(
     assert 'id="conn-url"' in refused.text and 'aria-invalid="true"' in refused.text
     assert only_camera(ctx).rtsp_url == locked.url_without_credentials
 
-    # A new password (the user name field left empty keeps the stored one).
+    # A new password the camera refuses: the look says why, and nothing changes...
     wrong = {"url": locked.url_without_credentials, "password": "guess", "rtsp_transport": "auto"}
+    looked = submit(client, f"/cameras/{camera_id}/connection", wrong, page=settings)
+    assert looked.status_code == 422
+    assert status.PROBLEMS[status.AUTH_FAILED].next_step in html.unescape(looked.text)
+    assert 'id="conn-password"' in looked.text and "guess" not in looked.text
+    kept = only_camera(ctx).credentials
+    assert kept is not None and open_credentials(ctx, camera_id, kept)[1] == "s3cret-pw"
+    # ...unless saved even though it cannot be reached now (the user name field left empty
+    # keeps the stored one).
+    wrong["save_offline"] = "true"
     saved = submit(client, f"/cameras/{camera_id}/connection", wrong, page=settings)
     assert saved.status_code == 303, saved.text
     sealed = only_camera(ctx).credentials
@@ -113,8 +122,13 @@ def test_issue12_item6_settings_change_the_connection_and_item5_pages_say_why(
 
     fixed = {"url": locked.url_without_credentials, "password": "s3cret-pw",
              "rtsp_transport": "tcp"}  # fmt: skip
+    reached = submit(client, f"/cameras/{camera_id}/connection", fixed, page=settings)
+    assert reached.status_code == 303
+    assert "found=true" in reached.headers["location"]
+    shown = html.unescape(client.get(reached.headers["location"]).text)
     assert (
-        submit(client, f"/cameras/{camera_id}/connection", fixed, page=settings).status_code == 303
+        "we reached the camera" in shown
+        and "H.264 · 640 \N{MULTIPLICATION SIGN} 360 · TCP" in shown
     )
     recorder.sync()
     wait_for(lambda: client.get(f"{CAMERAS}/{camera_id}").json()["online"])

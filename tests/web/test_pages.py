@@ -191,6 +191,8 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/cameras/add/photo": {},
     "/cameras/add/code": {"serial": "ABCDEFGH123", "verification_code": "ABCDEF"},
     "/cameras/add/rtsp": {"url": "rtsp://192.0.2.66/stream", "name": "Sneaky"},
+    "/cameras/add/rtsp/test": {"url": "rtsp://192.0.2.66/stream"},
+    "/cameras/{camera_id}/connection": {"url": "rtsp://192.0.2.67/stream", "save_offline": "true"},
     "/cameras/{camera_id}/settings": {"name": "Mallory was here", "recording_mode": "off"},
     "/cameras/{camera_id}/remove": {},
     "/privacy/report-child": {"email": "alice@example.org"},

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Path, UploadFile, status
+from pydantic import Field
 
 from hearthwatch.access.resolver import Action, authorize
 from hearthwatch.api.deps import ContextDep, DbDep, UserDep
 from hearthwatch.context import AppContext
 from hearthwatch.devices import binding, firmware, service
 from hearthwatch.devices.binding import MAX_QR_IMAGE_BYTES
-from hearthwatch.devices.models import Camera
+from hearthwatch.devices.models import TRANSPORT_AUTO, Camera
 from hearthwatch.devices.schemas import (
     BindByCode,
     BindByQrPayload,
@@ -23,9 +24,35 @@ from hearthwatch.devices.schemas import (
 )
 from hearthwatch.media.status import PROBLEMS
 
+if TYPE_CHECKING:
+    from hearthwatch.media.probe import ProbeResult
+
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
 CameraId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+CONNECTION_FIELDS = ("url", "username", "password", "rtsp_transport")
+
+
+class CameraChange(CameraUpdate):
+    save_offline: bool = Field(
+        default=False,
+        description="Save a new address, credentials or transport even though the camera "
+        "cannot be reached there now; without this, the new connection is looked at first "
+        "and a camera the look cannot reach is refused with the problem's code.",
+    )
+
+
+class StreamFound(ProbePublic):
+    audio: str | None = Field(
+        default=None, description="The sound's codec (aac, pcm_mulaw, pcm_alaw), null if none."
+    )
+
+
+class CameraChanged(CameraPublic):
+    connection_check: StreamFound | None = Field(
+        description="What the look at a changed connection found; null when the connection "
+        "did not change or was saved offline."
+    )
 
 
 def public(ctx: AppContext, camera: Camera) -> CameraPublic:
@@ -80,13 +107,12 @@ def bind_by_rtsp(body: BindByRtsp, user: UserDep, ctx: ContextDep, db: DbDep) ->
         name=body.name,
         transport=body.rtsp_transport,
         add_offline=body.add_offline,
-        sub_url=body.sub_url,
     )
     return public(ctx, camera)
 
 
-@router.post("/probe", response_model=ProbePublic)
-def probe_stream(body: StreamProbe, user: UserDep, ctx: ContextDep) -> ProbePublic:
+@router.post("/probe", response_model=StreamFound)
+def probe_stream(body: StreamProbe, user: UserDep, ctx: ContextDep) -> StreamFound:
     """Look at a stream for a few seconds before adding it: reached (codec, size, transport)
     or the problem's stable code with what to do next. Nothing is stored."""
     found = binding.probe_camera(
@@ -97,8 +123,13 @@ def probe_stream(body: StreamProbe, user: UserDep, ctx: ContextDep) -> ProbePubl
         password=body.password,
         transport=body.rtsp_transport,
     )
+    return probe_public(found)
+
+
+def probe_public(found: ProbeResult) -> StreamFound:
+    """The look's answer as the API (and the add page's script) shows it."""
     problem = PROBLEMS.get(found.problem or "")
-    return ProbePublic(
+    return StreamFound(
         reached=found.usable,
         codec=found.codec,
         width=found.width,
@@ -107,6 +138,7 @@ def probe_stream(body: StreamProbe, user: UserDep, ctx: ContextDep) -> ProbePubl
         problem_code=problem.code if problem else None,
         problem=problem.what if problem else None,
         next_step=problem.next_step if problem else None,
+        audio=found.audio if found.reached else None,
     )
 
 
@@ -116,15 +148,36 @@ def read_camera(camera_id: CameraId, user: UserDep, ctx: ContextDep, db: DbDep) 
     return public(ctx, camera)
 
 
-@router.patch("/{camera_id}", response_model=CameraPublic)
+@router.patch("/{camera_id}", response_model=CameraChanged)
 def update_camera(
-    camera_id: CameraId, body: CameraUpdate, user: UserDep, ctx: ContextDep, db: DbDep
-) -> CameraPublic:
+    camera_id: CameraId, body: CameraChange, user: UserDep, ctx: ContextDep, db: DbDep
+) -> CameraChanged:
     """Rename, switch recording on or off, set retention (days and/or bytes), and change the
-    address, credentials (never shown back; a password left out is kept) or transport."""
+    address, credentials (never shown back; a password left out is kept) or transport: a new
+    connection is looked at first, as when adding a camera, and refused with the problem's
+    code and next step unless `save_offline`; `connection_check` says what was found."""
     camera = authorize(db, user_id=user.id, camera_id=camera_id, action=Action.CONFIGURE)
-    service.update_camera(ctx, db, camera, body.model_dump(exclude_unset=True))
-    return public(ctx, camera)
+    changes = body.model_dump(exclude_unset=True)
+    service.update_camera(ctx, db, camera, changes)
+    looked = not body.save_offline and any(changes.get(k) is not None for k in CONNECTION_FIELDS)
+    check = found_at(camera) if looked else None
+    return CameraChanged(**public(ctx, camera).model_dump(), connection_check=check)
+
+
+def found_at(camera: Camera) -> StreamFound:
+    """The look's answer, as the change stored it on the camera."""
+    used = camera.rtsp_transport_used
+    transport = used if camera.rtsp_transport == TRANSPORT_AUTO else camera.rtsp_transport
+    return StreamFound(
+        reached=True,
+        codec=camera.video_codec,
+        width=camera.video_width,
+        height=camera.video_height,
+        transport="udp" if transport == "udp" else "tcp" if transport else None,
+        problem_code=None,
+        problem=None,
+        next_step=None,
+    )
 
 
 @router.delete("/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)

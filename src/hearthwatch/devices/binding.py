@@ -32,7 +32,6 @@ from hearthwatch.devices.streams import (
     check_stream_holder,
     checked_address,
     checked_url,
-    claimed_stream,
     release_stream,
     stream_key,
     stream_key_at,
@@ -187,13 +186,10 @@ def bind_by_url(
     name: str,
     transport: str = TRANSPORT_AUTO,
     add_offline: bool = False,
-    sub_url: str | None = None,
 ) -> Camera:
     """Add any RTSP camera by address once a look found it (or its owner adds it offline);
-    the credentials are stored encrypted, not in the URL. A sub-stream address (live view
-    of H.265 cameras) passes the same checks and is claimed like the main one."""
+    the credentials are stored encrypted, not in the URL."""
     address, url_user, url_password = checked_address(ctx, url)
-    sub = checked_url(ctx, sub_url) if sub_url else None
     username, password = username or url_user, password or url_password
     found = None
     if not add_offline:
@@ -207,7 +203,7 @@ def bind_by_url(
         serial=None,
         name=name,
         rtsp_url=address.url,
-        sub_rtsp_url=sub,
+        sub_rtsp_url=None,
         activated_at=ctx.clock.now(),
         rtsp_transport=transport,
     )
@@ -234,14 +230,14 @@ def change_connection(
     url: str | None = None,
     username: str | None = None,
     password: str | None = None,
-    sub_url: str | None = None,
-) -> None:
-    """A new address and/or credentials for a bound camera, checked as when binding; its
-    recordings stay. A user name left out keeps the stored one, an empty one removes the
-    credentials; a password left out or empty keeps the stored one. A sub-stream address
-    left out keeps the stored one; an empty one removes it. Everything is checked before
-    anything changes."""
-    sub = checked_url(ctx, sub_url) if sub_url else sub_url
+    transport: str | None = None,
+    save_offline: bool = False,
+) -> ProbeResult | None:
+    """A new address, credentials and/or transport for a bound camera, checked and looked
+    at (`probe_camera`) as when binding, unless its owner saves it offline; its recordings
+    stay. A user name left out keeps the stored one, an empty one removes the credentials;
+    a password left out or empty keeps the stored one. Everything is checked before
+    anything changes. Returns what the look found (None when saved offline)."""
     address = None
     if url is not None:
         address, url_user, url_password = checked_address(ctx, url)
@@ -255,16 +251,60 @@ def change_connection(
         raise ValidationFailed(
             "Give the user name that goes with the password.", code="camera.username_missing"
         )
+    found = None
+    if not save_offline:
+        new_password = password or stored_password
+        found = _look_again(ctx, session, camera, address, username, new_password, transport)
     if address is not None and address.url != camera.rtsp_url:
         _move_stream(ctx, session, camera, address.url)  # refuses another account's stream
-    if sub is not None and (sub or None) != camera.sub_rtsp_url:
-        _move_sub_stream(ctx, session, camera, sub or None)
     if username != stored_user or (password and password != stored_password):
         camera.credentials = (
             seal_credentials(ctx, camera.id, username, password or stored_password)
             if username
             else None
         )
+    if transport is not None and transport != camera.rtsp_transport:
+        camera.rtsp_transport, camera.rtsp_transport_used = transport, None
+    if found is not None:
+        _remember(camera, found)
+    return found
+
+
+def _look_again(
+    ctx: AppContext,
+    session: Session,
+    camera: Camera,
+    address: StreamAddress | None,
+    username: str,
+    password: str,
+    transport: str | None,
+) -> ProbeResult:
+    """The same look as at binding, at the connection as it would be after the change;
+    a camera that cannot be reached there is refused (CameraNotReached)."""
+    owner = session.get(User, camera.owner_id)
+    assert owner is not None
+    found = probe_camera(
+        ctx,
+        user=owner,
+        url=address.url if address is not None else camera.rtsp_url,
+        username=username or None,
+        password=password if username else None,
+        transport=transport or camera.rtsp_transport,
+    )
+    if found.problem is not None:
+        raise CameraNotReached(found.problem)
+    return found
+
+
+def _remember(camera: Camera, found: ProbeResult) -> None:
+    """What the look found, shown until the recorder reports its own."""
+    auto = camera.rtsp_transport == TRANSPORT_AUTO
+    camera.rtsp_transport_used = found.transport if auto else None
+    camera.video_codec, camera.video_width, camera.video_height = (
+        found.codec,
+        found.width,
+        found.height,
+    )
 
 
 def _move_stream(ctx: AppContext, session: Session, camera: Camera, url: str) -> None:
@@ -277,16 +317,6 @@ def _move_stream(ctx: AppContext, session: Session, camera: Camera, url: str) ->
     camera.rtsp_transport_used = None
     session.flush()
     if before != camera.stream_key:
-        release_stream(session, owner_id=camera.owner_id, key=before)
-
-
-def _move_sub_stream(ctx: AppContext, session: Session, camera: Camera, url: str | None) -> None:
-    """Point the camera's sub-stream elsewhere (claimed first, as the main one) or drop it."""
-    before = camera.sub_stream_key
-    camera.sub_stream_key = claimed_stream(ctx, session, camera.owner_id, url) if url else None
-    camera.sub_rtsp_url = url
-    session.flush()
-    if before != camera.sub_stream_key:
         release_stream(session, owner_id=camera.owner_id, key=before)
 
 

@@ -4,9 +4,9 @@ The look is the recorder's own connection, bounded: the address resolved and che
 outbound policy and pinned, the stream's owner asked about (`vet`), the pre-flight that
 refuses redirects, then FFmpeg opens the stream with the transport choice of
 media/connection.py (TCP, then UDP for a camera that refuses TCP) and reads what it sends.
-The answer is either "reached" with the codec, the picture size and the transport that
-worked, or one of the stable problem codes of media/status.py: never the raw error, which
-would tell a user what answers at an address (it goes to the server log).
+The answer is either "reached" with the codec, the picture size, the transport that
+worked and the sound's codec, or one of the stable problem codes of media/status.py: never
+the raw error, which would tell a user what answers at an address (it goes to the log).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class ProbeResult:
     height: int | None = None
     transport: str | None = None
     problem: str | None = None
+    audio: str | None = None  # the sound's codec (aac, pcm_mulaw, ...), None when silent
 
     @property
     def usable(self) -> bool:
@@ -88,7 +89,8 @@ def _open(pinned: str, transport: str, timeout: float) -> ProbeResult:
         codec = context.name
         problem = None if codec in RECORDED_CODECS else codes.UNSUPPORTED_CODEC
         width, height = context.width or None, context.height or None
-        return ProbeResult(True, codec, width, height, transport, problem)
+        audio = box.streams.audio[0].codec_context.name if box.streams.audio else None
+        return ProbeResult(True, codec, width, height, transport, problem, audio)
 
 
 def _failed(err: BaseException, started: float) -> ProbeResult:

@@ -9,6 +9,11 @@ the script then fills the code's text into the QR form, the same form a person c
 the text into, and the person names the camera and adds it. The photo upload works without
 any script. A camera added by its code binds only once the registry knows it
 (devices/provision.py).
+
+The address form's "Test the connection" looks at the stream without adding the camera:
+the script asks `POST /api/v1/cameras/probe` and shows the answer in place; without a
+script the button submits the form to `/cameras/add/rtsp/test`, which makes the same look
+(binding.probe_camera) and shows the page again with the answer and the typed values.
 """
 
 from __future__ import annotations
@@ -23,10 +28,18 @@ from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.devices import binding
 from hearthwatch.devices.models import Camera
-from hearthwatch.devices.schemas import BindByCode, BindByQrPayload, BindByRtsp, Name, Strict
+from hearthwatch.devices.schemas import (
+    BindByCode,
+    BindByQrPayload,
+    BindByRtsp,
+    Name,
+    StreamProbe,
+    Strict,
+)
 from hearthwatch.errors import HearthwatchError, ValidationFailed
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
 from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.stream_found import StreamAnswer, found_words, not_reached, reached
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
 
 router = APIRouter(prefix="/cameras/add")
@@ -80,6 +93,7 @@ def _add_page(
     problem: FormProblem | None = None,
     values: Mapping[str, str] | None = None,
     status: int = 200,
+    answer: StreamAnswer | None = None,
 ) -> Response:
     return render(
         request,
@@ -91,6 +105,7 @@ def _add_page(
         active=way,
         problems={way: problem} if problem else {},
         values={way: dict(values or {})},
+        answer=answer,
     )
 
 
@@ -210,3 +225,32 @@ def add_by_rtsp(
 ) -> Response:
     """Any camera that streams RTSP; its password is stored encrypted."""
     return _add("rtsp", request, ctx, db, viewer, form)
+
+
+@router.post("/rtsp/test")
+def test_rtsp(request: Request, ctx: ContextDep, viewer: ViewerDep, form: FormDep) -> Response:
+    """ "Test the connection" without a script: the same look as the API's probe, shown in
+    place with what was typed (never the password); nothing is added."""
+    if viewer is None:
+        return to_signin(ADD_PAGE)
+    kept = form.keep(*KEPT["rtsp"])
+    try:
+        check_csrf(request, submitted=form.csrf_token)
+        fields = form.present("url", "username", "password", "rtsp_transport")
+        body = parse(StreamProbe, {"url": "", **fields}, FIELD_MESSAGES)
+        found = binding.probe_camera(
+            ctx,
+            user=viewer.user,
+            url=body.url,
+            username=body.username,
+            password=body.password,
+            transport=body.rtsp_transport,
+        )
+    except HearthwatchError as err:
+        problem = FormProblem.of(err, ERROR_FIELDS["rtsp"])
+        return _add_page(
+            request, ctx, viewer, way="rtsp", problem=problem, values=kept, status=err.status
+        )
+    words = found_words(found.codec, found.width, found.height, found.transport, found.audio)
+    answer = reached(words) if found.problem is None else not_reached(found.problem)
+    return _add_page(request, ctx, viewer, way="rtsp", values=kept, answer=answer)

@@ -25,6 +25,7 @@ from hearthwatch.errors import HearthwatchError, ValidationFailed
 from hearthwatch.web.camera_views import BYTES_PER_GB, camera_view, find_camera, gigabytes
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
 from hearthwatch.web.rendering import not_found, redirect, render
+from hearthwatch.web.stream_found import found_words
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
 
 router = APIRouter(prefix="/cameras/{camera_id}")
@@ -45,8 +46,10 @@ CONNECTION_FIELDS: Mapping[str, str] = {
     "camera.address_forbidden": "url",
     "camera.bound_elsewhere": "url",
     "camera.username_missing": "username",
+    "camera.auth_failed": "password",  # the look at the new connection found it wanting
+    "camera.wrong_path": "url",
 }
-CONNECTION_KEPT = ("url", "username", "rtsp_transport", "forget_credentials")
+CONNECTION_KEPT = ("url", "username", "rtsp_transport", "forget_credentials", "save_offline")
 
 
 def _settings_page(
@@ -59,6 +62,7 @@ def _settings_page(
     status: int = 200,
     connection_problem: FormProblem | None = None,
     connection_values: Mapping[str, str] | None = None,
+    found: bool = False,
 ) -> Response:
     connection = {"url": camera.rtsp_url, "rtsp_transport": camera.rtsp_transport}
     current = {
@@ -80,19 +84,33 @@ def _settings_page(
         connection_problem=connection_problem,
         connection=dict(connection_values) if connection_values is not None else connection,
         has_credentials=camera.credentials is not None,
+        found=_found(camera) if found else None,
     )
+
+
+def _found(camera: Camera) -> str:
+    """What the look at the saved connection found, as the change stored it."""
+    forced = camera.rtsp_transport if camera.rtsp_transport != "auto" else None
+    transport = camera.rtsp_transport_used or forced
+    return found_words(camera.video_codec, camera.video_width, camera.video_height, transport)
 
 
 @router.get("/settings")
 def settings_page(
-    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+    camera_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: ViewerDep,
+    found: bool = False,
 ) -> Response:
+    """The settings; `found` (after a connection was saved) shows what the look found."""
     if viewer is None:
         return to_signin(f"/cameras/{camera_id}/settings")
     camera = find_camera(db, viewer, camera_id, Action.CONFIGURE)
     if camera is None:
         return not_found(request, ctx, viewer)
-    return _settings_page(request, ctx, viewer, camera)
+    return _settings_page(request, ctx, viewer, camera, found=found)
 
 
 def _bytes_of(gb: str) -> int | str | None:
@@ -150,7 +168,7 @@ def save_settings(
 
 def read_connection(form: PostedForm) -> dict[str, Any]:
     """The connection form: empty user name and password keep the stored ones, unless the
-    owner asks to forget them."""
+    owner asks to forget them; the new connection is looked at unless saved offline."""
     data = {
         "url": form.value("url"),
         "username": form.value("username") or None,
@@ -160,6 +178,7 @@ def read_connection(form: PostedForm) -> dict[str, Any]:
     changes = parse(CameraUpdate, data, FIELD_MESSAGES).model_dump(exclude_none=True)
     if form.value("forget_credentials"):
         changes.update(username="", password=None)
+    changes["save_offline"] = bool(form.value("save_offline"))
     return changes
 
 
@@ -172,7 +191,8 @@ def save_connection(
     viewer: ViewerDep,
     form: FormDep,
 ) -> Response:
-    """A new address, credentials or transport; the recordings stay."""
+    """A new address, credentials or transport, looked at first (as when adding a camera)
+    unless the owner saves it offline; the recordings stay."""
     if viewer is None:
         return to_signin(f"/cameras/{camera_id}/settings")
     camera = find_camera(db, viewer, camera_id, Action.CONFIGURE)
@@ -191,7 +211,8 @@ def save_connection(
             connection_problem=FormProblem.of(err, CONNECTION_FIELDS),
             connection_values=form.keep(*CONNECTION_KEPT),
         )
-    return redirect(f"/cameras/{camera.id}/settings", done="camera_saved")
+    looked = None if form.value("save_offline") else "true"
+    return redirect(f"/cameras/{camera.id}/settings", done="camera_saved", found=looked)
 
 
 @router.get("/remove")

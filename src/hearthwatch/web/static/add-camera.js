@@ -305,11 +305,116 @@
     });
   }
 
+  // "Test the connection": the typed address looked at through the API, the answer shown in
+  // place (a live region) and nothing added. Without this script the same button submits
+  // the form to /cameras/add/rtsp/test, which answers with the page.
+  var CODECS = { h264: "H.264", hevc: "H.265", h265: "H.265" };
+  var SOUNDS = { aac: "AAC", pcm_mulaw: "G.711 \u00b5-law", pcm_alaw: "G.711 A-law" };
+
+  function foundWords(found) {
+    var parts = [CODECS[found.codec] || String(found.codec || "unknown").toUpperCase()];
+    if (found.width && found.height) {
+      parts.push(found.width + " \u00d7 " + found.height);
+    }
+    if (found.transport) {
+      parts.push(found.transport.toUpperCase());
+    }
+    if (found.audio) {
+      parts.push("sound " + (SOUNDS[found.audio] || found.audio.toUpperCase()));
+    }
+    return parts.join(" \u00b7 ");
+  }
+
+  function ConnectionTest(form) {
+    var button = form.querySelector("[data-probe-button]");
+    var answer = form.querySelector("[data-probe-answer]");
+
+    function show(kind, title, detail) {
+      answer.className = "probe-answer probe-answer--" + kind;
+      answer.textContent = "";
+      [
+        ["probe-answer__title", title],
+        ["probe-answer__detail", detail],
+      ].forEach(function (line) {
+        if (line[1]) {
+          var p = document.createElement("p");
+          p.className = line[0];
+          p.textContent = line[1];
+          answer.appendChild(p);
+        }
+      });
+    }
+
+    function body() {
+      var value = function (name) {
+        var input = form.querySelector("[name=" + name + "]");
+        return input ? input.value : "";
+      };
+      var sent = { url: value("url").trim(), rtsp_transport: value("rtsp_transport") || "auto" };
+      if (value("username")) {
+        sent.username = value("username");
+      }
+      if (value("password")) {
+        sent.password = value("password");
+      }
+      return sent;
+    }
+
+    function answered(response) {
+      return response
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (found) {
+          if (response.ok && found.reached) {
+            show("reached", "Reached the camera.", foundWords(found));
+          } else if (response.ok) {
+            show("failed", found.problem, found.next_step);
+          } else {
+            var error = found.error || {};
+            show("failed", error.message || "The test could not be made. Try again.", "");
+          }
+        });
+    }
+
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (button.disabled) {
+        return;
+      }
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      show("busy", "Looking at the stream (a few seconds)…", "");
+      var csrf = form.querySelector("[name=csrf_token]");
+      window
+        .fetch("/api/v1/cameras/probe", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "content-type": "application/json", "x-csrf-token": csrf ? csrf.value : "" },
+          body: JSON.stringify(body()),
+        })
+        .then(answered)
+        .catch(function () {
+          show("failed", "The server could not be reached. Check your connection and try again.", "");
+        })
+        .then(function () {
+          button.disabled = false;
+          button.removeAttribute("aria-busy");
+          button.focus();
+        });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var tabs = document.querySelector("[data-tabs]");
     if (tabs) {
       Scanner(document.querySelector("[data-panel=scan]"));
       Tabs(tabs);
+    }
+    var rtsp = document.querySelector("[data-rtsp-form]");
+    if (rtsp) {
+      ConnectionTest(rtsp);
     }
   });
 })();
