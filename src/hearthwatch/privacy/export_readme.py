@@ -23,7 +23,8 @@ data.json
     index of the video files. "fields" lists each field with what it is, why it is kept,
     the legal basis and how long it is kept. "tables" holds your rows: each row has its
     identifier, your personal fields, and a few settings needed to use it elsewhere (for
-    example a camera's recording settings). Times are ISO 8601 in UTC; binary values
+    example a camera's recording settings and its transport setting: auto, tcp or udp).
+    Times are ISO 8601 in UTC; binary values
     (a profile picture) are base64 text. "recordings" says, for each video file, which
     recorded stretches it holds (start and end in microseconds since 1970, UTC).
 export_schema.json

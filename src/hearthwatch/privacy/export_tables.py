@@ -31,7 +31,11 @@ OWNER_COLUMNS: tuple[str, ...] = ("user_id", "owner_id", "subject_id")
 OWNER_OVERRIDES: dict[str, str] = {"users": "id"}
 
 # Non-personal columns exported beside the personal ones because the rows are not usable
-# without them (another instance needs a camera's settings to record as before).
+# without them (another instance needs a camera's settings to record as before). A camera's
+# transport setting (`rtsp_transport`: auto, tcp or udp) is its owner's choice and travels;
+# the transport that worked last (`rtsp_transport_used`) is not exported: it is what the
+# old service learnt on its own network, and the new one learns it again at the first
+# connection (auto tries TCP, then UDP).
 CONTEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "cameras": (
         "model",
@@ -39,6 +43,7 @@ CONTEXT_COLUMNS: dict[str, tuple[str, ...]] = {
         "recording_mode",
         "retention_days",
         "retention_bytes",
+        "rtsp_transport",
         "video_codec",
         "video_width",
         "video_height",

@@ -3,8 +3,9 @@
 What comes back, into the importing account:
 - the profile: nickname, real name and picture (not the e-mail or password: the account
   keeps its own sign-in);
-- cameras, bound to the account with their names, recording settings and network
-  addresses; their passwords are never in an archive, so a camera that needs one records
+- cameras, bound to the account with their names, recording settings, network addresses
+  and transport setting (auto, tcp or udp; the transport that worked last is learnt
+  again); their passwords are never in an archive, so a camera that needs one records
   only after it is entered again in the camera's settings. A serial already bound on this
   service is dropped (the camera stays importable by address); an address passes the same
   check as one typed in (devices/streams.py: an archive naming a forbidden address is
@@ -68,6 +69,7 @@ CAMERA_SETTINGS = (
     "recording_mode",
     "retention_days",
     "retention_bytes",
+    "rtsp_transport",  # auto, tcp or udp: checked by the schema (issue 12 item 2)
     "video_codec",
     "video_width",
     "video_height",
