@@ -23,7 +23,10 @@ demo: $(STAMP)
 system-deps:
 	scripts/system-deps
 
-test: $(STAMP) system-deps lint typecheck test-sqlite test-postgresql
+# The two databases' suites run side by side: most tests wait on real time (cameras, a
+# browser, servers), so two cores carry both; each suite's output is printed when it ends.
+test: $(STAMP) system-deps lint typecheck
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
 test-sqlite: $(STAMP)
 	$(PY) -m pytest --db=sqlite --durations=15
