@@ -164,6 +164,16 @@ def recorded_seconds(client: TestClient, camera_id: str) -> float:
     )
 
 
+def last_span_seconds(client: TestClient, camera_id: str) -> float:
+    """The length of the newest recorded stretch (since the last gap)."""
+    spans = timeline(client, camera_id)["spans"]
+    last = spans[-1] if spans else None
+    if last is None:
+        return 0.0
+    start, end = datetime.fromisoformat(last["start"]), datetime.fromisoformat(last["end"])
+    return (end - start).total_seconds()
+
+
 def check_timeline_ends_before_now(client: TestClient, camera_id: str) -> None:
     segments = timeline(client, camera_id)["segments"]
     end = max(datetime.fromisoformat(s["end"]) for s in segments)
@@ -253,6 +263,9 @@ def test_issue12_done_foreign_camera_records_plays_live_plays_back_and_clips(
         watch_over_websocket(page.context, url, case)
         if case.restarts:
             restart_while_watched(page, camera)
+            # Live view is back within seconds now: play back and clip what was recorded
+            # since, not across the outage's gap.
+            wait_for(lambda: last_span_seconds(client, bound["id"]) >= 8, timeout=60)
         wait_for(lambda: recorded_seconds(client, bound["id"]) >= 8, timeout=60)
         check_timeline_ends_before_now(client, bound["id"])
         play_back(page, url, case)

@@ -9,7 +9,7 @@
 // is watched through its H.264 sub-stream where the browser cannot play H.265 (always over
 // WebRTC; over the WebSocket when Media Source Extensions lack it) and the camera has one;
 // a second caption says so ("Sub-stream, H.264 640×360").
-// A WebRTC picture that stops (no frame shown for PEER_STALL_MS, e.g. the camera rebooted)
+// A WebRTC picture that stops (no frame shown for ~1.2 s, e.g. the camera rebooted)
 // says "Reconnecting…" and starts a new session at once.
 "use strict";
 
@@ -19,8 +19,10 @@
   var JUMP_BEHIND = 0.9; // more than this: jump to the live edge
   var KEEP_SECONDS = 8; // video kept behind the play position (older is removed)
   var STALL_MS = 8000; // no frame for this long: reconnect
-  var PEER_STALL_MS = 1500; // a visible WebRTC picture with no new frame for this long, too
-  var CHECK_MS = 250;
+  // A visible WebRTC picture with no new frame for this long (or four frame intervals of a
+  // slow camera) reconnects too.
+  var PEER_STALL_MS = 1200;
+  var CHECK_MS = 200;
   var H265 = 'video/mp4; codecs="hvc1.1.6.L93.B0"';
   var CODECS = { h264: "H.264", hevc: "H.265", h265: "H.265" };
   var RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000];
@@ -41,6 +43,7 @@
     this.refusals = 0;
     this.latencies = [];
     this.retryTimer = null;
+    this.reconnecting = false; // a picture stopped: say so until one moves again
     // Cleared for the rest of the page's life once WebRTC failed to show a picture.
     this.webrtc = typeof window.RTCPeerConnection === "function";
     this.caption = transportCaption(root);
@@ -123,7 +126,9 @@
   };
 
   LivePlayer.prototype.connect = function () {
-    if (this.root.getAttribute("data-state") !== "live") {
+    if (this.reconnecting) {
+      this.setState("connecting", "Reconnecting…"); // until a picture moves again
+    } else if (this.root.getAttribute("data-state") !== "live") {
       this.setState("connecting", "Connecting…");
     }
     if (this.webrtc) {
@@ -170,6 +175,7 @@
       this.attempt = 0;
       this.refusals = 0;
       this.showTransport("webrtc");
+      this.reconnecting = false;
       this.setState("live", "");
     }
     // From the frame's capture where the browser knows it, else from its arrival: this
@@ -328,6 +334,7 @@
       this.showTransport("websocket");
     }
     if (this.root.getAttribute("data-state") !== "live") {
+      this.reconnecting = false;
       this.attempt = 0;
       this.refusals = 0;
       this.setState("live", "");
@@ -485,11 +492,14 @@
     session.poll();
     var now = Date.now();
     // A hidden page may show no frames without anything being wrong.
-    var stall = document.visibilityState === "hidden" ? STALL_MS : PEER_STALL_MS;
+    var stall =
+      document.visibilityState === "hidden"
+        ? STALL_MS
+        : Math.max(PEER_STALL_MS, 4 * (session.frameGap || 0));
     if (session.frames || session.shown) {
       if (now - session.lastData > stall) {
         this.close();
-        this.setState("connecting", "Reconnecting…");
+        this.reconnecting = true;
         this.retry(undefined, 0);
       }
     } else if (

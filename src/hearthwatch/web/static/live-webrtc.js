@@ -109,8 +109,13 @@
   };
 
   PeerSession.prototype.frameShown = function (metadata) {
+    var now = Date.now();
+    if (this.frames) {
+      // The usual time between frames (a moving average), for a slow camera's stall check.
+      this.frameGap = 0.9 * (this.frameGap || now - this.lastData) + 0.1 * (now - this.lastData);
+    }
     this.frames += 1;
-    this.lastData = Date.now();
+    this.lastData = now;
     this.events.frame(this, metadata);
   };
 
