@@ -72,7 +72,8 @@ _PROBLEMS = (
         AUTH_FAILED,
         "Wrong password",
         "The camera did not accept its user name and password.",
-        "Enter them again in the camera's settings.",
+        "Check them against the camera's own app or web page, then enter them again (for a "
+        "camera already added: its settings, Connection).",
     ),
     Problem(
         WRONG_PATH,
