@@ -61,6 +61,7 @@ MAX_SDP = 32_768
 STREAM_WAIT_SECONDS = 8.0
 CLIP_LEAD_US = 10_000_000  # a clip may open on a keyframe up to a segment early
 FRAME_TIME_HEADER = "hearthwatch-frame-time"
+LIVE_STREAM_HEADER = "hearthwatch-live-stream"
 
 _snapshots = LiveSnapshots()
 
@@ -378,23 +379,20 @@ class WebRtcOffer(BaseModel):
 class WebRtcAnswer(BaseModel):
     sdp: str
     type: Literal["answer"] = "answer"
-    stream: Literal["main", "sub"] = Field(
-        default="main",
-        description="Which of the camera's streams is sent: the sub-stream "
-        "when the main one is H.265, which WebRTC does not carry, and the camera has one.",
-    )
-    codec: str | None = None
-    width: int | None = None
-    height: int | None = None
 
 
 @router.post("/{camera_id}/webrtc", response_model=WebRtcAnswer)
 async def webrtc_offer(
-    camera_id: CameraId, offer: WebRtcOffer, request: Request, token: Token = None
+    camera_id: CameraId,
+    offer: WebRtcOffer,
+    request: Request,
+    response: Response,
+    token: Token = None,
 ) -> WebRtcAnswer:
     """Live video over WebRTC (H.264 as the camera sends it): the SDP answer to an offer.
     A camera whose main stream is H.265 is watched through its H.264 sub-stream if it has
-    one.
+    one; the `Hearthwatch-Live-Stream` header says which is sent (`main` or `sub`, with
+    its codec and size: `sub; codec=h264; width=640; height=360`).
 
     Authorised like the live socket, with a live media token; the peer is closed when the
     session behind the token ends or the camera may no longer be watched."""
@@ -406,7 +404,8 @@ async def webrtc_offer(
     still_allowed = functools.partial(_may_watch, ctx, camera_id, token or "", renewing=True)
     peers = webrtc_peers(request.app)
     sdp = await peers.answer(offer.sdp, chosen.hub, still_allowed=still_allowed)
-    return WebRtcAnswer(sdp=sdp, **chosen.describe())
+    response.headers[LIVE_STREAM_HEADER] = chosen.header()
+    return WebRtcAnswer(sdp=sdp)
 
 
 def webrtc_peers(app: FastAPI) -> WebRtcPeers:

@@ -43,6 +43,12 @@ class LiveStream:
             "height": status.height,
         }
 
+    def header(self) -> str:
+        """`describe` as a header value: `sub; codec=h264; width=640; height=360`."""
+        info = self.describe()
+        stream = info.pop("stream")
+        return "; ".join([stream, *(f"{k}={v}" for k, v in info.items() if v is not None)])
+
 
 def sends_h265(hub: LiveHub) -> bool:
     return hub.init is not None and b"avcC" not in hub.init

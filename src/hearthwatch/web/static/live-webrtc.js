@@ -4,7 +4,8 @@
 // Opus or G.711, when it has any), which the browser's WebRTC stack plays in the <video>.
 // The player decides what to do about failures. A camera whose main stream is H.265 (which
 // WebRTC here does not carry) is watched through its H.264 sub-stream when it has one: the
-// answer says which stream comes (stream, codec, width, height).
+// answer's Hearthwatch-Live-Stream header says which stream comes ("sub; codec=h264;
+// width=640; height=360").
 "use strict";
 
 (function (hw) {
@@ -63,7 +64,7 @@
         }
         return peer.setRemoteDescription(answer).then(function () {
           self.answered = Date.now();
-          self.events.stream(self, answer);
+          self.events.stream(self, answer.stream);
         });
       })
       .catch(function (error) {
@@ -227,8 +228,23 @@
         if (!response.ok) {
           throw hw.MediaError("offer refused", response.status);
         }
-        return response.json();
+        var stream = streamInfo(response.headers.get("hearthwatch-live-stream"));
+        return response.json().then(function (answer) {
+          return { type: answer.type, sdp: answer.sdp, stream: stream };
+        });
       });
+  }
+
+  // "sub; codec=h264; width=640; height=360" as {stream, codec, width, height}.
+  function streamInfo(header) {
+    var parts = (header || "main").split(";");
+    var info = { stream: parts[0].trim() };
+    parts.slice(1).forEach(function (part) {
+      var pair = part.split("=");
+      var value = (pair[1] || "").trim();
+      info[pair[0].trim()] = /^\d+$/.test(value) ? Number(value) : value;
+    });
+    return info;
   }
 
   hw.PeerSession = PeerSession;
