@@ -107,6 +107,7 @@ def bind_by_rtsp(body: BindByRtsp, user: UserDep, ctx: ContextDep, db: DbDep) ->
         name=body.name,
         transport=body.rtsp_transport,
         add_offline=body.add_offline,
+        sub_url=body.sub_url,
     )
     return public(ctx, camera)
 

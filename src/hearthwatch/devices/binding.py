@@ -32,6 +32,7 @@ from hearthwatch.devices.streams import (
     check_stream_holder,
     checked_address,
     checked_url,
+    claimed_stream,
     release_stream,
     stream_key,
     stream_key_at,
@@ -186,10 +187,13 @@ def bind_by_url(
     name: str,
     transport: str = TRANSPORT_AUTO,
     add_offline: bool = False,
+    sub_url: str | None = None,
 ) -> Camera:
     """Add any RTSP camera by address once a look found it (or its owner adds it offline);
-    the credentials are stored encrypted, not in the URL."""
+    the credentials are stored encrypted, not in the URL. A sub-stream address (live view
+    of H.265 cameras) passes the same checks and is claimed like the main one."""
     address, url_user, url_password = checked_address(ctx, url)
+    sub = checked_url(ctx, sub_url) if sub_url else None
     username, password = username or url_user, password or url_password
     found = None
     if not add_offline:
@@ -203,7 +207,7 @@ def bind_by_url(
         serial=None,
         name=name,
         rtsp_url=address.url,
-        sub_rtsp_url=None,
+        sub_rtsp_url=sub,
         activated_at=ctx.clock.now(),
         rtsp_transport=transport,
     )
@@ -232,12 +236,15 @@ def change_connection(
     password: str | None = None,
     transport: str | None = None,
     save_offline: bool = False,
+    sub_url: str | None = None,
 ) -> ProbeResult | None:
     """A new address, credentials and/or transport for a bound camera, checked and looked
     at (`probe_camera`) as when binding, unless its owner saves it offline; its recordings
     stay. A user name left out keeps the stored one, an empty one removes the credentials;
     a password left out or empty keeps the stored one. Everything is checked before
-    anything changes. Returns what the look found (None when saved offline)."""
+    anything changes. Returns what the look found (None when saved offline). A sub-stream
+    address left out keeps the stored one; an empty one removes it."""
+    sub = checked_url(ctx, sub_url) if sub_url else sub_url
     address = None
     if url is not None:
         address, url_user, url_password = checked_address(ctx, url)
@@ -257,6 +264,8 @@ def change_connection(
         found = _look_again(ctx, session, camera, address, username, new_password, transport)
     if address is not None and address.url != camera.rtsp_url:
         _move_stream(ctx, session, camera, address.url)  # refuses another account's stream
+    if sub is not None and (sub or None) != camera.sub_rtsp_url:
+        _move_sub_stream(ctx, session, camera, sub or None)
     if username != stored_user or (password and password != stored_password):
         camera.credentials = (
             seal_credentials(ctx, camera.id, username, password or stored_password)
@@ -317,6 +326,16 @@ def _move_stream(ctx: AppContext, session: Session, camera: Camera, url: str) ->
     camera.rtsp_transport_used = None
     session.flush()
     if before != camera.stream_key:
+        release_stream(session, owner_id=camera.owner_id, key=before)
+
+
+def _move_sub_stream(ctx: AppContext, session: Session, camera: Camera, url: str | None) -> None:
+    """Point the camera's sub-stream elsewhere (claimed first, as the main one) or drop it."""
+    before = camera.sub_stream_key
+    camera.sub_stream_key = claimed_stream(ctx, session, camera.owner_id, url) if url else None
+    camera.sub_rtsp_url = url
+    session.flush()
+    if before != camera.sub_stream_key:
         release_stream(session, owner_id=camera.owner_id, key=before)
 
 

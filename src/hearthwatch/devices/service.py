@@ -29,7 +29,7 @@ def update_camera(
     """Rename, switch recording, set retention (`None` for a retention field clears it),
     change the address, credentials or transport (looked at first unless `save_offline`);
     the recorder follows within seconds."""
-    connection = {k: changes.get(k) for k in ("url", "username", "password")}
+    connection = {k: changes.get(k) for k in ("url", "username", "password", "sub_url")}
     connection["transport"] = changes.get("rtsp_transport")
     if any(value is not None for value in connection.values()):
         # First: it looks at the new connection and may refuse (unless saved offline).
