@@ -6,7 +6,7 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hearthwatch.media import fmp4
@@ -43,12 +43,18 @@ def segment_file(stored: bytes) -> bytes:
     return fmp4.standalone(stored)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
 def to_datetime(us: int) -> datetime:
-    return datetime.fromtimestamp(us / 1_000_000, UTC)
+    """Exact to the microsecond (through a float, some instants come back 1 µs off)."""
+    return EPOCH + us * MICROSECOND
 
 
 def to_us(moment: datetime) -> int:
-    return int(moment.timestamp() * 1_000_000)
+    """Exact to the microsecond: a segment's start read back is that segment's start."""
+    return (moment - EPOCH) // MICROSECOND
 
 
 def frame_at(mp4: bytes, at_us: int | None) -> av.VideoFrame:
@@ -133,14 +139,20 @@ def clip_mp4(parts: list[bytes], *, start_us: int, end_us: int) -> bytes:
         path = os.path.join(folder, "clip.mp4")
         with av.open(path, "w", format="mp4", options={"movflags": "+faststart"}) as output:
             writer = _ClipWriter(output, start_us, end_us)
+            # A segment's sound is added once the clip's zero is known: that is the keyframe
+            # it opens on, which may lie in an earlier segment than the first frame shown.
+            unheard: list[bytes] = []
             for part in parts:
                 with av.open(io.BytesIO(part), mode="r") as source:
                     writer.add_segment(source)
                 if part is parts[-1]:
                     writer.finish()  # the start lies after the last keyframe
+                unheard.append(part)
                 if writer.base_us is not None:
-                    with av.open(io.BytesIO(part), mode="r") as source:
-                        writer.add_audio(source)
+                    for heard in unheard:
+                        with av.open(io.BytesIO(heard), mode="r") as source:
+                            writer.add_audio(source)
+                    unheard.clear()
             if writer.target is None or writer.base_us is None:
                 raise ValueError("no recording in that range")
         with open(path, "rb") as handle:
