@@ -150,3 +150,31 @@ def test_issue12_item6_connection_form_refuses_a_wrong_csrf_token(
     )
     assert answer.status_code == 403
     assert only_camera(ctx).rtsp_url == "rtsp://192.0.2.10:554/s"
+
+
+def test_issue12_item4_the_connection_form_sets_and_removes_the_sub_stream(
+    client: TestClient, ctx: AppContext, web_alice: User
+) -> None:
+    """The settings page names the H.264 sub-stream live view falls back to for an H.265
+    camera: set, kept when the field is not sent, refused when invalid, removed when empty."""
+    web_sign_in(client, web_alice.email)
+    fields = {"url": "rtsp://192.0.2.10:554/main", "name": "Drive", "add_offline": "true"}
+    assert submit(client, "/cameras/add/rtsp", fields, page="/cameras/add").status_code == 303
+    camera_id = only_camera(ctx).id
+    settings, action = f"/cameras/{camera_id}/settings", f"/cameras/{camera_id}/connection"
+    base = {"url": "rtsp://192.0.2.10:554/main", "rtsp_transport": "auto", "save_offline": "true"}
+
+    sub = "rtsp://192.0.2.10:554/sub"
+    assert submit(client, action, {**base, "sub_url": sub}, page=settings).status_code == 303
+    assert only_camera(ctx).sub_rtsp_url == sub
+    assert f'value="{sub}"' in client.get(settings).text
+
+    assert submit(client, action, base, page=settings).status_code == 303  # not sent: kept
+    assert only_camera(ctx).sub_rtsp_url == sub
+
+    bad = submit(client, action, {**base, "sub_url": "http://192.0.2.10/sub"}, page=settings)
+    assert bad.status_code == 422
+    assert only_camera(ctx).sub_rtsp_url == sub
+
+    assert submit(client, action, {**base, "sub_url": ""}, page=settings).status_code == 303
+    assert only_camera(ctx).sub_rtsp_url is None

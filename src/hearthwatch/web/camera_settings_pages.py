@@ -49,7 +49,14 @@ CONNECTION_FIELDS: Mapping[str, str] = {
     "camera.auth_failed": "password",  # the look at the new connection found it wanting
     "camera.wrong_path": "url",
 }
-CONNECTION_KEPT = ("url", "username", "rtsp_transport", "forget_credentials", "save_offline")
+CONNECTION_KEPT = (
+    "url",
+    "sub_url",
+    "username",
+    "rtsp_transport",
+    "forget_credentials",
+    "save_offline",
+)
 
 
 def _settings_page(
@@ -64,7 +71,11 @@ def _settings_page(
     connection_values: Mapping[str, str] | None = None,
     found: bool = False,
 ) -> Response:
-    connection = {"url": camera.rtsp_url, "rtsp_transport": camera.rtsp_transport}
+    connection = {
+        "url": camera.rtsp_url,
+        "sub_url": camera.sub_rtsp_url or "",
+        "rtsp_transport": camera.rtsp_transport,
+    }
     current = {
         "name": camera.name,
         "recording_mode": camera.recording_mode,
@@ -175,6 +186,8 @@ def read_connection(form: PostedForm) -> dict[str, Any]:
         "password": form.value("password") or None,
         "rtsp_transport": form.value("rtsp_transport") or None,
     }
+    if "sub_url" in form.fields:  # the page always sends it; empty: the camera has none
+        data["sub_url"] = form.value("sub_url")
     changes = parse(CameraUpdate, data, FIELD_MESSAGES).model_dump(exclude_none=True)
     if form.value("forget_credentials"):
         changes.update(username="", password=None)
