@@ -178,3 +178,18 @@ def test_issue12_item4_the_connection_form_sets_and_removes_the_sub_stream(
 
     assert submit(client, action, {**base, "sub_url": ""}, page=settings).status_code == 303
     assert only_camera(ctx).sub_rtsp_url is None
+
+
+def test_issue12_item4_the_add_page_takes_a_sub_stream(
+    client: TestClient, ctx: AppContext, web_alice: User
+) -> None:
+    web_sign_in(client, web_alice.email)
+    fields = {
+        "url": "rtsp://192.0.2.10:554/main", "sub_url": "rtsp://192.0.2.10:554/sub",
+        "name": "Drive", "add_offline": "true",
+    }  # fmt: skip
+    bad = submit(client, "/cameras/add/rtsp", {**fields, "sub_url": "ftp://x"}, page="/cameras/add")
+    assert bad.status_code == 422 and camera_count(ctx) == 0
+    assert 'value="ftp://x"' in bad.text  # what was typed is shown again
+    assert submit(client, "/cameras/add/rtsp", fields, page="/cameras/add").status_code == 303
+    assert only_camera(ctx).sub_rtsp_url == "rtsp://192.0.2.10:554/sub"

@@ -80,7 +80,7 @@ KEPT: Mapping[str, tuple[str, ...]] = {
     "scan": ("payload", "name"),
     "photo": ("name",),
     "code": ("serial", "verification_code", "name"),
-    "rtsp": ("url", "username", "name", "rtsp_transport", "add_offline"),
+    "rtsp": ("url", "sub_url", "username", "name", "rtsp_transport", "add_offline"),
 }
 
 
@@ -150,7 +150,9 @@ def _bind_by_code(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm
 
 
 def _bind_by_rtsp(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm) -> Camera:
-    fields = form.present("url", "username", "password", "name", "rtsp_transport", "add_offline")
+    fields = form.present(
+        "url", "sub_url", "username", "password", "name", "rtsp_transport", "add_offline"
+    )
     body = parse(BindByRtsp, {"url": "", "name": "", **fields}, FIELD_MESSAGES)
     return binding.bind_by_url(
         ctx,
@@ -162,6 +164,7 @@ def _bind_by_rtsp(ctx: AppContext, db: Session, viewer: Caller, form: PostedForm
         name=body.name,
         transport=body.rtsp_transport,
         add_offline=body.add_offline,
+        sub_url=body.sub_url,
     )
 
 
