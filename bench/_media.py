@@ -55,13 +55,15 @@ def sign_in(server: Server) -> Account:
     return Account(secret=created.body["secret"], cookies=login.cookies)
 
 
-def bind_camera(server: Server, account: Account, url: str, name: str) -> str:
-    """Bind a camera by its RTSP URL; return its id."""
+def bind_camera(
+    server: Server, account: Account, url: str, name: str, *, offline: bool = False
+) -> str:
+    """Bind a camera by its RTSP URL (looked at first, unless `offline`); return its id."""
     reply = request_json(
         server,
         "POST",
         "/api/v1/cameras/bind/rtsp",
-        body={"url": url, "name": name},
+        body={"url": url, "name": name, "add_offline": offline},
         headers=account.auth,
     )
     if reply.status not in (200, 201):

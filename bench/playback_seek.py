@@ -3,7 +3,8 @@
 What is measured: for random moments of a recorded day, the wall time from asking to holding
 the decoded frame of that moment, as a player does it: the timeline query for a 10-minute
 window around the moment (`GET /recordings?start&end&token`), the fetch of the segment that
-holds it (`GET /segments/{id}?token`: blob read + AES-GCM open on the server), and decoding
+holds it (`GET /segments/{id}?form=timeline&token`, as the player asks: blob read +
+AES-GCM open on the server), and decoding
 with PyAV from the segment's keyframe up to the frame shown at that moment. Each part is
 timed too. Fresh HTTP connections, as a browser's first seek after page load would use.
 
@@ -120,7 +121,9 @@ def run(plan: Plan) -> tuple[list[Seek], float, int]:
         stack.callback(stop_server, server)
         wait_healthy(server)
         account = sign_in(server)
-        camera_id = bind_camera(server, account, "rtsp://192.0.2.10:554/stream1", "Yard")
+        camera_id = bind_camera(
+            server, account, "rtsp://192.0.2.10:554/stream1", "Yard", offline=True
+        )
         me = request_json(server, "GET", "/api/v1/me", headers=account.auth)
         owner_id: str = me.body["id"]
         day_start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -193,7 +196,7 @@ def seek(server: Server, camera_id: str, token: str, moment_us: int) -> Seek:
         if found is None:
             raise BenchError(f"no segment holds {moment_us} in {len(segments)} listed")
         t1 = time.perf_counter()
-        status, mp4 = client.get(f"{base}/segments/{found['id']}?token={token}")
+        status, mp4 = client.get(f"{base}/segments/{found['id']}?form=timeline&token={token}")
         if status != 200:
             raise BenchError(f"segment answered {status}")
         t2 = time.perf_counter()
