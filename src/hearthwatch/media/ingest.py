@@ -234,16 +234,10 @@ class CameraIngest:
             held: list[tuple[av.Packet[Any], float]] = []
             stopping, take, hub, status = self._stop.is_set, self._packet, self.hub, self.status
 
-            held_audio: list[av.Packet[Any]] = []  # the same for the sound (AAC by copy)
-            hear = self._audio_packet
-
             def release_held() -> None:
                 for waiting, arrived in held:
                     take(waiting, arrived, stream, segmenter, True)
                 held.clear()
-                for sound in held_audio:
-                    hear(sound, segmenter)
-                held_audio.clear()
 
             streams = [stream] if audio is None else [stream, audio.stream]
             # FFmpeg hands over a session's first keyframe before it knows the RTP clock,
@@ -262,10 +256,7 @@ class CameraIngest:
                             untimed = (packet, time.time()) if packet.is_keyframe else None
                         continue
                     if packet.stream is not stream:
-                        if held and not hub.audio_watched:
-                            held_audio.append(packet)  # goes with the frames it came among
-                        else:
-                            hear(packet, segmenter)
+                        self._audio_packet(packet, segmenter)
                         continue
                     if first_video:
                         first_video = False
