@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from hearthwatch.media import fmp4
+from hearthwatch.media import segment_files
 from hearthwatch.media.models import Segment
 
 if TYPE_CHECKING:  # PyAV loads on first use: the API starts faster without it
@@ -40,7 +40,7 @@ def segment_file(stored: bytes) -> bytes:
     """One stored segment as a file to download: its tracks start at zero (a player shows
     its real length), the wall-clock moment it starts at kept as metadata (`prft`, and the
     movie's creation time). Media Source Extensions get the stored form, absolute times."""
-    return fmp4.standalone(stored)
+    return segment_files.standalone(stored)
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -19,8 +19,9 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from queue import Empty, Queue
 
-from hearthwatch.media.fmp4 import TIMESCALE, split_init, top_level_boxes, track_timescales
+from hearthwatch.media.fmp4 import TIMESCALE, split_init, top_level_boxes
 from hearthwatch.media.models import Segment
+from hearthwatch.media.segment_files import track_timescales
 
 GAP_TOLERANCE_US = 1_500_000
 
