@@ -19,6 +19,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices import api as devices_api
 from hearthwatch.devices import provision_api
 from hearthwatch.media import api as media_api
+from hearthwatch.media import clip_api
 from hearthwatch.privacy import api as privacy_api
 from hearthwatch.privacy.gate import PrivacyMiddleware
 from hearthwatch.web import api_docs, pages
@@ -63,7 +64,16 @@ def create_app(ctx: AppContext) -> FastAPI:
     # its own: FastAPI matches every level of inclusion twice per request, and the extra
     # level cost about 60 µs of each API request. FastAPI tries the routers in this order,
     # so the ones a signed-in app calls all the time come first (no two share a path).
-    for part in (me_api, devices_api, media_api, health, auth_api, privacy_api, provision_api):
+    for part in (
+        me_api,
+        devices_api,
+        media_api,
+        clip_api,
+        health,
+        auth_api,
+        privacy_api,
+        provision_api,
+    ):
         app.include_router(part.router, prefix=API_PREFIX)
     app.include_router(api_docs.router)
     app.include_router(pages.router)
