@@ -56,7 +56,9 @@ def watched_page(
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
-            errors.append(message.text)
+            # A failed load names the resource only in its location: keep it, for the reader.
+            where = message.location.get("url", "") if "Failed to load" in message.text else ""
+            errors.append(f"{message.text} [{where}]" if where else message.text)
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(str(error)))

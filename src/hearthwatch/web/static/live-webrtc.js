@@ -197,7 +197,8 @@
 
   // Resolves when the camera's codec can go over WebRTC (or is not known yet), or it has a
   // sub-stream the server sends instead; rejects for a codec that cannot, so the player
-  // turns to the WebSocket without asking the server.
+  // turns to the WebSocket without asking the server. A camera known to be offline is
+  // refused here as the server would (404), without an offer the console would log.
   function carried(cameraId) {
     return window
       .fetch("/api/v1/cameras/" + encodeURIComponent(cameraId), { credentials: "same-origin" })
@@ -208,6 +209,9 @@
         return null; // the server will say
       })
       .then(function (camera) {
+        if (camera && camera.online === false) {
+          throw hw.MediaError("camera offline", 404);
+        }
         var codec = camera && camera.stream && camera.stream.codec;
         if (codec && NOT_CARRIED[codec] && !camera.has_sub_stream) {
           throw new Error("WebRTC here carries no " + codec);
