@@ -43,7 +43,7 @@ from hearthwatch.db.migrate import upgrade
 from hearthwatch.devices.models import Camera
 from hearthwatch.media.models import Segment
 from hearthwatch.media.sealed import Binding, SealError, seal
-from hearthwatch.privacy import erasure
+from hearthwatch.privacy.erasure import service as erasure
 from hearthwatch.security.datakeys import KeyDestroyed
 from hearthwatch.settings import Settings
 

@@ -47,8 +47,9 @@ from hearthwatch.db.migrate import upgrade
 from hearthwatch.devices.models import Camera
 from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment, init_segment
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.privacy import export, export_build
-from hearthwatch.privacy.export_models import DataExport
+from hearthwatch.privacy.export import build as export_build
+from hearthwatch.privacy.export import service as export
+from hearthwatch.privacy.export.models import DataExport
 from hearthwatch.settings import Settings
 
 SCENE = SceneSpec(1920, 1080, 25, 20, 2.0, 2000, ((6.0, 12.0),))  # as bench/playback_seek.py

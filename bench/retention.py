@@ -41,7 +41,7 @@ from hearthwatch.db.migrate import upgrade
 from hearthwatch.devices.models import Camera
 from hearthwatch.media import retention as media_retention
 from hearthwatch.media.models import Segment
-from hearthwatch.privacy import retention as privacy_retention
+from hearthwatch.privacy.retention import service as privacy_retention
 from hearthwatch.settings import Settings
 
 TARGET_S = 30.0

@@ -15,13 +15,13 @@ from hearthwatch.accounts import auth_api, me_api
 from hearthwatch.api import health
 from hearthwatch.api.errors import install_error_handlers
 from hearthwatch.api.middleware import RequestContextMiddleware
+from hearthwatch.api.privacy_gate import PrivacyMiddleware
 from hearthwatch.context import AppContext
 from hearthwatch.devices import api as devices_api
 from hearthwatch.devices import provision_api
 from hearthwatch.media import api as media_api
 from hearthwatch.media import clip_api
 from hearthwatch.privacy import api as privacy_api
-from hearthwatch.privacy.gate import PrivacyMiddleware
 from hearthwatch.web import api_docs, pages
 from hearthwatch.web.paths import STATIC_DIR
 

@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hearthwatch.privacy.cli import add_privacy_command
 
     add_privacy_command(commands)
-    from hearthwatch.privacy.erasure_backup_cli import add_backup_command
+    from hearthwatch.privacy.erasure.backup_cli import add_backup_command
 
     add_backup_command(commands)
     from hearthwatch.devices.cli import add_devices_command

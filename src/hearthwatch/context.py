@@ -10,7 +10,7 @@ from hearthwatch.clock import Clock, clock
 from hearthwatch.db import Database
 from hearthwatch.mail import Mailer, make_mailer
 from hearthwatch.media.store import MediaVault
-from hearthwatch.privacy.receipts import ReceiptSigner
+from hearthwatch.privacy.audit.receipts import ReceiptSigner
 from hearthwatch.security.datakeys import DataKeys
 from hearthwatch.security.keys import Keyring, load_or_create_master_key
 from hearthwatch.security.passwords import PasswordPolicy

@@ -126,7 +126,7 @@ def simulator_network(fleet: CameraFleet) -> str:
 
 
 def banner(settings: Settings, fleet: CameraFleet) -> str:
-    from hearthwatch.privacy.notice_content import storage_region
+    from hearthwatch.privacy.notice.content import storage_region
 
     url = settings.public_url.rstrip("/") + "/"
     trust = (

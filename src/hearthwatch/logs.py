@@ -4,7 +4,7 @@ Passwords, codes and tokens are never handed to a logger by our code. Other logg
 (uvicorn's access and WebSocket lines carry the whole request target, `?token=` and all),
 so `MaskingFilter` redacts secret query parameters and bearer tokens in every line, and masks
 the e-mail and IP addresses that reach one (P45, P36) with the rules of
-`hearthwatch.privacy.masking`. The service's own listening address is not a person's: the
+`hearthwatch.security.masking`. The service's own listening address is not a person's: the
 lines that announce it keep it whole (a `listening_on` field, uvicorn's "running on" line).
 """
 
@@ -17,7 +17,7 @@ import re
 import sys
 from typing import Any
 
-from hearthwatch.privacy.masking import mask_email, mask_ip
+from hearthwatch.security.masking import mask_email, mask_ip
 
 __all__ = [
     "JsonFormatter",

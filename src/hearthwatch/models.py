@@ -6,15 +6,15 @@ from hearthwatch.accounts import models as accounts
 from hearthwatch.db.base import Base
 from hearthwatch.devices import models as devices
 from hearthwatch.media import models as media
-from hearthwatch.privacy import consent_models as consent
-from hearthwatch.privacy import erasure_models as erasure
-from hearthwatch.privacy import export_models as exports
-from hearthwatch.privacy import limits_models as limits
-from hearthwatch.privacy import minors_models as minors
-from hearthwatch.privacy import minors_report_models as child_reports
-from hearthwatch.privacy import models as privacy
-from hearthwatch.privacy import requests_models as rights_requests
-from hearthwatch.privacy import retention_models as retention
+from hearthwatch.privacy.audit import models as privacy
+from hearthwatch.privacy.consent import models as consent
+from hearthwatch.privacy.erasure import models as erasure
+from hearthwatch.privacy.export import models as exports
+from hearthwatch.privacy.minors import models as minors
+from hearthwatch.privacy.minors import report_models as child_reports
+from hearthwatch.privacy.requests import models as rights_requests
+from hearthwatch.privacy.retention import limits_models as limits
+from hearthwatch.privacy.retention import models as retention
 
 metadata = Base.metadata
 

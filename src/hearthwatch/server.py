@@ -31,7 +31,7 @@ from hearthwatch.tls import CannotServe, uvicorn_tls_options
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from hearthwatch.privacy.scheduler import Scheduler
+    from hearthwatch.jobs.scheduler import Scheduler
 
 log = logging.getLogger("hearthwatch")
 
@@ -207,7 +207,7 @@ def start_recorder(ctx: AppContext) -> None:
 
 def start_scheduler(ctx: AppContext) -> Scheduler:
     """Run the periodic privacy jobs (retention) from the process that records."""
-    from hearthwatch.privacy.scheduler import Scheduler
+    from hearthwatch.jobs.scheduler import Scheduler
 
     scheduler = Scheduler(ctx)
     scheduler.start()

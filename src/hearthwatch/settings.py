@@ -159,7 +159,7 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     # Firmware releases per camera model (devices/firmware.py); checked at start-up.
     firmware_catalog: CatalogPath = Field(default=SHIPPED_CATALOG, validate_default=True)
-    # "Download my data" (privacy/export.py) and importing such an archive elsewhere.
+    # "Download my data" (privacy/export/service.py) and importing such an archive elsewhere.
     export_link_hours: int = Field(default=24, ge=1, le=168)
     export_sweep_minutes: float = Field(default=5.0, gt=0, le=1440)
     import_max_bytes: int = Field(default=8 * 1024**3, ge=1024 * 1024)

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hearthwatch.accounts import email_change
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit
+from hearthwatch.privacy.audit import service as audit
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.support.smtp import Mailbox
 

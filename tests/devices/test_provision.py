@@ -29,7 +29,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices import provision
 from hearthwatch.devices.models import Camera, RegisteredCamera
 from hearthwatch.devices.registry import addresses
-from hearthwatch.privacy.models import AuditEntry
+from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.settings import Settings
 from tests.conftest import SIMULATOR_NETWORK, sign_in
 from tests.web.conftest import submit

@@ -17,7 +17,7 @@ from hearthwatch.media import playback
 from hearthwatch.media.fmp4 import AUDIO_TRACK, TIMESCALE, VIDEO_TRACK, top_level_boxes
 from hearthwatch.media.ingest import CameraIngest
 from hearthwatch.media.live import LiveAudio
-from hearthwatch.privacy.export_media import (
+from hearthwatch.privacy.export.media import (
     first_decode_time,
     shift_decode_times,
     split_segment,

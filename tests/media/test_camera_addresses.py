@@ -26,7 +26,7 @@ from hearthwatch.devices.registry import register_camera
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.media.ingest import connect_url
 from hearthwatch.media.recorder import Recorder
-from hearthwatch.privacy.portability_import import import_archive
+from hearthwatch.privacy.export.portability_import import import_archive
 from hearthwatch.security import outbound
 from hearthwatch.security.outbound import (
     AddressForbidden,

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
-from hearthwatch.privacy import retention
-from hearthwatch.privacy.deadlines import add_months
-from hearthwatch.privacy.receipts import verify_receipt
+from hearthwatch.privacy.audit.receipts import verify_receipt
+from hearthwatch.privacy.requests.deadlines import add_months
+from hearthwatch.privacy.retention import service as retention
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.privacy.test_request_pages import csrf
 from tests.privacy.test_retention import T0, actions, exists, with_camera

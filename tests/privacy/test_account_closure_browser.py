@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy.erasure_verify import verify
-from hearthwatch.privacy.receipts import verify_receipt
+from hearthwatch.privacy.audit.receipts import verify_receipt
+from hearthwatch.privacy.erasure.verify import verify
 from tests.conftest import STRONG_PASSWORD
 from tests.privacy.test_erasure import add_camera, record
 from tests.support.smtp import Mailbox

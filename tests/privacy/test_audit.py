@@ -15,9 +15,9 @@ from sqlalchemy.exc import DBAPIError
 
 from hearthwatch.context import AppContext
 from hearthwatch.db.guards import guard_statements
-from hearthwatch.privacy import audit
-from hearthwatch.privacy.models import AuditEntry
-from hearthwatch.privacy.receipts import ReceiptSigner, verify_receipt
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.audit.models import AuditEntry
+from hearthwatch.privacy.audit.receipts import ReceiptSigner, verify_receipt
 from hearthwatch.settings import Settings
 
 

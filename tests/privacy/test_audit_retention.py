@@ -10,9 +10,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit, retention
-from hearthwatch.privacy.models import AuditCheckpoint, AuditEntry
-from hearthwatch.privacy.retention_rules import row_rules
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.audit.models import AuditCheckpoint, AuditEntry
+from hearthwatch.privacy.retention import service as retention
+from hearthwatch.privacy.retention.rules import row_rules
 
 KEPT_DAYS = next(rule.days for rule in row_rules() if rule.table == "audit_log")
 

@@ -19,9 +19,10 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.errors import Conflict, ValidationFailed
 from hearthwatch.media.models import Segment
 from hearthwatch.models import metadata
-from hearthwatch.privacy import backup, erasure
-from hearthwatch.privacy.analytics import count_page_view, totals
-from hearthwatch.privacy.erasure_backup_cli import add_backup_command
+from hearthwatch.privacy.consent.analytics import count_page_view, totals
+from hearthwatch.privacy.erasure import backup
+from hearthwatch.privacy.erasure import service as erasure
+from hearthwatch.privacy.erasure.backup_cli import add_backup_command
 from tests.privacy.test_erasure import add_camera, readable, record, segments
 
 

@@ -17,8 +17,9 @@ from hearthwatch.context import AppContext, build_context
 from hearthwatch.db.migrate import upgrade
 from hearthwatch.errors import Conflict
 from hearthwatch.models import metadata
-from hearthwatch.privacy import backup, erasure
-from hearthwatch.privacy.erasure_backup_cli import add_backup_command
+from hearthwatch.privacy.erasure import backup
+from hearthwatch.privacy.erasure import service as erasure
+from hearthwatch.privacy.erasure.backup_cli import add_backup_command
 from tests.privacy import test_backup
 from tests.privacy.test_erasure import readable, segments
 

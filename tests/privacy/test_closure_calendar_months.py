@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import privacy_check, retention
-from hearthwatch.privacy.datamap_types import CLOSURE_MAX_DAYS, UNTIL_CLOSURE
-from hearthwatch.privacy.retention_closure import deletion_date
+from hearthwatch.privacy.audit import privacy_check
+from hearthwatch.privacy.datamap.types import CLOSURE_MAX_DAYS, UNTIL_CLOSURE
+from hearthwatch.privacy.retention import service as retention
+from hearthwatch.privacy.retention.closure import deletion_date
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.privacy.test_request_pages import csrf

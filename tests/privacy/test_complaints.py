@@ -20,10 +20,13 @@ from sqlalchemy import func, select
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict
-from hearthwatch.privacy import audit, complaints, requests, retention
-from hearthwatch.privacy.models import AuditEntry
-from hearthwatch.privacy.privacy_check import stale_records
-from hearthwatch.privacy.requests_models import PendingComplaint, RightsRequest
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.audit.models import AuditEntry
+from hearthwatch.privacy.audit.privacy_check import stale_records
+from hearthwatch.privacy.requests import complaints
+from hearthwatch.privacy.requests import service as requests
+from hearthwatch.privacy.requests.models import PendingComplaint, RightsRequest
+from hearthwatch.privacy.retention import service as retention
 from hearthwatch.security.throttle import Throttle
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in

@@ -16,10 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import analytics, audit, consent, marketing
-from hearthwatch.privacy.consent import Channel, Purpose, Status
-from hearthwatch.privacy.consent_models import ConsentRecord
-from hearthwatch.privacy.receipts import verify_receipt
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.audit.receipts import verify_receipt
+from hearthwatch.privacy.consent import analytics, marketing
+from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.consent.models import ConsentRecord
+from hearthwatch.privacy.consent.service import Channel, Purpose, Status
 from hearthwatch.settings import Settings
 from tests.support.smtp import Mailbox
 from tests.web.conftest import csrf_of, submit, web_sign_in

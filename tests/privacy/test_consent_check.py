@@ -16,11 +16,14 @@ from sqlalchemy import func, select
 from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit, consent, limits, marketing
-from hearthwatch.privacy.consent import Channel
-from hearthwatch.privacy.limits_models import ProcessingLimit
-from hearthwatch.privacy.models import AuditEntry
-from hearthwatch.privacy.privacy_check import Finding, check
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.audit.models import AuditEntry
+from hearthwatch.privacy.audit.privacy_check import Finding, check
+from hearthwatch.privacy.consent import marketing
+from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.consent.service import Channel
+from hearthwatch.privacy.retention import limits
+from hearthwatch.privacy.retention.limits_models import ProcessingLimit
 from tests.privacy.test_operator_desk import olga  # noqa: F401  (a fixture)
 from tests.privacy.test_privacy_check import env  # noqa: F401  (a fixture)
 

@@ -16,7 +16,7 @@ from playwright.sync_api import (
 )
 
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import analytics
+from hearthwatch.privacy.consent import analytics
 from tests.conftest import STRONG_PASSWORD
 from tests.support.browser import PHONE, chromium, watched_page
 from tests.web.test_browser import fits_the_screen

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import datamap, export_tables
+from hearthwatch.privacy.datamap import service as datamap
+from hearthwatch.privacy.export import tables as export_tables
 from tests.privacy.test_retention import with_camera
 
 DATA = "/api/v1/privacy/data"

@@ -20,12 +20,15 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.media.models import Segment
 from hearthwatch.media.sealed import SealError
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.privacy import backup, erasure, export, export_build
-from hearthwatch.privacy.audit import entries_about
-from hearthwatch.privacy.erasure_cli import run_verify_erasure
-from hearthwatch.privacy.erasure_plan import ErasureMapError, _erased_table, plan
-from hearthwatch.privacy.erasure_verify import verify
-from hearthwatch.privacy.receipts import verify_receipt
+from hearthwatch.privacy.audit.receipts import verify_receipt
+from hearthwatch.privacy.audit.service import entries_about
+from hearthwatch.privacy.erasure import backup
+from hearthwatch.privacy.erasure import service as erasure
+from hearthwatch.privacy.erasure.cli import run_verify_erasure
+from hearthwatch.privacy.erasure.plan import ErasureMapError, _erased_table, plan
+from hearthwatch.privacy.erasure.verify import verify
+from hearthwatch.privacy.export import build as export_build
+from hearthwatch.privacy.export import service as export
 from hearthwatch.security.datakeys import KeyDestroyed
 from hearthwatch.storage.blobs import BlobNotFound
 from tests.conftest import STRONG_PASSWORD, sign_in

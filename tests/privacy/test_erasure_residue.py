@@ -25,10 +25,11 @@ from hearthwatch.context import AppContext, build_context
 from hearthwatch.errors import Conflict
 from hearthwatch.mail.backends import OutboxMailer
 from hearthwatch.mail.messages import OutgoingMail
-from hearthwatch.privacy import backup, erasure
-from hearthwatch.privacy.erasure_cli import run_verify_erasure
-from hearthwatch.privacy.erasure_traces import files_under, sqlite_side_files, wal_commits
-from hearthwatch.privacy.erasure_verify import verify
+from hearthwatch.privacy.erasure import backup
+from hearthwatch.privacy.erasure import service as erasure
+from hearthwatch.privacy.erasure.cli import run_verify_erasure
+from hearthwatch.privacy.erasure.traces import files_under, sqlite_side_files, wal_commits
+from hearthwatch.privacy.erasure.verify import verify
 from hearthwatch.security.datakeys import DataKey
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD, sign_in

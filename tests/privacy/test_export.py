@@ -22,10 +22,12 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment, init_segment
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.privacy import audit, export, export_build
-from hearthwatch.privacy.export_archive import schema_text
-from hearthwatch.privacy.export_models import DataExport
-from hearthwatch.privacy.export_tables import WITHHELD, exported_tables
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.export import build as export_build
+from hearthwatch.privacy.export import service as export
+from hearthwatch.privacy.export.archive import schema_text
+from hearthwatch.privacy.export.models import DataExport
+from hearthwatch.privacy.export.tables import WITHHELD, exported_tables
 from tests.conftest import STRONG_PASSWORD, sign_in
 
 SCENE = SceneSpec(width=320, height=180, seconds=4, bitrate_kbps=300, motion=((1.0, 3.0),))
@@ -352,7 +354,8 @@ def test_p17_export_page_requests_and_shows_the_link(
 def test_p17_a_new_personal_column_is_exported_without_code_changes(
     ctx: AppContext, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hearthwatch.privacy import datamap, export_tables
+    from hearthwatch.privacy.datamap import service as datamap
+    from hearthwatch.privacy.export import tables as export_tables
 
     declared = datamap.PersonalField(
         "sessions",

@@ -12,7 +12,8 @@ import httpx
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit, export
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.export import service as export
 from tests.conftest import STRONG_PASSWORD, LiveServer
 from tests.privacy.test_export import build_now
 

@@ -17,9 +17,9 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import HearthwatchError
-from hearthwatch.privacy import export
-from hearthwatch.privacy.export_archive import schema_text
-from hearthwatch.privacy.portability_import import import_archive
+from hearthwatch.privacy.export import service as export
+from hearthwatch.privacy.export.archive import schema_text
+from hearthwatch.privacy.export.portability_import import import_archive
 from tests.privacy.test_export import T0, build_now, open_zip, record
 from tests.privacy.test_import import cameras_of, new_account, other, valid_data, zip_of
 

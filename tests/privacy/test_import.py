@@ -26,8 +26,12 @@ from hearthwatch.db.migrate import upgrade
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media.models import Segment
-from hearthwatch.privacy import export
-from hearthwatch.privacy.portability_import import CAMERA_SETTINGS, check_members, import_archive
+from hearthwatch.privacy.export import service as export
+from hearthwatch.privacy.export.portability_import import (
+    CAMERA_SETTINGS,
+    check_members,
+    import_archive,
+)
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD
 from tests.privacy.test_export import T0, Recorded, build_now, record

@@ -15,10 +15,12 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import HearthwatchError
-from hearthwatch.privacy import audit, export, limits
-from hearthwatch.privacy.datamap_uses import MARKETING, PRODUCT_ANALYTICS
-from hearthwatch.privacy.limits_models import ProcessingLimit
-from hearthwatch.privacy.portability_import import import_archive
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.datamap.uses import MARKETING, PRODUCT_ANALYTICS
+from hearthwatch.privacy.export import service as export
+from hearthwatch.privacy.export.portability_import import import_archive
+from hearthwatch.privacy.retention import limits
+from hearthwatch.privacy.retention.limits_models import ProcessingLimit
 from tests.privacy.test_export import build_now
 from tests.privacy.test_import import cameras_of, new_account, other, valid_data, zip_of
 

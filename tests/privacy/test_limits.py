@@ -15,12 +15,13 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.privacy import consent, limits
-from hearthwatch.privacy.datamap_types import LegalBasis
-from hearthwatch.privacy.datamap_uses import ProcessingUse
-from hearthwatch.privacy.marketing import send_marketing
-from hearthwatch.privacy.receipts import verify_receipt
-from hearthwatch.privacy.statistics import usage_statistics
+from hearthwatch.privacy.audit.receipts import verify_receipt
+from hearthwatch.privacy.audit.statistics import usage_statistics
+from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.consent.marketing import send_marketing
+from hearthwatch.privacy.datamap.types import LegalBasis
+from hearthwatch.privacy.datamap.uses import ProcessingUse
+from hearthwatch.privacy.retention import limits
 from tests.conftest import sign_in
 
 

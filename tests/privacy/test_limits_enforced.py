@@ -15,10 +15,14 @@ from hearthwatch.accounts.models import BrowserSession, User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.media import retention as recordings
-from hearthwatch.privacy import analytics, limits, notice_content, privacy_check, retention
-from hearthwatch.privacy.datamap import PERSONAL_FIELDS
-from hearthwatch.privacy.datamap_uses import PROCESSING_USES
-from hearthwatch.privacy.retention_rules import CLOSED_ACCOUNTS
+from hearthwatch.privacy.audit import privacy_check
+from hearthwatch.privacy.consent import analytics
+from hearthwatch.privacy.datamap.service import PERSONAL_FIELDS
+from hearthwatch.privacy.datamap.uses import PROCESSING_USES
+from hearthwatch.privacy.notice import content as notice_content
+from hearthwatch.privacy.retention import limits
+from hearthwatch.privacy.retention import service as retention
+from hearthwatch.privacy.retention.rules import CLOSED_ACCOUNTS
 from tests.conftest import sign_in
 from tests.media.test_retention import DAY_US, NOW_US, camera_with_segments, stored
 from tests.web.conftest import csrf_of, submit

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from hearthwatch.accounts.models import ProfilePicture, User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import consent, datamap, notice_content
+from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.datamap import service as datamap
+from hearthwatch.privacy.notice import content as notice_content
 
 GPS_IFD = 0x8825
 LATITUDE = (48.0, 8.0, 15.0)

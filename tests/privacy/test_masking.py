@@ -14,8 +14,8 @@ from sqlalchemy import update
 from hearthwatch.accounts.models import BrowserSession, User
 from hearthwatch.context import AppContext
 from hearthwatch.logs import MaskingFilter
-from hearthwatch.privacy import minors_cli
-from hearthwatch.privacy.masking import mask_email, mask_ip, mask_name
+from hearthwatch.privacy.minors import cli as minors_cli
+from hearthwatch.security.masking import mask_email, mask_ip, mask_name
 from tests.conftest import STRONG_PASSWORD
 from tests.support.smtp import Mailbox
 

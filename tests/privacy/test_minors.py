@@ -16,12 +16,14 @@ from hearthwatch.accounts.models import User
 from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
+from hearthwatch.jobs.scheduler import JOBS
 from hearthwatch.mail import deferred
-from hearthwatch.privacy import minors, minors_report, minors_review
-from hearthwatch.privacy.minors_age import is_under_16
-from hearthwatch.privacy.minors_models import GuardianConsent
-from hearthwatch.privacy.models import AuditEntry
-from hearthwatch.privacy.scheduler import JOBS
+from hearthwatch.privacy.audit.models import AuditEntry
+from hearthwatch.privacy.minors import report as minors_report
+from hearthwatch.privacy.minors import review as minors_review
+from hearthwatch.privacy.minors import service as minors
+from hearthwatch.privacy.minors.age import is_under_16
+from hearthwatch.privacy.minors.models import GuardianConsent
 from tests.conftest import ADULT_BIRTH_MONTH, STRONG_PASSWORD
 from tests.support.smtp import Mailbox
 

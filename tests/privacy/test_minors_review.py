@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import minors
-from hearthwatch.privacy.minors_hold import on_hold
-from hearthwatch.privacy.models import AuditEntry
+from hearthwatch.privacy.audit.models import AuditEntry
+from hearthwatch.privacy.minors import service as minors
+from hearthwatch.privacy.minors.hold import on_hold
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 from tests.privacy.test_minors import CHILD, NOON, REPORT, account_exists, login

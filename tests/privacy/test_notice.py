@@ -13,8 +13,12 @@ from fastapi.testclient import TestClient
 from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit, consent, datamap, notice, notice_content
-from hearthwatch.privacy.consent import Purpose
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.consent.service import Purpose
+from hearthwatch.privacy.datamap import service as datamap
+from hearthwatch.privacy.notice import content as notice_content
+from hearthwatch.privacy.notice import service as notice
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 from tests.support.smtp import Mailbox

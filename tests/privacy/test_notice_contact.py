@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import notice, notice_content
-from hearthwatch.privacy.consent_models import NoticeVersion
+from hearthwatch.privacy.consent.models import NoticeVersion
+from hearthwatch.privacy.notice import content as notice_content
+from hearthwatch.privacy.notice import service as notice
 
 
 def _configure(ctx: AppContext) -> None:

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from hearthwatch import cli
-from hearthwatch.privacy import datamap, notice_content, notice_export
-from hearthwatch.privacy.notice_export import REGENERATE, SNAPSHOT
+from hearthwatch.privacy.datamap import service as datamap
+from hearthwatch.privacy.notice import content as notice_content
+from hearthwatch.privacy.notice import export as notice_export
+from hearthwatch.privacy.notice.export import REGENERATE, SNAPSHOT
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

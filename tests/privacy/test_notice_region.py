@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from hearthwatch.app import create_app
 from hearthwatch.context import AppContext, build_context
-from hearthwatch.privacy.notice_content import REGION_NOT_NAMED, generate
+from hearthwatch.privacy.notice.content import REGION_NOT_NAMED, generate
 from hearthwatch.settings import Settings
 
 NOTICE = Path(__file__).parents[2] / "docs" / "privacy-notice.md"

@@ -13,8 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import consent, datamap, notice
-from hearthwatch.privacy.privacy_check import check
+from hearthwatch.privacy.audit.privacy_check import check
+from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.datamap import service as datamap
+from hearthwatch.privacy.notice import service as notice
 from tests.conftest import sign_in
 from tests.support.smtp import Mailbox
 

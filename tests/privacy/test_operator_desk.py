@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from hearthwatch.access.operators import is_operator
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit, requests
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.requests import service as requests
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 from tests.privacy.test_request_pages import csrf

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy.models import AuditEntry
+from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.settings import Settings
 from tests.privacy.test_minors import CHILD, REPORT, confirm_report, login
 from tests.privacy.test_operator_desk import olga  # noqa: F401 (fixture)

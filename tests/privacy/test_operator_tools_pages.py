@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit
-from hearthwatch.privacy.models import AuditEntry
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.audit.models import AuditEntry
 from tests.privacy.test_operator_desk import olga  # noqa: F401 (fixture)
 from tests.web.conftest import PageStructure
 

@@ -16,11 +16,13 @@ from hearthwatch import cli
 from hearthwatch.accounts import signin
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
+from hearthwatch.jobs.scheduler import Job, Scheduler
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.privacy import audit, datamap, retention
-from hearthwatch.privacy.privacy_check import check, missing_legal_basis
-from hearthwatch.privacy.retention_closure import close_account
-from hearthwatch.privacy.scheduler import Job, Scheduler
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.audit.privacy_check import check, missing_legal_basis
+from hearthwatch.privacy.datamap import service as datamap
+from hearthwatch.privacy.retention import service as retention
+from hearthwatch.privacy.retention.closure import close_account
 from hearthwatch.settings import Settings
 
 T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)
@@ -120,11 +122,11 @@ def test_processing_without_legal_basis_is_reported(monkeypatch: pytest.MonkeyPa
         datamap.LegalBasis.CONSENT, datamap.Retention("forever", None, "whim"),
     )  # fmt: skip
     monkeypatch.setattr(datamap, "PERSONAL_FIELDS", (*datamap.PERSONAL_FIELDS, unbased, tracked))
-    monkeypatch.setattr("hearthwatch.privacy.retention_rules.PERSONAL_FIELDS",
+    monkeypatch.setattr("hearthwatch.privacy.retention.rules.PERSONAL_FIELDS",
                         datamap.PERSONAL_FIELDS)  # fmt: skip
     messages = {(f.subject, f.message) for f in missing_legal_basis()}
     assert ("users.shoe_size", "no purpose or no legal basis declared") in messages
-    if importlib.util.find_spec("hearthwatch.privacy.consent") is not None:
+    if importlib.util.find_spec("hearthwatch.privacy.consent.service") is not None:
         assert ("users.clicks", "consent-based, but no consent purpose covers it") in messages
     assert any(s == "users.clicks" and "no rule enforces" in m for s, m in messages)
 

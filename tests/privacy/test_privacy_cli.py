@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit
+from hearthwatch.privacy.audit import service as audit
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD
 from tests.support.smtp import Mailbox

@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices import binding
-from hearthwatch.privacy import audit, rectification, requests
-from hearthwatch.privacy.datamap import PERSONAL_FIELDS
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.datamap.service import PERSONAL_FIELDS
+from hearthwatch.privacy.requests import rectification
+from hearthwatch.privacy.requests import service as requests
 from tests.conftest import sign_in
 from tests.privacy.test_operator_desk import DESK, olga
 from tests.privacy.test_request_pages import csrf

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit, requests
-from hearthwatch.privacy.models import AuditEntry
-from hearthwatch.privacy.scheduler import JOBS, Scheduler
+from hearthwatch.jobs.scheduler import JOBS, Scheduler
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.audit.models import AuditEntry
+from hearthwatch.privacy.requests import service as requests
 from tests.privacy.test_requests import ALICE, make_request
 from tests.support.smtp import Mailbox
 

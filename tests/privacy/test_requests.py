@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy import audit, requests
-from hearthwatch.privacy.deadlines import add_months
-from hearthwatch.privacy.scheduler import JOBS, Scheduler
+from hearthwatch.jobs.scheduler import JOBS, Scheduler
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.requests import service as requests
+from hearthwatch.privacy.requests.deadlines import add_months
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.support.smtp import Mailbox
 

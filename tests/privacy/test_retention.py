@@ -16,22 +16,24 @@ from hearthwatch.context import AppContext, build_context
 from hearthwatch.db.base import new_id
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import AccountLocked
+from hearthwatch.jobs.scheduler import Job, Scheduler
 from hearthwatch.media.models import Segment
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.privacy import audit, erasure, retention
-from hearthwatch.privacy.datamap import PERSONAL_FIELDS
-from hearthwatch.privacy.models import AuditEntry
-from hearthwatch.privacy.retention_closure import close_account
-from hearthwatch.privacy.retention_ip import truncate_ip
-from hearthwatch.privacy.retention_models import InactivityWarning, ScheduledJob
-from hearthwatch.privacy.retention_rules import (
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.audit.models import AuditEntry
+from hearthwatch.privacy.datamap.service import PERSONAL_FIELDS
+from hearthwatch.privacy.erasure import service as erasure
+from hearthwatch.privacy.retention import service as retention
+from hearthwatch.privacy.retention.closure import close_account
+from hearthwatch.privacy.retention.ip import truncate_ip
+from hearthwatch.privacy.retention.models import InactivityWarning, ScheduledJob
+from hearthwatch.privacy.retention.rules import (
     SESSION_DATA_CEILING_DAYS,
     SESSION_TABLES,
     TWO_YEARS_DAYS,
     row_rules,
     unenforced,
 )
-from hearthwatch.privacy.scheduler import Job, Scheduler
 from tests.conftest import STRONG_PASSWORD
 from tests.support.smtp import Mailbox
 

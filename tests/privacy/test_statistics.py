@@ -14,8 +14,8 @@ import pytest
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
-from hearthwatch.privacy import consent
-from hearthwatch.privacy.statistics import Group, as_json, protected_groups, usage_statistics
+from hearthwatch.privacy.audit.statistics import Group, as_json, protected_groups, usage_statistics
+from hearthwatch.privacy.consent import service as consent
 
 Shown = tuple[int | None, tuple[Group, ...]]
 

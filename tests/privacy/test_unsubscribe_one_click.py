@@ -16,8 +16,10 @@ from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.mail.messages import MARKETING, OutgoingMail
-from hearthwatch.privacy import audit, consent, marketing
-from hearthwatch.privacy.consent import Channel, Status
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.consent import marketing
+from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.consent.service import Channel, Status
 from hearthwatch.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.smtp import Mailbox

@@ -100,7 +100,7 @@ def run_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_list(settings: Settings, args: argparse.Namespace) -> int:
-    from hearthwatch.privacy.masking import mask_email
+    from hearthwatch.security.masking import mask_email
 
     def show(ctx: AppContext, db: Session) -> int:
         users = [find_account(db, email=args.email)] if args.email else _all_users(db)
@@ -117,7 +117,7 @@ def run_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_delete(settings: Settings, args: argparse.Namespace) -> int:
-    from hearthwatch.privacy import erasure
+    from hearthwatch.privacy.erasure import service as erasure
 
     def delete(ctx: AppContext, db: Session) -> int:
         user = find_account(db, email=args.email, account_id=args.account)
@@ -196,7 +196,7 @@ def _with_context(settings: Settings, step: Callable[[AppContext, Session], int]
 
 def _finish_erasures(settings: Settings) -> None:
     from hearthwatch.context import build_context
-    from hearthwatch.privacy import erasure
+    from hearthwatch.privacy.erasure import service as erasure
 
     ctx = build_context(settings)
     try:

@@ -44,8 +44,8 @@ from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict, ValidationFailed
 from hearthwatch.mail.links import public_link
-from hearthwatch.privacy import audit
-from hearthwatch.privacy.masking import mask_email
+from hearthwatch.privacy.audit import service as audit
+from hearthwatch.security.masking import mask_email
 from hearthwatch.security.sealed_columns import blind_index
 from hearthwatch.security.secrets import hash_code, same
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hearthwatch.mail.messages import OutgoingMail
-from hearthwatch.privacy.masking import mask_email
+from hearthwatch.security.masking import mask_email
 
 
 def change_code(to: str, code: str, minutes: int) -> OutgoingMail:

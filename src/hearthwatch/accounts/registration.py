@@ -19,8 +19,8 @@ from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.mail import messages
 from hearthwatch.mail.messages import OutgoingMail
-from hearthwatch.privacy import minors
-from hearthwatch.privacy.minors_age import is_under_16
+from hearthwatch.privacy.minors import service as minors
+from hearthwatch.privacy.minors.age import is_under_16
 from hearthwatch.security.sealed_columns import blind_index
 
 

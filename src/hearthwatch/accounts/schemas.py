@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from hearthwatch.accounts.identity import Identity
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
-from hearthwatch.privacy.minors_age import BIRTH_MONTH_PATTERN
+from hearthwatch.privacy.minors.age import BIRTH_MONTH_PATTERN
 
 Code = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Password = Annotated[str, Field(min_length=1, max_length=256)]

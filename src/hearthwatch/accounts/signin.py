@@ -15,10 +15,10 @@ from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.accounts.registration import find_user_by_email, normalise_email
 from hearthwatch.context import AppContext
 from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied, ValidationFailed
-from hearthwatch.privacy import limits
-from hearthwatch.privacy.datamap_uses import SIGN_IN_RECORDS
-from hearthwatch.privacy.minors_hold import require_not_on_hold
-from hearthwatch.privacy.retention_closure import deletion_date
+from hearthwatch.privacy.datamap.uses import SIGN_IN_RECORDS
+from hearthwatch.privacy.minors.hold import require_not_on_hold
+from hearthwatch.privacy.retention import limits
+from hearthwatch.privacy.retention.closure import deletion_date
 from hearthwatch.security.secrets import hash_secret, new_secret
 
 TOKEN_PREFIX = "hwt_"  # noqa: S105 (a public prefix)

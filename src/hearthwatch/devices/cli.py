@@ -65,7 +65,7 @@ def run_provision(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.context import build_context
     from hearthwatch.db.migrate import upgrade
     from hearthwatch.devices import provision
-    from hearthwatch.privacy import audit
+    from hearthwatch.privacy.audit import service as audit
 
     defaults = provision.Defaults(
         args.address_template, args.sub_address_template, args.model, args.firmware_version

@@ -39,7 +39,7 @@ from hearthwatch.devices.registry import (
 )
 from hearthwatch.devices.streams import checked_address
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.privacy import audit
+from hearthwatch.privacy.audit import service as audit
 
 MAX_BYTES = 2_000_000
 MAX_CAMERAS = 10_000

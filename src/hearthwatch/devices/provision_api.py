@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hearthwatch.access.operators import require_operator
 from hearthwatch.api.deps import ContextDep, DbDep, UserDep
 from hearthwatch.devices import provision
-from hearthwatch.privacy import audit
+from hearthwatch.privacy.audit import service as audit
 
 router = APIRouter(prefix="/devices", tags=["devices operator"])
 

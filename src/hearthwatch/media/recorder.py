@@ -44,7 +44,7 @@ from hearthwatch.media.live import LiveHub
 from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.media.status import RESTRICTED, STREAM_TAKEN, IngestStatus
 from hearthwatch.media.store import MediaVault
-from hearthwatch.privacy.limits import held_cameras
+from hearthwatch.privacy.retention.limits import held_cameras
 from hearthwatch.security.outbound import StreamAddress, camera_policy
 
 log = logging.getLogger("hearthwatch.recorder")

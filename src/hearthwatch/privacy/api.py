@@ -6,21 +6,17 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from hearthwatch.api.deps import ContextDep
-from hearthwatch.privacy import (
-    closure_api,
-    complaints_api,
-    consent_api,
-    data_api,
-    erasure_api,
-    export_api,
-    limits_api,
-    minors_api,
-    operator_api,
-    operator_minors_api,
-    operator_tools_api,
-    rectification_api,
-    requests_api,
-)
+from hearthwatch.privacy.audit import operator_api as operator_tools_api
+from hearthwatch.privacy.consent import api as consent_api
+from hearthwatch.privacy.erasure import api as erasure_api
+from hearthwatch.privacy.erasure import closure_api
+from hearthwatch.privacy.export import api as export_api
+from hearthwatch.privacy.export import data_api
+from hearthwatch.privacy.minors import api as minors_api
+from hearthwatch.privacy.minors import operator_api as operator_minors_api
+from hearthwatch.privacy.requests import api as requests_api
+from hearthwatch.privacy.requests import complaints_api, operator_api, rectification_api
+from hearthwatch.privacy.retention import limits_api
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
 router.include_router(requests_api.router)

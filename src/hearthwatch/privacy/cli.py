@@ -16,13 +16,13 @@ from hearthwatch.settings import Settings
 # Modules with a `register(commands: argparse._SubParsersAction) -> None` function.
 COMMAND_MODULES: tuple[str, ...] = (
     "hearthwatch.privacy.cli",
-    "hearthwatch.privacy.retention_cli",
-    "hearthwatch.privacy.requests_cli",
-    "hearthwatch.privacy.limits_cli",
-    "hearthwatch.privacy.erasure_cli",
-    "hearthwatch.privacy.export_cli",
-    "hearthwatch.privacy.consent_cli",
-    "hearthwatch.privacy.minors_cli",
+    "hearthwatch.privacy.retention.cli",
+    "hearthwatch.privacy.requests.cli",
+    "hearthwatch.privacy.audit.stats_cli",
+    "hearthwatch.privacy.erasure.cli",
+    "hearthwatch.privacy.export.cli",
+    "hearthwatch.privacy.consent.cli",
+    "hearthwatch.privacy.minors.cli",
 )
 
 
@@ -49,7 +49,7 @@ def register(commands: Any) -> None:
 
 def run_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     from hearthwatch.context import build_context
-    from hearthwatch.privacy import audit
+    from hearthwatch.privacy.audit import service as audit
 
     ctx = build_context(settings)
     try:

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, object_session
 
 from hearthwatch.db.base import Base, new_id
 from hearthwatch.errors import NotFound
-from hearthwatch.privacy.datamap import is_sealed
+from hearthwatch.privacy.datamap.service import is_sealed
 from hearthwatch.security.datakeys import ACCOUNT_SCOPE, DataKeys, KeyDestroyed
 from hearthwatch.security.keys import Keyring
 

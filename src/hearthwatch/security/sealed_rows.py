@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.db.engine import Database
 from hearthwatch.models import metadata
-from hearthwatch.privacy.datamap import PersonalField, sealed_fields
+from hearthwatch.privacy.datamap.service import PersonalField, sealed_fields
 from hearthwatch.security.sealed_columns import (
     MAGIC,
     is_sealed_value,

@@ -16,8 +16,9 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import SESSION_COOKIE, ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
-from hearthwatch.privacy import closure, retention_closure
-from hearthwatch.privacy.closure_api import ClosureIn
+from hearthwatch.privacy.erasure import closure
+from hearthwatch.privacy.erasure.closure_api import ClosureIn
+from hearthwatch.privacy.retention import closure as retention_closure
 from hearthwatch.web.forms import FormDep, FormProblem, parse
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin

@@ -19,15 +19,16 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound
-from hearthwatch.privacy import complaints, notice_contact
-from hearthwatch.privacy.complaints_api import (
+from hearthwatch.privacy.notice import contact as notice_contact
+from hearthwatch.privacy.requests import complaints
+from hearthwatch.privacy.requests.api import CodeIn
+from hearthwatch.privacy.requests.complaints_api import (
     ComplaintIn,
     throttle_address,
     throttle_client,
 )
-from hearthwatch.privacy.requests import MAX_DETAILS
-from hearthwatch.privacy.requests_api import CodeIn
-from hearthwatch.privacy.requests_models import PendingComplaint
+from hearthwatch.privacy.requests.models import PendingComplaint
+from hearthwatch.privacy.requests.service import MAX_DETAILS
 from hearthwatch.web.forms import FormDep, FormProblem, parse
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb

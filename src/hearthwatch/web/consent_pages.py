@@ -16,9 +16,10 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound
-from hearthwatch.privacy import consent, cookies
-from hearthwatch.privacy.consent import Channel, Status
-from hearthwatch.privacy.cookies import CookieChoice, CookieState
+from hearthwatch.privacy.consent import cookies
+from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.consent.cookies import CookieChoice, CookieState
+from hearthwatch.privacy.consent.service import Channel, Status
 from hearthwatch.web import cookie_pages, notice_pages, unsubscribe_pages
 from hearthwatch.web.forms import FormDep, FormProblem
 from hearthwatch.web.rendering import redirect, render

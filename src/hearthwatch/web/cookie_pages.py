@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.privacy_gate import current_request
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, ValidationFailed
-from hearthwatch.privacy import analytics, cookies, limits, notice
-from hearthwatch.privacy.consent_models import NoticeVersion
-from hearthwatch.privacy.cookies import CookieChoice, CookieState
-from hearthwatch.privacy.datamap_uses import PRODUCT_ANALYTICS
-from hearthwatch.privacy.gate import current_request
+from hearthwatch.privacy.consent import analytics, cookies
+from hearthwatch.privacy.consent.cookies import CookieChoice, CookieState
+from hearthwatch.privacy.consent.models import NoticeVersion
+from hearthwatch.privacy.datamap.uses import PRODUCT_ANALYTICS
+from hearthwatch.privacy.notice import service as notice
+from hearthwatch.privacy.retention import limits
 from hearthwatch.web.forms import FormDep, FormProblem, safe_next
 from hearthwatch.web.rendering import TEMPLATES, redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb

@@ -1,6 +1,6 @@
 """ "See your data" grouped by subject, for people rather than for databases (P17, P23).
 
-The rows are those of `privacy/data_view.py`, the walk that `GET /api/v1/privacy/data` and
+The rows are those of `privacy/export/data_view.py`, the walk that `GET /api/v1/privacy/data` and
 the export archive use, so nothing is left out: every table lands in a subject (a table no
 subject names goes to "Other data"), every column of every row is shown with the data
 map's words for it, dates as dates, and identifiers folded away under "Identifiers".
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import DateTime
 
 from hearthwatch.models import metadata
-from hearthwatch.privacy.data_view import DataTable
+from hearthwatch.privacy.export.data_view import DataTable
 from hearthwatch.web.rendering import full_date
 
 

@@ -1,6 +1,6 @@
 """/privacy/data: everything Hearthwatch holds about the signed-in person, on one page (P17).
 
-The rows come from `privacy/data_view.py`, the walk of the data map the export archive
+The rows come from `privacy/export/data_view.py`, the walk of the data map the export archive
 and GET /api/v1/privacy/data use too, so the page, the API and the archive never disagree
 and a new personal column shows up here by itself; `web/data_groups.py` sorts them by
 subject and puts them in words.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from hearthwatch.api.deps import ContextDep
-from hearthwatch.privacy.data_view import SHOWN_ROWS, data_of
+from hearthwatch.privacy.export.data_view import SHOWN_ROWS, data_of
 from hearthwatch.web.data_groups import grouped
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin

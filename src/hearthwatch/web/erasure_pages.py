@@ -19,8 +19,9 @@ from hearthwatch.api.deps import SESSION_COOKIE, ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.devices.service import list_cameras
 from hearthwatch.errors import HearthwatchError, ValidationFailed
-from hearthwatch.privacy import erasure, erasure_identity
-from hearthwatch.privacy.erasure_schemas import AccountErasureIn
+from hearthwatch.privacy.erasure import identity as erasure_identity
+from hearthwatch.privacy.erasure import service as erasure
+from hearthwatch.privacy.erasure.schemas import AccountErasureIn
 from hearthwatch.web.forms import FormDep, FormProblem, parse
 from hearthwatch.web.rendering import not_found, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin

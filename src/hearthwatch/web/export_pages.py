@@ -15,8 +15,8 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
-from hearthwatch.privacy import export
-from hearthwatch.privacy.export_api import ExportPublic, start_export
+from hearthwatch.privacy.export import service as export
+from hearthwatch.privacy.export.api import ExportPublic, start_export
 from hearthwatch.web.forms import FormDep, FormProblem, parse
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin

@@ -1,7 +1,7 @@
 """/privacy/import: move in with an archive from another Hearthwatch (P23, portability).
 
 The same import as `POST /api/v1/privacy/import` and `hearthwatch privacy import`
-(`privacy/portability_import.py`): the archive is checked whole before anything is written,
+(`privacy/export/portability_import.py`): the archive is checked whole before anything is written,
 and a hostile or broken one is refused with its code, shown next to the file field.
 
 The upload is a multipart form, read here rather than through `FormDep` (which caps files at
@@ -28,8 +28,8 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf, in_db_thread
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, ValidationFailed
-from hearthwatch.privacy import portability_import
-from hearthwatch.privacy.portability_import import ArchiveTooLarge, ImportSummary
+from hearthwatch.privacy.export import portability_import
+from hearthwatch.privacy.export.portability_import import ArchiveTooLarge, ImportSummary
 from hearthwatch.web.forms import FormProblem
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin

@@ -12,7 +12,7 @@ from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.devices import service
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.privacy import limits
+from hearthwatch.privacy.retention import limits
 from hearthwatch.web.forms import FormDep, FormProblem
 from hearthwatch.web.posting import ShownAgain, form_post
 from hearthwatch.web.rendering import render

@@ -17,15 +17,17 @@ from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.mail import deferred
-from hearthwatch.privacy import erasure, minors, minors_report
-from hearthwatch.privacy.minors_api import (
+from hearthwatch.privacy.erasure import service as erasure
+from hearthwatch.privacy.minors import report as minors_report
+from hearthwatch.privacy.minors import service as minors
+from hearthwatch.privacy.minors.api import (
     REPORT_RECEIVED,
     ChildReportIn,
     GuardianDecisionIn,
     GuardianNamedIn,
     ReportAnswerIn,
 )
-from hearthwatch.privacy.minors_report_models import MAX_ANSWER
+from hearthwatch.privacy.minors.report_models import MAX_ANSWER
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb

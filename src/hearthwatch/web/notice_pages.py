@@ -11,8 +11,9 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
-from hearthwatch.privacy import notice, notice_contact
-from hearthwatch.privacy.consent_models import NoticeVersion
+from hearthwatch.privacy.consent.models import NoticeVersion
+from hearthwatch.privacy.notice import contact as notice_contact
+from hearthwatch.privacy.notice import service as notice
 from hearthwatch.web.forms import FormDep, FormProblem, safe_next
 from hearthwatch.web.rendering import not_found, redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin

@@ -2,11 +2,11 @@
 guardian's consent, for operators (P4, item 14; issue 11, item 10).
 
 A report restricts nothing until it is confirmed here: the operator reads the holder's
-answer, then dismisses the report or confirms it (`privacy/minors_review.py`, as the API
+answer, then dismisses the report or confirms it (`privacy/minors/review.py`, as the API
 and `hearthwatch privacy minors dismiss|confirm`); a confirmation starts the hold.
 
 The same list and the same "shown to be 16 or older" as `/api/v1/privacy/operator/minors`
-and `hearthwatch privacy minors` (`privacy/minors_operator.py`): people masked (P45), each
+and `hearthwatch privacy minors` (`privacy/minors/operator.py`): people masked (P45), each
 clearing audited with the reason the operator gives.
 """
 
@@ -23,7 +23,8 @@ from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.mail import deferred
-from hearthwatch.privacy import minors_operator, minors_review
+from hearthwatch.privacy.minors import operator as minors_operator
+from hearthwatch.privacy.minors import review as minors_review
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm
 from hearthwatch.web.operator_tools_pages import operator_page, refused
 from hearthwatch.web.posting import form_post

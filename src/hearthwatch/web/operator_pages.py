@@ -18,7 +18,9 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
-from hearthwatch.privacy import rectification, requests, requests_operator
+from hearthwatch.privacy.requests import operator as requests_operator
+from hearthwatch.privacy.requests import rectification
+from hearthwatch.privacy.requests import service as requests
 from hearthwatch.web.forms import FormDep, FormProblem, PostedForm
 from hearthwatch.web.operator_tools_pages import refused
 from hearthwatch.web.posting import form_post

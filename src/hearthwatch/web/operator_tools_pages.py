@@ -22,7 +22,8 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, ValidationFailed
-from hearthwatch.privacy import audit, privacy_check, statistics
+from hearthwatch.privacy.audit import privacy_check, statistics
+from hearthwatch.privacy.audit import service as audit
 from hearthwatch.web.forms import FormProblem
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin

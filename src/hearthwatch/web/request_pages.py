@@ -13,8 +13,9 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, NotFound
-from hearthwatch.privacy import notice_contact, requests
-from hearthwatch.privacy.requests_api import CodeIn, RequestCreate
+from hearthwatch.privacy.notice import contact as notice_contact
+from hearthwatch.privacy.requests import service as requests
+from hearthwatch.privacy.requests.api import CodeIn, RequestCreate
 from hearthwatch.web.forms import FormDep, FormProblem, parse
 from hearthwatch.web.rendering import not_found, redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin

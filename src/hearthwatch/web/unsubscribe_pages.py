@@ -7,7 +7,7 @@ Two doors, one signed token (`marketing.link_for_token`):
   POSTs `List-Unsubscribe=One-Click` (RFC 8058). It sends no cookie, so there is no CSRF
   token to check: the token in the address is the proof, and it only ever withdraws the
   consent its mail kind rests on. Opened in a browser, that address shows the button too.
-The privacy gate (`privacy/gate.py`) keeps every `/privacy/` page open, these included.
+The privacy gate (`api/privacy_gate.py`) keeps every `/privacy/` page open, these included.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from hearthwatch.api.deps import ContextDep, check_csrf
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError, ValidationFailed
-from hearthwatch.privacy import marketing
+from hearthwatch.privacy.consent import marketing
 from hearthwatch.web.forms import FormDep, FormProblem
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import WebDb

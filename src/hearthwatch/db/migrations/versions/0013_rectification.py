@@ -2,7 +2,7 @@
 
 A change of sign-in address mails its code to the new address and, once done, an undo code
 to the old one (accounts/email_change.py): `one_time_codes.email` holds that other
-address. Operator corrections (privacy/rectification.py) need no schema change: which
+address. Operator corrections (privacy/requests/rectification.py) need no schema change: which
 fields they may touch is declared in the data map.
 
 Revision ID: 0013

@@ -1,0 +1,1 @@
+"""Background work: periodic and queued jobs, leased, one runner per node."""

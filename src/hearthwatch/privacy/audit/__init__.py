@@ -1,0 +1,1 @@
+"""Proof: the audit log, signed receipts, statistics and the privacy check."""

@@ -1,0 +1,1 @@
+"""Consent: the ledger, cookies, analytics and marketing mail (P28, P29)."""

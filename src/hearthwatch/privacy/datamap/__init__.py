@@ -1,0 +1,1 @@
+"""The data map: every kind of personal data held, declared once, by area."""

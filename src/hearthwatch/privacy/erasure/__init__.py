@@ -1,0 +1,1 @@
+"""Erasure (P19, P20), account closure (P34) and backups erasure reaches."""

@@ -1,0 +1,1 @@
+"""The privacy notice (P48): generated from the data map, versioned, accepted."""
