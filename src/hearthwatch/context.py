@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from hearthwatch.clock import Clock, clock
 from hearthwatch.db import Database
 from hearthwatch.mail import Mailer, make_mailer
+from hearthwatch.media.live_streams import LiveSources
 from hearthwatch.media.store import MediaVault
 from hearthwatch.privacy.audit.receipts import ReceiptSigner
 from hearthwatch.security.datakeys import DataKeys
@@ -19,8 +20,15 @@ from hearthwatch.security.throttle import BackOff, Throttle
 from hearthwatch.settings import Settings
 from hearthwatch.storage import make_blob_store
 
-if TYPE_CHECKING:
-    from hearthwatch.media.recorder import Recorder
+
+class RunningRecorder(LiveSources, Protocol):
+    """What requests and commands ask of the recorder running in this process
+    (`media.recorder.Recorder`): a protocol, so that the context, which nearly every module
+    imports, does not import the recorder, which imports devices, retention and limits."""
+
+    def stop(self) -> None: ...
+    def sync(self) -> None: ...
+    def forget(self, camera_id: str) -> None: ...
 
 
 @dataclass
@@ -32,7 +40,7 @@ class AppContext:
     keyring: Keyring
     vault: MediaVault
     clock: Clock = clock
-    recorder: Recorder | None = None
+    recorder: RunningRecorder | None = None
     login_throttle: Throttle = field(default_factory=lambda: Throttle(limit=30, window_s=60))
     code_throttle: Throttle = field(default_factory=lambda: Throttle(limit=10, window_s=60))
     # Wrong passwords per (account, client address): growing delays, never a lock-out.

@@ -3,6 +3,10 @@
 Sign-up also asks the month and year of birth, only to decide whether the person is under
 16 (P4, see `privacy.minors_age`); it is not stored. Under 16, the account waits for the
 consent of the parent or guardian whose address the child gives (`privacy.minors`).
+
+`find_user_by_email` and `normalise_email` are re-exported from `accounts.lookup`, where they
+live so that signin uses them without importing sign-up (which reaches signin again through
+the guardian's consent, erasure and the export).
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts import codes
+from hearthwatch.accounts.lookup import find_user_by_email as find_user_by_email
+from hearthwatch.accounts.lookup import normalise_email as normalise_email
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
@@ -21,17 +26,6 @@ from hearthwatch.mail import messages
 from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy.minors import service as minors
 from hearthwatch.privacy.minors.age import is_under_16
-from hearthwatch.security.sealed_columns import blind_index
-
-
-def normalise_email(email: str) -> str:
-    local, _, domain = email.strip().rpartition("@")
-    return f"{local}@{domain.lower()}".lower()
-
-
-def find_user_by_email(session: Session, email: str) -> User | None:
-    index = blind_index(session, normalise_email(email))  # the address itself is sealed (P38)
-    return session.scalars(select(User).where(User.email_index == index)).first()
 
 
 @dataclass(frozen=True)

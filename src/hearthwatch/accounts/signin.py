@@ -11,8 +11,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts import recovery_codes, totp
+from hearthwatch.accounts.lookup import find_user_by_email, normalise_email
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
-from hearthwatch.accounts.registration import find_user_by_email, normalise_email
 from hearthwatch.context import AppContext
 from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied, ValidationFailed
 from hearthwatch.privacy.datamap.uses import SIGN_IN_RECORDS
