@@ -221,7 +221,14 @@ def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> No
     if Settings().model_dump() != settings.model_dump():
         raise ValueError("worker processes read their settings from the environment only")
     log.info("listening", extra={"listening_on": f"http://{host}:{port}/", "workers": workers})
-    serve_workers(host, port, workers)
+    serve_workers(host, port, workers, app=worker_app, options=UVICORN_OPTIONS)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (`workers.run_worker`), with its start-up heap frozen."""
+    app = app_from_env()
+    freeze_startup_heap()
+    return app
 
 
 def app_from_env() -> FastAPI:

@@ -194,7 +194,7 @@ class Settings(BaseSettings):
     @field_validator("camera_allowed_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
-        from hearthwatch.security.outbound import parse_allowed_networks
+        from hearthwatch.security.allowed_networks import parse_allowed_networks
 
         parse_allowed_networks(value)  # a ValueError names the entry that is wrong
         return value

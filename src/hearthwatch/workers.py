@@ -26,7 +26,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from multiprocessing.process import BaseProcess
 from multiprocessing.sharedctypes import SynchronizedArray
 from types import FrameType
@@ -58,8 +58,14 @@ def tcp_listener(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_workers(host: str, port: int, workers: int) -> None:
-    """Run `workers` API processes on (host, port) until SIGINT or SIGTERM."""
+def serve_workers(
+    host: str, port: int, workers: int, *, app: Callable[[], Any], options: Mapping[str, Any]
+) -> None:
+    """Run `workers` API processes on (host, port) until SIGINT or SIGTERM.
+
+    Each builds its ASGI app with `app` (a module-level function, pickled by name) and serves
+    it with these uvicorn `options`: the caller (`server.run_workers`) says what is served, so
+    this module never imports the server that imports it."""
     listener = tcp_listener(host, port)
     spawn = multiprocessing.get_context("spawn")
     loads: SynchronizedArray[int] = spawn.Array("q", [NOT_ACCEPTING] * workers, lock=False)
@@ -71,7 +77,9 @@ def serve_workers(host: str, port: int, workers: int) -> None:
     def start(index: int) -> tuple[BaseProcess, float]:
         loads[index] = NOT_ACCEPTING  # until the new worker takes connections itself
         process = spawn.Process(
-            target=run_worker, args=(listener, index, loads), name=f"hearthwatch-api-{index}"
+            target=run_worker,
+            args=(listener, index, loads, app, dict(options)),
+            name=f"hearthwatch-api-{index}",
         )
         process.start()
         return process, time.monotonic()
@@ -110,17 +118,21 @@ def _stop_all(processes: list[BaseProcess]) -> None:
             process.join()
 
 
-def run_worker(listener: socket.socket, index: int, loads: SynchronizedArray[int]) -> None:
-    """One worker process: the app wired from the environment, taking its share of connections."""
-    gc.disable()  # until the start-up heap is frozen, as in `cli.main`
+def run_worker(
+    listener: socket.socket,
+    index: int,
+    loads: SynchronizedArray[int],
+    app: Callable[[], Any],
+    options: dict[str, Any],
+) -> None:
+    """One worker process: the app `app` builds, taking its share of connections."""
+    gc.disable()  # until `app` freezes the start-up heap, as in `cli.main`
     from hearthwatch.allocator import keep_large_buffers
-    from hearthwatch.server import UVICORN_OPTIONS, app_from_env, freeze_startup_heap
 
     keep_large_buffers()
-    app = app_from_env()
-    freeze_startup_heap()
+    served = app()
     host, port = listener.getsockname()[:2]
-    config = uvicorn.Config(app, host=host, port=port, backlog=BACKLOG, **UVICORN_OPTIONS)
+    config = uvicorn.Config(served, host=host, port=port, backlog=BACKLOG, **options)
     BalancedServer(config, listener, index, loads).run(sockets=[])
 
 

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -39,9 +39,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hearthwatch.clock import clock
 from hearthwatch.errors import Conflict, ValidationFailed
 from hearthwatch.security.keys import Keyring
-
-if TYPE_CHECKING:
-    from hearthwatch.security.datakeys import DataKeys
 
 log = logging.getLogger("hearthwatch.keyring")
 
@@ -57,10 +54,18 @@ class CopyKey:
     key: bytes
 
 
+class KeyRows(Protocol):
+    """The key store's rows as a copy holds them (`datakeys.DataKeys`, which holds the
+    copies: a protocol so that the two modules do not import each other)."""
+
+    def export_rows(self) -> dict[str, list[dict[str, Any]]]: ...
+    def import_rows(self, rows: dict[str, list[dict[str, Any]]]) -> int: ...
+
+
 class KeyringCopies:
     """Seals, opens and replaces keyring copies; one folder per installation."""
 
-    def __init__(self, folder: Path, keys: DataKeys, keyring: Keyring) -> None:
+    def __init__(self, folder: Path, keys: KeyRows, keyring: Keyring) -> None:
         self.folder = folder
         self._keys = keys
         self._keyring = keyring

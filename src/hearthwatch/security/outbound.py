@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from hearthwatch.errors import ValidationFailed
+from hearthwatch.security.allowed_networks import AllowedNetwork as AllowedNetwork
+from hearthwatch.security.allowed_networks import IPAddress
+from hearthwatch.security.allowed_networks import parse_allowed_networks as parse_allowed_networks
 from hearthwatch.settings import Settings
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[str]]
 
 SCHEMES = {"rtsp": 554, "rtsps": 322}
@@ -100,33 +101,6 @@ def parse_stream_url(url: str) -> tuple[StreamAddress, str | None, str | None]:
     path = urlunsplit(("", "", parts.path, parts.query, ""))
     address = StreamAddress(scheme, parts.hostname.lower(), port, path)
     return address, parts.username, parts.password
-
-
-@dataclass(frozen=True)
-class AllowedNetwork:
-    network: IPNetwork
-    port: int | None = None
-
-    def allows(self, address: IPAddress, port: int) -> bool:
-        return address in self.network and self.port in (None, port)
-
-
-def parse_allowed_networks(text: str) -> tuple[AllowedNetwork, ...]:
-    """`10.0.0.0/8, 127.0.0.1:8554, [::1]:8554` as networks with optional ports."""
-    return tuple(_allowed_entry(part.strip()) for part in text.split(",") if part.strip())
-
-
-def _allowed_entry(entry: str) -> AllowedNetwork:
-    host, port = entry, None
-    if entry.startswith("["):
-        host, _, rest = entry[1:].partition("]")
-        port = int(rest[1:]) if rest.startswith(":") else None
-    elif entry.count(":") == 1:
-        host, _, port_text = entry.partition(":")
-        port = int(port_text)
-    if port is not None and not 0 < port < 65536:
-        raise ValueError(f"{entry!r}: the port must be between 1 and 65535")
-    return AllowedNetwork(ipaddress.ip_network(host, strict=False), port)
 
 
 def system_resolver(host: str, port: int) -> list[str]:
