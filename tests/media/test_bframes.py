@@ -90,6 +90,21 @@ def test_item1_clip_of_a_bframe_recording_plays_at_25_fps(recording: Recording) 
 
 
 @camera
+def test_item1_a_clip_never_opens_on_a_keyframe_from_before_a_gap(recording: Recording) -> None:
+    """A clip asked to start just after a camera came back (before the first keyframe after
+    the gap is shown) opens on that keyframe: a keyframe from before the gap cannot open the
+    frames after it, and the clip must not stretch across the gap (it did, at ~12 fps)."""
+    before, after = recording.segments[0], recording.segments[3]  # 4 s missing between
+    start = after.start_us + 10_000  # the keyframe is shown 80 ms after it is decoded
+    clip = playback.clip_mp4([before.data, after.data], start_us=start, end_us=after.end_us)
+    video = next(s for s in streams(clip) if s["codec_type"] == "video")
+    frames, seconds = int(video["nb_read_frames"]), float(video["duration"])
+    assert frames == after.frames
+    assert abs(frames / seconds - FPS) < 0.5, f"{frames} frames in {seconds} s"
+    assert decode_errors(clip) == ""
+
+
+@camera
 def test_item1_snapshots_decode(recording: Recording) -> None:
     assert recording.snapshot is not None and recording.snapshot.startswith(b"\xff\xd8")
     frame = playback.frame_at(recording.segments[2].data, recording.segments[2].start_us)

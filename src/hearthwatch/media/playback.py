@@ -171,6 +171,7 @@ class _ClipWriter:
         self.base: int | None = None
         self.base_us: int | None = None
         self.lead_in: list[av.Packet[Any]] = []  # from the last keyframe before the start
+        self.last_us: int | None = None  # decode time of the last frame looked at
 
     def add_segment(self, source: av.container.InputContainer) -> None:
         """The segment's video frames (in decode order) that belong in the clip: from the
@@ -186,9 +187,16 @@ class _ClipWriter:
         for packet in source.demux(stream):
             if packet.pts is None or packet.dts is None or packet.time_base is None:
                 continue
-            if int(packet.dts * packet.time_base * 1_000_000) >= self.end_us:
+            decoded_us = int(packet.dts * packet.time_base * 1_000_000)
+            if decoded_us >= self.end_us:
                 self.finish()
                 return
+            gap = self.last_us is not None and decoded_us - self.last_us > GAP_TOLERANCE_US
+            self.last_us = decoded_us
+            if self.base is None and gap:
+                # A keyframe recorded before a gap (a camera reboot) cannot open frames that
+                # come after it: the clip opens on the first keyframe after the gap instead.
+                self.lead_in = []
             if self.base is None:
                 shown_us = int(packet.pts * packet.time_base * 1_000_000)
                 if packet.is_keyframe and shown_us <= self.start_us:
