@@ -37,6 +37,7 @@ test-postgresql: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports --no-cache  # the architecture contracts in pyproject.toml
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy src/hearthwatch
