@@ -40,7 +40,6 @@ from _harness import BenchError, emit, report_failure, temp_data_dir
 from _media import load_average
 
 from hearthwatch.accounts.admin import create_confirmed_user
-from hearthwatch.camsim.h264 import avcc
 from hearthwatch.camsim.scene import SceneSpec, load_clip
 from hearthwatch.context import AppContext, build_context
 from hearthwatch.db.migrate import upgrade
@@ -50,6 +49,7 @@ from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy.export import build as export_build
 from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.models import DataExport
+from hearthwatch.protocols.h264 import avcc
 from hearthwatch.settings import Settings
 
 SCENE = SceneSpec(1920, 1080, 25, 20, 2.0, 2000, ((6.0, 12.0),))  # as bench/playback_seek.py

@@ -58,11 +58,11 @@ from _media import (
 )
 
 import hearthwatch.devices.models  # noqa: F401  (the segments table refers to cameras)
-from hearthwatch.camsim.h264 import avcc
 from hearthwatch.camsim.scene import EncodedClip, SceneSpec, load_clip
 from hearthwatch.context import build_context
 from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment, init_segment
 from hearthwatch.media.segmenter import FinishedSegment
+from hearthwatch.protocols.h264 import avcc
 from hearthwatch.settings import Settings
 
 SCENE = SceneSpec(1920, 1080, 25, 20, 2.0, 2000, ((6.0, 12.0),))

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_user_command(commands)
 
-    from hearthwatch.camsim.cli import add_camsim_command
+    from hearthwatch.camsim import add_camsim_command  # the simulator's one entry point
 
     add_camsim_command(commands)
     from hearthwatch.privacy.cli import add_privacy_command

@@ -16,8 +16,12 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts.admin import create_confirmed_user
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.registration import find_user_by_email
-from hearthwatch.camsim.fleet import CameraFleet, CameraInfo, FleetConfig
-from hearthwatch.camsim.views import CameraView
+from hearthwatch.camsim import (  # the simulator's one entry point (camsim/__init__.py)
+    CameraFleet,
+    CameraInfo,
+    CameraView,
+    FleetConfig,
+)
 from hearthwatch.clock import clock
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera

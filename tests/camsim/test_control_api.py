@@ -9,7 +9,7 @@ import pytest
 
 from hearthwatch.camsim.faults import FAULT_KINDS
 from hearthwatch.camsim.fleet import CameraFleet
-from hearthwatch.camsim.identity import parse_payload
+from hearthwatch.protocols.qr_label import parse_label
 from tests.camsim.conftest import StartFleet
 
 
@@ -35,7 +35,7 @@ def test_lists_every_camera_with_its_urls_and_payload(fleet: CameraFleet, api: s
     assert first["urls"]["main"] == fleet.cameras[0].main_url
     assert first["urls"]["sub"].endswith("/sub")
     assert first["online"] is True
-    identity = parse_payload(first["payload"])
+    identity = parse_label(first["payload"])
     assert (identity.serial, identity.verification_code) == (
         first["serial"],
         first["verification_code"],

@@ -16,7 +16,7 @@ from hearthwatch.camsim.fleet_state import (
     plan_cameras,
     save_records,
 )
-from hearthwatch.camsim.identity import parse_payload
+from hearthwatch.protocols.qr_label import parse_label
 from tests.camsim.conftest import StartFleet
 
 OPEN = CredentialPolicy()
@@ -99,7 +99,7 @@ def test_camera_info_carries_urls_payload_and_credentials(start_fleet: StartFlee
     assert camera.main_url == f"rtsp://127.0.0.1:{fleet.rtsp_port}/{camera.serial}/main"
     assert camera.url("sub") == camera.sub_url
     assert camera.url(with_credentials=True).startswith("rtsp://ad%20min:p%40ss%3Aword@127.0.0.1:")
-    assert parse_payload(camera.payload).rtsp_url == camera.main_url
+    assert parse_label(camera.payload).rtsp_url == camera.main_url
     assert fleet.camera(camera.serial) == camera
 
 

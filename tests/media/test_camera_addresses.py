@@ -24,15 +24,15 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.registry import register_camera
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.media.ingest import connect_url
 from hearthwatch.media.recorder import Recorder
+from hearthwatch.media.source import connect_url
 from hearthwatch.privacy.export.portability_import import import_archive
+from hearthwatch.protocols.rtsp_url import parse_stream_url
 from hearthwatch.security import outbound
 from hearthwatch.security.outbound import (
     AddressForbidden,
     OutboundPolicy,
     parse_allowed_networks,
-    parse_stream_url,
 )
 from tests.conftest import sign_in
 from tests.media.conftest import Cameras, wait_for

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import av
 import pytest
 
-from hearthwatch.media import nal, playback
+from hearthwatch.media import playback
 from hearthwatch.media.fmp4 import split_init
+from hearthwatch.protocols import nal
 from tests.media.foreign_media import Recording, decode_errors, record, streams
 from tests.support import foreign_cameras
 

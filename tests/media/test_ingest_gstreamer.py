@@ -11,10 +11,10 @@ from pathlib import Path
 import av
 import pytest
 
-from hearthwatch.camsim.h264 import annexb
 from hearthwatch.camsim.scene import load_clip
 from hearthwatch.media.ingest import CameraIngest
 from hearthwatch.media.segmenter import FinishedSegment
+from hearthwatch.protocols.h264 import annexb
 from tests.media.conftest import SMALL_SCENE, simulator_policy, wait_for
 from tests.support.postgres import free_port
 

@@ -1,4 +1,4 @@
-"""Annex B to AVCC, the conversion every recorded H.264 frame goes through (media/nal.py),
+"""Annex B to AVCC, the conversion every recorded H.264 frame goes through (protocols/nal.py),
 against an independent reading of the same bytes (the simulator's `split_annexb`, NAL by
 NAL), on every start-code layout and on real encoder output."""
 
@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from hearthwatch.camsim.h264 import (
+from hearthwatch.camsim.scene import SceneSpec, load_clip
+from hearthwatch.protocols.h264 import (
     NAL_AUD,
     NAL_PPS,
     NAL_SPS,
@@ -14,8 +15,7 @@ from hearthwatch.camsim.h264 import (
     avcc,
     split_annexb,
 )
-from hearthwatch.camsim.scene import SceneSpec, load_clip
-from hearthwatch.media.nal import h264_access_unit
+from hearthwatch.protocols.nal import h264_access_unit
 
 AUD = bytes([0x09, 0xF0])
 SPS = bytes([0x67, 0x64, 0x00, 0x1F, 0xAC])

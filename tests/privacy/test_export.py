@@ -16,7 +16,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
-from hearthwatch.camsim.h264 import avcc
 from hearthwatch.camsim.scene import SceneSpec, load_clip
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
@@ -28,6 +27,7 @@ from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.archive import schema_text
 from hearthwatch.privacy.export.models import DataExport
 from hearthwatch.privacy.export.tables import WITHHELD, exported_tables
+from hearthwatch.protocols.h264 import avcc
 from tests.conftest import STRONG_PASSWORD, sign_in
 
 SCENE = SceneSpec(width=320, height=180, seconds=4, bitrate_kbps=300, motion=((1.0, 3.0),))

@@ -1,7 +1,7 @@
 """The camera simulator: cameras that serve real H.264 and AAC over RTSP, with faults on command.
 
-Part of the product: `hearthwatch camsim` runs a fleet, `hearthwatch demo` binds one to the
-demo account, and the tests and benchmarks record from it:
+A test double, not part of the product: the tests and benchmarks record from it,
+`hearthwatch camsim` runs a fleet, `hearthwatch demo` binds one to the demo account:
 
     from hearthwatch.camsim import CameraFleet, FleetConfig
 
@@ -9,8 +9,13 @@ demo account, and the tests and benchmarks record from it:
         camera = fleet.cameras[0]     # CameraInfo: serial, verification_code, main_url, ...
         fleet.stall(camera.serial, 3.0)
 
-The names below load on first use, so importing `hearthwatch.camsim.identity` (as the web
-app does) does not pull in PyAV and OpenCV.
+This package's names are the simulator's one entry point for the product: only the CLI
+(`add_camsim_command`, for `hearthwatch camsim`) and the demo launcher (hearthwatch/demo.py)
+use them, and nothing else of the product imports the simulator (tests/protocols checks
+it). What the simulator and the product both speak (H.264, the label's QR payload, RTSP
+addresses) is in `hearthwatch.protocols`, which the simulator imports like the product.
+
+The names below load on first use, so the CLI's `import` does not pull in PyAV and OpenCV.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hearthwatch.camsim.cli import add_camsim_command
     from hearthwatch.camsim.faults import Fault
     from hearthwatch.camsim.fleet import CameraFleet, CameraInfo, FleetConfig
     from hearthwatch.camsim.fleet_state import CredentialPolicy, FleetStateError
-    from hearthwatch.camsim.identity import CameraIdentity, PayloadError, parse_payload
+    from hearthwatch.camsim.views import CameraView
 
 _HOMES = {
     "CameraFleet": "fleet",
@@ -31,20 +37,18 @@ _HOMES = {
     "CredentialPolicy": "fleet_state",
     "FleetStateError": "fleet_state",
     "Fault": "faults",
-    "CameraIdentity": "identity",
-    "PayloadError": "identity",
-    "parse_payload": "identity",
+    "CameraView": "views",
+    "add_camsim_command": "cli",
 }
 __all__ = [
     "CameraFleet",
-    "CameraIdentity",
     "CameraInfo",
+    "CameraView",
     "CredentialPolicy",
     "Fault",
     "FleetConfig",
     "FleetStateError",
-    "PayloadError",
-    "parse_payload",
+    "add_camsim_command",
 ]
 
 

@@ -15,18 +15,31 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from hearthwatch.camsim.faults import FAULT_KINDS, parse_fault
+from hearthwatch.camsim.faults import FAULT_KINDS, Fault, parse_fault
 from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
-
-if TYPE_CHECKING:
-    from hearthwatch.camsim.fleet import CameraFleet
 
 log = logging.getLogger("hearthwatch.camsim")
 
 MAX_BODY = 64 * 1024
+
+
+class _Described(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class ControlledFleet(Protocol):
+    """What the API reads and changes of a running fleet (fleet's `CameraFleet`, which
+    starts this server: described here, so that only the fleet imports the other)."""
+
+    @property
+    def cameras(self) -> Sequence[_Described]: ...
+    def camera(self, serial: str) -> _Described: ...
+    def apply_fault(self, serial: str, fault: Fault) -> None: ...
+    def set_audio(self, serial: str, on: bool) -> _Described: ...
 
 
 class MethodNotAllowed(HearthwatchError):
@@ -42,7 +55,7 @@ class BodyTooLarge(HearthwatchError):
 class ControlServer:
     """Serves the control API for `fleet` from its own thread until `close`."""
 
-    def __init__(self, fleet: CameraFleet, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, fleet: ControlledFleet, host: str = "127.0.0.1", port: int = 0) -> None:
         self.httpd = _FleetHttpServer((host, port), _Handler, fleet)
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, args=(0.05,), name="camsim-control", daemon=True
@@ -64,13 +77,16 @@ class _FleetHttpServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], fleet: CameraFleet
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        fleet: ControlledFleet,
     ) -> None:
         self.fleet = fleet
         super().__init__(address, handler)
 
 
-def route(fleet: CameraFleet, method: str, path: str, body: bytes) -> tuple[int, Any]:
+def route(fleet: ControlledFleet, method: str, path: str, body: bytes) -> tuple[int, Any]:
     """Answer one request: (status, JSON body); raises `HearthwatchError` for 4xx."""
     parts = [p for p in path.split("?")[0].split("/") if p]
     if parts == ["cameras"]:

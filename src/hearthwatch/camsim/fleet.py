@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
 
 from hearthwatch.camsim.camera import FrameSource, SimulatedCamera
 from hearthwatch.camsim.control import ControlServer
@@ -35,6 +34,7 @@ from hearthwatch.camsim.sound import AudioClip, load_sound, sound_for
 from hearthwatch.camsim.sources import ClipSource, LiveSource
 from hearthwatch.camsim.views import CameraView
 from hearthwatch.errors import NotFound
+from hearthwatch.protocols import rtsp_url
 
 # Main stream size and bitrate (kbit/s) per resolution name.
 RESOLUTIONS: dict[str, tuple[int, int, int]] = {
@@ -121,8 +121,7 @@ class CameraInfo:
         url = self.main_url if stream == "main" else self.sub_url
         if not with_credentials or self.username is None or self.password is None:
             return url
-        userinfo = f"{quote(self.username, safe='')}:{quote(self.password, safe='')}@"
-        return url.replace("rtsp://", "rtsp://" + userinfo, 1)
+        return rtsp_url.with_credentials(url, self.username, self.password)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -308,6 +307,4 @@ class CameraFleet:
         host = self.config.advertise_host or self.config.host
         if host in WILDCARD_HOSTS:
             host = "127.0.0.1"
-        if ":" in host:
-            host = f"[{host}]"
-        return f"rtsp://{host}:{self.rtsp_port}/{serial}/{stream}"
+        return rtsp_url.StreamAddress("rtsp", host, self.rtsp_port, f"/{serial}/{stream}").url

@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from hearthwatch.camsim.identity import CODE_PATTERN, SERIAL_PATTERN, new_identity
+from hearthwatch.camsim.identity import new_identity
+from hearthwatch.protocols.qr_label import is_serial, is_verification_code
 
 STATE_VERSION = 1
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -103,9 +104,9 @@ def _record(path: Path, item: Any) -> CameraRecord:
         record = CameraRecord(**item)
     except TypeError as err:
         raise FleetStateError(f"{path}: bad camera entry {item!r}") from err
-    if not SERIAL_PATTERN.match(str(record.serial)):
+    if not is_serial(str(record.serial)):
         raise FleetStateError(f"{path}: bad serial number {record.serial!r}")
-    if not CODE_PATTERN.match(str(record.verification_code)):
+    if not is_verification_code(str(record.verification_code)):
         raise FleetStateError(f"{path}: bad verification code for {record.serial}")
     texts = (record.name, record.username or "", record.password or "")
     if not all(isinstance(t, str) for t in texts) or not record.name:

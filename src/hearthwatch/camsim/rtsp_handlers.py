@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from hearthwatch.camsim.camera import AUDIO_TRACK, VIDEO_TRACK, SimulatedCamera
-from hearthwatch.camsim.h264 import profile_level_id, sprop_parameter_sets
 from hearthwatch.camsim.rtp import AUDIO_PAYLOAD_TYPE, PAYLOAD_TYPE, RtpPacketizer
 from hearthwatch.camsim.rtsp_messages import DigestAuth, RtspRequest, RtspResponse, parse_transport
 from hearthwatch.camsim.rtsp_session import RtspSession, open_udp_link
 from hearthwatch.camsim.sound import AudioClip
-
-if TYPE_CHECKING:
-    from hearthwatch.camsim.rtsp_server import RtspConnection
+from hearthwatch.protocols.h264 import profile_level_id, sprop_parameter_sets
 
 Handler = Callable[[RtspRequest, SimulatedCamera, str], Awaitable[RtspResponse]]
 
@@ -22,12 +20,37 @@ Handler = Callable[[RtspRequest, SimulatedCamera, str], Awaitable[RtspResponse]]
 MAX_SESSIONS_PER_CONNECTION = 8
 
 
+class _SessionTimeouts(Protocol):
+    @property
+    def session_timeout_s(self) -> float: ...
+
+
+class Connection(Protocol):
+    """What the handlers read and change of one client's connection (rtsp_server's
+    `RtspConnection`): described here, so that the server imports the handlers and not
+    the other way round."""
+
+    @property
+    def server(self) -> _SessionTimeouts: ...
+    @property
+    def writer(self) -> asyncio.StreamWriter: ...
+    @property
+    def sessions(self) -> dict[str, list[RtspSession]]: ...
+    @property
+    def local_host(self) -> str: ...
+    @property
+    def peer_host(self) -> str: ...
+    def new_session_id(self) -> str: ...
+    def sessions_of(self, request: RtspRequest) -> list[RtspSession] | None: ...
+    def all_sessions(self) -> list[RtspSession]: ...
+
+
 class RequestHandlers:
     """DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN and GET_PARAMETER for one connection."""
 
     METHODS = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER"
 
-    def __init__(self, connection: RtspConnection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.auth: dict[str, DigestAuth] = {}
         self.table: dict[str, Handler] = {

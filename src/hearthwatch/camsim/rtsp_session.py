@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from hearthwatch.camsim.camera import VIDEO_TRACK, AudioBurst, SimulatedCamera
-from hearthwatch.camsim.h264 import NAL_SPS, nal_type
 from hearthwatch.camsim.rtp import RtpPacketizer
 from hearthwatch.camsim.scene import EncodedFrame
 from hearthwatch.camsim.sound import SAMPLES_PER_FRAME
+from hearthwatch.protocols.h264 import NAL_SPS, nal_type
 
 MAX_TCP_BACKLOG = 4 * 1024 * 1024
 SR_EVERY_S = 5.0

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import av
 
-from hearthwatch.camsim.h264 import NAL_PPS, NAL_SPS, nal_type, split_annexb
 from hearthwatch.camsim.views import ViewPainter
+from hearthwatch.protocols.h264 import NAL_PPS, NAL_SPS, nal_type, split_annexb
 
 CACHE_VERSION = 3
 

@@ -13,9 +13,9 @@ import numpy as np
 from av.video.frame import PictureType
 from numpy.typing import NDArray
 
-from hearthwatch.camsim.h264 import NAL_IDR, NAL_PPS, NAL_SPS, nal_type, split_annexb
 from hearthwatch.camsim.scene import EncodedClip, EncodedFrame, SceneSpec, make_encoder
 from hearthwatch.camsim.views import ViewPainter
+from hearthwatch.protocols.h264 import NAL_IDR, NAL_PPS, NAL_SPS, nal_type, split_annexb
 
 TIMECODE_BITS = 48
 TIMECODE_ROWS = 2

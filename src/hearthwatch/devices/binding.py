@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import User
-from hearthwatch.camsim.identity import PayloadError, parse_payload
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import TRANSPORT_AUTO, Camera, RegisteredCamera
 from hearthwatch.devices.registry import (
@@ -39,7 +37,9 @@ from hearthwatch.devices.streams import (
 )
 from hearthwatch.errors import Conflict, ValidationFailed
 from hearthwatch.media.status import PROBLEMS
-from hearthwatch.security.outbound import StreamAddress, camera_policy
+from hearthwatch.protocols.qr_label import parse_label
+from hearthwatch.protocols.rtsp_url import StreamAddress, with_credentials
+from hearthwatch.security.outbound import camera_policy
 
 if TYPE_CHECKING:
     from hearthwatch.media.probe import ProbeResult
@@ -89,12 +89,8 @@ def bind_by_code(
 def bind_by_qr_payload(
     ctx: AppContext, session: Session, *, user: User, payload: str, name: str | None
 ) -> Camera:
-    try:
-        identity = parse_payload(payload)
-    except PayloadError as err:
-        raise ValidationFailed(
-            f"That QR code is not a Hearthwatch camera code: {err}.", code="camera.qr_invalid"
-        ) from err
+    """Bind the camera whose label's QR payload this is (`LabelInvalid` when it is none)."""
+    identity = parse_label(payload)
     # The address a label carries is the maker's hint, not stored; it still passes the one
     # check, so a crafted label cannot make the service probe a forbidden address.
     if identity.rtsp_url:
@@ -337,15 +333,6 @@ def _move_sub_stream(ctx: AppContext, session: Session, camera: Camera, url: str
     session.flush()
     if before != camera.sub_stream_key:
         release_stream(session, owner_id=camera.owner_id, key=before)
-
-
-def with_credentials(url: str, username: str | None, password: str | None) -> str:
-    """`url` with the user name and password in it (for the recorder's connection only)."""
-    if not username:
-        return url
-    parts = urlsplit(url)
-    netloc = f"{quote(username, safe='')}:{quote(password or '', safe='')}@{parts.netloc}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 def stream_url(ctx: AppContext, camera: Camera, *, sub: bool = False) -> str:

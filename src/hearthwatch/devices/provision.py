@@ -21,7 +21,6 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from hearthwatch.camsim.identity import CODE_PATTERN, SERIAL_PATTERN
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import RegisteredCamera
 from hearthwatch.devices.provision_formats import (
@@ -40,6 +39,7 @@ from hearthwatch.devices.registry import (
 from hearthwatch.devices.streams import checked_address
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.audit import service as audit
+from hearthwatch.protocols.qr_label import is_serial, is_verification_code
 
 MAX_BYTES = 2_000_000
 MAX_CAMERAS = 10_000
@@ -191,7 +191,7 @@ def _camera(
     values = entry.values
     serial = (values.get("serial") or "").strip().upper()
     code = "".join((values.get("verification_code") or "").split()).upper()
-    if not SERIAL_PATTERN.match(serial):
+    if not is_serial(serial):
         problems.append(
             entry.problem(
                 "provision.serial_invalid",
@@ -199,7 +199,7 @@ def _camera(
                 "serial",
             )
         )
-    if not CODE_PATTERN.match(code):
+    if not is_verification_code(code):
         problems.append(
             entry.problem(
                 "provision.code_invalid",

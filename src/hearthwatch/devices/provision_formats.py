@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from hearthwatch.camsim.identity import PREFIX, PayloadError, parse_payload
+from hearthwatch.protocols.qr_label import LabelInvalid, is_label_payload, parse_label
 
 # The columns (and JSON keys) a camera may have, and the other names they go by.
 COLUMNS = (
@@ -241,7 +241,7 @@ def _parse_text(text: str) -> Parsed:
         line = raw.rstrip()
         if _skipped(line):
             continue
-        if line.startswith(PREFIX + ";"):
+        if is_label_payload(line):
             current = None
             parsed.cameras.append(RawCamera(len(parsed.cameras) + 1, number, {"payload": line}))
         elif not line[0].isspace():
@@ -292,9 +292,9 @@ def payload_values(camera: RawCamera) -> Iterator[Problem]:
     if not payload:
         return
     try:
-        identity = parse_payload(payload)
-    except PayloadError as err:
-        yield camera.problem("provision.payload_invalid", f"The QR payload is wrong: {err}.")
+        identity = parse_label(payload)
+    except LabelInvalid as err:
+        yield camera.problem("provision.payload_invalid", f"The QR payload is wrong: {err.reason}.")
         return
     given = {
         "serial": identity.serial,

@@ -2,8 +2,9 @@
 
 Every path that stores a camera address (binding by address in the API and the web page,
 binding by code or QR from the maker's registry, importing an archive, the demo) calls
-`checked_address`: a valid rtsp:// or rtsps:// URL that the outbound policy allows
-(security/outbound.py). The recorder checks it again, resolved, when it connects.
+`checked_address`: a valid rtsp:// or rtsps:// URL (protocols/rtsp_url.py) that the
+outbound policy allows (security/outbound.py). The recorder checks it again, resolved, when
+it connects.
 
 A stream (host, port, path) is held by one account at most: binding another account's
 camera by its address would hand over its video. The stream's identity is a keyed hash (the
@@ -28,7 +29,8 @@ from sqlalchemy.orm import Session
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera, StreamClaim
 from hearthwatch.errors import Conflict
-from hearthwatch.security.outbound import StreamAddress, camera_policy, parse_stream_url
+from hearthwatch.protocols.rtsp_url import StreamAddress, parse_stream_url
+from hearthwatch.security.outbound import camera_policy
 
 STREAM_PURPOSE = "camera-stream-identity"
 TAKEN_MESSAGE = (

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from hearthwatch.media.nal import hvcc_record
+from hearthwatch.protocols.nal import hvcc_record
 
 TIMESCALE = 90_000
 VIDEO_TRACK, AUDIO_TRACK = 1, 2

@@ -1,6 +1,7 @@
-"""One camera's ingest: RTSP in through PyAV (packet copy, no decoding), segments and live out.
+"""One camera's ingest: packets in from a `CameraSource` (media/source.py: RTSP through PyAV,
+packet copy, no decoding), segments and live out.
 
-Video is H.264 or H.265 (media/nal.py turns its access units into MP4 samples), each frame
+Video is H.264 or H.265 (protocols/nal.py turns its access units into MP4 samples), each frame
 with its decode and presentation time (B-frames come in decode order). Sound is AAC, copied,
 or G.711 transcoded to AAC (media/audio.py); other audio is left out, the video recorded.
 
@@ -12,56 +13,38 @@ camera was away is a gap in the recording, never a corrupt file.
 from __future__ import annotations
 
 import logging
-import re
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import av
 
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import status as status_codes
 from hearthwatch.media.audio import AAC_FRAME, AudioInput, open_audio
-from hearthwatch.media.connection import ANALYZE_US, ConnectionPolicy, network_problem
+from hearthwatch.media.connection import ConnectionPolicy, network_problem
 from hearthwatch.media.fmp4 import TIMESCALE, AudioFormat, Sample
 from hearthwatch.media.live import LiveAudio, LiveFrame, LiveHub
-from hearthwatch.media.nal import CODECS, H264, h264_access_unit, h265_access_unit, parameter_sets
-from hearthwatch.media.rtsp_preflight import refuse_redirects
 from hearthwatch.media.segmenter import FinishedSegment, Segmenter, StreamFormat
+from hearthwatch.media.source import CameraSource, SourceOpener, TargetCheck, open_rtsp_source
 from hearthwatch.media.status import IngestStatus
-from hearthwatch.security.outbound import (
-    AddressForbidden,
-    AddressInvalid,
-    OutboundPolicy,
-    StreamAddress,
-    parse_stream_url,
+from hearthwatch.protocols.nal import (
+    CODECS,
+    H264,
+    h264_access_unit,
+    h265_access_unit,
+    parameter_sets,
 )
+from hearthwatch.protocols.rtsp_url import RtspUrlInvalid, without_credentials
+from hearthwatch.security.outbound import AddressForbidden, OutboundPolicy
 
 log = logging.getLogger("hearthwatch.recorder")
 
-OPEN_TIMEOUT_S = 10.0
-READ_TIMEOUT_S = 5.0
-MAX_BACKOFF_S = 30.0
-# The demuxer's own socket time-out (µs) covers connecting and every read, so a silent
-# camera ends the session. PyAV's `timeout=` would do it with an interrupt callback that
-# takes the GIL on every socket read of every camera: a few thousand times a second.
-SOCKET_OPTIONS = {"timeout": str(int(READ_TIMEOUT_S * 1_000_000))}
 # Frames held for one run while nobody watches: a GOP of 10 s at 25 fps. A camera that
 # sends keyframes further apart (or never again) is cut into samples at this many.
 MAX_HELD_FRAMES = 250
-
-
-_URL_CREDENTIALS = re.compile(r"(rtsps?://)[^/@\s]*@")
-# FFmpeg follows an address to whatever protocol it names (file:, http:, concat:, a
-# playlist's entries): only what an RTSP session needs is allowed.
-PROTOCOLS = "rtp,udp,tcp,rtsp,tls"
-
-
-TargetCheck = Callable[[StreamAddress, str], None]  # (address, the host it resolved to)
 
 
 class UnsupportedCodec(Exception):
@@ -72,14 +55,9 @@ class StreamEnded(Exception):
     """The camera closed the stream."""
 
 
-def without_credentials(text: str) -> str:
-    """Error texts quote the camera URL; never let its user name and password through."""
-    return _URL_CREDENTIALS.sub(r"\1", text)
-
-
 def problem_of(err: BaseException) -> str:
     """The stable problem code shown for a failed session (the raw error is only logged)."""
-    if isinstance(err, AddressForbidden | AddressInvalid):
+    if isinstance(err, AddressForbidden | RtspUrlInvalid):
         return status_codes.ADDRESS_FORBIDDEN
     if isinstance(err, HearthwatchError) and err.code in status_codes.PROBLEM_MESSAGES:
         return err.code  # refusals made before connecting: taken, redirected
@@ -112,20 +90,6 @@ def time_untimed(
     return True
 
 
-def connect_url(url: str, policy: OutboundPolicy, vet: TargetCheck | None = None) -> str:
-    """The URL to open: its name resolved and checked now, pinned to the checked address;
-    `vet` may refuse the stream found there (one stream, one account)."""
-    address, _, _ = parse_stream_url(url)
-    found = policy.resolve(address)
-    if not found:
-        raise socket.gaierror(socket.EAI_NONAME, f"{address.host} does not resolve")
-    if vet is not None:
-        vet(address, found[0])
-    netloc = urlsplit(url).netloc
-    userinfo = netloc.rpartition("@")[0] if "@" in netloc else ""
-    return address.with_host(found[0], userinfo)
-
-
 @dataclass
 class CameraIngest:
     camera_id: str
@@ -138,6 +102,7 @@ class CameraIngest:
     hub: LiveHub = field(default_factory=LiveHub)
     status: IngestStatus = field(default_factory=IngestStatus)
     connection: ConnectionPolicy = field(default_factory=ConnectionPolicy)  # transport, retries
+    open_source: SourceOpener = open_rtsp_source  # how a session with the camera is opened
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _format: StreamFormat | None = None
@@ -208,76 +173,72 @@ class CameraIngest:
             self.on_segment(segment)
 
     def _session(self, segmenter: Segmenter) -> None:
-        options = {
-            **SOCKET_OPTIONS,
-            "rtsp_transport": self.connection.transport,  # media/connection.py chooses
-            "analyzeduration": ANALYZE_US,  # a camera back from a reboot records sooner
-            # No "nobuffer": the packets read while the stream's format is probed would be
-            # thrown away, and with them the keyframe a camera starts a session with.
-            "protocol_whitelist": PROTOCOLS,
-        }
         self._live_base = self._live_audio_next = None
-        pinned = connect_url(self.url, self.policy(), self.vet)
-        refuse_redirects(pinned, timeout=READ_TIMEOUT_S)  # FFmpeg would follow one anywhere
-        with av.open(pinned, options=options) as box:
-            stream = box.streams.video[0]
-            self._describe(stream)
-            audio = open_audio(box.streams.audio[0]) if box.streams.audio else None
-            self._audio = audio
-            self._audio_format = audio.format if audio is not None else None
-            self._audio_clock = audio.clock if audio is not None else (0, 1, 0)
-            # While nobody watches, the frames after a keyframe wait (as the demuxer's own
-            # packets) and are all cut into samples when the next keyframe comes: one tight
-            # run per GOP instead of one cold start of the same Python per frame, for about
-            # a tenth less CPU per camera. Keyframes go through at once (they start segments
-            # and live snapshots), and a viewer gets every frame as it comes.
-            held: list[tuple[av.Packet[Any], float]] = []
-            stopping, take, hub, status = self._stop.is_set, self._packet, self.hub, self.status
+        source = self.open_source(self.url, self.policy(), self.vet, self.connection.transport)
+        try:
+            self._read(source, segmenter)
+        finally:
+            source.close()
 
-            def release_held() -> None:
-                for waiting, arrived in held:
-                    take(waiting, arrived, stream, segmenter, True)
-                held.clear()
+    def _read(self, source: CameraSource, segmenter: Segmenter) -> None:
+        """The session's packets into segments and live, until it ends or we stop."""
+        stream = source.video
+        self._describe(stream)
+        audio = open_audio(source.audio) if source.audio is not None else None
+        self._audio = audio
+        self._audio_format = audio.format if audio is not None else None
+        self._audio_clock = audio.clock if audio is not None else (0, 1, 0)
+        # While nobody watches, the frames after a keyframe wait (as the demuxer's own
+        # packets) and are all cut into samples when the next keyframe comes: one tight
+        # run per GOP instead of one cold start of the same Python per frame, for about
+        # a tenth less CPU per camera. Keyframes go through at once (they start segments
+        # and live snapshots), and a viewer gets every frame as it comes.
+        held: list[tuple[av.Packet[Any], float]] = []
+        stopping, take, hub, status = self._stop.is_set, self._packet, self.hub, self.status
 
-            streams = [stream] if audio is None else [stream, audio.stream]
-            # FFmpeg hands over a session's first keyframe before it knows the RTP clock,
-            # without a time: it waits here for the next frame's. Dropped, recording would
-            # start a whole GOP later (10 s on some cameras).
-            untimed: tuple[av.Packet[Any], float] | None = None
-            first_video = True
-            try:
-                for packet in box.demux(streams):
-                    if stopping():
-                        return
-                    if not packet.size:
-                        continue
-                    if packet.pts is None:
-                        if packet.stream is stream and first_video:  # (a gap after it: no)
-                            untimed = (packet, time.time()) if packet.is_keyframe else None
-                        continue
-                    if packet.stream is not stream:
-                        self._audio_packet(packet, segmenter)
-                        continue
-                    if first_video:
-                        first_video = False
-                        if untimed is not None and time_untimed(untimed[0], packet, stream):
-                            take(untimed[0], untimed[1], stream, segmenter)
-                        untimed = None
-                    now = time.time()
-                    if (
-                        packet.is_keyframe
-                        or hub.watched
-                        or self._format is None  # the stream's format comes first
-                        or len(held) >= MAX_HELD_FRAMES
-                    ):
-                        release_held()
-                        take(packet, now, stream, segmenter)
-                    else:
-                        held.append((packet, now))
-                    status.online, status.last_frame_at = True, now
-                    status.frames += 1
-            finally:
-                release_held()  # the camera went away (or we stop): it is still recorded
+        def release_held() -> None:
+            for waiting, arrived in held:
+                take(waiting, arrived, stream, segmenter, True)
+            held.clear()
+
+        # FFmpeg hands over a session's first keyframe before it knows the RTP clock,
+        # without a time: it waits here for the next frame's. Dropped, recording would
+        # start a whole GOP later (10 s on some cameras).
+        untimed: tuple[av.Packet[Any], float] | None = None
+        first_video = True
+        try:
+            for packet in source.packets(audio=audio is not None):
+                if stopping():
+                    return
+                if not packet.size:
+                    continue
+                if packet.pts is None:
+                    if packet.stream is stream and first_video:  # (a gap after it: no)
+                        untimed = (packet, time.time()) if packet.is_keyframe else None
+                    continue
+                if packet.stream is not stream:
+                    self._audio_packet(packet, segmenter)
+                    continue
+                if first_video:
+                    first_video = False
+                    if untimed is not None and time_untimed(untimed[0], packet, stream):
+                        take(untimed[0], untimed[1], stream, segmenter)
+                    untimed = None
+                now = time.time()
+                if (
+                    packet.is_keyframe
+                    or hub.watched
+                    or self._format is None  # the stream's format comes first
+                    or len(held) >= MAX_HELD_FRAMES
+                ):
+                    release_held()
+                    take(packet, now, stream, segmenter)
+                else:
+                    held.append((packet, now))
+                status.online, status.last_frame_at = True, now
+                status.frames += 1
+        finally:
+            release_held()  # the camera went away (or we stop): it is still recorded
 
     def _describe(self, stream: av.video.stream.VideoStream) -> None:
         base = stream.time_base

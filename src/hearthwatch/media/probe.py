@@ -1,8 +1,8 @@
 """A short look at a camera stream before it is added (or while its owner types its address).
 
-The look is the recorder's own connection, bounded: the address resolved and checked by the
-outbound policy and pinned, the stream's owner asked about (`vet`), the pre-flight that
-refuses redirects, then FFmpeg opens the stream with the transport choice of
+The look is the recorder's own connection (media/source.py), bounded: the address resolved
+and checked by the outbound policy and pinned, the stream's owner asked about (`vet`), the
+pre-flight that refuses redirects, then FFmpeg opens the stream with the transport choice of
 media/connection.py (TCP, then UDP for a camera that refuses TCP) and reads what it sends.
 The answer is either "reached" with the codec, the picture size, the transport that
 worked and the sound's codec, or one of the stable problem codes of media/status.py: never
@@ -19,10 +19,10 @@ import av
 
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media import status as codes
-from hearthwatch.media.connection import ANALYZE_US, AUTO, transport_order, transport_refused
-from hearthwatch.media.ingest import PROTOCOLS, TargetCheck, connect_url, problem_of
-from hearthwatch.media.ingest import without_credentials as _hide
-from hearthwatch.media.rtsp_preflight import refuse_redirects
+from hearthwatch.media.connection import AUTO, transport_order, transport_refused
+from hearthwatch.media.ingest import problem_of
+from hearthwatch.media.source import RtspSource, TargetCheck, pinned_url
+from hearthwatch.protocols.rtsp_url import without_credentials as _hide
 from hearthwatch.security.outbound import OutboundPolicy
 
 log = logging.getLogger("hearthwatch.recorder")
@@ -61,8 +61,7 @@ def probe_stream(
     """Look at the stream at `url` (credentials in it, if any) for a few seconds."""
     started = time.monotonic()
     try:
-        pinned = connect_url(url, policy, vet)
-        refuse_redirects(pinned, timeout=timeout)
+        pinned = pinned_url(url, policy, vet, timeout=timeout)
     except _FAILURES as err:
         return _failed(err, started)
     error: BaseException | None = None
@@ -78,19 +77,16 @@ def probe_stream(
 
 
 def _open(pinned: str, transport: str, timeout: float) -> ProbeResult:
-    options = {
-        "timeout": str(int(timeout * 1_000_000)),
-        "rtsp_transport": transport,
-        "protocol_whitelist": PROTOCOLS,
-        "analyzeduration": ANALYZE_US,
-    }
-    with av.open(pinned, options=options, timeout=(timeout, timeout)) as box:
-        context = box.streams.video[0].codec_context
+    source = RtspSource(pinned, transport, read_timeout=timeout, interrupt=True)
+    try:
+        context = source.video.codec_context
         codec = context.name
         problem = None if codec in RECORDED_CODECS else codes.UNSUPPORTED_CODEC
         width, height = context.width or None, context.height or None
-        audio = box.streams.audio[0].codec_context.name if box.streams.audio else None
+        audio = source.audio.codec_context.name if source.audio is not None else None
         return ProbeResult(True, codec, width, height, transport, problem, audio)
+    finally:
+        source.close()
 
 
 def _failed(err: BaseException, started: float) -> ProbeResult:

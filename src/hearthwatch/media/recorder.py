@@ -45,7 +45,8 @@ from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.media.status import RESTRICTED, STREAM_TAKEN, IngestStatus
 from hearthwatch.media.store import MediaVault
 from hearthwatch.privacy.retention.limits import held_cameras
-from hearthwatch.security.outbound import StreamAddress, camera_policy
+from hearthwatch.protocols.rtsp_url import StreamAddress
+from hearthwatch.security.outbound import camera_policy
 
 log = logging.getLogger("hearthwatch.recorder")
 HEVC = "hevc"  # the ingest's name for H.265

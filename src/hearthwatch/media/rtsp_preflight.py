@@ -21,9 +21,9 @@ import socket
 import ssl
 from dataclasses import dataclass
 from typing import BinaryIO
-from urllib.parse import unquote, urlsplit
 
 from hearthwatch.errors import ValidationFailed
+from hearthwatch.protocols.rtsp_url import parse_stream_url
 
 USER_AGENT = "Lavf"  # FFmpeg's own prefix, so the camera sees the client it will serve
 MAX_HEADER_BYTES = 16_384
@@ -47,12 +47,10 @@ class Answer:
 
 def refuse_redirects(url: str, *, timeout: float) -> None:
     """Ask `url` (pinned to a checked address) for OPTIONS and DESCRIBE; refuse a redirect."""
-    parts = urlsplit(url)
-    target = urlsplit(url)._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-    user, password = unquote(parts.username or ""), unquote(parts.password or "")
-    with _connect(parts.scheme, parts.hostname or "", parts.port or 554, timeout) as conn:
+    address, user, password = parse_stream_url(url)
+    with _connect(address.scheme, address.host, address.port, timeout) as conn:
         try:
-            redirected = _redirects(conn, target, user, password)
+            redirected = _redirects(conn, address.url, user or "", password or "")
         except (OSError, ValueError, UnicodeError):
             # Connected, then something odd (closed, reset, garbled): FFmpeg, which would
             # meet the same, says what it is (not a stream, unreachable) as before.

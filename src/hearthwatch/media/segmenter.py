@@ -35,7 +35,7 @@ from hearthwatch.media.fmp4 import (
     fragment_parts,
     init_segment,
 )
-from hearthwatch.media.nal import H264, HEVC
+from hearthwatch.protocols.nal import H264, HEVC
 
 MAX_SKEW_US = 2_000_000
 MAX_STEP_TICKS = 5 * TIMESCALE

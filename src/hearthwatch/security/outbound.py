@@ -3,7 +3,7 @@
 A camera address comes from a user, so connecting to it must not let that user reach what
 only the server can reach (server-side request forgery). The policy, in order:
 
-- only `rtsp://` and `rtsps://`;
+- only `rtsp://` and `rtsps://` (the address itself is read by protocols/rtsp_url.py);
 - the operator's extra networks (`HEARTHWATCH_CAMERA_ALLOWED_NETWORKS`: `10.0.0.0/8`,
   `127.0.0.1:8554`, `[::1]:8554`; an entry with a port allows only that port) are allowed;
 - otherwise loopback, link-local (169.254.169.254 among them), multicast, unspecified,
@@ -22,9 +22,10 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from hearthwatch.errors import ValidationFailed
+from hearthwatch.protocols.rtsp_url import StreamAddress
 from hearthwatch.security.allowed_networks import AllowedNetwork as AllowedNetwork
 from hearthwatch.security.allowed_networks import IPAddress
 from hearthwatch.security.allowed_networks import parse_allowed_networks as parse_allowed_networks
@@ -32,7 +33,6 @@ from hearthwatch.settings import Settings
 
 Resolver = Callable[[str, int], list[str]]
 
-SCHEMES = {"rtsp": 554, "rtsps": 322}
 # Instance metadata services that are not link-local (AWS IPv6, Alibaba Cloud, Oracle).
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a) for a in ("fd00:ec2::254", "100.100.100.200", "192.0.0.192")
@@ -51,56 +51,6 @@ class AddressForbidden(ValidationFailed):
 
     def __init__(self, message: str = FORBIDDEN_MESSAGE) -> None:
         super().__init__(message)
-
-
-class AddressInvalid(ValidationFailed):
-    code = "camera.url_invalid"
-
-    def __init__(self) -> None:
-        super().__init__("Give a valid rtsp:// address.")
-
-
-@dataclass(frozen=True)
-class StreamAddress:
-    """A parsed camera address, without credentials."""
-
-    scheme: str
-    host: str  # lower-case name or address, IPv6 without brackets
-    given_port: int | None
-    path: str  # path and query, as given
-
-    @property
-    def port(self) -> int:
-        return self.given_port or SCHEMES[self.scheme]
-
-    @property
-    def url(self) -> str:
-        return self.with_host(self.host)
-
-    def with_host(self, host: str, userinfo: str = "") -> str:
-        """The URL with `host` (an address the name resolved to) and optional credentials."""
-        shown = f"[{host}]" if ":" in host else host
-        netloc = f"{userinfo}@{shown}" if userinfo else shown
-        if self.given_port is not None:
-            netloc += f":{self.given_port}"
-        return f"{self.scheme}://{netloc}{self.path}"
-
-
-def parse_stream_url(url: str) -> tuple[StreamAddress, str | None, str | None]:
-    """(address, user, password) of an rtsp:// or rtsps:// URL; anything else is refused."""
-    if any(ch in url for ch in "\r\n\t \\") or len(url) > 512:
-        raise AddressInvalid()
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError as err:
-        raise AddressInvalid() from err
-    scheme = parts.scheme.lower()
-    if scheme not in SCHEMES or not parts.hostname:
-        raise AddressInvalid()
-    path = urlunsplit(("", "", parts.path, parts.query, ""))
-    address = StreamAddress(scheme, parts.hostname.lower(), port, path)
-    return address, parts.username, parts.password
 
 
 def system_resolver(host: str, port: int) -> list[str]:

@@ -1,4 +1,9 @@
-"""Just enough H.264 bitstream handling: Annex B splitting, NAL types, AVCC conversion."""
+"""Just enough H.264 bitstream handling: Annex B splitting, NAL types, AVCC conversion, and
+the SDP `fmtp` values a camera announces its stream with (RFC 6184).
+
+The camera simulator writes its streams with these; the recorder's own conversion of every
+frame is `nal.h264_access_unit`, which the tests hold against `split_annexb` here.
+"""
 
 from __future__ import annotations
 
@@ -29,10 +34,12 @@ def split_annexb(data: bytes) -> list[bytes]:
 
 
 def nal_type(nal: bytes) -> int:
+    """The NAL unit type: the low 5 bits of its 1-byte header."""
     return nal[0] & 0x1F
 
 
 def annexb(nals: Iterable[bytes]) -> bytes:
+    """NAL units behind 4-byte start codes, as a camera sends them."""
     return b"".join(b"\x00\x00\x00\x01" + nal for nal in nals)
 
 
@@ -42,6 +49,7 @@ def avcc(nals: Iterable[bytes]) -> bytes:
 
 
 def split_avcc(data: bytes) -> list[bytes]:
+    """The NAL units of length-prefixed data; a unit cut short is kept as it is."""
     nals, offset = [], 0
     while offset + 4 <= len(data):
         size = int.from_bytes(data[offset : offset + 4], "big")
@@ -56,8 +64,10 @@ def profile_level_id(sps: bytes) -> str:
 
 
 def sprop_parameter_sets(sps: bytes, pps: bytes) -> str:
+    """The SDP `sprop-parameter-sets`: SPS and PPS in base64, comma-separated."""
     return ",".join(base64.b64encode(p).decode() for p in (sps, pps))
 
 
 def is_keyframe(nals: Iterable[bytes]) -> bool:
+    """Whether the access unit holds an IDR slice."""
     return any(nal_type(n) == NAL_IDR for n in nals)

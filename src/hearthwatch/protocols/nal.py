@@ -9,6 +9,9 @@ bits 1-6 of the first byte).
 
 The parameter sets are also read here for what the sample entry needs: the H.265 SPS's
 ``profile_tier_level`` (ISO/IEC 23008-2 7.3.3) and chroma format and bit depths.
+
+Pure bitstream code, no I/O: the recorder (media/ingest.py, media/fmp4.py) reads it, and the
+tests hold `h264_access_unit` against the simulator's own reading (`h264.split_annexb`).
 """
 
 from __future__ import annotations
