@@ -11,8 +11,14 @@ below the API layer knows about HTTP beyond that number.
     ├── PermissionDenied      403  auth.forbidden
     ├── NotFound              404  *.not_found
     ├── Conflict              409  *.exists / *.state
+    ├── Gone                  410  *.expired / *.downloaded
+    ├── TooLarge              413  request.too_large
+    │   └── ArchiveTooLarge        privacy.import_too_large
     ├── RateLimited           429  *.rate_limited
     └── AccountLocked         423  auth.locked
+
+A domain may refine a class with a code and a constructor of its own (`CameraNotReached`
+in devices/binding.py is a `ValidationFailed`); a new status belongs here.
 """
 
 from __future__ import annotations
@@ -60,6 +66,26 @@ class NotFound(HearthwatchError):
 class Conflict(HearthwatchError):
     status = 409
     code = "resource.conflict"
+
+
+class Gone(HearthwatchError):
+    """What was asked for existed and is no more: a used or expired download link."""
+
+    status = 410
+    code = "resource.gone"
+
+
+class TooLarge(HearthwatchError):
+    """A body larger than this service accepts."""
+
+    status = 413
+    code = "request.too_large"
+
+
+class ArchiveTooLarge(TooLarge):
+    """An archive to import (P20) larger than the limits, sent or unpacked."""
+
+    code = "privacy.import_too_large"
 
 
 class RateLimited(HearthwatchError):

@@ -38,12 +38,18 @@ def _validation_details(err: RequestValidationError) -> list[dict[str, str]]:
     return details
 
 
-async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, HearthwatchError)
+def render_error(exc: HearthwatchError) -> JSONResponse:
+    """A domain error as its response: its status and code in the one shape, and when to
+    try again for a rate limit. Middleware, which runs outside the handlers, answers with it."""
     response = error_response(exc.status, exc.code, exc.message, exc.details)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after_s)
     return response
+
+
+async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HearthwatchError)
+    return render_error(exc)
 
 
 async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -26,12 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.requests import cookie_parser
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.api.deps import SESSION_COOKIE, in_context_db_thread
+from hearthwatch.api.errors import render_error
 from hearthwatch.context import AppContext
+from hearthwatch.errors import PermissionDenied
 from hearthwatch.privacy.notice import service as notice
 from hearthwatch.security.secrets import hash_secret
 
@@ -197,15 +199,12 @@ def _user_of(db: Session, kind: str, secret: str) -> User | None:
 
 def _refuse(path: str, version: int) -> Response:
     if path.startswith("/api/"):
-        return JSONResponse(
-            {
-                "error": {
-                    "code": NOT_ACCEPTED,
-                    "message": f"Accept version {version} of the privacy notice to go on: "
-                    "read it at /privacy/notice.",
-                    "details": {"version": version, "accept": "/api/v1/privacy/notice/accept"},
-                }
-            },
-            status_code=403,
+        return render_error(
+            PermissionDenied(
+                f"Accept version {version} of the privacy notice to go on: "
+                "read it at /privacy/notice.",
+                code=NOT_ACCEPTED,
+                details={"version": version, "accept": "/api/v1/privacy/notice/accept"},
+            )
         )
     return RedirectResponse(f"{ACCEPT_PAGE}?next={quote(path)}", status_code=303)

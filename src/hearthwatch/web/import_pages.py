@@ -27,9 +27,9 @@ from starlette.types import Message
 from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep, check_csrf, in_db_thread
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.errors import ArchiveTooLarge, HearthwatchError, ValidationFailed
 from hearthwatch.privacy.export import portability_import
-from hearthwatch.privacy.export.portability_import import ArchiveTooLarge, ImportSummary
+from hearthwatch.privacy.export.portability_import import ImportSummary
 from hearthwatch.web.forms import FormProblem
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin

@@ -43,7 +43,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.streams import assign_stream, checked_url
-from hearthwatch.errors import Conflict, HearthwatchError, ValidationFailed
+from hearthwatch.errors import ArchiveTooLarge, Conflict, HearthwatchError, ValidationFailed
 from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.export.archive import schema_text
@@ -79,11 +79,6 @@ CAMERA_SETTINGS = (
 
 class ArchiveRefused(ValidationFailed):
     code = "privacy.import_invalid"
-
-
-class ArchiveTooLarge(HearthwatchError):
-    status = 413
-    code = "privacy.import_too_large"
 
 
 def refuse(code: str, message: str, details: Any = None) -> ArchiveRefused:
