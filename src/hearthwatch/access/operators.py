@@ -38,4 +38,8 @@ def require_operator(settings: Settings, user: User) -> str:
 
 def actor_name(user: User) -> str:
     """Operators acting through the web app or API are named by account id, not address."""
-    return f"account-{user.id}"
+    return account_actor(user.id)
+
+
+def account_actor(user_id: str) -> str:
+    return f"account-{user_id}"

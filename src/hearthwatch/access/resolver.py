@@ -1,45 +1,83 @@
-"""Who may do what to which device: the single place that answers, deny by default.
+"""Who may do what to which resource: the single place that answers, deny by default.
 
-Every API route, media URL, WebSocket and (later) automation asks `authorize`. Today a
-camera's owner holds every right; share grants, household members and user-approved
-support grants join here, and nowhere else. Staff hold no standing right to video (P16).
+Every API route, web page, media URL, WebSocket and (later) automation asks here, by
+resource kind, id and action (`resolve`), or for a list (`visible_cameras`). Today an
+owner holds every right to their own resources and a role holds only the workflow rights
+`access/resources.py` lists for it; share grants, household members and user-approved
+support grants join in `rights`, and nowhere else. Staff hold no standing right to video
+(P16).
+
+Two refusals, both stable: a resource the caller may not touch is "not found" with exactly
+the code and message of a missing one (no existence oracle); a role the caller lacks is
+403 with the role's code (`principal.require_role`).
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hearthwatch.access.principal import Principal, owner
+from hearthwatch.access.resources import RULES, Action, Kind, Rule
+from hearthwatch.accounts.models import User
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import NotFound
 
+__all__ = ["Action", "Kind", "authorize", "resolve", "rights", "visible_cameras"]
 
-class Action(StrEnum):
-    VIEW = "view"  # see the device and its status
-    WATCH_LIVE = "watch_live"
-    PLAYBACK = "playback"  # recorded video, snapshots, clips
-    CONTROL = "control"  # PTZ, intercom, device commands
-    CONFIGURE = "configure"  # rename, recording mode, retention
-    UNBIND = "unbind"
+OWNER_ACTIONS = RULES[Kind.CAMERA].owner_actions  # kept for callers of the camera-only API
 
 
-OWNER_ACTIONS = frozenset(Action)
+def rights(who: Principal, kind: Kind, record: Any) -> frozenset[Action]:
+    """Every action `who` may take on `record` (of `kind`) right now."""
+    rule = RULES[kind]
+    if rule.gone(record):
+        return frozenset()
+    granted: set[Action] = set()
+    if rule.owner_of(record) == who.user_id:
+        granted |= rule.owner_actions
+    for role in who.roles:
+        granted |= rule.role_actions.get(role, frozenset())
+    return frozenset(granted)
 
 
-def rights(user_id: str, camera: Camera) -> frozenset[Action]:
-    """Every action `user_id` may take on `camera` right now."""
-    if camera.owner_id == user_id:
-        return OWNER_ACTIONS
-    return frozenset()
+def resolve(
+    session: Session, who: Principal, kind: Kind, resource_id: str | int, action: Action
+) -> Any:
+    """The resource if `who` may take `action` on it; otherwise the kind's "not found"."""
+    rule = RULES[kind]
+    record = session.get(rule.model, resource_id)
+    if record is None or action not in rights(who, kind, record):
+        raise not_found(rule)
+    return record
+
+
+def not_found(rule: Rule) -> NotFound:
+    message, code = rule.missing
+    return NotFound(message, code=code)
+
+
+def owned(
+    session: Session, kind: Kind, resource_id: str | int, *, user_id: str, action: Action
+) -> Any:
+    """`resolve` for a service acting for the account itself (no role is needed there)."""
+    return resolve(session, owner(user_id), kind, resource_id, action)
 
 
 def authorize(session: Session, *, user_id: str, camera_id: str, action: Action) -> Camera:
-    """The camera if `user_id` may take `action` on it; otherwise `camera.not_found`.
-
-    Refusals look exactly like a missing camera, so ids cannot be probed.
-    """
-    camera = session.get(Camera, camera_id)
-    if camera is None or action not in rights(user_id, camera):
-        raise NotFound("No such camera.", code="camera.not_found")
+    """The camera if `user_id` may take `action` on it; otherwise `camera.not_found`."""
+    camera: Camera = owned(session, Kind.CAMERA, camera_id, user_id=user_id, action=action)
     return camera
+
+
+def visible_cameras(session: Session, user: User | Principal) -> list[Camera]:
+    """Every camera the account may view, in the order they were added (for lists).
+
+    The same decision as `rights` for `Action.VIEW`, as a query: today the cameras it
+    owns; shared and household cameras join this query when their grants do.
+    """
+    user_id = user.user_id if isinstance(user, Principal) else user.id
+    query = select(Camera).where(Camera.owner_id == user_id).order_by(Camera.activated_at)
+    return list(session.scalars(query))

@@ -8,10 +8,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hearthwatch.access.resolver import Action, Kind, owned
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.accounts.signin import TOKEN_PREFIX
 from hearthwatch.context import AppContext
-from hearthwatch.errors import NotFound, ValidationFailed
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.security.secrets import hash_secret, new_secret
 
 MAX_TOKENS = 50
@@ -39,9 +40,7 @@ def active_sessions(ctx: AppContext, session: Session, *, user: User) -> list[Br
 
 
 def revoke_session(ctx: AppContext, session: Session, *, user: User, session_id: str) -> None:
-    record = session.get(BrowserSession, session_id)
-    if record is None or record.user_id != user.id or record.revoked_at is not None:
-        raise NotFound("No such active session.", code="session.not_found")
+    record = owned(session, Kind.SESSION, session_id, user_id=user.id, action=Action.CHANGE)
     record.revoked_at = ctx.clock.now()
 
 
@@ -79,7 +78,5 @@ def active_tokens(ctx: AppContext, session: Session, *, user: User) -> list[ApiT
 
 
 def revoke_token(ctx: AppContext, session: Session, *, user: User, token_id: str) -> None:
-    token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id or token.revoked_at is not None:
-        raise NotFound("No such token.", code="token.not_found")
+    token = owned(session, Kind.API_TOKEN, token_id, user_id=user.id, action=Action.CHANGE)
     token.revoked_at = ctx.clock.now()

@@ -1,14 +1,25 @@
-"""Typed dependencies: the context, a database session per request, and the caller."""
+"""Typed dependencies: the context, a database session per request, the caller, and access.
+
+    CurrentUser   the signed-in account (API token or session cookie, CSRF-checked)
+    Operator      the caller, holding the operator role; 403 `operator.required` otherwise
+    authorized()  the path's resource, loaded through the one resolver (access/resolver.py):
+                  a resource of anyone else is the same 404 as a missing one
+
+Routes therefore never compare owners or check roles themselves.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, TypeVar
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
+from hearthwatch.access.principal import Principal, Role, principal_for, require_role
+from hearthwatch.access.resolver import Action, Kind, resolve
 from hearthwatch.accounts import identity
 from hearthwatch.accounts.identity import Identity
 from hearthwatch.accounts.models import User
@@ -185,3 +196,50 @@ async def get_user(caller: CallerDep) -> User:
 
 
 UserDep = Annotated[User, Depends(get_user)]
+CurrentUser = UserDep
+
+
+# --- Access: every route's authorisation goes through the resolver (access/resolver.py) ---
+
+HexId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+async def get_principal(request: Request, user: UserDep) -> Principal:
+    """The caller as the resolver sees it: the account and the roles it holds."""
+    ctx: AppContext = request.app.state.ctx
+    return principal_for(ctx.settings, user)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_operator(who: PrincipalDep) -> Principal:
+    """The caller, if they hold the operator role; 403 `operator.required` for anyone else."""
+    return require_role(who, Role.OPERATOR)
+
+
+Operator = Annotated[Principal, Depends(get_operator)]
+
+
+def authorized(kind: Kind, action: Action, *, param: str, id_type: Any = HexId) -> Any:
+    """A dependency that loads the resource named by the path's `param` through the
+    resolver: use as ``Annotated[Camera, authorized(Kind.CAMERA, Action.VIEW,
+    param="camera_id")]``. Anyone else's resource is the kind's 404, as a missing one."""
+
+    async def load(**values: Any) -> Any:
+        who: Principal = values["who"]
+        db: Session = values["db"]
+        resource_id = values[param]
+        return await in_db_thread(db, lambda: resolve(db, who, kind, resource_id, action))
+
+    # The path parameter is declared on the dependency (FastAPI reads `__signature__`), so
+    # its form is checked and the OpenAPI schema lists it whether or not the route names it.
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    load.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(param, keyword, annotation=id_type),
+            inspect.Parameter("who", keyword, annotation=PrincipalDep),
+            inspect.Parameter("db", keyword, annotation=DbDep),
+        ]
+    )
+    return Depends(load)

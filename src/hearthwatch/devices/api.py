@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Path, UploadFile, status
+from fastapi import APIRouter, UploadFile, status
 from pydantic import Field
 
-from hearthwatch.access.resolver import Action, authorize
-from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.access.resolver import Action, Kind
+from hearthwatch.api.deps import ContextDep, CurrentUser, DbDep, authorized
 from hearthwatch.context import AppContext
 from hearthwatch.devices import binding, firmware, service
 from hearthwatch.devices.binding import MAX_QR_IMAGE_BYTES
@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
-CameraId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+# The path's camera, loaded through the permission resolver for the route's action.
+ViewableCamera = Annotated[Camera, authorized(Kind.CAMERA, Action.VIEW, param="camera_id")]
+ConfigurableCamera = Annotated[Camera, authorized(Kind.CAMERA, Action.CONFIGURE, param="camera_id")]
+UnbindableCamera = Annotated[Camera, authorized(Kind.CAMERA, Action.UNBIND, param="camera_id")]
 CONNECTION_FIELDS = ("url", "username", "password", "rtsp_transport")
 
 
@@ -64,13 +67,13 @@ def public(ctx: AppContext, camera: Camera) -> CameraPublic:
 
 
 @router.get("", response_model=list[CameraPublic])
-def list_cameras(user: UserDep, ctx: ContextDep, db: DbDep) -> list[CameraPublic]:
-    """Your cameras, with live status from the recorder."""
+def list_cameras(user: CurrentUser, ctx: ContextDep, db: DbDep) -> list[CameraPublic]:
+    """The cameras you may see, with live status from the recorder."""
     return [public(ctx, c) for c in service.list_cameras(db, user_id=user.id)]
 
 
 @router.post("/bind", status_code=status.HTTP_201_CREATED, response_model=CameraPublic)
-def bind_by_code(body: BindByCode, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
+def bind_by_code(body: BindByCode, user: CurrentUser, ctx: ContextDep, db: DbDep) -> CameraPublic:
     """Bind a camera by the serial number and verification code on its label."""
     camera = binding.bind_by_code(
         ctx, db, user=user, serial=body.serial, code=body.verification_code, name=body.name
@@ -79,14 +82,18 @@ def bind_by_code(body: BindByCode, user: UserDep, ctx: ContextDep, db: DbDep) ->
 
 
 @router.post("/bind/qr", status_code=status.HTTP_201_CREATED, response_model=CameraPublic)
-def bind_by_qr(body: BindByQrPayload, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
+def bind_by_qr(
+    body: BindByQrPayload, user: CurrentUser, ctx: ContextDep, db: DbDep
+) -> CameraPublic:
     """Bind a camera by the text of its QR code (as a phone's scanner reads it)."""
     camera = binding.bind_by_qr_payload(ctx, db, user=user, payload=body.payload, name=body.name)
     return public(ctx, camera)
 
 
 @router.post("/bind/qr-image", status_code=status.HTTP_201_CREATED, response_model=CameraPublic)
-def bind_by_qr_image(file: UploadFile, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
+def bind_by_qr_image(
+    file: UploadFile, user: CurrentUser, ctx: ContextDep, db: DbDep
+) -> CameraPublic:
     """Bind a camera from a photo or screenshot of its QR code."""
     payload = binding.read_qr_image(file.file.read(MAX_QR_IMAGE_BYTES + 1))
     camera = binding.bind_by_qr_payload(ctx, db, user=user, payload=payload, name=None)
@@ -94,7 +101,7 @@ def bind_by_qr_image(file: UploadFile, user: UserDep, ctx: ContextDep, db: DbDep
 
 
 @router.post("/bind/rtsp", status_code=status.HTTP_201_CREATED, response_model=CameraPublic)
-def bind_by_rtsp(body: BindByRtsp, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
+def bind_by_rtsp(body: BindByRtsp, user: CurrentUser, ctx: ContextDep, db: DbDep) -> CameraPublic:
     """Add any camera by its RTSP address once a short look reached it (or, with
     `add_offline`, one that is offline now); credentials are stored encrypted."""
     camera = binding.bind_by_url(
@@ -113,7 +120,7 @@ def bind_by_rtsp(body: BindByRtsp, user: UserDep, ctx: ContextDep, db: DbDep) ->
 
 
 @router.post("/probe", response_model=StreamFound)
-def probe_stream(body: StreamProbe, user: UserDep, ctx: ContextDep) -> StreamFound:
+def probe_stream(body: StreamProbe, user: CurrentUser, ctx: ContextDep) -> StreamFound:
     """Look at a stream for a few seconds before adding it: reached (codec, size, transport)
     or the problem's stable code with what to do next. Nothing is stored."""
     found = binding.probe_camera(
@@ -144,20 +151,18 @@ def probe_public(found: ProbeResult) -> StreamFound:
 
 
 @router.get("/{camera_id}", response_model=CameraPublic)
-def read_camera(camera_id: CameraId, user: UserDep, ctx: ContextDep, db: DbDep) -> CameraPublic:
-    camera = authorize(db, user_id=user.id, camera_id=camera_id, action=Action.VIEW)
+def read_camera(camera: ViewableCamera, ctx: ContextDep) -> CameraPublic:
     return public(ctx, camera)
 
 
 @router.patch("/{camera_id}", response_model=CameraChanged)
 def update_camera(
-    camera_id: CameraId, body: CameraChange, user: UserDep, ctx: ContextDep, db: DbDep
+    camera: ConfigurableCamera, body: CameraChange, ctx: ContextDep, db: DbDep
 ) -> CameraChanged:
     """Rename, switch recording on or off, set retention (days and/or bytes), and change the
     address, credentials (never shown back; a password left out is kept) or transport: a new
     connection is looked at first, as when adding a camera, and refused with the problem's
     code and next step unless `save_offline`; `connection_check` says what was found."""
-    camera = authorize(db, user_id=user.id, camera_id=camera_id, action=Action.CONFIGURE)
     changes = body.model_dump(exclude_unset=True)
     service.update_camera(ctx, db, camera, changes)
     looked = not body.save_offline and any(changes.get(k) is not None for k in CONNECTION_FIELDS)
@@ -182,7 +187,6 @@ def found_at(camera: Camera) -> StreamFound:
 
 
 @router.delete("/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)
-def unbind_camera(camera_id: CameraId, user: UserDep, ctx: ContextDep, db: DbDep) -> None:
+def unbind_camera(camera: UnbindableCamera, ctx: ContextDep, db: DbDep) -> None:
     """Unbind the camera and erase its recordings (crypto-shredded at once)."""
-    camera = authorize(db, user_id=user.id, camera_id=camera_id, action=Action.UNBIND)
     service.unbind_camera(ctx, db, camera)

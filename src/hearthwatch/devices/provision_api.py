@@ -12,8 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from hearthwatch.access.operators import require_operator
-from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.api.deps import ContextDep, DbDep, Operator
 from hearthwatch.devices import provision
 from hearthwatch.privacy.audit import service as audit
 
@@ -55,9 +54,10 @@ class ProvisionOut(BaseModel):
 
 
 @router.post("/provision", response_model=ProvisionOut)
-def provision_cameras(body: ProvisionIn, user: UserDep, ctx: ContextDep, db: DbDep) -> ProvisionOut:
+def provision_cameras(
+    body: ProvisionIn, operator: Operator, ctx: ContextDep, db: DbDep
+) -> ProvisionOut:
     """Add (or update) the cameras of a list to the registry, so they bind by QR and serial."""
-    operator = require_operator(ctx.settings, user)
     defaults = provision.Defaults(
         address_template=body.address_template,
         sub_address_template=body.sub_address_template,
@@ -68,7 +68,7 @@ def provision_cameras(body: ProvisionIn, user: UserDep, ctx: ContextDep, db: DbD
         ctx,
         db,
         data=body.content.encode("utf-8", "surrogatepass"),  # not UTF-8: refused as such
-        actor=audit.actor_operator(operator),
+        actor=audit.actor_operator(operator.name),
         defaults=defaults,
         dry_run=body.dry_run,
     )

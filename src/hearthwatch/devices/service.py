@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from hearthwatch.access.principal import owner
+from hearthwatch.access.resolver import visible_cameras
 from hearthwatch.context import AppContext
 from hearthwatch.devices.binding import change_connection
 from hearthwatch.devices.models import Camera
@@ -16,11 +18,8 @@ from hearthwatch.media.store import camera_prefix
 
 
 def list_cameras(session: Session, *, user_id: str) -> list[Camera]:
-    return list(
-        session.scalars(
-            select(Camera).where(Camera.owner_id == user_id).order_by(Camera.activated_at)
-        )
-    )
+    """Every camera the account may see, as the permission resolver decides for lists."""
+    return visible_cameras(session, owner(user_id))
 
 
 def update_camera(

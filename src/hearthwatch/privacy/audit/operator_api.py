@@ -14,8 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from hearthwatch.access.operators import require_operator
-from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.api.deps import ContextDep, DbDep, Operator
 from hearthwatch.privacy.audit import privacy_check, statistics
 from hearthwatch.privacy.audit import service as audit
 
@@ -45,19 +44,17 @@ class PrivacyCheck(BaseModel):
 
 
 @router.get("/statistics")
-def usage_statistics(user: UserDep, ctx: ContextDep, db: DbDep) -> dict[str, Any]:
+def usage_statistics(operator: Operator, ctx: ContextDep, db: DbDep) -> dict[str, Any]:
     """Counts of consenting people per group; groups under the minimum size are null."""
-    require_operator(ctx.settings, user)
     return statistics.as_json(statistics.usage_statistics(ctx, db))
 
 
 @router.get("/audit", response_model=AuditCheck)
 def verify_audit_log(
-    user: UserDep, ctx: ContextDep, db: DbDep,
+    operator: Operator, ctx: ContextDep, db: DbDep,
     expect_head: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
 ) -> AuditCheck:  # fmt: skip
     """Every entry's hash and link, and (given) that an earlier head is still in the log."""
-    require_operator(ctx.settings, user)
     found = audit.verify(db, expect_head=expect_head)
     return AuditCheck(
         ok=found.ok, entries=found.entries, head_hash=found.head_hash, problems=list(found.problems)
@@ -65,9 +62,8 @@ def verify_audit_log(
 
 
 @router.get("/check", response_model=PrivacyCheck)
-def check_installation(user: UserDep, ctx: ContextDep) -> PrivacyCheck:
+def check_installation(operator: Operator, ctx: ContextDep) -> PrivacyCheck:
     """Records past retention, undeclared personal columns, processing without a basis (as
     declared, and as it happened), and a published notice the data map has outgrown."""
-    require_operator(ctx.settings, user)
     result = privacy_check.check(ctx)
     return PrivacyCheck.model_validate(result.as_dict())

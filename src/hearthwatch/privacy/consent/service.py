@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from hearthwatch.access.resolver import Action, Kind, owned
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
 from hearthwatch.privacy.audit import service as audit
@@ -308,9 +309,7 @@ def receipt(ctx: AppContext, record: ConsentRecord) -> dict[str, Any]:
 
 def receipt_for(ctx: AppContext, db: Session, *, user_id: str, ledger_id: int) -> dict[str, Any]:
     """The receipt of one of the person's own changes (for download)."""
-    record = db.get(ConsentRecord, ledger_id)
-    if record is None or record.user_id != user_id:
-        raise NotFound("There is no such consent change.", code="consent.not_found")
+    record = owned(db, Kind.CONSENT_CHANGE, ledger_id, user_id=user_id, action=Action.VIEW)
     return receipt(ctx, record)
 
 

@@ -18,9 +18,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
 
-from hearthwatch.access.operators import require_operator
 from hearthwatch.accounts.schemas import Strict
-from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.api.deps import ContextDep, DbDep, Operator
 from hearthwatch.mail import deferred
 from hearthwatch.privacy.minors import operator as minors_operator
 from hearthwatch.privacy.minors import review as minors_review
@@ -61,21 +60,21 @@ class Cleared(BaseModel):
 
 @router.get("", response_model=list[HeldAccountPublic])
 def list_held(
-    user: UserDep, ctx: ContextDep, db: DbDep,
+    operator: Operator, ctx: ContextDep, db: DbDep,
     reason: Annotated[Literal["sign_up", "reported"] | None, Query()] = None,
 ) -> list[HeldAccountPublic]:  # fmt: skip
     """Accounts waiting for a guardian's consent; `reason=reported` lists reported ones."""
-    require_operator(ctx.settings, user)
     return [HeldAccountPublic.of(h) for h in minors_operator.held_accounts(db, reason=reason)]
 
 
 @router.post("/{account_id}/clear", response_model=Cleared)
 def clear_hold(
-    account_id: AccountId, body: ClearIn, user: UserDep, ctx: ContextDep, db: DbDep
+    account_id: AccountId, body: ClearIn, operator: Operator, ctx: ContextDep, db: DbDep
 ) -> Cleared:
     """The holder showed they are 16 or older: the hold ends and they can sign in."""
-    operator = require_operator(ctx.settings, user)
-    minors_operator.clear(ctx, db, account_id=account_id, operator=operator, reason=body.reason)
+    minors_operator.clear(
+        ctx, db, account_id=account_id, operator=operator.name, reason=body.reason
+    )
     return Cleared(account_id=account_id, decision="adult")
 
 
@@ -108,23 +107,21 @@ class ReportDecided(BaseModel):
 
 
 @router.get("/reports", response_model=list[ReportPublic])
-def list_reports(user: UserDep, ctx: ContextDep, db: DbDep) -> list[ReportPublic]:
+def list_reports(operator: Operator, ctx: ContextDep, db: DbDep) -> list[ReportPublic]:
     """Reports of a child's account waiting for review, oldest first. None restricts the
     account until it is confirmed."""
-    require_operator(ctx.settings, user)
     return [ReportPublic.of(r) for r in minors_review.open_reports(db)]
 
 
 @router.post("/reports/{report_id}/{decision}", response_model=ReportDecided)
 def decide_report(
     report_id: ReportId, decision: Literal["dismiss", "confirm"], body: DecisionIn,
-    user: UserDep, ctx: ContextDep, db: DbDep, tasks: BackgroundTasks,
+    operator: Operator, ctx: ContextDep, db: DbDep, tasks: BackgroundTasks,
 ) -> ReportDecided:  # fmt: skip
     """Dismiss the report (the holder is told), or confirm it: the account is put on hold
     until a guardian consents, and deleted at the deadline without (P4)."""
-    operator = require_operator(ctx.settings, user)
     decide = minors_review.dismiss if decision == "dismiss" else minors_review.confirm
-    mails = decide(ctx, db, report_id=report_id, operator=operator, reason=body.reason)
+    mails = decide(ctx, db, report_id=report_id, operator=operator.name, reason=body.reason)
     db.commit()  # the decision holds before its mails go out
     tasks.add_task(deferred.send_all, ctx.mailer, mails)
     return ReportDecided(

@@ -1,8 +1,9 @@
 """`/api/v1/privacy/operator/requests`: operators answer rights requests and complaints.
 
-Only accounts with the operator role (access/operators.py) get past the first line of each
-route: everyone else gets 403 `operator.required`. Opening a request is audited; every
-change is a step the person sees and an entry in the audit log (P25-P27).
+Only accounts with the operator role get past the `Operator` dependency of each route
+(api/deps.py, access/principal.py): everyone else gets 403 `operator.required`. Opening a
+request is audited; every change is a step the person sees and an entry in the audit log
+(P25-P27).
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.operators import require_operator
-from hearthwatch.accounts.models import User
+from hearthwatch.access.principal import Principal
 from hearthwatch.accounts.schemas import Strict
-from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.api.deps import ContextDep, DbDep, Operator
 from hearthwatch.context import AppContext
 from hearthwatch.privacy.requests import operator as requests_operator
 from hearthwatch.privacy.requests import service as requests
@@ -95,73 +95,71 @@ class OperatorRequest(OperatorEntry):
 
 @router.get("", response_model=list[OperatorEntry])
 def list_requests(
-    user: UserDep, ctx: ContextDep, db: DbDep,
+    operator: Operator, ctx: ContextDep, db: DbDep,
     state: Annotated[Literal["open", "all"], Query()] = "open",
 ) -> list[OperatorEntry]:  # fmt: skip
     """Requests by due date, the most urgent first; `state=all` includes closed ones."""
-    require_operator(ctx.settings, user)
     found = requests_operator.listing(ctx, db, open_only=state == "open")
     return [OperatorEntry.of(entry) for entry in found]
 
 
 @router.get("/{request_id}", response_model=OperatorRequest)
 def read_request(
-    request_id: RequestId, user: UserDep, ctx: ContextDep, db: DbDep
+    request_id: RequestId, operator: Operator, ctx: ContextDep, db: DbDep
 ) -> OperatorRequest:
     """One request with its steps; the opening is written to the audit log."""
-    operator = require_operator(ctx.settings, user)
-    opened = requests_operator.view(ctx, db, request_id=request_id, operator=operator)
+    opened = requests_operator.view(ctx, db, request_id=request_id, operator=operator.name)
     return OperatorRequest.opened(opened)
 
 
 @router.post("/{request_id}/start", response_model=OperatorRequest)
-def start(request_id: RequestId, user: UserDep, ctx: ContextDep, db: DbDep) -> OperatorRequest:
+def start(request_id: RequestId, operator: Operator, ctx: ContextDep, db: DbDep) -> OperatorRequest:
     """Start work on a request whose identity check is done."""
-    return _act(ctx, db, user, lambda op: requests.start(
+    return _act(ctx, db, operator, lambda op: requests.start(
         ctx, db, request_id=request_id, operator=op))  # fmt: skip
 
 
 @router.post("/{request_id}/complete", response_model=OperatorRequest)
 def complete(
-    request_id: RequestId, body: Resolution, user: UserDep, ctx: ContextDep, db: DbDep
+    request_id: RequestId, body: Resolution, operator: Operator, ctx: ContextDep, db: DbDep
 ) -> OperatorRequest:
     """Answer the request; the person is told the resolution."""
-    return _act(ctx, db, user, lambda op: requests.complete(
+    return _act(ctx, db, operator, lambda op: requests.complete(
         ctx, db, request_id=request_id, operator=op, resolution=body.resolution))  # fmt: skip
 
 
 @router.post("/{request_id}/refuse", response_model=OperatorRequest)
 def refuse(
-    request_id: RequestId, body: Reason, user: UserDep, ctx: ContextDep, db: DbDep
+    request_id: RequestId, body: Reason, operator: Operator, ctx: ContextDep, db: DbDep
 ) -> OperatorRequest:
     """Refuse with the reason the person is shown (P26)."""
-    return _act(ctx, db, user, lambda op: requests.refuse(
+    return _act(ctx, db, operator, lambda op: requests.refuse(
         ctx, db, request_id=request_id, operator=op, reason=body.reason))  # fmt: skip
 
 
 @router.post("/{request_id}/extend", response_model=OperatorRequest)
 def extend(
-    request_id: RequestId, body: Extension, user: UserDep, ctx: ContextDep, db: DbDep
+    request_id: RequestId, body: Extension, operator: Operator, ctx: ContextDep, db: DbDep
 ) -> OperatorRequest:
     """Extend by up to two further months in all, with a reason, before the deadline."""
-    return _act(ctx, db, user, lambda op: requests.extend(
+    return _act(ctx, db, operator, lambda op: requests.extend(
         ctx, db, request_id=request_id, operator=op, months=body.months,
         reason=body.reason))  # fmt: skip
 
 
 @router.post("/{request_id}/charge", response_model=OperatorRequest)
 def charge(
-    request_id: RequestId, body: Fee, user: UserDep, ctx: ContextDep, db: DbDep
+    request_id: RequestId, body: Fee, operator: Operator, ctx: ContextDep, db: DbDep
 ) -> OperatorRequest:
     """Ask a fee at cost for a repetitive or excessive request, with the reason (P26)."""
-    return _act(ctx, db, user, lambda op: requests.charge(
+    return _act(ctx, db, operator, lambda op: requests.charge(
         ctx, db, request_id=request_id, operator=op, fee_cents=body.fee_cents,
         reason=body.reason))  # fmt: skip
 
 
 def _act(
-    ctx: AppContext, db: Session, user: User,
+    ctx: AppContext, db: Session, operator: Principal,
     change: Callable[[str], RightsRequest],
 ) -> OperatorRequest:  # fmt: skip
-    changed = change(require_operator(ctx.settings, user))
+    changed = change(operator.name)
     return OperatorRequest.opened(requests_operator.after_change(ctx, db, changed))

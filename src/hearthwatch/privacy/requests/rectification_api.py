@@ -13,9 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
-from hearthwatch.access.operators import require_operator
 from hearthwatch.accounts.schemas import Strict
-from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.api.deps import ContextDep, DbDep, Operator
 from hearthwatch.privacy.requests import operator as requests_operator
 from hearthwatch.privacy.requests import rectification
 from hearthwatch.privacy.requests.api import RequestId
@@ -52,22 +51,20 @@ class Correction(Strict):
 
 @router.get("/{request_id}/corrections", response_model=list[CorrectionTarget])
 def list_corrections(
-    request_id: RequestId, user: UserDep, ctx: ContextDep, db: DbDep
+    request_id: RequestId, operator: Operator, ctx: ContextDep, db: DbDep
 ) -> list[CorrectionTarget]:
     """What may be corrected on this request, current values masked."""
-    operator = require_operator(ctx.settings, user)
-    found = rectification.targets(ctx, db, request_id=request_id, operator=operator)
+    found = rectification.targets(ctx, db, request_id=request_id, operator=operator.name)
     return [CorrectionTarget.of(t) for t in found]
 
 
 @router.post("/{request_id}/corrections", response_model=OperatorRequest)
 def correct(
-    request_id: RequestId, body: Correction, user: UserDep, ctx: ContextDep, db: DbDep
+    request_id: RequestId, body: Correction, operator: Operator, ctx: ContextDep, db: DbDep
 ) -> OperatorRequest:
     """Correct one field; the step is shown to the person and the access is audited."""
-    operator = require_operator(ctx.settings, user)
     changed = rectification.correct(
-        ctx, db, request_id=request_id, operator=operator, field=body.field,
+        ctx, db, request_id=request_id, operator=operator.name, field=body.field,
         record_id=body.record_id, value=body.value,
     )  # fmt: skip
     return OperatorRequest.opened(requests_operator.after_change(ctx, db, changed))

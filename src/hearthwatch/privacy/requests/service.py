@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hearthwatch.access.resolver import Action, Kind, owned
 from hearthwatch.accounts import codes
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import reauthenticate
@@ -128,9 +129,10 @@ def list_own(db: Session, *, user_id: str) -> list[RightsRequest]:
 
 
 def get_own(db: Session, *, user_id: str, request_id: str) -> RightsRequest:
-    request = db.get(RightsRequest, request_id)
-    if request is None or request.user_id != user_id:
-        raise NotFound("No such request.", code="privacy.request_not_found")
+    """The person's own request; anyone else's is "not found", as a missing one."""
+    request: RightsRequest = owned(
+        db, Kind.RIGHTS_REQUEST, request_id, user_id=user_id, action=Action.VIEW
+    )
     return request
 
 

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.resolver import Action, authorize
+from hearthwatch.access.resolver import Action, Kind, authorize, owned
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
-from hearthwatch.errors import NotFound, ValidationFailed
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.datamap.uses import PROCESSING_USES, ProcessingUse
 from hearthwatch.privacy.retention.limits_models import ProcessingLimit
@@ -123,9 +123,9 @@ def object_to(
 
 def lift(ctx: AppContext, db: Session, *, user_id: str, limit_id: str) -> ProcessingLimit:
     """End a restriction or withdraw an objection."""
-    limit = db.get(ProcessingLimit, limit_id)
-    if limit is None or limit.user_id != user_id or limit.lifted_at is not None:
-        raise NotFound("No such active limit.", code="privacy.limit_not_found")
+    limit: ProcessingLimit = owned(
+        db, Kind.PROCESSING_LIMIT, limit_id, user_id=user_id, action=Action.CHANGE
+    )
     limit.lifted_at = ctx.clock.now()
     _audit(db, limit, limit.lifted_at, "processing.limit_lifted")
     return limit
