@@ -31,12 +31,12 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.resolver import Action, authorize
+from hearthwatch.access.resolver import Action, Kind, authorize, owned
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.db.base import new_id
 from hearthwatch.devices.models import Camera
-from hearthwatch.errors import NotFound, ValidationFailed
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.mail.outbox_forget import forget_person
 from hearthwatch.media.models import Segment
 from hearthwatch.privacy.audit import service as audit
@@ -92,9 +92,7 @@ def erase_range(
 
 def erase_segment(ctx: AppContext, db: Session, *, user_id: str, segment_id: int) -> ErasureOutcome:
     """Erase one recorded segment of the user's."""
-    segment = db.get(Segment, segment_id)
-    if segment is None or segment.owner_id != user_id:
-        raise NotFound("No such recording.", code="erasure.segment_not_found")
+    segment = owned(db, Kind.RECORDING, segment_id, user_id=user_id, action=Action.CHANGE)
     erased = Erased(
         SCOPE_SEGMENT,
         user_id,
@@ -337,8 +335,6 @@ def receipts_of(db: Session, *, user_id: str) -> list[dict[str, Any]]:
 
 
 def receipt_of(db: Session, *, user_id: str, receipt_id: str) -> dict[str, Any]:
-    row = db.get(ErasureReceipt, receipt_id)
-    if row is None or row.owner_id != user_id:
-        raise NotFound("No such receipt.", code="erasure.receipt_not_found")
+    row = owned(db, Kind.ERASURE_RECEIPT, receipt_id, user_id=user_id, action=Action.VIEW)
     document: dict[str, Any] = json.loads(row.document)
     return document

@@ -25,6 +25,7 @@ from typing import BinaryIO
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hearthwatch.access.resolver import Action, Kind, owned
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
@@ -106,9 +107,7 @@ def list_exports(ctx: AppContext, db: Session, *, user: User) -> list[DataExport
 
 def get_export(ctx: AppContext, db: Session, *, user: User, export_id: str) -> DataExport:
     """The person's own export; anyone else's is "not found", never "forbidden"."""
-    job = db.get(DataExport, export_id)
-    if job is None or job.user_id != user.id:
-        raise NotFound("No such export.", code="privacy.export_not_found")
+    job: DataExport = owned(db, Kind.EXPORT, export_id, user_id=user.id, action=Action.VIEW)
     _expire_if_due(ctx, db, job)
     return job
 
