@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
@@ -16,15 +17,19 @@ from hearthwatch.accounts import credentials, profile, recovery
 from hearthwatch.accounts.models import BrowserSession
 from hearthwatch.accounts.schemas import ProfileUpdate
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
+from hearthwatch.errors import NotFound, ValidationFailed
 from hearthwatch.web.agents import describe_agent
-from hearthwatch.web.forms import FormDep, FormProblem, parse
+from hearthwatch.web.deps import Again, CheckedForm, Viewer, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem, parse
 from hearthwatch.web.rendering import redirect, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, forget_session, to_signin
+from hearthwatch.web.viewer import ViewerDep, WebDb, forget_session
 
-router = APIRouter()
+router = APIRouter(route_class=WebRoute)
+# Visitors posting a form come back to the page the form is on after signing in.
+ProfileViewer = Annotated[Caller, viewer_from("/profile")]
+SessionsViewer = Annotated[Caller, viewer_from("/sessions")]
 
 
 def _profile_page(
@@ -54,58 +59,48 @@ def _profile_page(
     )
 
 
+def _profile_again(request: Request, ctx: AppContext, db: Session, viewer: Caller) -> Again:
+    def again(problem: FormProblem, status: int) -> Response:
+        return _profile_page(request, ctx, db, viewer, problem, status)
+
+    return again
+
+
 @router.get("/profile")
-def profile_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin("/profile")
+def profile_page(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer) -> Response:
     return _profile_page(request, ctx, db, viewer)
 
 
 @router.post("/profile")
 def save_profile(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ProfileViewer, form: CheckedForm
 ) -> Response:
     """Nickname and real name are optional; an empty field clears it."""
-    if viewer is None:
-        return to_signin("/profile")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_profile_again(request, ctx, db, viewer)):
         body = parse(ProfileUpdate, form.keep("nickname", "real_name"))
         profile.update_profile(ctx, user=viewer.user, changes=body.model_dump())
-    except HearthwatchError as err:
-        return _profile_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
     return redirect("/profile", done="profile_saved")
 
 
 @router.post("/profile/picture")
 def upload_picture(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ProfileViewer, form: CheckedForm
 ) -> Response:
     """The picture is re-encoded by the service, which drops EXIF and location data."""
-    if viewer is None:
-        return to_signin("/profile")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_profile_again(request, ctx, db, viewer)):
         data = form.files.get("picture", b"")
         if not data:
             raise ValidationFailed("Choose a picture to upload.", code="profile.picture_invalid")
         profile.set_picture(ctx, db, user=viewer.user, data=data)
-    except HearthwatchError as err:
-        return _profile_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
     return redirect("/profile", done="picture_saved")
 
 
 @router.post("/profile/picture/delete")
 def delete_picture(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ProfileViewer, form: CheckedForm
 ) -> Response:
-    if viewer is None:
-        return to_signin("/profile")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_profile_again(request, ctx, db, viewer)):
         profile.delete_picture(db, user=viewer.user)
-    except HearthwatchError as err:
-        return _profile_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
     return redirect("/profile", done="picture_removed")
 
 
@@ -113,10 +108,10 @@ def delete_picture(
 def show_picture(db: WebDb, viewer: ViewerDep) -> Response:
     """The signed-in person's own picture; never cached by shared caches."""
     try:
-        if viewer is None:
-            raise NotFound("No picture.")
-        picture = profile.get_picture(db, user=viewer.user)
+        picture = profile.get_picture(db, user=viewer.user) if viewer else None
     except NotFound:
+        picture = None
+    if picture is None:  # a visitor has no picture either: no sign-in page for an <img>
         return Response(status_code=404, headers={"cache-control": "no-store"})
     return Response(
         picture.data,
@@ -176,9 +171,7 @@ def _sessions_page(
 
 
 @router.get("/sessions")
-def sessions_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin("/sessions")
+def sessions_page(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer) -> Response:
     return _sessions_page(request, ctx, db, viewer)
 
 
@@ -188,17 +181,16 @@ def end_session(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
-    form: FormDep,
+    viewer: SessionsViewer,
+    form: CheckedForm,
 ) -> Response:
     """End one session; ending this browser's own signs it out."""
-    if viewer is None:
-        return to_signin("/sessions")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _sessions_page(request, ctx, db, viewer, problem, status)
+
+    with shown_again(again):
         credentials.revoke_session(ctx, db, user=viewer.user, session_id=session_id)
-    except HearthwatchError as err:
-        return _sessions_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
     if session_id == viewer.session_id:
         return forget_session(redirect("/signin", done="signed_out"))
     return redirect("/sessions", done="session_ended")
@@ -206,13 +198,7 @@ def end_session(
 
 @router.post("/sessions/end-all")
 def sign_out_everywhere(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    ctx: ContextDep, db: WebDb, viewer: SessionsViewer, form: CheckedForm
 ) -> Response:
-    if viewer is None:
-        return to_signin("/sessions")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-    except HearthwatchError as err:
-        return _sessions_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
     recovery.end_all_sessions(ctx, db, user_id=viewer.user.id)
     return forget_session(redirect("/signin", done="signed_out_everywhere"))

@@ -19,12 +19,13 @@ script the button submits the form to `/cameras/add/rtsp/test`, which makes the 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.devices import binding
 from hearthwatch.devices.models import Camera
@@ -36,15 +37,18 @@ from hearthwatch.devices.schemas import (
     StreamProbe,
     Strict,
 )
-from hearthwatch.errors import HearthwatchError, ValidationFailed
-from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
+from hearthwatch.errors import ValidationFailed
+from hearthwatch.web.deps import Again, CheckedForm, Viewer, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem, PostedForm, parse
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.stream_found import StreamAnswer, found_words, not_reached, reached
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/cameras/add")
+router = APIRouter(prefix="/cameras/add", route_class=WebRoute)
 
 ADD_PAGE = "/cameras/add"
+# Every way's form brings a visitor back to the adding page after signing in.
+AddViewer = Annotated[Caller, viewer_from(ADD_PAGE)]
 WAYS = ("scan", "photo", "code", "rtsp")
 
 # Which input a domain error is about, per form.
@@ -110,10 +114,19 @@ def _add_page(
 
 
 @router.get("")
-def add_page(request: Request, ctx: ContextDep, viewer: ViewerDep, way: str = "scan") -> Response:
-    if viewer is None:
-        return to_signin(ADD_PAGE)
+def add_page(request: Request, ctx: ContextDep, viewer: Viewer, way: str = "scan") -> Response:
     return _add_page(request, ctx, viewer, way=way if way in WAYS else "scan")
+
+
+def _again(
+    request: Request, ctx: AppContext, viewer: Caller, way: str, kept: Mapping[str, str]
+) -> Again:
+    """The adding page again, open at `way`, with what was typed and the problem."""
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _add_page(request, ctx, viewer, way=way, problem=problem, values=kept, status=status)
+
+    return again
 
 
 Binder = Callable[[AppContext, Session, Caller, PostedForm], Camera]
@@ -181,26 +194,17 @@ def _add(
     request: Request,
     ctx: AppContext,
     db: Session,
-    viewer: Caller | None,
+    viewer: Caller,
     form: PostedForm,
 ) -> Response:
-    if viewer is None:
-        return to_signin(ADD_PAGE)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, viewer, way, form.keep(*KEPT[way])), ERROR_FIELDS[way]):
         camera = BINDERS[way](ctx, db, viewer, form)
-    except HearthwatchError as err:
-        problem = FormProblem.of(err, ERROR_FIELDS[way])
-        kept = form.keep(*KEPT[way])
-        return _add_page(
-            request, ctx, viewer, way=way, problem=problem, values=kept, status=err.status
-        )
     return redirect(f"/cameras/{camera.id}", done="camera_added")
 
 
 @router.post("/scan")
 def add_by_scan(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: AddViewer, form: CheckedForm
 ) -> Response:
     """The text of a QR code, as the browser's scanner read it (or as pasted)."""
     return _add("scan", request, ctx, db, viewer, form)
@@ -208,7 +212,7 @@ def add_by_scan(
 
 @router.post("/photo")
 def add_by_photo(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: AddViewer, form: CheckedForm
 ) -> Response:
     """A photo or screenshot of the QR code; the server finds and reads the code."""
     return _add("photo", request, ctx, db, viewer, form)
@@ -216,7 +220,7 @@ def add_by_photo(
 
 @router.post("/code")
 def add_by_code(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: AddViewer, form: CheckedForm
 ) -> Response:
     """Serial number and verification code, as printed on the label."""
     return _add("code", request, ctx, db, viewer, form)
@@ -224,21 +228,18 @@ def add_by_code(
 
 @router.post("/rtsp")
 def add_by_rtsp(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: AddViewer, form: CheckedForm
 ) -> Response:
     """Any camera that streams RTSP; its password is stored encrypted."""
     return _add("rtsp", request, ctx, db, viewer, form)
 
 
 @router.post("/rtsp/test")
-def test_rtsp(request: Request, ctx: ContextDep, viewer: ViewerDep, form: FormDep) -> Response:
+def test_rtsp(request: Request, ctx: ContextDep, viewer: AddViewer, form: CheckedForm) -> Response:
     """ "Test the connection" without a script: the same look as the API's probe, shown in
     place with what was typed (never the password); nothing is added."""
-    if viewer is None:
-        return to_signin(ADD_PAGE)
     kept = form.keep(*KEPT["rtsp"])
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, viewer, "rtsp", kept), ERROR_FIELDS["rtsp"]):
         fields = form.present("url", "username", "password", "rtsp_transport")
         body = parse(StreamProbe, {"url": "", **fields}, FIELD_MESSAGES)
         found = binding.probe_camera(
@@ -248,11 +249,6 @@ def test_rtsp(request: Request, ctx: ContextDep, viewer: ViewerDep, form: FormDe
             username=body.username,
             password=body.password,
             transport=body.rtsp_transport,
-        )
-    except HearthwatchError as err:
-        problem = FormProblem.of(err, ERROR_FIELDS["rtsp"])
-        return _add_page(
-            request, ctx, viewer, way="rtsp", problem=problem, values=kept, status=err.status
         )
     words = found_words(found.codec, found.width, found.height, found.transport, found.audio)
     answer = reached(words) if found.problem is None else not_reached(found.problem)

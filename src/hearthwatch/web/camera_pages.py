@@ -16,11 +16,12 @@ from hearthwatch.access.resolver import Action
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.devices import service
 from hearthwatch.devices.schemas import FirmwareUpdatePublic
-from hearthwatch.web.camera_views import LIVE_TILE_LIMIT, camera_view, find_camera
-from hearthwatch.web.rendering import not_found, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.camera_views import LIVE_TILE_LIMIT, camera_for, camera_view
+from hearthwatch.web.deps import Viewer, WebRoute
+from hearthwatch.web.rendering import render
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter()
+router = APIRouter(route_class=WebRoute)
 
 SEVERITY_WORDS: Mapping[str, str] = {
     "security": "security fix",
@@ -36,10 +37,8 @@ UNKNOWN_FIRMWARE: Mapping[str, str] = {
 
 
 @router.get("/")
-def my_devices(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
+def my_devices(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer) -> Response:
     """The home page: every camera as a tile with its live picture, or the way to add one."""
-    if viewer is None:
-        return to_signin("/")
     cameras = [camera_view(ctx, c) for c in service.list_cameras(db, user_id=viewer.user.id)]
     return render(
         request,
@@ -54,14 +53,10 @@ def my_devices(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) 
 
 @router.get("/cameras/{camera_id}")
 def camera_page(
-    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer
 ) -> Response:
     """The live picture, large, with the camera's details (P7)."""
-    if viewer is None:
-        return to_signin(f"/cameras/{camera_id}")
-    camera = find_camera(db, viewer, camera_id, Action.VIEW)
-    if camera is None:
-        return not_found(request, ctx, viewer)
+    camera = camera_for(db, viewer, camera_id, Action.VIEW)
     view = camera_view(ctx, camera)
     return render(
         request,
@@ -101,7 +96,7 @@ def playback_page(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
+    viewer: Viewer,
     day: str | None = None,
 ) -> Response:
     """Recordings of one day on a 24-hour timeline, in the browser's time zone (P13).
@@ -109,11 +104,7 @@ def playback_page(
     The server cannot know that time zone, so without `day` it offers its own (UTC) date
     and the script replaces it with the browser's today.
     """
-    if viewer is None:
-        return to_signin(f"/cameras/{camera_id}/playback")
-    camera = find_camera(db, viewer, camera_id, Action.PLAYBACK)
-    if camera is None:
-        return not_found(request, ctx, viewer)
+    camera = camera_for(db, viewer, camera_id, Action.PLAYBACK)
     today = ctx.clock.now().date()
     shown = chosen_day(day, today)
     return render(

@@ -10,25 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 
 from hearthwatch.access.resolver import Action
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.devices import service
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.schemas import CameraUpdate
-from hearthwatch.errors import HearthwatchError, ValidationFailed
-from hearthwatch.web.camera_views import BYTES_PER_GB, camera_view, find_camera, gigabytes
-from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
-from hearthwatch.web.rendering import not_found, redirect, render
+from hearthwatch.errors import ValidationFailed
+from hearthwatch.web.camera_views import BYTES_PER_GB, camera_for, camera_view, gigabytes
+from hearthwatch.web.deps import CheckedForm, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem, PostedForm, parse
+from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.stream_found import found_words
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/cameras/{camera_id}")
+router = APIRouter(prefix="/cameras/{camera_id}", route_class=WebRoute)
+# Every form of a camera's settings brings a visitor back to the settings after sign-in.
+SettingsViewer = Annotated[Caller, viewer_from("/cameras/{camera_id}/settings")]
 
 FIELD_MESSAGES: Mapping[str, str] = {
     "name": "Give the camera a name of up to 64 characters.",
@@ -112,15 +115,11 @@ def settings_page(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
+    viewer: SettingsViewer,
     found: bool = False,
 ) -> Response:
     """The settings; `found` (after a connection was saved) shows what the look found."""
-    if viewer is None:
-        return to_signin(f"/cameras/{camera_id}/settings")
-    camera = find_camera(db, viewer, camera_id, Action.CONFIGURE)
-    if camera is None:
-        return not_found(request, ctx, viewer)
+    camera = camera_for(db, viewer, camera_id, Action.CONFIGURE)
     return _settings_page(request, ctx, viewer, camera, found=found)
 
 
@@ -158,22 +157,17 @@ def save_settings(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
-    form: FormDep,
+    viewer: SettingsViewer,
+    form: CheckedForm,
 ) -> Response:
-    if viewer is None:
-        return to_signin(f"/cameras/{camera_id}/settings")
-    camera = find_camera(db, viewer, camera_id, Action.CONFIGURE)
-    if camera is None:
-        return not_found(request, ctx, viewer)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    camera = camera_for(db, viewer, camera_id, Action.CONFIGURE)
+    kept = form.keep("name", "recording_mode", "retention_days", "retention_gb")
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _settings_page(request, ctx, viewer, camera, problem, kept, status=status)
+
+    with shown_again(again):
         service.update_camera(ctx, db, camera, read_changes(form))
-    except HearthwatchError as err:
-        kept = form.keep("name", "recording_mode", "retention_days", "retention_gb")
-        return _settings_page(
-            request, ctx, viewer, camera, FormProblem.of(err), kept, status=err.status
-        )
     return redirect(f"/cameras/{camera.id}/settings", done="camera_saved")
 
 
@@ -201,43 +195,36 @@ def save_connection(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
-    form: FormDep,
+    viewer: SettingsViewer,
+    form: CheckedForm,
 ) -> Response:
     """A new address, credentials or transport, looked at first (as when adding a camera)
     unless the owner saves it offline; the recordings stay."""
-    if viewer is None:
-        return to_signin(f"/cameras/{camera_id}/settings")
-    camera = find_camera(db, viewer, camera_id, Action.CONFIGURE)
-    if camera is None:
-        return not_found(request, ctx, viewer)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-        service.update_camera(ctx, db, camera, read_connection(form))
-    except HearthwatchError as err:
+    camera = camera_for(db, viewer, camera_id, Action.CONFIGURE)
+
+    def again(problem: FormProblem, status: int) -> Response:
         return _settings_page(
             request,
             ctx,
             viewer,
             camera,
-            status=err.status,
-            connection_problem=FormProblem.of(err, CONNECTION_FIELDS),
+            status=status,
+            connection_problem=problem,
             connection_values=form.keep(*CONNECTION_KEPT),
         )
+
+    with shown_again(again, CONNECTION_FIELDS):
+        service.update_camera(ctx, db, camera, read_connection(form))
     looked = None if form.value("save_offline") else "true"
     return redirect(f"/cameras/{camera.id}/settings", done="camera_saved", found=looked)
 
 
 @router.get("/remove")
 def remove_page(
-    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: SettingsViewer
 ) -> Response:
     """The confirmation step: what removing erases, and the one button that does it."""
-    if viewer is None:
-        return to_signin(f"/cameras/{camera_id}/settings")
-    camera = find_camera(db, viewer, camera_id, Action.UNBIND)
-    if camera is None:
-        return not_found(request, ctx, viewer)
+    camera = camera_for(db, viewer, camera_id, Action.UNBIND)
     return render(
         request, ctx, "camera_remove.html", viewer=viewer, section="devices", camera=camera
     )
@@ -246,31 +233,12 @@ def remove_page(
 @router.post("/remove")
 def remove_camera(
     camera_id: str,
-    request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
-    form: FormDep,
+    viewer: SettingsViewer,
+    form: CheckedForm,
 ) -> Response:
     """Unbind the camera; its recordings are crypto-shredded at once."""
-    if viewer is None:
-        return to_signin(f"/cameras/{camera_id}/settings")
-    camera = find_camera(db, viewer, camera_id, Action.UNBIND)
-    if camera is None:
-        return not_found(request, ctx, viewer)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-    except HearthwatchError as err:
-        problem = FormProblem.of(err)
-        return render(
-            request,
-            ctx,
-            "camera_remove.html",
-            viewer=viewer,
-            section="devices",
-            camera=camera,
-            problem=problem,
-            status=err.status,
-        )
+    camera = camera_for(db, viewer, camera_id, Action.UNBIND)
     service.unbind_camera(ctx, db, camera)
     return redirect("/", done="camera_removed")

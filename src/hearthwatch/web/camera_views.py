@@ -17,7 +17,6 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices.api import public
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.schemas import CameraPublic
-from hearthwatch.errors import NotFound
 from hearthwatch.media.status import PROBLEMS, Problem
 
 # Up to this many cameras, My devices plays every tile live; beyond, tiles show snapshots
@@ -33,12 +32,10 @@ TRANSPORT_NAMES: Mapping[str, str] = {
 }
 
 
-def find_camera(db: Session, viewer: Caller, camera_id: str, action: Action) -> Camera | None:
-    """The camera if the viewer may take `action` on it, else None (shown as "not found")."""
-    try:
-        return authorize(db, user_id=viewer.user.id, camera_id=camera_id, action=action)
-    except NotFound:
-        return None
+def camera_for(db: Session, viewer: Caller, camera_id: str, action: Action) -> Camera:
+    """The camera if the viewer may take `action` on it; else `camera.not_found`, which the
+    web routes show as the "not found" page (a stranger's camera looks like no camera)."""
+    return authorize(db, user_id=viewer.user.id, camera_id=camera_id, action=action)
 
 
 def camera_view(ctx: AppContext, camera: Camera) -> CameraPublic:

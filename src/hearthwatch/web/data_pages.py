@@ -13,16 +13,15 @@ from fastapi import APIRouter, Request, Response
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.privacy.export.data_view import SHOWN_ROWS, data_of
 from hearthwatch.web.data_groups import grouped
+from hearthwatch.web.deps import Viewer, WebRoute
 from hearthwatch.web.rendering import render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/privacy/data")
+router = APIRouter(prefix="/privacy/data", route_class=WebRoute)
 
 
 @router.get("")
-def data_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin("/privacy/data")
+def data_page(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer) -> Response:
     return render(
         request, ctx, "privacy_data.html", viewer=viewer, section="privacy",
         groups=grouped(data_of(db, viewer.user.id)), shown_rows=SHOWN_ROWS,

@@ -10,21 +10,22 @@ accounts/email_change.py; the throttle keys are shared with the JSON API.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts import email_change
 from hearthwatch.accounts.schemas import EmailChangeConfirmIn, EmailChangeIn, EmailUndoIn
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
+from hearthwatch.api.deps import ContextDep, client_ip
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError
-from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
-from hearthwatch.web.posting import ShownAgain, form_post
+from hearthwatch.web.deps import Again, CheckedForm, Viewer, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem, PostedForm, parse
 from hearthwatch.web.rendering import redirect, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import ViewerDep, WebDb
 
-router = APIRouter()
+router = APIRouter(route_class=WebRoute)
 
 PAGE = "/profile/email"
 MESSAGES = {
@@ -37,6 +38,8 @@ ERROR_FIELDS = {
     "account.email_unchanged": "new_email",
     "account.email_recently_changed": "new_email",
 }
+# The code form sits on the profile page's way; a visitor comes back to the profile.
+ConfirmViewer = Annotated[Caller, viewer_from("/profile")]
 
 
 def _email_page(
@@ -51,53 +54,43 @@ def _email_page(
 
 
 @router.get(PAGE)
-def email_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
+def email_page(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer) -> Response:
     return _email_page(request, ctx, db, viewer)
 
 
 @router.post(PAGE)
 def ask_for_code(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer, form: CheckedForm
 ) -> Response:
     """The same answer whether or not another account uses the address (see the service)."""
-
-    def work(caller: Caller) -> None:
+    with shown_again(_again(request, ctx, db, viewer, form), ERROR_FIELDS):
         body = parse(EmailChangeIn, form.present("new_email", "password"), MESSAGES)
         email_change.request_change(
-            ctx, db, user=caller.user, new_email=body.new_email, password=body.password
+            ctx, db, user=viewer.user, new_email=body.new_email, password=body.password
         )
-
-    return form_post(
-        request, form, viewer, page=PAGE, work=work, done="email_code_sent",
-        shown_again=_shown_again(request, ctx, db, form), fields_by_code=ERROR_FIELDS,
-    )  # fmt: skip
+    return redirect(PAGE, done="email_code_sent")
 
 
 @router.post(f"{PAGE}/confirm")
 def confirm_code(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ConfirmViewer, form: CheckedForm
 ) -> Response:
     """Every other session ends; this one stays (as when the password changes)."""
-
-    def work(caller: Caller) -> None:
+    with shown_again(_again(request, ctx, db, viewer, form)):
         body = parse(EmailChangeConfirmIn, form.present("code"))
         email_change.confirm_change(
-            ctx, db, user=caller.user, code=body.code, keep_session_id=caller.session_id
+            ctx, db, user=viewer.user, code=body.code, keep_session_id=viewer.session_id
         )
-
-    return form_post(
-        request, form, viewer, page="/profile", work=work, done="email_changed",
-        shown_again=_shown_again(request, ctx, db, form),
-    )  # fmt: skip
+    return redirect("/profile", done="email_changed")
 
 
-def _shown_again(request: Request, ctx: AppContext, db: Session, form: PostedForm) -> ShownAgain:
-    def shown(caller: Caller, problem: FormProblem, status: int) -> Response:
-        return _email_page(request, ctx, db, caller, problem, status, form.keep("new_email"))
+def _again(
+    request: Request, ctx: AppContext, db: Session, viewer: Caller, form: PostedForm
+) -> Again:
+    def again(problem: FormProblem, status: int) -> Response:
+        return _email_page(request, ctx, db, viewer, problem, status, form.keep("new_email"))
 
-    return shown
+    return again
 
 
 @router.get(email_change.UNDO_PATH)
@@ -107,17 +100,18 @@ def undo_page(request: Request, ctx: ContextDep, viewer: ViewerDep, email: str =
 
 @router.post(email_change.UNDO_PATH)
 def undo(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: CheckedForm
 ) -> Response:
     """The previous address comes back and the account is locked, until a password reset."""
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _undo_page(request, ctx, viewer, form.keep("email"), problem, status)
+
+    with shown_again(again):
         ctx.code_throttle.hit(f"email-undo:{client_ip(request)}", code="auth.rate_limited")
         body = parse(EmailUndoIn, form.present("email", "code"))
         ctx.code_throttle.hit(f"email-undo:{body.email.lower()}", code="auth.rate_limited")
         restored = email_change.undo_change(ctx, db, old_email=body.email, code=body.code)
-    except HearthwatchError as err:
-        return _undo_page(request, ctx, viewer, form.keep("email"), FormProblem.of(err), err.status)
     if restored:
         return redirect("/reset", email=body.email, done="email_restored")
     return redirect("/signin", done="email_not_restored")

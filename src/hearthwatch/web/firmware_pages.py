@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request, Response
 from hearthwatch.access.resolver import Action
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.devices import firmware
-from hearthwatch.web.camera_views import find_camera
-from hearthwatch.web.rendering import not_found, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.camera_views import camera_for
+from hearthwatch.web.deps import Viewer, WebRoute
+from hearthwatch.web.rendering import render
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter()
+router = APIRouter(route_class=WebRoute)
 
 KINDS = {"security": "Security fix", "bugfix": "Bug fixes", "feature": "New features"}
 NO_INFORMATION = {
@@ -26,14 +27,10 @@ NO_INFORMATION = {
 
 @router.get("/cameras/{camera_id}/firmware")
 def firmware_page(
-    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+    camera_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer
 ) -> Response:
     """The camera's update, release by release: what it fixes, how to install it."""
-    if viewer is None:
-        return to_signin(f"/cameras/{camera_id}/firmware")
-    camera = find_camera(db, viewer, camera_id, Action.VIEW)
-    if camera is None:
-        return not_found(request, ctx, viewer)
+    camera = camera_for(db, viewer, camera_id, Action.VIEW)
     update = firmware.update_for_camera(
         ctx.settings.firmware_catalog, model=camera.model, version=camera.firmware_version
     )

@@ -12,12 +12,11 @@ clearing audited with the reason the operator gives.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.operators import is_operator, require_operator
 from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
@@ -25,13 +24,24 @@ from hearthwatch.errors import ValidationFailed
 from hearthwatch.mail import deferred
 from hearthwatch.privacy.minors import operator as minors_operator
 from hearthwatch.privacy.minors import review as minors_review
-from hearthwatch.web.forms import FormDep, FormProblem, PostedForm
-from hearthwatch.web.operator_tools_pages import operator_page, refused
-from hearthwatch.web.posting import form_post
-from hearthwatch.web.viewer import ViewerDep, WebDb
+from hearthwatch.web.deps import (
+    Again,
+    CheckedForm,
+    OperatorName,
+    OperatorViewer,
+    WebRoute,
+    shown_again,
+    viewer_from,
+)
+from hearthwatch.web.forms import FormProblem, PostedForm
+from hearthwatch.web.operator_tools_pages import operator_page
+from hearthwatch.web.rendering import redirect
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/operator/minors")
+router = APIRouter(prefix="/operator/minors", route_class=WebRoute)
 PATH = "/operator/minors"
+# The forms bring a visitor back to the list after signing in.
+MinorsViewer = Annotated[Caller, viewer_from(PATH)]
 REASON_WORDS = {
     "sign_up": "Under 16 at sign-up",
     "reported": "Reported as a child's account",
@@ -44,7 +54,7 @@ REPORT_NOTICES = {
 
 
 def _page(
-    request: Request, ctx: AppContext, db: Session, viewer: Caller | None, *,
+    request: Request, ctx: AppContext, db: Session, viewer: Caller, *,
     failed: str | None = None, problem: FormProblem | None = None, status: int = 200,
     values: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
@@ -61,79 +71,71 @@ def _page(
     return operator_page(request, ctx, viewer, PATH, "operator_minors.html", build, status)
 
 
+def _again(
+    request: Request, ctx: AppContext, db: Session, viewer: Caller, failed: str,
+    form: PostedForm,
+) -> Again:  # fmt: skip
+    """The list again, the problem shown at the account or report the form was about."""
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _page(
+            request, ctx, db, viewer, failed=failed, problem=problem, status=status,
+            values=form.keep("reason"),
+        )  # fmt: skip
+
+    return again
+
+
 @router.get("")
-def minors_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
+def minors_page(request: Request, ctx: ContextDep, db: WebDb, viewer: OperatorViewer) -> Response:
     return _page(request, ctx, db, viewer)
 
 
 @router.post("/{account_id}/clear")
 def clear(
-    account_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
-    form: FormDep,
+    account_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: MinorsViewer,
+    form: CheckedForm,
+    operator: OperatorName,
 ) -> Response:  # fmt: skip
-    def work(caller: Caller) -> None:
-        operator = require_operator(ctx.settings, caller.user)
-        reason = _reason(form)
-        minors_operator.clear(ctx, db, account_id=account_id, operator=operator, reason=reason)
-
-    def shown_again(caller: Caller, problem: FormProblem, status: int) -> Response:
-        if not is_operator(ctx.settings, caller.user):
-            return refused(request, ctx, caller, problem, status)
-        return _page(
-            request, ctx, db, caller, failed=account_id, problem=problem, status=status,
-            values=form.keep("reason"),
-        )  # fmt: skip
-
-    return form_post(
-        request, form, viewer, page=PATH, work=work, shown_again=shown_again,
-        done="minor_cleared", fields_by_code={"minors.not_pending": "reason"},
-    )  # fmt: skip
+    again = _again(request, ctx, db, viewer, account_id, form)
+    with shown_again(again, {"minors.not_pending": "reason"}):
+        minors_operator.clear(
+            ctx, db, account_id=account_id, operator=operator, reason=_reason(form)
+        )
+    return redirect(PATH, done="minor_cleared")
 
 
 @router.post("/reports/{report_id}/dismiss")
 def dismiss_report(
-    report_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
-    form: FormDep, tasks: BackgroundTasks,
+    report_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: MinorsViewer,
+    form: CheckedForm, operator: OperatorName, tasks: BackgroundTasks,
 ) -> Response:  # fmt: skip
     """The report does not hold up: it ends and the holder is told; nothing else changes."""
-    return _decide_report(request, ctx, db, viewer, form, tasks, report_id, "dismiss")
+    return _decide_report(request, ctx, db, viewer, form, operator, tasks, report_id, "dismiss")
 
 
 @router.post("/reports/{report_id}/confirm")
 def confirm_report(
-    report_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
-    form: FormDep, tasks: BackgroundTasks,
+    report_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: MinorsViewer,
+    form: CheckedForm, operator: OperatorName, tasks: BackgroundTasks,
 ) -> Response:  # fmt: skip
     """The account is a child's: it is put on hold until a guardian consents (P4)."""
-    return _decide_report(request, ctx, db, viewer, form, tasks, report_id, "confirm")
+    return _decide_report(request, ctx, db, viewer, form, operator, tasks, report_id, "confirm")
 
 
 def _decide_report(
-    request: Request, ctx: AppContext, db: Session, viewer: Caller | None, form: PostedForm,
-    tasks: BackgroundTasks, report_id: str, decision: str,
+    request: Request, ctx: AppContext, db: Session, viewer: Caller, form: PostedForm,
+    operator: str, tasks: BackgroundTasks, report_id: str, decision: str,
 ) -> Response:  # fmt: skip
-    """Run the decision behind the form checks; its mails go out after the answer."""
-
-    def work(caller: Caller) -> None:
-        operator = require_operator(ctx.settings, caller.user)
-        decide = minors_review.confirm if decision == "confirm" else minors_review.dismiss
+    """Run the decision; its mails go out after the answer."""
+    decide = minors_review.confirm if decision == "confirm" else minors_review.dismiss
+    again = _again(request, ctx, db, viewer, report_id, form)
+    with shown_again(again, {"minors.report_not_open": "reason"}):
         reason = _decision_reason(form)
         mails = decide(ctx, db, report_id=report_id, operator=operator, reason=reason)
-        db.commit()  # the decision holds before its mails go out
-        tasks.add_task(deferred.send_all, ctx.mailer, mails)
-
-    def shown_again(caller: Caller, problem: FormProblem, status: int) -> Response:
-        if not is_operator(ctx.settings, caller.user):
-            return refused(request, ctx, caller, problem, status)
-        return _page(
-            request, ctx, db, caller, failed=report_id, problem=problem, status=status,
-            values=form.keep("reason"),
-        )  # fmt: skip
-
-    return form_post(
-        request, form, viewer, page=PATH, work=work, shown_again=shown_again,
-        done=f"report_{decision}ed", fields_by_code={"minors.report_not_open": "reason"},
-    )  # fmt: skip
+    db.commit()  # the decision holds before its mails go out
+    tasks.add_task(deferred.send_all, ctx.mailer, mails)
+    return redirect(PATH, done=f"report_{decision}ed")
 
 
 def _decision_reason(form: PostedForm) -> str:

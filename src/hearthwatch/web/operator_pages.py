@@ -9,26 +9,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.operators import is_operator, require_operator
+from hearthwatch.access.operators import actor_name
 from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.requests import operator as requests_operator
 from hearthwatch.privacy.requests import rectification
 from hearthwatch.privacy.requests import service as requests
-from hearthwatch.web.forms import FormDep, FormProblem, PostedForm
-from hearthwatch.web.operator_tools_pages import refused
-from hearthwatch.web.posting import form_post
-from hearthwatch.web.rendering import not_found, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.deps import (
+    CheckedForm,
+    OperatorName,
+    OperatorViewer,
+    WebRoute,
+    shown_again,
+    viewer_from,
+)
+from hearthwatch.web.forms import FormProblem, PostedForm
+from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/operator/requests")
+router = APIRouter(prefix="/operator/requests", route_class=WebRoute)
 PATH = "/operator/requests"
+# The forms of a request's page bring a visitor back to that page after signing in.
+RequestViewer = Annotated[Caller, viewer_from(PATH + "/{request_id}")]
 FEE = re.compile(r"^(\d{1,4})(?:[.,](\d{1,2}))?$")
 # Which box of the page an error belongs to, so it is shown where it was made.
 ERROR_FIELDS = {
@@ -51,15 +60,9 @@ STATUS_WORDS = {
 
 
 @router.get("")
-def desk(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
+def desk(request: Request, ctx: ContextDep, db: WebDb, viewer: OperatorViewer) -> Response:
     """Requests by due date, the most urgent first; ``?state=all`` adds the closed ones."""
-    if viewer is None:
-        return to_signin(PATH)
     state = "all" if request.query_params.get("state") == "all" else "open"
-    try:
-        require_operator(ctx.settings, viewer.user)
-    except HearthwatchError as err:
-        return _refused(request, ctx, viewer, err)
     entries = requests_operator.listing(ctx, db, open_only=state == "open")
     return render(
         request, ctx, "operator_requests.html", viewer=viewer, section="operator",
@@ -69,10 +72,8 @@ def desk(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Res
 
 @router.get("/{request_id}")
 def request_page(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: OperatorViewer
 ) -> Response:
-    if viewer is None:
-        return to_signin(f"{PATH}/{request_id}")
     return _page(request, ctx, db, viewer, request_id)
 
 
@@ -80,13 +81,8 @@ def _page(
     request: Request, ctx: AppContext, db: Session, viewer: Caller, request_id: str,
     problem: FormProblem | None = None, status: int = 200, values: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
-    try:
-        operator = require_operator(ctx.settings, viewer.user)
-        opened = requests_operator.view(ctx, db, request_id=request_id, operator=operator)
-    except NotFound:
-        return not_found(request, ctx, viewer)
-    except HearthwatchError as err:
-        return _refused(request, ctx, viewer, err)
+    operator = actor_name(viewer.user)  # the role was checked by the route's dependency
+    opened = requests_operator.view(ctx, db, request_id=request_id, operator=operator)
     item = opened.entry.request
     kind = requests.KIND_BY_NAME[item.kind]
     # A complaint is answered within 30 days (P27): no extension is offered for it.
@@ -100,49 +96,53 @@ def _page(
     )  # fmt: skip
 
 
-def _refused(request: Request, ctx: AppContext, viewer: Caller, err: HearthwatchError) -> Response:
-    return refused(request, ctx, viewer, FormProblem.of(err), err.status)
-
-
 Change = Callable[[str, PostedForm], object]
+KEPT = (
+    "resolution", "refusal_reason", "extension_reason", "months", "fee", "fee_reason",
+    "target", "corrected_value",
+)  # fmt: skip
 
 
 def _post(
-    request_id: str, request: Request, ctx: AppContext, db: Session, viewer: Caller | None,
-    form: PostedForm, change: Change, done: str,
+    request_id: str, request: Request, ctx: AppContext, db: Session, viewer: Caller,
+    form: PostedForm, operator: str, change: Change, done: str,
 ) -> Response:  # fmt: skip
-    page = f"{PATH}/{request_id}"
+    """Make `change` as this operator; a refusal shows the request's page again."""
 
-    def work(caller: Caller) -> None:
-        change(require_operator(ctx.settings, caller.user), form)
+    def again(problem: FormProblem, status: int) -> Response:
+        values = form.keep(*KEPT)
+        return _page(request, ctx, db, viewer, request_id, problem, status, values)
 
-    def shown_again(caller: Caller, problem: FormProblem, status: int) -> Response:
-        if not is_operator(ctx.settings, caller.user):
-            return render(request, ctx, "problem.html", viewer=caller, status=status,
-                          problem=problem, retry_signout=False)  # fmt: skip
-        values = form.keep(
-            "resolution", "refusal_reason", "extension_reason", "months", "fee", "fee_reason",
-            "target", "corrected_value",
-        )  # fmt: skip
-        return _page(request, ctx, db, caller, request_id, problem, status, values)
-
-    return form_post(request, form, viewer, page=page, work=work, shown_again=shown_again,
-                     done=done, fields_by_code=ERROR_FIELDS)  # fmt: skip
+    with shown_again(again, ERROR_FIELDS):
+        change(operator, form)
+    return redirect(f"{PATH}/{request_id}", done=done)
 
 
 @router.post("/{request_id}/start")
 def start(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: RequestViewer,
+    form: CheckedForm,
+    operator: OperatorName,
 ) -> Response:
     def change(operator: str, _: PostedForm) -> object:
         return requests.start(ctx, db, request_id=request_id, operator=operator)
 
-    return _post(request_id, request, ctx, db, viewer, form, change, "request_started")
+    return _post(request_id, request, ctx, db, viewer, form, operator, change, "request_started")
 
 
 @router.post("/{request_id}/complete")
 def complete(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: RequestViewer,
+    form: CheckedForm,
+    operator: OperatorName,
 ) -> Response:
     def change(operator: str, posted: PostedForm) -> object:
         resolution = _text(posted, "resolution", "Write the answer the person will read.")
@@ -150,23 +150,35 @@ def complete(
             ctx, db, request_id=request_id, operator=operator, resolution=resolution
         )
 
-    return _post(request_id, request, ctx, db, viewer, form, change, "request_completed")
+    return _post(request_id, request, ctx, db, viewer, form, operator, change, "request_completed")
 
 
 @router.post("/{request_id}/refuse")
 def refuse(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: RequestViewer,
+    form: CheckedForm,
+    operator: OperatorName,
 ) -> Response:
     def change(operator: str, posted: PostedForm) -> object:
         reason = _text(posted, "refusal_reason", "Give the reason the person will read.")
         return requests.refuse(ctx, db, request_id=request_id, operator=operator, reason=reason)
 
-    return _post(request_id, request, ctx, db, viewer, form, change, "request_refused")
+    return _post(request_id, request, ctx, db, viewer, form, operator, change, "request_refused")
 
 
 @router.post("/{request_id}/extend")
 def extend(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: RequestViewer,
+    form: CheckedForm,
+    operator: OperatorName,
 ) -> Response:
     def change(operator: str, posted: PostedForm) -> object:
         months = posted.value("months")
@@ -179,12 +191,18 @@ def extend(
             ctx, db, request_id=request_id, operator=operator, months=int(months), reason=reason
         )
 
-    return _post(request_id, request, ctx, db, viewer, form, change, "request_extended")
+    return _post(request_id, request, ctx, db, viewer, form, operator, change, "request_extended")
 
 
 @router.post("/{request_id}/charge")
 def charge(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: RequestViewer,
+    form: CheckedForm,
+    operator: OperatorName,
 ) -> Response:
     def change(operator: str, posted: PostedForm) -> object:
         fee = FEE.match(posted.value("fee"))
@@ -196,7 +214,7 @@ def charge(
             ctx, db, request_id=request_id, operator=operator, fee_cents=cents, reason=reason
         )
 
-    return _post(request_id, request, ctx, db, viewer, form, change, "request_charged")
+    return _post(request_id, request, ctx, db, viewer, form, operator, change, "request_charged")
 
 
 def _text(form: PostedForm, name: str, message: str) -> str:
@@ -214,7 +232,13 @@ def _invalid(name: str, message: str) -> ValidationFailed:
 
 @router.post("/{request_id}/correct")
 def correct(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: RequestViewer,
+    form: CheckedForm,
+    operator: OperatorName,
 ) -> Response:
     """P18: correct one field the data map offers, on a rectification request in progress."""
 
@@ -227,4 +251,4 @@ def correct(
             record_id=record_id or None, value=posted.value("corrected_value"),
         )  # fmt: skip
 
-    return _post(request_id, request, ctx, db, viewer, form, change, "request_corrected")
+    return _post(request_id, request, ctx, db, viewer, form, operator, change, "request_corrected")

@@ -17,18 +17,18 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from hearthwatch.access.operators import require_operator
 from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.audit import privacy_check, statistics
 from hearthwatch.privacy.audit import service as audit
+from hearthwatch.web.deps import OperatorViewer, WebRoute
 from hearthwatch.web.forms import FormProblem
 from hearthwatch.web.rendering import render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/operator")
+router = APIRouter(prefix="/operator", route_class=WebRoute)
 HEAD_HASH = re.compile(r"^[0-9a-f]{64}$")
 KINDS: Mapping[str, str] = {
     "retention": "Kept past its retention",
@@ -41,33 +41,20 @@ Build = Callable[[], dict[str, Any]]
 
 
 def operator_page(
-    request: Request, ctx: AppContext, viewer: Caller | None, path: str, template: str,
+    request: Request, ctx: AppContext, viewer: Caller, path: str, template: str,
     build: Build, status: int = 200,
 ) -> Response:  # fmt: skip
-    """`template` filled by `build()` for an operator; sign-in or a 403 page else."""
-    if viewer is None:
-        return to_signin(path)
-    try:
-        require_operator(ctx.settings, viewer.user)
-        page = build()
-    except HearthwatchError as err:
-        return refused(request, ctx, viewer, FormProblem.of(err), err.status)
+    """`template` filled by `build()` for an operator (the `OperatorViewer` checked the role)."""
+    page = build()
     return render(
         request, ctx, template, viewer=viewer, section="operator", tool=path, status=status, **page
     )
 
 
-def refused(
-    request: Request, ctx: AppContext, viewer: Caller, problem: FormProblem, status: int
-) -> Response:
-    return render(
-        request, ctx, "problem.html", viewer=viewer, status=status,
-        problem=problem, retry_signout=False,
-    )  # fmt: skip
-
-
 @router.get("/statistics")
-def statistics_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
+def statistics_page(
+    request: Request, ctx: ContextDep, db: WebDb, viewer: OperatorViewer
+) -> Response:
     def build() -> dict[str, Any]:
         return {"report": statistics.usage_statistics(ctx, db)}
 
@@ -78,7 +65,7 @@ def statistics_page(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer
 
 @router.get("/audit")
 def audit_page(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, expect_head: str = ""
+    request: Request, ctx: ContextDep, db: WebDb, viewer: OperatorViewer, expect_head: str = ""
 ) -> Response:
     """The chain checked; `expect_head`, a head hash noted earlier, must still be in it."""
     typed = expect_head.strip()
@@ -110,7 +97,7 @@ def _bad_head() -> ValidationFailed:
 
 
 @router.get("/check")
-def check_page(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Response:
+def check_page(request: Request, ctx: ContextDep, viewer: OperatorViewer) -> Response:
     def build() -> dict[str, Any]:
         result = privacy_check.check(ctx)
         groups = {

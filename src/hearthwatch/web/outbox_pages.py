@@ -14,10 +14,11 @@ from fastapi import APIRouter, Request, Response
 
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.mail.backends import OutboxMailer
+from hearthwatch.web.deps import WebRoute
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import ViewerDep
 
-router = APIRouter()
+router = APIRouter(route_class=WebRoute)
 
 SHOWN = 20
 

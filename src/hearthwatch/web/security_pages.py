@@ -7,7 +7,7 @@ carry the secret in a URL or a cookie.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Request, Response
@@ -23,15 +23,17 @@ from hearthwatch.accounts.schemas import (
     TotpDisableIn,
 )
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError
 from hearthwatch.security.passwords import PasswordStrength
-from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
+from hearthwatch.web.deps import Again, CheckedForm, Viewer, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem, PostedForm, parse
 from hearthwatch.web.rendering import NOTICES, redirect, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, forget_session, to_signin
+from hearthwatch.web.viewer import WebDb, forget_session
 
-router = APIRouter(prefix="/security")
+router = APIRouter(prefix="/security", route_class=WebRoute)
+# A visitor posting one of the page's forms is brought back to the page after signing in.
+SecurityViewer = Annotated[Caller, viewer_from("/security")]
 
 PASSWORD_FIELDS = {
     "auth.invalid_credentials": "current_password",
@@ -95,36 +97,39 @@ def _security_page(
     )
 
 
-def _failed(
+def _again(
     request: Request,
     ctx: AppContext,
     db: Session,
     viewer: Caller,
     form_name: str,
-    err: HearthwatchError,
-    fields_by_code: dict[str, str] | None = None,
     **extra: Any,
-) -> Response:
-    problems = {form_name: FormProblem.of(err, fields_by_code)}
-    return _security_page(request, ctx, db, viewer, err.status, problems=problems, **extra)
+) -> Again:
+    """The security page again, with the problem at the form called `form_name`."""
+
+    def again(problem: FormProblem, status: int) -> Response:
+        problems = {form_name: problem}
+        return _security_page(request, ctx, db, viewer, status, problems=problems, **extra)
+
+    return again
 
 
 @router.get("")
-def security_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin("/security")
+def security_page(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer) -> Response:
     return _security_page(request, ctx, db, viewer)
 
 
 @router.post("/password")
 def change_password(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: SecurityViewer, form: CheckedForm
 ) -> Response:
     """Every other session is signed out; this one stays."""
-    if viewer is None:
-        return to_signin("/security")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+
+    def again(problem: FormProblem, status: int) -> Response:
+        strength = _strength(ctx, viewer, form)
+        return _again(request, ctx, db, viewer, "password", strength=strength)(problem, status)
+
+    with shown_again(again, PASSWORD_FIELDS):
         body = parse(PasswordChangeIn, form.present("current_password", "new_password"))
         recovery.change_password(
             ctx,
@@ -133,11 +138,6 @@ def change_password(
             current_password=body.current_password,
             new_password=body.new_password,
             keep_session_id=viewer.session_id,
-        )
-    except HearthwatchError as err:
-        strength = _strength(ctx, viewer, form)
-        return _failed(
-            request, ctx, db, viewer, "password", err, PASSWORD_FIELDS, strength=strength
         )
     return redirect("/security", done="password_changed")
 
@@ -151,20 +151,15 @@ def _strength(ctx: AppContext, viewer: Caller, form: PostedForm) -> PasswordStre
 
 @router.post("/tokens")
 def create_token(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: SecurityViewer, form: CheckedForm
 ) -> Response:
     """Shows the secret once, in this answer."""
-    if viewer is None:
-        return to_signin("/security")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    values = form.keep("name", "expires_in_days")
+    with shown_again(_again(request, ctx, db, viewer, "token", token_values=values)):
         body = parse(TokenCreate, form.present("name", "expires_in_days"))
         created = credentials.create_token(
             ctx, db, user=viewer.user, name=body.name, expires_in_days=body.expires_in_days
         )
-    except HearthwatchError as err:
-        values = form.keep("name", "expires_in_days")
-        return _failed(request, ctx, db, viewer, "token", err, token_values=values)
     return _security_page(request, ctx, db, viewer, new_token=created)
 
 
@@ -174,46 +169,31 @@ def revoke_token(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
-    form: FormDep,
+    viewer: SecurityViewer,
+    form: CheckedForm,
 ) -> Response:
-    if viewer is None:
-        return to_signin("/security")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, viewer, "token")):
         credentials.revoke_token(ctx, db, user=viewer.user, token_id=token_id)
-    except HearthwatchError as err:
-        return _failed(request, ctx, db, viewer, "token", err)
     return redirect("/security", done="token_revoked")
 
 
 @router.post("/two-factor/setup")
 def begin_two_factor(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: SecurityViewer, form: CheckedForm
 ) -> Response:
     """Shows the new secret and its QR code once; starting again replaces the secret."""
-    if viewer is None:
-        return to_signin("/security")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, viewer, "totp")):
         setup = totp.begin_setup(ctx, viewer.user)
-    except HearthwatchError as err:
-        return _failed(request, ctx, db, viewer, "totp", err)
     return _security_page(request, ctx, db, viewer, totp_setup=setup, qr=qr_code(setup.uri))
 
 
 @router.post("/two-factor/enable")
 def enable_two_factor(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: SecurityViewer, form: CheckedForm
 ) -> Response:
-    if viewer is None:
-        return to_signin("/security")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, viewer, "totp"), TOTP_FIELDS):
         body = parse(TotpCodeIn, form.present("code"))
         codes = two_step_settings.turn_on(ctx, db, user=viewer.user, code=body.code)
-    except HearthwatchError as err:
-        return _failed(request, ctx, db, viewer, "totp", err, TOTP_FIELDS)
     # The recovery codes are in this answer only (like a new token's secret): no redirect.
     notice = NOTICES["totp_enabled"]
     return _security_page(request, ctx, db, viewer, new_recovery_codes=codes, notice=notice)
@@ -221,64 +201,36 @@ def enable_two_factor(
 
 @router.post("/two-factor/recovery-codes")
 def make_recovery_codes(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: SecurityViewer, form: CheckedForm
 ) -> Response:
     """New codes replace the old ones; shown once, in this answer."""
-    if viewer is None:
-        return to_signin("/security")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, viewer, "recovery"), RECOVERY_FIELDS):
         body = parse(RecoveryCodesIn, form.present("password"))
         codes = two_step_settings.new_codes(ctx, db, user=viewer.user, password=body.password)
-    except HearthwatchError as err:
-        return _failed(request, ctx, db, viewer, "recovery", err, RECOVERY_FIELDS)
     return _security_page(request, ctx, db, viewer, new_recovery_codes=codes)
 
 
 @router.post("/two-factor/disable")
 def disable_two_factor(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: SecurityViewer, form: CheckedForm
 ) -> Response:
     """Needs both the password and a current code."""
-    if viewer is None:
-        return to_signin("/security")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, viewer, "totp"), TOTP_FIELDS):
         body = parse(TotpDisableIn, form.present("password", "code"))
         two_step_settings.turn_off(
             ctx, db, user=viewer.user, password=body.password, code=body.code
         )
-    except HearthwatchError as err:
-        return _failed(request, ctx, db, viewer, "totp", err, TOTP_FIELDS)
     return redirect("/security", done="totp_disabled")
 
 
 @router.get("/compromised")
-def compromised_page(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Response:
+def compromised_page(request: Request, ctx: ContextDep, viewer: Viewer) -> Response:
     """P3: the confirmation step before the account is locked."""
-    if viewer is None:
-        return to_signin("/security/compromised")
     return render(request, ctx, "compromised.html", viewer=viewer, section="security")
 
 
 @router.post("/compromised")
-def report_compromised(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
-) -> Response:
+def report_compromised(ctx: ContextDep, db: WebDb, viewer: Viewer, form: CheckedForm) -> Response:
     """P3: lock the account at once; every session and token ends, the owner is mailed."""
-    if viewer is None:
-        return to_signin("/security/compromised")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-    except HearthwatchError as err:
-        return render(
-            request,
-            ctx,
-            "compromised.html",
-            viewer=viewer,
-            section="security",
-            status=err.status,
-            problem=FormProblem.of(err),
-        )
     recovery.report_compromised(ctx, db, user=viewer.user)
     return forget_session(redirect("/signin", done="account_locked"))

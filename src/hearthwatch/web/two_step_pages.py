@@ -12,14 +12,15 @@ from fastapi import APIRouter, Request, Response
 from hearthwatch.accounts import recovery_codes, signin, two_step
 from hearthwatch.accounts.auth_api import set_session_cookies
 from hearthwatch.accounts.models import User
-from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
+from hearthwatch.api.deps import ContextDep, client_ip
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, ValidationFailed
-from hearthwatch.web.forms import FormDep, FormProblem, safe_next
+from hearthwatch.errors import ValidationFailed
+from hearthwatch.web.deps import Again, CheckedForm, WebRoute, shown_again
+from hearthwatch.web.forms import FormProblem, safe_next
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb
 
-router = APIRouter()
+router = APIRouter(route_class=WebRoute)
 
 PATH = "/signin/two-step"
 TICKET_COOKIE = "hw_two_step"
@@ -53,23 +54,22 @@ def two_step_page(
 ) -> Response:
     if viewer is not None:
         return redirect(safe_next(next))
-    try:
+    with shown_again(_start_again(request, ctx, next)):
         two_step.user_of_ticket(ctx, db, request.cookies.get(TICKET_COOKIE))
-    except HearthwatchError as err:
-        return _start_again(request, ctx, err, next)
     return _page(request, ctx, next)
 
 
 @router.post(PATH)
-def finish_sign_in(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+def finish_sign_in(request: Request, ctx: ContextDep, db: WebDb, form: CheckedForm) -> Response:
     next = safe_next(form.value("next"))
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_start_again(request, ctx, next)):
         ctx.login_throttle.hit(f"login:{client_ip(request)}", code="auth.rate_limited")
         user = two_step.user_of_ticket(ctx, db, request.cookies.get(TICKET_COOKIE))
-    except HearthwatchError as err:
-        return _start_again(request, ctx, err, next)
-    try:
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _page(request, ctx, next, problem=problem, status=status)
+
+    with shown_again(again, CODE_FIELDS):
         totp_code, recovery_code = _which_code(form.value("code"))
         signin.check_second_step(
             ctx, db, user, totp_code=totp_code, recovery_code=recovery_code,
@@ -79,10 +79,6 @@ def finish_sign_in(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) 
             ctx, db, user, ip_address=client_ip(request),
             user_agent=request.headers.get("user-agent"),
         )  # fmt: skip
-    except HearthwatchError as err:
-        return _page(
-            request, ctx, next, problem=FormProblem.of(err, CODE_FIELDS), status=err.status
-        )
     response = redirect(next)
     set_session_cookies(ctx, request, response, opened.secret)
     response.delete_cookie(TICKET_COOKIE, path=PATH)
@@ -117,12 +113,16 @@ def _page(
     )  # fmt: skip
 
 
-def _start_again(request: Request, ctx: AppContext, err: HearthwatchError, next: str) -> Response:
+def _start_again(request: Request, ctx: AppContext, next: str) -> Again:
     """No valid ticket (expired, or the page opened directly): the sign-in page, saying why."""
-    values = {"next": safe_next(next)}
-    response = render(
-        request, ctx, "signin.html", viewer=None, status=err.status,
-        problem=FormProblem.of(err), values=values, show_totp=False,
-    )  # fmt: skip
-    response.delete_cookie(TICKET_COOKIE, path=PATH)
-    return response
+
+    def again(problem: FormProblem, status: int) -> Response:
+        values = {"next": safe_next(next)}
+        response = render(
+            request, ctx, "signin.html", viewer=None, status=status,
+            problem=problem, values=values, show_totp=False,
+        )  # fmt: skip
+        response.delete_cookie(TICKET_COOKIE, path=PATH)
+        return response
+
+    return again

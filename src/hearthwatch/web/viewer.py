@@ -22,9 +22,13 @@ WebDb = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def current_viewer(request: Request, ctx: ContextDep, db: WebDb) -> Caller | None:
-    """The signed-in person, or None for a visitor (unknown, ended or locked sessions)."""
+    """The signed-in person, or None for a visitor (unknown, ended or locked sessions).
+
+    Kept on the request too, so an error page (web/deps.py) shows the same navigation."""
     secret = request.cookies.get(SESSION_COOKIE)
-    return caller_from_session(ctx, db, secret) if secret else None
+    viewer = caller_from_session(ctx, db, secret) if secret else None
+    request.state.viewer = viewer
+    return viewer
 
 
 ViewerDep = Annotated[Caller | None, Depends(current_viewer)]
