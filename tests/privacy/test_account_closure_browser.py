@@ -17,7 +17,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.privacy.audit.receipts import verify_receipt
 from hearthwatch.privacy.erasure.verify import verify
 from tests.conftest import STRONG_PASSWORD
-from tests.privacy.test_erasure import add_camera, record
+from tests.factories import add_camera, add_segments
 from tests.support.smtp import Mailbox
 from tests.web.test_browser import browser, fits_the_screen, phone  # noqa: F401 (fixtures)
 
@@ -46,7 +46,7 @@ def test_p19_account_closure_in_the_browser(
     page, errors = phone
     alice: User = make_user()
     camera_id = add_camera(ctx, alice.id)
-    record(ctx, alice.id, camera_id, range(0, 12, 4))
+    add_segments(ctx, alice.id, camera_id, range(0, 12, 4))
 
     sign_in(page, live_server.url, alice.email)
     expect(page.get_by_role("heading", name="My devices")).to_be_visible()

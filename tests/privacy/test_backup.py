@@ -23,22 +23,7 @@ from hearthwatch.privacy.consent.analytics import count_page_view, totals
 from hearthwatch.privacy.erasure import backup
 from hearthwatch.privacy.erasure import service as erasure
 from hearthwatch.privacy.erasure.backup_cli import add_backup_command
-from tests.privacy.test_erasure import add_camera, readable, record, segments
-
-
-@pytest.fixture
-def household(ctx: AppContext, make_user: Any) -> dict[str, Any]:
-    """Two accounts with a recording camera each; Carol has a second camera."""
-    alice, carol = make_user("alice@example.org"), make_user("carol@example.org")
-    cameras = {
-        "alice": add_camera(ctx, alice.id),
-        "carol": add_camera(ctx, carol.id),
-        "carol_2": add_camera(ctx, carol.id, "Porch"),
-    }
-    record(ctx, alice.id, cameras["alice"], range(0, 12, 4))
-    record(ctx, carol.id, cameras["carol"], range(0, 8, 4))
-    record(ctx, carol.id, cameras["carol_2"], range(0, 8, 4))
-    return {"alice": alice.id, "carol": carol.id, **{f"cam_{k}": v for k, v in cameras.items()}}
+from tests.factories import readable, segments_of
 
 
 def fresh_context(ctx: AppContext, tmp_path: Path) -> AppContext:
@@ -98,7 +83,7 @@ def test_p20_backup_holds_only_a_sealed_keyring_copy_and_restores_everything(
     assert (result.accounts, result.skipped_accounts, result.objects) == (2, [], 7)
     with again.db.session() as session:
         assert session.scalar(select(func.count()).select_from(User)) == 2
-    assert all(readable(again, s) for s in segments(again, household["cam_alice"]))
+    assert all(readable(again, s) for s in segments_of(again, household["cam_alice"]))
 
 
 def test_p20_erasure_reaches_a_backup_made_before_it(
@@ -126,7 +111,7 @@ def test_p20_erasure_reaches_a_backup_made_before_it(
     assert emails == {"carol@example.org"}
     assert cameras == {household["cam_carol"], household["cam_carol_2"]}
     assert recorded == {household["cam_carol_2"]}
-    assert all(readable(again, s) for s in segments(again, household["cam_carol_2"]))
+    assert all(readable(again, s) for s in segments_of(again, household["cam_carol_2"]))
 
 
 def test_backup_refuses_a_used_folder_and_restore_a_used_database(

@@ -20,10 +20,7 @@ from hearthwatch.models import metadata
 from hearthwatch.privacy.erasure import backup
 from hearthwatch.privacy.erasure import service as erasure
 from hearthwatch.privacy.erasure.backup_cli import add_backup_command
-from tests.privacy import test_backup
-from tests.privacy.test_erasure import readable, segments
-
-household = test_backup.household  # the fixture: two accounts with recording cameras
+from tests.factories import readable, segments_of
 
 
 def after_disaster(ctx: AppContext, tmp_path: Path) -> AppContext:
@@ -78,7 +75,7 @@ def test_p20_item2_a_backup_restores_with_its_own_keyring_copy(
     result = backup.restore(again, path=saved)
     assert (result.accounts, result.skipped_accounts, result.objects) == (2, [], 7)
     assert result.keys_from == str(saved / "keyring.sealed")
-    assert all(readable(again, s) for s in segments(again, household["cam_alice"]))
+    assert all(readable(again, s) for s in segments_of(again, household["cam_alice"]))
 
 
 def test_p20_item2_a_keyring_copy_made_before_an_erasure_restores_nothing(
@@ -109,7 +106,7 @@ def test_p20_item2_a_keyring_copy_made_before_an_erasure_restores_nothing(
     assert result.skipped_accounts == [household["alice"]]
     with again.db.session() as session:
         assert {user.email for user in session.scalars(select(User))} == {"carol@example.org"}
-    assert all(readable(again, s) for s in segments(again, household["cam_carol"]))
+    assert all(readable(again, s) for s in segments_of(again, household["cam_carol"]))
 
 
 def test_p20_item2_a_device_erasure_replaces_the_copy_key_too(

@@ -14,7 +14,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.media.store import camera_prefix
 from hearthwatch.security.datakeys import KeyDestroyed
-from tests.privacy.test_erasure import add_camera, readable, segments
+from tests.factories import add_camera, readable, segments_of
 
 SECOND = 1_000_000
 
@@ -43,14 +43,14 @@ def test_p20_a_segment_cut_before_the_erasure_gets_no_fresh_key(
         made_at = datetime.fromtimestamp(late.start_us / SECOND, UTC)
         ctx.vault.keys.key_for(owner.id, camera_id, create=True, made_at=made_at)
     ctx.vault.store_segment(owner_id=owner.id, camera_id=camera_id, segment=late)
-    (earlier,) = segments(ctx, camera_id)  # the late one was not stored...
+    (earlier,) = segments_of(ctx, camera_id)  # the late one was not stored...
     assert not readable(ctx, earlier)  # ...and the earlier one stays shredded
     assert len(objects(ctx, owner.id, camera_id)) == 1
     # The camera was kept: what it records from now on is stored under a new key.
     ctx.vault.store_segment(
         owner_id=owner.id, camera_id=camera_id, segment=cut_at(ctx, timedelta(seconds=2))
     )
-    fresh = [s for s in segments(ctx, camera_id) if readable(ctx, s)]
+    fresh = [s for s in segments_of(ctx, camera_id) if readable(ctx, s)]
     assert len(fresh) == 1
 
 
@@ -63,7 +63,7 @@ def test_p19_a_whole_account_erasure_refuses_its_in_flight_segments(
     ctx.vault.store_segment(
         owner_id=owner.id, camera_id=camera_id, segment=cut_at(ctx, -timedelta(seconds=2))
     )
-    assert segments(ctx, camera_id) == [] and objects(ctx, owner.id, camera_id) == []
+    assert segments_of(ctx, camera_id) == [] and objects(ctx, owner.id, camera_id) == []
 
 
 def test_p19_an_object_that_cannot_be_indexed_is_removed(ctx: AppContext, make_user: Any) -> None:

@@ -33,7 +33,8 @@ from hearthwatch.privacy.erasure.verify import verify
 from hearthwatch.security.datakeys import DataKey
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD, sign_in
-from tests.privacy.test_erasure import add_camera, ask_code, erase_account, record
+from tests.factories import add_camera, add_segments
+from tests.support.erasure import ask_code, erase_account
 from tests.support.smtp import Mailbox
 
 EMAIL, NICKNAME = "zelda.quist@example.org", "Zeldaquist"
@@ -82,7 +83,7 @@ def zelda(ctx: AppContext, make_user: Any) -> str:
         camera = session.get(Camera, camera_id)
         assert camera is not None
         camera.rtsp_url = CAMERA_URL
-    record(ctx, user.id, camera_id, range(0, 12, 4))
+    add_segments(ctx, user.id, camera_id, range(0, 12, 4))
     return str(user.id)
 
 

@@ -1,0 +1,25 @@
+"""Fixtures several privacy test modules share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hearthwatch.context import AppContext
+from tests.factories import add_camera, add_segments
+
+
+@pytest.fixture
+def household(ctx: AppContext, make_user: Any) -> dict[str, Any]:
+    """Two accounts with a recording camera each; Carol has a second camera."""
+    alice, carol = make_user("alice@example.org"), make_user("carol@example.org")
+    cameras = {
+        "alice": add_camera(ctx, alice.id),
+        "carol": add_camera(ctx, carol.id),
+        "carol_2": add_camera(ctx, carol.id, "Porch"),
+    }
+    add_segments(ctx, alice.id, cameras["alice"], range(0, 12, 4))
+    add_segments(ctx, carol.id, cameras["carol"], range(0, 8, 4))
+    add_segments(ctx, carol.id, cameras["carol_2"], range(0, 8, 4))
+    return {"alice": alice.id, "carol": carol.id, **{f"cam_{k}": v for k, v in cameras.items()}}
