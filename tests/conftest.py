@@ -6,6 +6,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.app import create_app
 from hearthwatch.context import AppContext, build_context
 from hearthwatch.db.migrate import upgrade
+from hearthwatch.jobs.runner import Runner
 from hearthwatch.models import metadata
 from hearthwatch.settings import Settings
 from tests.support.postgres import free_port, postgres_server
@@ -151,8 +153,13 @@ def ctx(settings: Settings, mailbox: Mailbox) -> Iterator[AppContext]:
 
 
 @pytest.fixture
-def app(ctx: AppContext) -> FastAPI:
-    return create_app(ctx)
+def app(ctx: AppContext) -> Iterator[FastAPI]:
+    """The app, with a job runner beside it as on a node (queued jobs only: the tests of
+    periodic jobs run those themselves)."""
+    runner = Runner(ctx, periodic=(), workers=1, poll=timedelta(seconds=0.05))
+    runner.start()
+    yield create_app(ctx)
+    runner.stop()
 
 
 @pytest.fixture

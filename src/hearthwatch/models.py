@@ -5,6 +5,7 @@ from __future__ import annotations
 from hearthwatch.accounts import models as accounts
 from hearthwatch.db.base import Base
 from hearthwatch.devices import models as devices
+from hearthwatch.jobs import models as jobs
 from hearthwatch.media import models as media
 from hearthwatch.privacy.audit import models as privacy
 from hearthwatch.privacy.consent import models as consent
@@ -25,6 +26,7 @@ __all__ = [
     "devices",
     "erasure",
     "exports",
+    "jobs",
     "limits",
     "media",
     "metadata",

@@ -7,6 +7,11 @@ Python runs one request's Python code at a time per process, so on a multi-core 
 workers are what lets the API use more than one core. In-memory state is per process: the
 sign-in and code rate limits count per worker, so N workers allow up to N times as many
 attempts per minute (the per-account lock-out is in the database and stays exact).
+
+Background work (jobs/: the periodic jobs and the queue) has one runner per node, never
+one per API worker: the serving process starts it when it serves alone, the supervising
+process when several workers serve (it serves no requests itself, so a long job takes no
+worker's time, and a restarted worker does not take the runner down with it).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from hearthwatch.tls import CannotServe, uvicorn_tls_options
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from hearthwatch.jobs.scheduler import Scheduler
+    from hearthwatch.jobs.runner import Runner
 
 log = logging.getLogger("hearthwatch")
 
@@ -95,7 +100,12 @@ def serve(
         freeze_startup_heap()
         # Worker processes read their settings from the environment: the derived address too.
         os.environ["HEARTHWATCH_PUBLIC_URL"] = settings.public_url
-        run_workers(settings, host=host, port=port, workers=workers)
+        runner = start_runner(ctx)  # the node's one runner, in the supervising process
+        try:
+            run_workers(settings, host=host, port=port, workers=workers)
+        finally:
+            runner.stop()
+            ctx.close()
     else:
         run(ctx, host=host, port=port)
 
@@ -146,12 +156,11 @@ def run(ctx: AppContext, *, host: str, port: int) -> None:
     log.info("listening", extra={"listening_on": f"{scheme}://{host}:{port}/"})
     config = uvicorn.Config(create_app(ctx), host=host, port=port, **UVICORN_OPTIONS, **tls)
     freeze_startup_heap()
-    background = RecordingNode(ctx) if ctx.settings.recorder_enabled else None
+    background = ServingNode(ctx)
     try:
-        ListeningServer(config, on_listening=background.start if background else None).run()
+        ListeningServer(config, on_listening=background.start).run()
     finally:
-        if background is not None:
-            background.stop()
+        background.stop()
         ctx.close()
 
 
@@ -168,32 +177,33 @@ class ListeningServer(uvicorn.Server):
             self._on_listening()
 
 
-class RecordingNode:
-    """What a recording node runs beside its API: the recorder (every bound camera, and
-    their live view) and the periodic privacy jobs (retention).
+class ServingNode:
+    """What a node serving from one process runs beside its API: the recorder (every bound
+    camera, and their live view) when recording is on, and the node's job runner.
 
     Both start once the API listens, in a thread of their own: the first answer waits
     neither for PyAV to load nor for the first jobs, and the cameras connect meanwhile."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.scheduler: Scheduler | None = None
+        self.runner: Runner | None = None
         self._starting: threading.Thread | None = None
 
     def start(self) -> None:
-        self._starting = threading.Thread(target=self._start, name="recording-node-start")
+        self._starting = threading.Thread(target=self._start, name="serving-node-start")
         self._starting.start()
 
     def _start(self) -> None:
-        start_recorder(self.ctx)
-        self.scheduler = start_scheduler(self.ctx)
+        if self.ctx.settings.recorder_enabled:
+            start_recorder(self.ctx)
+        self.runner = start_runner(self.ctx)
 
     def stop(self) -> None:
         """Stop the jobs; the recorder stops with the context (`AppContext.close`)."""
         if self._starting is not None:
             self._starting.join()
-        if self.scheduler is not None:
-            self.scheduler.stop()
+        if self.runner is not None:
+            self.runner.stop()
 
 
 def start_recorder(ctx: AppContext) -> None:
@@ -205,13 +215,13 @@ def start_recorder(ctx: AppContext) -> None:
     ctx.recorder = recorder
 
 
-def start_scheduler(ctx: AppContext) -> Scheduler:
-    """Run the periodic privacy jobs (retention) from the process that records."""
-    from hearthwatch.jobs.scheduler import Scheduler
+def start_runner(ctx: AppContext) -> Runner:
+    """Start the node's job runner: periodic jobs and the queue, in threads of this process."""
+    from hearthwatch.jobs.runner import Runner
 
-    scheduler = Scheduler(ctx)
-    scheduler.start()
-    return scheduler
+    runner = Runner(ctx)
+    runner.start()
+    return runner
 
 
 def run_workers(settings: Settings, *, host: str, port: int, workers: int) -> None:

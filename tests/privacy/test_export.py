@@ -310,7 +310,7 @@ def test_p17_delete_removes_the_file(client: TestClient, ctx: AppContext, alice:
     assert client.get("/api/v1/privacy/exports").json() == []
 
 
-def test_p17_sweep_at_start_fails_interrupted_jobs_and_removes_orphans(
+def test_p17_sweep_fails_exports_without_a_build_job_and_removes_orphans(
     ctx: AppContext, alice: User
 ) -> None:
     with ctx.db.session() as session:
@@ -320,7 +320,7 @@ def test_p17_sweep_at_start_fails_interrupted_jobs_and_removes_orphans(
         job_id = job.id
     export.archive_path(ctx, job_id).with_suffix(".part").write_bytes(b"half")
     (export.exports_dir(ctx) / "0123.zip").write_bytes(b"orphan")
-    assert export.sweep(ctx, at_start=True) == 2
+    assert export.sweep(ctx) == 2  # no build job is queued for it
     with ctx.db.session() as session:
         stale = session.get(DataExport, job_id)
         assert stale is not None
@@ -376,19 +376,21 @@ def test_p17_a_new_personal_column_is_exported_without_code_changes(
     assert "sessions.expires_at: end of a sign-in session" in readme
 
 
-def test_p17_the_app_sweeps_expired_archives_at_start(
-    app: Any, ctx: AppContext, make_user: Any
+def test_p17_the_job_runner_sweeps_expired_archives_unasked(
+    ctx: AppContext, make_user: Any
 ) -> None:
-    import time
+    """Issue 13 item 1: the sweep is a periodic job of the node's runner (due at its first
+    start), no longer a thread each API process started from its router."""
+    from hearthwatch.jobs.catalog import EXPORT_SWEEP, periodic_jobs
+    from hearthwatch.jobs.runner import Runner
 
     user = make_user()
     with ctx.clock.frozen(datetime.now(UTC)):
         job = build_now(ctx, user)
         ctx.clock.advance(timedelta(hours=ctx.settings.export_link_hours, minutes=1))
-        with TestClient(app):  # the lifespan starts the sweeper, which sweeps at once
-            deadline = time.monotonic() + 10
-            while export.archive_path(ctx, job.id).exists() and time.monotonic() < deadline:
-                time.sleep(0.05)
+        sweeps = [j for j in periodic_jobs(ctx.settings) if j.name == EXPORT_SWEEP]
+        runner = Runner(ctx, periodic=sweeps)
+        assert runner.scheduler is not None and runner.scheduler.run_due() == [EXPORT_SWEEP]
     assert not export.archive_path(ctx, job.id).exists()
     with ctx.db.session() as session:
         swept = session.get(DataExport, job.id)

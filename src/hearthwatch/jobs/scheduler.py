@@ -1,7 +1,7 @@
 """A durable scheduler for periodic maintenance: state in the database, one run across nodes.
 
-Jobs are declared as data (`JOBS`: a name, an interval, the function). Their state lives
-in `scheduled_jobs`: when each last ran, when it is next due, and which node holds the
+Jobs are declared as data (`jobs/catalog.py`: a name, an interval, the function). Their
+state lives in `scheduled_jobs`: when each last ran, when it is next due, and which node holds the
 lease to run it. So a restart loses nothing (a job overdue at start runs at once), and
 several nodes sharing one database run each job once: a node runs a job only after an
 atomic conditional UPDATE gave it the lease (`WHERE next_run_at <= now AND the lease is
@@ -15,8 +15,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -24,7 +23,11 @@ from sqlalchemy.exc import IntegrityError
 
 from hearthwatch.context import AppContext
 from hearthwatch.db.base import new_id
-from hearthwatch.privacy.retention.models import ScheduledJob
+from hearthwatch.jobs.catalog import periodic_jobs
+from hearthwatch.jobs.models import ScheduledJob
+from hearthwatch.jobs.registry import Job
+
+__all__ = ["JOBS", "Job", "Scheduler", "node_name"]
 
 log = logging.getLogger("hearthwatch.scheduler")
 
@@ -32,41 +35,8 @@ OK, FAILED = "ok", "failed"
 RETRY_AFTER = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    interval: timedelta
-    run: Callable[[AppContext], object]
-    lease: timedelta = timedelta(minutes=30)  # longer than one run can take
-
-
-def _privacy_retention(ctx: AppContext) -> object:
-    from hearthwatch.privacy.retention import service as retention
-
-    return retention.sweep(ctx)
-
-
-def _privacy_minors(ctx: AppContext) -> object:
-    from hearthwatch.privacy.minors import service as minors
-
-    return minors.sweep(ctx)
-
-
-def _request_reminders(ctx: AppContext) -> object:
-    from hearthwatch.privacy.requests import service as requests
-
-    with ctx.db.session() as db:
-        return len(requests.remind(ctx, db))
-
-
-JOBS: tuple[Job, ...] = (
-    Job("privacy.retention", timedelta(hours=1), _privacy_retention),
-    # Children's accounts whose guardian did not consent in time (P4): deleted promptly.
-    Job("privacy.minors", timedelta(minutes=15), _privacy_minors),
-    # Rights requests due within the reminder window or overdue: the operator is mailed (at
-    # most once a day per request, so an hourly run only catches new ones sooner).
-    Job("privacy.request_reminders", timedelta(hours=1), _request_reminders),
-)
+# The periodic jobs at their default intervals (a runner uses its node's settings).
+JOBS: tuple[Job, ...] = periodic_jobs()
 
 
 def node_name() -> str:

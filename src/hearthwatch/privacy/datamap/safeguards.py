@@ -40,6 +40,22 @@ _RETENTION_NON_PERSONAL: dict[str, str] = {
     "scheduled_jobs.last_outcome": "state of a maintenance job",
     "scheduled_jobs.lease_owner": "name of the server node running a maintenance job",
     "scheduled_jobs.lease_expires_at": "state of a maintenance job",
+    # The queue of one-off jobs (jobs/models.py): ids and state, never personal data; the
+    # rows of an account go with it (foreign key), done ones after a week (`jobs.purge`).
+    "jobs.id": "identifier",
+    "jobs.kind": "name of a kind of background job",
+    "jobs.payload": "ids of the records a background job works on (those are declared)",
+    "jobs.user_id": "reference",
+    "jobs.dedupe_key": "kind and id of the record a live job works on",
+    "jobs.state": "state of a background job",
+    "jobs.attempts": "state of a background job",
+    "jobs.max_attempts": "state of a background job",
+    "jobs.run_after": "state of a background job",
+    "jobs.lease_owner": "name of the server node running a background job",
+    "jobs.lease_expires_at": "state of a background job",
+    "jobs.last_error": "error of a background job's last attempt (kind and message)",
+    "jobs.created_at": "state of a background job",
+    "jobs.finished_at": "state of a background job",
 }
 
 # --- minors and guardian consent (privacy/minors*.py) ---

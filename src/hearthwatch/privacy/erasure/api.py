@@ -1,18 +1,18 @@
-"""`/api/v1/privacy/erasure`: erase recordings, a device's data, or the account (P19, P20)."""
+"""`/api/v1/privacy/erasure`: erase recordings, a device's data, or the account (P19, P20).
+
+An erasure's files are deleted right after the answer, by its queued `erasure.run` job run
+in this request's background task; the node's job runner finishes any that a stopped
+process left (jobs/). This router starts no background work of its own.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
-import anyio
-from fastapi import APIRouter, BackgroundTasks, FastAPI, Path, Response, status
+from fastapi import APIRouter, BackgroundTasks, Path, Response, status
 
 from hearthwatch.api.deps import SESSION_COOKIE, ContextDep, DbDep, UserDep
-from hearthwatch.context import AppContext
 from hearthwatch.privacy.erasure import identity as erasure_identity
 from hearthwatch.privacy.erasure import service as erasure
 from hearthwatch.privacy.erasure.schemas import (
@@ -24,29 +24,7 @@ from hearthwatch.privacy.erasure.schemas import (
     SignedReceipt,
 )
 
-
-@asynccontextmanager
-async def resume_on_start(app: FastAPI) -> AsyncIterator[None]:
-    """Finish physical deletions that a stop or crash interrupted, beside the server."""
-    ctx: AppContext | None = getattr(app.state, "ctx", None)
-    if ctx is not None:
-        pending = await anyio.to_thread.run_sync(_pending_or_none, ctx)
-        if pending:
-            threading.Thread(
-                target=erasure.resume_pending, args=(ctx,), name="erasure-resume", daemon=True
-            ).start()
-    yield
-
-
-def _pending_or_none(ctx: AppContext) -> list[str]:
-    try:
-        return erasure.pending_jobs(ctx)
-    except Exception:  # an unmigrated database has no job table yet: nothing to resume
-        erasure.log.warning("could not read pending erasure jobs", exc_info=True)
-        return []
-
-
-router = APIRouter(prefix="/erasure", tags=["privacy"], lifespan=resume_on_start)
+router = APIRouter(prefix="/erasure", tags=["privacy"])
 
 ReceiptId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 

@@ -10,10 +10,11 @@ Order of work, the same for every scope:
 2. In one transaction: delete the index and personal rows (the tables come from the data
    map, see `erasure_plan`), record the blob objects still to delete as an `ErasureJob`,
    sign the receipt, keep it, and append the audit entry.
-3. After the commit, `run_job` deletes the objects, empties the database's write-ahead
-   file (where the deleted rows' old pages live on until a checkpoint; SQLite zeroes them
-   in the file itself, `secure_delete`), and then deletes the job row. A job left by a
-   crash or a busy database is finished by `resume_pending` at the next start.
+3. The same transaction queues an `erasure.run` job (jobs/). After the commit, `run_job`
+   claims it and deletes the objects, empties the database's write-ahead file (where the
+   deleted rows' old pages live on until a checkpoint; SQLite zeroes them in the file
+   itself, `secure_delete`), and then deletes the job row. A job left by a crash or a busy
+   database is finished by the node's job runner once its lease or grace has passed.
 
 An account erasure also deletes the demo outbox's mails to or about the person.
 """
@@ -24,7 +25,7 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import zip_longest
 from typing import Any
 
@@ -37,6 +38,8 @@ from hearthwatch.context import AppContext
 from hearthwatch.db.base import new_id
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import ValidationFailed
+from hearthwatch.jobs import catalog, queue
+from hearthwatch.jobs.runner import run_now
 from hearthwatch.mail.outbox_forget import forget_person
 from hearthwatch.media.models import Segment
 from hearthwatch.privacy.audit import service as audit
@@ -256,6 +259,9 @@ def _payload(erased: Erased, now: datetime, extra: dict[str, Any] | None) -> dic
 
 
 def _queue_job(db: Session, erased: Erased, now: datetime) -> str:
+    """Record the objects to delete, and queue the job that deletes them (jobs/), in the
+    erasure's transaction. The request runs it at once (`run_job`); the node's job runner
+    takes it only if that did not happen within `RUN_GRACE` (the process stopped)."""
     job = ErasureJob(
         id=new_id(),
         owner_id=erased.account_id,
@@ -264,11 +270,32 @@ def _queue_job(db: Session, erased: Erased, now: datetime) -> str:
         created_at=now,
     )
     db.add(job)
+    _enqueue_run(db, job.id, now)
     return job.id
 
 
+RUN_GRACE = timedelta(minutes=1)
+
+
+def _enqueue_run(db: Session, job_id: str, now: datetime) -> None:
+    # No `user_id` on the queued job: it must outlive the account it erases.
+    payload = {"erasure_job_id": job_id}
+    key = catalog.erasure_run_key(job_id)
+    queue.enqueue(
+        db, catalog.ERASURE_RUN, payload, now=now, run_after=now + RUN_GRACE, dedupe_key=key
+    )
+
+
 def run_job(ctx: AppContext, job_id: str) -> bool:
-    """Delete a job's objects, then the job; False when it was already done."""
+    """Delete an erasure's objects now, in this thread, through its queued job (claimed, so
+    no runner does it at the same time); False when it was done already or is running
+    elsewhere."""
+    return run_now(ctx, catalog.erasure_run_key(job_id))
+
+
+def delete_erased_objects(ctx: AppContext, job_id: str) -> bool:
+    """Delete a job's objects, then the job; False when it was already done (the handler
+    of the queued `erasure.run` job)."""
     with ctx.db.session() as session:
         job = session.get(ErasureJob, job_id)
         if job is None:
@@ -314,9 +341,13 @@ def pending_jobs(ctx: AppContext) -> list[str]:
 
 
 def resume_pending(ctx: AppContext) -> int:
-    """Finish deletions a crash or restart interrupted; returns how many were finished."""
+    """Finish deletions a crash or restart interrupted; returns how many were finished.
+
+    A deletion whose queued job gave up (failed) is queued again first."""
     done = 0
     for job_id in pending_jobs(ctx):
+        with ctx.db.session() as session:
+            _enqueue_run(session, job_id, ctx.clock.now())
         try:
             done += run_job(ctx, job_id)
         except Exception:  # one bad job must not keep the others waiting

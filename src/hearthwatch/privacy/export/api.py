@@ -6,21 +6,22 @@
     DELETE /privacy/exports/{id}                 remove it                        204
     POST   /privacy/import                       upload an archive (application/zip)
 
-The router's lifespan runs the export sweeper beside the app.
+Starting an export queues its build (`export.build`, jobs/); the node's job runner builds
+it and sweeps expired archives. This router starts no background work of its own.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Iterator
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, FastAPI, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -28,7 +29,8 @@ from sqlalchemy.orm import Session
 from hearthwatch.accounts.models import User
 from hearthwatch.api.deps import ContextDep, DbDep, UserDep, in_db_thread
 from hearthwatch.context import AppContext
-from hearthwatch.privacy.export import build as export_build
+from hearthwatch.errors import ArchiveTooLarge
+from hearthwatch.jobs import catalog, queue
 from hearthwatch.privacy.export import portability_import
 from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.models import DataExport
@@ -37,18 +39,7 @@ CHUNK = 1024 * 1024
 ExportId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
-@asynccontextmanager
-async def run_sweeper(app: FastAPI) -> AsyncIterator[None]:
-    """Expired archives are deleted at start and every few minutes, even if nobody asks."""
-    sweeper = export.Sweeper(app.state.ctx)
-    sweeper.start()
-    try:
-        yield
-    finally:
-        await anyio.to_thread.run_sync(sweeper.stop)
-
-
-router = APIRouter(tags=["privacy"], lifespan=run_sweeper)
+router = APIRouter(tags=["privacy"])
 
 
 class ExportStart(BaseModel):
@@ -96,10 +87,17 @@ class ImportResult(BaseModel):
 
 
 def start_export(ctx: AppContext, db: Session, user: User, password: str) -> DataExport:
-    """Queue the job and commit it, then start the build (which must see the row)."""
+    """Record the export and queue its build in one transaction, and commit both."""
     job = export.request_export(ctx, db, user=user, password=password)
+    queue.enqueue(
+        db,
+        catalog.EXPORT_BUILD,
+        {"export_id": job.id},
+        now=ctx.clock.now(),
+        dedupe_key=catalog.export_build_key(job.id),
+        user_id=user.id,
+    )
     db.commit()
-    export_build.start_build(ctx, job.id)
     return job
 
 
@@ -197,9 +195,7 @@ async def _receive(request: Request, ctx: AppContext) -> FilePath:
             async for chunk in request.stream():
                 received += len(chunk)
                 if received > ctx.settings.import_max_bytes:
-                    raise portability_import.ArchiveTooLarge(
-                        "The archive is larger than this service accepts."
-                    )
+                    raise ArchiveTooLarge("The archive is larger than this service accepts.")
                 out.write(chunk)
     except BaseException:
         with suppress(OSError):

@@ -58,7 +58,7 @@ SCHEMA_NAME = "export_schema.json"
 
 
 def schema_text() -> str:
-    return resources.files("hearthwatch.privacy").joinpath(SCHEMA_NAME).read_text("utf-8")
+    return resources.files("hearthwatch.privacy.export").joinpath(SCHEMA_NAME).read_text("utf-8")
 
 
 @dataclass

@@ -1,15 +1,15 @@
-"""Building an export's archive in a background thread, with progress on its job row.
+"""Building an export's archive: the handler of the queued `export.build` job (jobs/).
 
-The job row is the only link between the request and the builder: the builder stops when
-the row disappears or leaves the "building" state (the person deleted it), and a process
-that stops mid-build leaves a job the next start-up sweep marks failed.
+The export's row is the only link between the request and the builder: the builder stops
+when the row disappears or leaves the "building" state (the person deleted it). A runner
+that dies mid-build loses the job's lease, and another runner builds the archive again from
+the start; once the job's attempts are used up, the exports sweep marks the export failed.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,7 +18,7 @@ from pathlib import Path
 from hearthwatch.context import AppContext
 from hearthwatch.privacy.export.archive import ArchiveWriter, Progress
 from hearthwatch.privacy.export.models import ACTIVE_STATES, BUILDING, FAILED, READY, DataExport
-from hearthwatch.privacy.export.service import archive_path, audit_step, builds_lock, running_builds
+from hearthwatch.privacy.export.service import archive_path, audit_step
 
 log = logging.getLogger("hearthwatch.privacy.export.service")
 
@@ -27,17 +27,6 @@ PROGRESS_EVERY_S = 0.5
 
 class _Cancelled(Exception):
     """The job was deleted while its archive was being written."""
-
-
-def start_build(ctx: AppContext, export_id: str) -> threading.Thread:
-    """Build the archive in a background thread (start it once the job row is committed)."""
-    with builds_lock:
-        running_builds.add(export_id)
-    thread = threading.Thread(
-        target=build, args=(ctx, export_id), name=f"export-{export_id[:8]}", daemon=True
-    )
-    thread.start()
-    return thread
 
 
 def build(ctx: AppContext, export_id: str) -> None:
@@ -56,9 +45,6 @@ def build(ctx: AppContext, export_id: str) -> None:
         log.exception("export %s failed", export_id)
         partial.unlink(missing_ok=True)
         _mark_failed(ctx, export_id, "privacy.export_failed")
-    finally:
-        with builds_lock:
-            running_builds.discard(export_id)
 
 
 class _owner_only:  # noqa: N801  (used as a context manager, reads like one)

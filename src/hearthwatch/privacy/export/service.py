@@ -2,8 +2,9 @@
 
 Starting an export needs the password typed again (a fresh re-authentication, as for a
 password change): the archive holds everything, video included. The build
-(`export_build`) runs in a thread of the serving process and writes `exports/<id>.zip`
-(owner-only) in the data directory; progress is kept on the job row. A ready archive is
+(`export_build`) is a queued job (`export.build`, jobs/) that the node's job runner takes;
+it writes `exports/<id>.zip` (owner-only) in the data directory; progress is kept on the
+export's row. A ready archive is
 offered through a link whose token is an HMAC over the job, its owner and its expiry, and
 the caller must also be signed in as that owner. The file is deleted as soon as one
 download is claimed, or by the sweeper once the link expires. Each step is written to the
@@ -17,7 +18,6 @@ import hashlib
 import hmac
 import logging
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -30,6 +30,8 @@ from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict, HearthwatchError, NotFound
+from hearthwatch.jobs.catalog import export_build_key
+from hearthwatch.jobs.queue import live_job
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.export.models import (
     ACTIVE_STATES,
@@ -43,10 +45,6 @@ from hearthwatch.privacy.export.models import (
 from hearthwatch.security.secrets import same
 
 log = logging.getLogger("hearthwatch.privacy.export.service")
-
-# Jobs this process is building (or about to): a start-up sweep fails only the others.
-running_builds: set[str] = set()
-builds_lock = threading.Lock()
 
 
 class Gone(HearthwatchError):
@@ -84,8 +82,6 @@ def request_export(ctx: AppContext, db: Session, *, user: User, password: str) -
     job = DataExport(user_id=user.id, state=QUEUED, requested_at=now)
     db.add(job)
     db.flush()
-    with builds_lock:  # claimed now, so a sweep at start-up cannot take it for a stale job
-        running_builds.add(job.id)
     audit_step(db, ctx, job, "privacy.export_requested")
     return job
 
@@ -207,31 +203,27 @@ def _expire_if_due(ctx: AppContext, db: Session, job: DataExport) -> None:
         audit_step(db, ctx, job, "privacy.export_expired", actor=audit.SYSTEM)
 
 
-def sweep(ctx: AppContext, *, at_start: bool = False) -> int:
+def sweep(ctx: AppContext) -> int:
     """Expire due links and delete their files; delete files no job owns any more.
 
-    `at_start`: jobs still queued or building belong to a process that stopped; they are
-    marked failed (the person can ask again). Returns the number of files deleted.
+    Exports still queued or building without a live build job (its attempts used up, or
+    it was never queued) are marked failed: the person can ask again. Returns the number of
+    files deleted. The job runner runs this every `export_sweep_minutes`.
     """
     with ctx.db.session() as db:
         for job in db.scalars(select(DataExport).where(DataExport.state == READY)):
             _expire_if_due(ctx, db, job)
-        if at_start:
-            _fail_interrupted(ctx, db)
+        _fail_interrupted(ctx, db)
         keep = set(
             db.scalars(select(DataExport.id).where(DataExport.state.in_((READY, *ACTIVE_STATES))))
         )
-    with builds_lock:
-        keep |= running_builds
     return _delete_orphans(ctx, keep)
 
 
 def _fail_interrupted(ctx: AppContext, db: Session) -> None:
-    with builds_lock:
-        running = set(running_builds)
     stale = select(DataExport).where(DataExport.state.in_(ACTIVE_STATES))
     for job in db.scalars(stale):
-        if job.id not in running:
+        if live_job(db, export_build_key(job.id)) is None:
             job.state, job.error_code = FAILED, "privacy.export_interrupted"
             job.finished_at = ctx.clock.now()
             audit_step(
@@ -249,32 +241,6 @@ def _delete_orphans(ctx: AppContext, keep: set[str]) -> int:
             path.unlink(missing_ok=True)
             deleted += 1
     return deleted
-
-
-class Sweeper:
-    """Runs `sweep` at start and every `export_sweep_minutes` until stopped."""
-
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="export-sweeper", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        at_start = True
-        while not self._stop.is_set():
-            try:
-                sweep(self.ctx, at_start=at_start)
-            except Exception:  # a failed sweep is retried at the next interval
-                log.exception("export sweep failed")
-            at_start = False
-            self._stop.wait(self.ctx.settings.export_sweep_minutes * 60)
 
 
 def audit_step(

@@ -1,27 +1,19 @@
-"""Storage models of retention: the durable scheduler's job state and inactivity warnings."""
+"""Storage model of retention: inactivity warnings.
+
+The periodic jobs' state (`ScheduledJob`) lives with the other job models in `jobs/models.py`;
+it is imported here for the code that still reads it from retention."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearthwatch.db.base import Base, UTCDateTime
+from hearthwatch.jobs.models import ScheduledJob
 
-
-class ScheduledJob(Base):
-    """One periodic job's state, shared by every node: when it ran, when it is due, and who
-    holds the lease to run it now (taken by a conditional UPDATE, so one node runs it)."""
-
-    __tablename__ = "scheduled_jobs"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_outcome: Mapped[str | None] = mapped_column(String(16))
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+__all__ = ["InactivityWarning", "ScheduledJob"]
 
 
 class InactivityWarning(Base):
