@@ -8,17 +8,19 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
+from hearthwatch.errors import NotFound, ValidationFailed
 from hearthwatch.privacy.consent.models import NoticeVersion
-from hearthwatch.privacy.notice import contact as notice_contact
 from hearthwatch.privacy.notice import service as notice
-from hearthwatch.web.forms import FormDep, FormProblem, safe_next
-from hearthwatch.web.rendering import not_found, redirect, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.privacy.requests import complaints
+from hearthwatch.web.deps import CheckedForm, Viewer, WebRoute, shown_again
+from hearthwatch.web.forms import FormProblem, safe_next
+from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.viewer import ViewerDep, WebDb
 
-router = APIRouter(prefix="/notice")  # under /privacy, through consent_pages
+# Under /privacy, through consent_pages.
+router = APIRouter(prefix="/notice", route_class=WebRoute)
 
 
 def _grouped(document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -34,21 +36,12 @@ def notice_page(
     request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, version: int = 0
 ) -> Response:
     now = ctx.clock.now()
-    try:
-        shown = notice.get_version(db, version) if version else notice.in_force(db, now)
-    except NotFound:
-        shown = None
+    shown = notice.get_version(db, version) if version else notice.in_force(db, now)
     if shown is None:
-        return not_found(request, ctx, viewer)
+        raise NotFound("No privacy notice is published yet.", code="notice.not_found")
     document = notice.content_of(shown)
-    # A version published before the notice named its controller, rights and complaint
-    # channel shows today's: a person must always find whom to ask and complain to (P27).
-    settings = ctx.settings
-    contact = {
-        "controller": document.get("controller") or notice_contact.controller(settings),
-        "your_rights": document.get("your_rights") or notice_contact.rights(),
-        "complaints": document.get("complaints") or notice_contact.complaints(settings),
-    }
+    # Today's contact where an older version did not name it, as the API answers (P27).
+    contact = complaints.contact_in(ctx.settings, document)
     return render(
         request,
         ctx,
@@ -95,26 +88,23 @@ def _accept_page(
 
 @router.get("/accept")
 def accept_page(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, next: str = ""
+    request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer, next: str = ""
 ) -> Response:
-    if viewer is None:
-        return to_signin("/privacy/notice/accept")
     return _accept_page(request, ctx, db, viewer, safe_next(next))
 
 
 @router.post("/accept")
 def accept(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer, form: CheckedForm
 ) -> Response:
-    if viewer is None:
-        return to_signin("/privacy/notice/accept")
     next_path = safe_next(form.value("next"))
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _accept_page(request, ctx, db, viewer, next_path, problem, status)
+
+    with shown_again(again):
         version = form.value("version")
         if not version.isdigit() or not 1 <= int(version) <= 1_000_000:
             raise ValidationFailed("Choose a version to accept.", code="notice.not_found")
         notice.accept(ctx, db, user=viewer.user, version=int(version))
-    except HearthwatchError as err:
-        return _accept_page(request, ctx, db, viewer, next_path, FormProblem.of(err), err.status)
     return redirect(next_path)

@@ -16,7 +16,9 @@ text or code. Nothing here looks up accounts, so it says nothing about who has o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,6 +27,8 @@ from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound, ValidationFailed
 from hearthwatch.mail.messages import OutgoingMail
 from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.notice import contact as notice_contact
+from hearthwatch.privacy.notice import service as notice
 from hearthwatch.privacy.requests import service as requests
 from hearthwatch.privacy.requests.mail import (
     complaint_code_mail,
@@ -34,10 +38,35 @@ from hearthwatch.privacy.requests.mail import (
 )
 from hearthwatch.privacy.requests.models import PendingComplaint, RightsRequest
 from hearthwatch.security.secrets import hash_code, new_numeric_code, same
+from hearthwatch.settings import Settings
 
 MAX_NAME = 128
 ACTOR = "complainant"  # who acts in the audit log: someone with no account to name
 PENDING_FOR = timedelta(days=1)  # after that, the complaint must be written again
+
+
+def contact_in(settings: Settings, document: Mapping[str, Any]) -> dict[str, Any]:
+    """Whom to ask and complain to, as a notice version states it.
+
+    A version published before the notice named its controller, rights and complaint
+    channel gets today's: a person must always find whom to ask and complain to (P27). The
+    notice page and ``GET /api/v1/privacy/complaints`` both answer with this rule.
+    """
+    return {
+        "controller": document.get("controller") or notice_contact.controller(settings),
+        "your_rights": document.get("your_rights") or notice_contact.rights(),
+        "complaints": document.get("complaints") or notice_contact.complaints(settings),
+    }
+
+
+def contact_of_notice(
+    ctx: AppContext, db: Session, *, version: int = 0
+) -> tuple[int | None, dict[str, Any]]:
+    """(version number, `contact_in` it) for notice `version`, 0 for the one in force; with
+    no notice published yet, today's contact. An unknown version is `notice.not_found`."""
+    shown = notice.get_version(db, version) if version else notice.in_force(db, ctx.clock.now())
+    document = notice.content_of(shown) if shown is not None else {}
+    return (shown.number if shown is not None else None), contact_in(ctx.settings, document)
 
 
 def submit(

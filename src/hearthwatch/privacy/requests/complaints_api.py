@@ -1,5 +1,6 @@
 """`/api/v1/privacy/complaints`: complaints from people without an account (P27).
 
+    GET  /privacy/complaints                      whom to complain to (?notice_version)
     POST /privacy/complaints                      name (optional), e-mail, text   202
     POST /privacy/complaints/{pending_id}/code    mail a new code                 202
     POST /privacy/complaints/{pending_id}/verify  the mailed code: registered     201
@@ -13,9 +14,9 @@ mailed to the proven address.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, StringConstraints
 
 from hearthwatch.accounts.schemas import Accepted, Email, Strict
@@ -71,6 +72,16 @@ class ComplaintOut(BaseModel):
         )  # fmt: skip
 
 
+class ComplaintContactOut(BaseModel):
+    """Whom to ask and complain to, as the notice version states it (today's where an older
+    version did not say): the same rule as the notice page (`complaints.contact_in`)."""
+
+    notice_version: int | None
+    controller: dict[str, Any]
+    your_rights: list[dict[str, Any]]
+    complaints: dict[str, Any]
+
+
 def throttle_client(ctx: AppContext, request: Request, action: str = "complaint") -> None:
     """One more try from this client (counted before anything is looked up)."""
     ctx.code_throttle.hit(f"{action}:{client_ip(request)}", code=RATE_LIMITED)
@@ -79,6 +90,17 @@ def throttle_client(ctx: AppContext, request: Request, action: str = "complaint"
 def throttle_address(ctx: AppContext, address: str) -> None:
     """One more code mailed to this address, however it is spelled."""
     ctx.code_throttle.hit(f"complaint:{address.lower()}", code=RATE_LIMITED)
+
+
+@router.get("", response_model=ComplaintContactOut)
+def complaint_contact(
+    ctx: ContextDep,
+    db: DbDep,
+    notice_version: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ComplaintContactOut:
+    """Whom to complain to and how, as notice `notice_version` (default: in force) says."""
+    number, contact = complaints.contact_of_notice(ctx, db, version=notice_version)
+    return ComplaintContactOut(notice_version=number, **contact)
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=PendingOut)
