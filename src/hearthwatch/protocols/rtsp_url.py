@@ -15,7 +15,7 @@ anywhere, credentials that decode to control characters, and more than 512 chara
 size of the stored column). Where the address may connect to is the outbound policy's
 question (security/outbound.py), asked of the `StreamAddress` this returns.
 
-The user name ends at the last ``@`` before the host, as FFmpeg reads it too: an address
+The credentials end at the last ``@`` before the path, as FFmpeg reads them too: an address
 cannot show one host to this check and another to the connection.
 """
 
