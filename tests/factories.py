@@ -216,9 +216,9 @@ def add_recorded_camera(
 def build_export(ctx: AppContext, user: User) -> DataExport:
     """Request and build `user`'s data export in this thread; returns the finished job."""
     with ctx.db.session() as session:
-        job_id = export.request_export(
-            ctx, session, user=session.get(User, user.id), password=STRONG_PASSWORD
-        ).id
+        owner = session.get(User, user.id)
+        assert owner is not None
+        job_id = export.request_export(ctx, session, user=owner, password=STRONG_PASSWORD).id
     export_build.build(ctx, job_id)
     with ctx.db.session() as session:
         job = session.get(DataExport, job_id)
