@@ -86,6 +86,10 @@ class Runner:
         workers: int = 2,
         poll: timedelta = timedelta(seconds=1),
     ) -> None:
+        # Every model, so that the job table's foreign keys resolve in a process that has
+        # not loaded the app (a supervising parent, a command).
+        import hearthwatch.models  # noqa: F401
+
         self.ctx, self.node = ctx, node or node_name()
         self.kinds = kinds if kinds is not None else Registry(QUEUED_KINDS)
         jobs = periodic_jobs(ctx.settings) if periodic is None else tuple(periodic)
