@@ -29,7 +29,7 @@ from hearthwatch.access.resolver import Action, Kind, owned
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
-from hearthwatch.errors import Conflict, HearthwatchError, NotFound
+from hearthwatch.errors import Conflict, Gone, NotFound
 from hearthwatch.jobs.catalog import export_build_key
 from hearthwatch.jobs.queue import live_job
 from hearthwatch.privacy.audit import service as audit
@@ -45,11 +45,6 @@ from hearthwatch.privacy.export.models import (
 from hearthwatch.security.secrets import same
 
 log = logging.getLogger("hearthwatch.privacy.export.service")
-
-
-class Gone(HearthwatchError):
-    status = 410
-    code = "privacy.export_expired"
 
 
 def exports_dir(ctx: AppContext) -> Path:
