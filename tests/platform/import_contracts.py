@@ -42,18 +42,23 @@ class AcyclicModulesContract(Contract):
         )
         expressions = sorted(self.modules)  # type: ignore[call-overload]
         checked = {m.name for m in module_expressions_to_modules(graph, expressions)}
-        circles = [_circle_through(graph, group) for group in _groups(graph, checked)]
+        groups = list(_groups(graph, checked))
         return ContractCheck(
-            kept=not circles,
+            kept=not groups,
             warnings=list(removal.warnings),
             ignored_import_count=removal.ignored_import_count,
-            metadata={"circles": [_with_lines(graph, circle) for circle in circles]},
+            metadata={
+                "groups": groups,
+                "circles": [_with_lines(graph, _circle_through(graph, g)) for g in groups],
+            },
         )
 
     def render_broken_contract(self, check: ContractCheck) -> None:
-        for circle in check.metadata["circles"]:
-            output.print_error(f"Import circle through {len(circle)} modules:")
-            output.new_line()
+        for group, circle in zip(check.metadata["groups"], check.metadata["circles"], strict=True):
+            output.print_error(f"{len(group)} modules import each other in circles:")
+            for module in group:
+                output.print_error(f"  {module}", bold=False)
+            output.print_error("One of the circles:")
             for importer, imported, lines in circle:
                 output.print_error(f"- {importer} -> {imported} (l. {lines})", bold=False)
             output.new_line()

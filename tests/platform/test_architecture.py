@@ -66,6 +66,7 @@ def test_acyclic_modules_shows_the_circle_with_its_lines(via: list[str]) -> None
     graph = _graph(("pkg.a", "pkg.outside"), *imports)
     check = _contract().check(graph, verbose=False)
     assert not check.kept
+    assert check.metadata["groups"] == [sorted(ring)]
     (circle,) = check.metadata["circles"]
     assert [(importer, imported) for importer, imported, _ in circle] == imports
     assert [lines for _, _, lines in circle] == [str(n) for n in range(2, len(ring) + 2)]
@@ -73,8 +74,27 @@ def test_acyclic_modules_shows_the_circle_with_its_lines(via: list[str]) -> None
 
 def test_acyclic_modules_finds_each_separate_circle() -> None:
     graph = _graph(("pkg.a", "pkg.b"), ("pkg.b", "pkg.a"), ("pkg.c", "pkg.d"), ("pkg.d", "pkg.c"))
-    circles = _contract().check(graph, verbose=False).metadata["circles"]
-    assert sorted(circle[0][0] for circle in circles) == ["pkg.a", "pkg.c"]
+    check = _contract().check(graph, verbose=False)
+    assert sorted(check.metadata["groups"]) == [["pkg.a", "pkg.b"], ["pkg.c", "pkg.d"]]
+    assert sorted(circle[0][0] for circle in check.metadata["circles"]) == ["pkg.a", "pkg.c"]
+
+
+def test_acyclic_modules_names_every_module_of_a_tangle() -> None:
+    # Two circles sharing pkg.a: one group of four modules, shown by its shortest circle.
+    graph = _graph(
+        ("pkg.a", "pkg.b"),
+        ("pkg.b", "pkg.a"),
+        ("pkg.a", "pkg.c"),
+        ("pkg.c", "pkg.d"),
+        ("pkg.d", "pkg.a"),
+    )
+    check = _contract().check(graph, verbose=False)
+    assert check.metadata["groups"] == [["pkg.a", "pkg.b", "pkg.c", "pkg.d"]]
+    (circle,) = check.metadata["circles"]
+    assert [(importer, imported) for importer, imported, _ in circle] == [
+        ("pkg.a", "pkg.b"),
+        ("pkg.b", "pkg.a"),
+    ]
 
 
 def test_acyclic_modules_sets_ignored_imports_aside() -> None:
