@@ -28,7 +28,9 @@ from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.api import start_export
 from hearthwatch.privacy.export.models import DataExport
 from tests.conftest import STRONG_PASSWORD
-from tests.privacy.test_export import T0, record, wait_ready
+from tests.factories import RECORDED_AT_US as T0
+from tests.factories import add_recorded_camera
+from tests.privacy.test_export import wait_ready
 
 
 def lifespans(context: Any) -> list[Any]:
@@ -71,7 +73,7 @@ def jobs_of(ctx: AppContext, kind: str) -> list[QueuedJob]:
 def test_issue13_item1_an_export_is_built_by_a_queued_job(
     client: TestClient, ctx: AppContext, alice: User, app: FastAPI
 ) -> None:
-    record(ctx, alice.id, "Porch", [(T0, 1)])
+    add_recorded_camera(ctx, alice.id, "Porch", [(T0, 1)])
     started = client.post("/api/v1/privacy/exports", json={"password": STRONG_PASSWORD})
     assert started.status_code == 202, started.text
     job = wait_ready(client)  # built by the fixture's runner, beside the app
@@ -83,7 +85,7 @@ def test_issue13_item1_an_export_is_built_by_a_queued_job(
 def test_issue13_item1_an_erasures_files_go_through_the_queue(
     client: TestClient, ctx: AppContext, alice: User
 ) -> None:
-    camera_id = record(ctx, alice.id, "Porch", [(T0, 2)]).camera_id
+    camera_id = add_recorded_camera(ctx, alice.id, "Porch", [(T0, 2)]).camera_id
     assert list(ctx.vault.blobs.keys(f"{alice.id}/"))
     body = {"scope": "device", "camera_id": camera_id, "unbind": False}
     assert client.post("/api/v1/privacy/erasure", json=body).status_code == 200
