@@ -1,9 +1,9 @@
 """A durable scheduler for periodic maintenance: state in the database, one run across nodes.
 
 Jobs are declared as data (`jobs/catalog.py`: a name, an interval, the function). Their
-state lives in `scheduled_jobs`: when each last ran, when it is next due, and which node holds the
-lease to run it. So a restart loses nothing (a job overdue at start runs at once), and
-several nodes sharing one database run each job once: a node runs a job only after an
+state lives in `scheduled_jobs`: when each last ran, when it is next due, and which node
+holds the lease to run it. So a restart loses nothing (a job overdue at start runs at
+once), and several nodes sharing one database run each job once: a node runs a job only after an
 atomic conditional UPDATE gave it the lease (`WHERE next_run_at <= now AND the lease is
 free or expired`), which exactly one of the racing nodes wins on SQLite and PostgreSQL
 alike. A node that dies mid-run loses its lease when it expires and another takes over.
