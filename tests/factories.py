@@ -141,6 +141,19 @@ def add_segment_now(ctx: AppContext, owner_id: str, camera_id: str) -> None:
     add_segment(ctx, owner_id, camera_id, int(ctx.clock.now().timestamp() * SECOND))
 
 
+def add_camera_with_a_segment(ctx: AppContext, owner_id: str, name: str = "Yard") -> str:
+    """A camera with one four-second segment recorded at the clock's now; returns its id."""
+    camera_id = add_camera(ctx, owner_id, name, rtsp_url="rtsp://127.0.0.1/x")
+    add_segment_now(ctx, owner_id, camera_id)
+    return camera_id
+
+
+def row_exists(ctx: AppContext, model: Any, key: Any) -> bool:
+    """Whether the row of `model` with primary key `key` is still stored."""
+    with ctx.db.session() as session:
+        return session.get(model, key) is not None
+
+
 def segments_of(ctx: AppContext, camera_id: str) -> list[Segment]:
     """The camera's segment rows, detached from their session."""
     with ctx.db.session() as session:

@@ -20,8 +20,9 @@ from hearthwatch.privacy.audit.receipts import verify_receipt
 from hearthwatch.privacy.requests.deadlines import add_months
 from hearthwatch.privacy.retention import service as retention
 from tests.conftest import STRONG_PASSWORD, sign_in
+from tests.factories import add_camera_with_a_segment, row_exists
 from tests.privacy.test_request_pages import csrf
-from tests.privacy.test_retention import T0, actions, exists, with_camera
+from tests.privacy.test_retention import T0, actions
 from tests.support.smtp import Mailbox
 from tests.web.conftest import PageStructure, web_sign_in
 
@@ -36,7 +37,7 @@ def login(client: TestClient, email: str = "alice@example.org") -> Any:
 def test_p34_close_my_account_over_the_api(
     client: TestClient, app: FastAPI, ctx: AppContext, alice: User, mailbox: Mailbox
 ) -> None:
-    camera = with_camera(ctx, alice)
+    camera_id = add_camera_with_a_segment(ctx, alice.id)
     secret = client.post("/api/v1/me/tokens", json={"name": "script"}).json()["secret"]
     with TestClient(app) as phone:
         sign_in(phone, alice.email)
@@ -63,7 +64,7 @@ def test_p34_close_my_account_over_the_api(
     bearer = TestClient(app, headers={"authorization": f"Bearer {secret}"})
     assert bearer.get("/api/v1/me").status_code == 401  # every token ended
     with ctx.db.session() as db:
-        assert db.get(Camera, camera.id).recording_mode == "off"  # type: ignore[union-attr]
+        assert db.get(Camera, camera_id).recording_mode == "off"  # type: ignore[union-attr]
     assert "retention.account_closed" in actions(ctx, f"user:{alice.id}")
 
     (mail,) = [m for m in mailbox.to(alice.email) if "closed" in str(m["Subject"])]
@@ -119,16 +120,16 @@ def test_p34_closed_account_deleted_for_good_six_months_later(
 ) -> None:
     with ctx.clock.frozen(T0) as clock:
         alice: User = make_user()
-        camera = with_camera(ctx, alice)
+        camera_id = add_camera_with_a_segment(ctx, alice.id)
         sign_in(client, alice.email)
         assert client.post(CLOSE, json={"password": STRONG_PASSWORD}).status_code == 200
         # Closed 1 January: kept until 1 July, six calendar months (181 days) later.
         clock.advance(timedelta(days=181, seconds=-1))
         assert retention.sweep(ctx).closed_accounts_erased == 0
-        assert exists(ctx, User, alice.id) and exists(ctx, Camera, camera.id)
+        assert row_exists(ctx, User, alice.id) and row_exists(ctx, Camera, camera_id)
         clock.advance(timedelta(seconds=1))
         assert retention.sweep(ctx).closed_accounts_erased == 1
-    assert not exists(ctx, User, alice.id) and not exists(ctx, Camera, camera.id)
+    assert not row_exists(ctx, User, alice.id) and not row_exists(ctx, Camera, camera_id)
     assert list(ctx.vault.blobs.keys(f"{alice.id}/")) == []
     assert "retention.account_erased.closed" in actions(ctx)
     assert login(client).json()["error"]["code"] == "auth.invalid_credentials"

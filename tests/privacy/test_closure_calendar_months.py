@@ -18,8 +18,8 @@ from hearthwatch.privacy.retention import service as retention
 from hearthwatch.privacy.retention.closure import deletion_date
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD, sign_in
+from tests.factories import row_exists
 from tests.privacy.test_request_pages import csrf
-from tests.privacy.test_retention import exists
 from tests.support.smtp import Mailbox
 from tests.web.conftest import web_sign_in
 
@@ -87,7 +87,7 @@ def test_p34_item17_closed_31_august_deleted_from_28_february_everywhere(
             ]  # fmt: skip
         assert overdue.count == 1 and "6 months" in overdue.message
         assert retention.sweep(ctx).closed_accounts_erased == 1
-    assert not exists(ctx, User, alice.id)
+    assert not row_exists(ctx, User, alice.id)
 
 
 def test_p34_item17_closed_15_january_kept_until_15_july_not_two_days_more(

@@ -12,7 +12,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.privacy.datamap import service as datamap
 from hearthwatch.privacy.export import tables as export_tables
-from tests.privacy.test_retention import with_camera
+from tests.factories import add_camera_with_a_segment
 
 DATA = "/api/v1/privacy/data"
 
@@ -27,7 +27,7 @@ def test_p17_data_api_lists_what_the_data_page_shows(
     client: TestClient, ctx: AppContext, alice: User, make_user: Any
 ) -> None:
     make_user("bob@example.org", nickname="Bob the Builder")
-    with_camera(ctx, alice)
+    add_camera_with_a_segment(ctx, alice.id)
     found = tables(client)
     (account,) = found["users"]["rows"]
     assert account["email"] == alice.email and found["users"]["title"] == "Your account"

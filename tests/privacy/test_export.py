@@ -6,7 +6,6 @@ import io
 import json
 import subprocess
 import zipfile
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,86 +15,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
-from hearthwatch.camsim.scene import SceneSpec, load_clip
 from hearthwatch.context import AppContext
-from hearthwatch.devices.models import Camera
-from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment, init_segment
-from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.export import build as export_build
 from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.archive import schema_text
 from hearthwatch.privacy.export.models import DataExport
 from hearthwatch.privacy.export.tables import WITHHELD, exported_tables
-from hearthwatch.protocols.h264 import avcc
 from tests.conftest import STRONG_PASSWORD, sign_in
-
-SCENE = SceneSpec(width=320, height=180, seconds=4, bitrate_kbps=300, motion=((1.0, 3.0),))
-SEGMENT_US = 2_000_000
-T0 = 1_790_000_000_000_000  # 2026-09-21, on a whole second
-
-
-@dataclass(frozen=True)
-class Recorded:
-    camera_id: str
-    segments: list[FinishedSegment]
-
-
-def segment_at(start_us: int) -> FinishedSegment:
-    """A real 2 s H.264 segment, as the recorder writes it (init + one fragment)."""
-    clip = load_clip(SCENE)
-    frames = clip.frames[: 2 * clip.fps]
-    samples = [Sample(avcc(f.nals), TIMESCALE // clip.fps, f.keyframe) for f in frames]
-    init = init_segment(clip.sps, clip.pps, SCENE.width, SCENE.height)
-    data = init + fragment(1, start_us * TIMESCALE // 1_000_000, samples)
-    return FinishedSegment(start_us, start_us + SEGMENT_US, len(samples), data)
-
-
-def record(ctx: AppContext, owner_id: str, name: str, stretches: list[tuple[int, int]]) -> Recorded:
-    """A camera of `owner_id` with recordings: (start µs, number of back-to-back segments)."""
-    with ctx.db.session() as session:
-        camera = Camera(
-            owner_id=owner_id,
-            serial=None,
-            name=name,
-            rtsp_url="rtsp://192.0.2.10:554/stream1",
-            sub_rtsp_url="rtsp://192.0.2.10:554/stream2",
-            credentials=b"sealed-credentials",
-            activated_at=datetime(2026, 9, 1, tzinfo=UTC),
-            recording_mode="continuous",
-            retention_days=14,
-            video_codec="h264",
-            video_width=SCENE.width,
-            video_height=SCENE.height,
-            video_fps=25.0,
-        )
-        session.add(camera)
-        session.flush()
-        camera_id = camera.id
-    segments = [
-        segment_at(start + i * SEGMENT_US) for start, count in stretches for i in range(count)
-    ]
-    for segment in segments:
-        ctx.vault.store_segment(owner_id=owner_id, camera_id=camera_id, segment=segment)
-    return Recorded(camera_id, segments)
-
-
-def build_now(ctx: AppContext, user: User) -> DataExport:
-    """Request and build an export in this thread; returns the finished job."""
-    with ctx.db.session() as session:
-        job_id = export.request_export(
-            ctx, session, user=session.get(User, user.id), password=STRONG_PASSWORD
-        ).id
-    export_build.build(ctx, job_id)
-    with ctx.db.session() as session:
-        job = session.get(DataExport, job_id)
-        assert job is not None
-        session.expunge(job)
-        return job
-
-
-def open_zip(ctx: AppContext, job: DataExport) -> zipfile.ZipFile:
-    return zipfile.ZipFile(export.archive_path(ctx, job.id))
+from tests.factories import RECORDED_AT_US as T0
+from tests.factories import Recorded, add_recorded_camera, build_export, open_export
 
 
 def ffprobe_ok(data: bytes, tmp_path: Path) -> dict[str, Any]:
@@ -116,17 +45,17 @@ def ffprobe_ok(data: bytes, tmp_path: Path) -> dict[str, Any]:
 @pytest.fixture
 def recorded(ctx: AppContext, alice: User) -> list[Recorded]:
     return [
-        record(ctx, alice.id, "Front door", [(T0, 3), (T0 + 60_000_000, 2)]),
-        record(ctx, alice.id, "Garden/Back", [(T0, 1)]),
+        add_recorded_camera(ctx, alice.id, "Front door", [(T0, 3), (T0 + 60_000_000, 2)]),
+        add_recorded_camera(ctx, alice.id, "Garden/Back", [(T0, 1)]),
     ]
 
 
 def test_p17_archive_holds_every_exported_personal_column(
     ctx: AppContext, alice: User, recorded: list[Recorded]
 ) -> None:
-    job = build_now(ctx, alice)
+    job = build_export(ctx, alice)
     assert job.state == "ready" and job.objects_done == job.objects_total
-    with open_zip(ctx, job) as archive:
+    with open_export(ctx, job) as archive:
         data = json.loads(archive.read("data.json"))
         assert archive.read("export_schema.json").decode() == schema_text()
         readme = archive.read("README.txt").decode()
@@ -146,8 +75,8 @@ def test_p17_archive_holds_every_exported_personal_column(
 def test_p17_camera_credentials_are_withheld_not_leaked(
     ctx: AppContext, alice: User, recorded: list[Recorded]
 ) -> None:
-    job = build_now(ctx, alice)
-    with open_zip(ctx, job) as archive:
+    job = build_export(ctx, alice)
+    with open_export(ctx, job) as archive:
         data = json.loads(archive.read("data.json"))
     for camera in data["tables"]["cameras"]:
         assert camera["credentials"] == {"withheld": WITHHELD["cameras.credentials"]}
@@ -158,8 +87,8 @@ def test_p17_camera_credentials_are_withheld_not_leaked(
 def test_p17_recordings_are_playable_mp4_per_stretch(
     ctx: AppContext, alice: User, recorded: list[Recorded], tmp_path: Path
 ) -> None:
-    job = build_now(ctx, alice)
-    with open_zip(ctx, job) as archive:
+    job = build_export(ctx, alice)
+    with open_export(ctx, job) as archive:
         data = json.loads(archive.read("data.json"))
         files = [e["file"] for e in data["recordings"]]
         assert sorted(files) == sorted(n for n in archive.namelist() if n.startswith("recordings/"))
@@ -182,8 +111,8 @@ def test_p17_recordings_are_playable_mp4_per_stretch(
 def test_p17_audit_entries_about_the_person_are_in_the_archive(
     ctx: AppContext, alice: User
 ) -> None:
-    job = build_now(ctx, alice)
-    with open_zip(ctx, job) as archive:
+    job = build_export(ctx, alice)
+    with open_export(ctx, job) as archive:
         entries = json.loads(archive.read("audit.json"))["entries"]
     assert [e["action"] for e in entries] == ["privacy.export_requested"]
     with ctx.db.session() as session:
@@ -256,7 +185,7 @@ def test_p17_expired_link_deletes_the_file_and_answers_410(
     client: TestClient, ctx: AppContext, alice: User
 ) -> None:
     with ctx.clock.frozen(datetime.now(UTC)):
-        job = build_now(ctx, alice)
+        job = build_export(ctx, alice)
         path = export.archive_path(ctx, job.id)
         assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
         url = client.get("/api/v1/privacy/exports").json()[0]["download_url"]
@@ -275,7 +204,7 @@ def test_p17_expiry_is_also_checked_on_access(
     client: TestClient, ctx: AppContext, alice: User
 ) -> None:
     with ctx.clock.frozen(datetime.now(UTC)):
-        job = build_now(ctx, alice)
+        job = build_export(ctx, alice)
         ctx.clock.advance(timedelta(hours=ctx.settings.export_link_hours, seconds=1))
         listed = client.get("/api/v1/privacy/exports").json()
     assert listed[0]["state"] == "expired"
@@ -285,7 +214,7 @@ def test_p17_expiry_is_also_checked_on_access(
 def test_p17_another_users_export_is_refused(
     client: TestClient, ctx: AppContext, alice: User, make_user: Any
 ) -> None:
-    job = build_now(ctx, alice)
+    job = build_export(ctx, alice)
     url = client.get("/api/v1/privacy/exports").json()[0]["download_url"]
     bob = make_user("bob@example.org")
     client.cookies.clear()
@@ -297,14 +226,14 @@ def test_p17_another_users_export_is_refused(
 
 
 def test_p17_wrong_token_is_refused(client: TestClient, ctx: AppContext, alice: User) -> None:
-    job = build_now(ctx, alice)
+    job = build_export(ctx, alice)
     refused = client.get(f"/api/v1/privacy/exports/{job.id}/download?token=forged")
     assert refused.status_code == 404
     assert export.archive_path(ctx, job.id).exists()
 
 
 def test_p17_delete_removes_the_file(client: TestClient, ctx: AppContext, alice: User) -> None:
-    job = build_now(ctx, alice)
+    job = build_export(ctx, alice)
     assert client.delete(f"/api/v1/privacy/exports/{job.id}").status_code == 204
     assert not export.archive_path(ctx, job.id).exists()
     assert client.get("/api/v1/privacy/exports").json() == []
@@ -367,8 +296,8 @@ def test_p17_a_new_personal_column_is_exported_without_code_changes(
         datamap.SESSION_LIFE,
     )
     monkeypatch.setattr(export_tables, "PERSONAL_FIELDS", (*datamap.PERSONAL_FIELDS, declared))
-    job = build_now(ctx, alice)
-    with open_zip(ctx, job) as archive:
+    job = build_export(ctx, alice)
+    with open_export(ctx, job) as archive:
         data = json.loads(archive.read("data.json"))
         readme = archive.read("README.txt").decode()
     (signed_in,) = data["tables"]["sessions"]
@@ -386,7 +315,7 @@ def test_p17_the_job_runner_sweeps_expired_archives_unasked(
 
     user = make_user()
     with ctx.clock.frozen(datetime.now(UTC)):
-        job = build_now(ctx, user)
+        job = build_export(ctx, user)
         ctx.clock.advance(timedelta(hours=ctx.settings.export_link_hours, minutes=1))
         sweeps = [j for j in periodic_jobs(ctx.settings) if j.name == EXPORT_SWEEP]
         runner = Runner(ctx, periodic=sweeps)

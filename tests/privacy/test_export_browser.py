@@ -19,7 +19,8 @@ from playwright.sync_api import Browser, Page, expect
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from tests.conftest import STRONG_PASSWORD
-from tests.privacy.test_export import T0, record
+from tests.factories import RECORDED_AT_US as T0
+from tests.factories import add_recorded_camera
 from tests.support.browser import chromium, watched_page
 
 pytestmark = pytest.mark.browser
@@ -46,7 +47,7 @@ def test_p17_p23_request_watch_and_download_in_chromium(
 ) -> None:
     browser_page, errors = page
     user: User = make_user("robin@example.org")
-    record(ctx, user.id, "Porch", [(T0, 3)])
+    add_recorded_camera(ctx, user.id, "Porch", [(T0, 3)])
 
     browser_page.goto(f"{live_server.url}/signin")
     browser_page.get_by_label("E-mail address").fill(user.email)

@@ -15,7 +15,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.export import service as export
 from tests.conftest import STRONG_PASSWORD, LiveServer
-from tests.privacy.test_export import build_now
+from tests.factories import build_export
 
 PARALLEL = 8
 
@@ -54,7 +54,7 @@ def test_p17_item13_parallel_downloads_give_the_archive_once(
     live_server: LiveServer, ctx: AppContext, make_user: Any
 ) -> None:
     alice: User = make_user()
-    job = build_now(ctx, alice)
+    job = build_export(ctx, alice)
     whole = export.archive_path(ctx, job.id).read_bytes()
     with closing(signed_in_client(live_server, alice.email)) as client:
         url = client.get("/api/v1/privacy/exports").json()[0]["download_url"]
@@ -77,7 +77,7 @@ def test_p17_item13_a_used_link_is_410_not_500_once_the_file_is_gone(
     live_server: LiveServer, ctx: AppContext, make_user: Any
 ) -> None:
     alice: User = make_user()
-    job = build_now(ctx, alice)
+    job = build_export(ctx, alice)
     with closing(signed_in_client(live_server, alice.email)) as client:
         url = client.get("/api/v1/privacy/exports").json()[0]["download_url"]
         export.archive_path(ctx, job.id).unlink()  # the file went before the row said so

@@ -20,7 +20,8 @@ from hearthwatch.errors import HearthwatchError
 from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.archive import schema_text
 from hearthwatch.privacy.export.portability_import import import_archive
-from tests.privacy.test_export import T0, build_now, open_zip, record
+from tests.factories import RECORDED_AT_US as T0
+from tests.factories import add_recorded_camera, build_export, open_export
 from tests.privacy.test_import import cameras_of, new_account, other, valid_data, zip_of
 
 __all__ = ["other"]  # the second service, a fixture of the import tests
@@ -34,8 +35,8 @@ def set_transport(ctx: AppContext, camera_id: str, setting: str, used: str | Non
 
 
 def exported_cameras(ctx: AppContext, alice: User) -> tuple[Path, dict[str, dict[str, Any]]]:
-    job = build_now(ctx, alice)
-    with open_zip(ctx, job) as archive:
+    job = build_export(ctx, alice)
+    with open_export(ctx, job) as archive:
         data = json.loads(archive.read("data.json"))
     rows = {row["name"]: row for row in data["tables"]["cameras"]}
     return export.archive_path(ctx, job.id), rows
@@ -44,9 +45,9 @@ def exported_cameras(ctx: AppContext, alice: User) -> tuple[Path, dict[str, dict
 def test_issue12_item2_transport_setting_is_exported_and_imported(
     ctx: AppContext, alice: User, other: AppContext
 ) -> None:
-    udp = record(ctx, alice.id, "Shed", [(T0, 1)])
-    tcp = record(ctx, alice.id, "Gate", [(T0, 1)])
-    record(ctx, alice.id, "Porch", [(T0, 1)])
+    udp = add_recorded_camera(ctx, alice.id, "Shed", [(T0, 1)])
+    tcp = add_recorded_camera(ctx, alice.id, "Gate", [(T0, 1)])
+    add_recorded_camera(ctx, alice.id, "Porch", [(T0, 1)])
     set_transport(ctx, udp.camera_id, "udp", "udp")
     set_transport(ctx, tcp.camera_id, "tcp", None)
     path, rows = exported_cameras(ctx, alice)

@@ -34,7 +34,8 @@ from hearthwatch.privacy.export.portability_import import (
 )
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD
-from tests.privacy.test_export import T0, Recorded, build_now, record
+from tests.factories import RECORDED_AT_US as T0
+from tests.factories import Recorded, add_recorded_camera, build_export
 
 NEW_EMAIL = "alice@elsewhere.example"
 
@@ -72,10 +73,10 @@ def archive(ctx: AppContext, alice: User, tmp_path: Path) -> tuple[Path, list[Re
         Image.new("RGB", (40, 30), (200, 120, 40)).save(picture, format="PNG")
         profile.set_picture(ctx, session, user=user, data=picture.getvalue())
     recorded = [
-        record(ctx, alice.id, "Front door", [(T0, 3), (T0 + 60_000_000, 2)]),
-        record(ctx, alice.id, "Garden", [(T0 + 5_000_000, 2)]),
+        add_recorded_camera(ctx, alice.id, "Front door", [(T0, 3), (T0 + 60_000_000, 2)]),
+        add_recorded_camera(ctx, alice.id, "Garden", [(T0 + 5_000_000, 2)]),
     ]
-    job = build_now(ctx, alice)
+    job = build_export(ctx, alice)
     path = tmp_path / "export.zip"
     shutil.copy(export.archive_path(ctx, job.id), path)
     return path, recorded

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.devices.models import Camera
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.datamap.uses import MARKETING, PRODUCT_ANALYTICS
@@ -21,19 +20,14 @@ from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.portability_import import import_archive
 from hearthwatch.privacy.retention import limits
 from hearthwatch.privacy.retention.limits_models import ProcessingLimit
-from tests.privacy.test_export import build_now
+from tests.factories import add_camera, build_export
 from tests.privacy.test_import import cameras_of, new_account, other, valid_data, zip_of
 
 __all__ = ["other"]  # the second service, a fixture
 
 
 def _camera(ctx: AppContext, owner_id: str, name: str) -> str:
-    with ctx.db.session() as db:
-        camera = Camera(owner_id=owner_id, name=name, rtsp_url="rtsp://192.0.2.10:554/s",
-                        activated_at=ctx.clock.now())  # fmt: skip
-        db.add(camera)
-        db.flush()
-        return camera.id
+    return add_camera(ctx, owner_id, name, rtsp_url="rtsp://192.0.2.10:554/s")
 
 
 @pytest.fixture
@@ -54,7 +48,7 @@ def limited_archive(ctx: AppContext, make_user: Any, tmp_path: Path) -> Path:
                                  until=now + timedelta(hours=1), reason=None)  # fmt: skip
         ending.until = now - timedelta(minutes=1)  # ran out before the export
     path = tmp_path / "export.zip"
-    shutil.copy(export.archive_path(ctx, build_now(ctx, alice).id), path)
+    shutil.copy(export.archive_path(ctx, build_export(ctx, alice).id), path)
     return path
 
 

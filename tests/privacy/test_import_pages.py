@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from tests.privacy.test_export import Recorded
+from tests.factories import Recorded
 from tests.privacy.test_import import HOSTILE, archive, cameras_of  # noqa: F401 (fixture)
 from tests.privacy.test_request_pages import csrf
 from tests.web.conftest import PageStructure, web_sign_in

@@ -18,7 +18,6 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.errors import AccountLocked
 from hearthwatch.jobs.scheduler import Job, Scheduler
 from hearthwatch.media.models import Segment
-from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.privacy.datamap.service import PERSONAL_FIELDS
@@ -35,6 +34,7 @@ from hearthwatch.privacy.retention.rules import (
     unenforced,
 )
 from tests.conftest import STRONG_PASSWORD
+from tests.factories import add_camera_with_a_segment, row_exists
 from tests.support.smtp import Mailbox
 
 T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)
@@ -45,25 +45,6 @@ DAY = timedelta(days=1)
 def frozen(ctx: AppContext) -> Any:
     with ctx.clock.frozen(T0) as clock:
         yield clock
-
-
-def with_camera(ctx: AppContext, user: User) -> Camera:
-    with ctx.db.session() as db:
-        camera = Camera(owner_id=user.id, name="Yard", rtsp_url="rtsp://127.0.0.1/x",
-                        activated_at=ctx.clock.now())  # fmt: skip
-        db.add(camera)
-    start = int(ctx.clock.now().timestamp() * 1_000_000)
-    ctx.vault.store_segment(
-        owner_id=user.id,
-        camera_id=camera.id,
-        segment=FinishedSegment(start, start + 4_000_000, 100, b"x" * 1000),
-    )
-    return camera
-
-
-def exists(ctx: AppContext, model: Any, key: Any) -> bool:
-    with ctx.db.session() as db:
-        return db.get(model, key) is not None
 
 
 def actions(ctx: AppContext, actor: str = audit.SYSTEM) -> list[str]:
@@ -91,7 +72,7 @@ def test_p34_closed_account_refuses_sign_in_and_ends_sessions(
     ctx: AppContext, make_user: Any, frozen: Any
 ) -> None:
     user = make_user()
-    camera = with_camera(ctx, user)
+    camera_id = add_camera_with_a_segment(ctx, user.id)
     with ctx.db.session() as db:
         opened = signin.open_session(ctx, db, user=user, ip_address=None, user_agent=None)
         close_account(ctx, db, user_id=user.id, actor=audit.actor_user(user.id))
@@ -100,24 +81,24 @@ def test_p34_closed_account_refuses_sign_in_and_ends_sessions(
     assert refused.value.code == "auth.account_closed"
     with ctx.db.session() as db:
         assert signin.caller_from_session(ctx, db, opened.secret) is None
-        assert db.get(Camera, camera.id).recording_mode == "off"  # type: ignore[union-attr]
+        assert db.get(Camera, camera_id).recording_mode == "off"  # type: ignore[union-attr]
 
 
 def test_p34_closed_account_purged_after_six_months_and_not_before(
     ctx: AppContext, make_user: Any, frozen: Any, mailbox: Mailbox
 ) -> None:
     user, bystander = make_user(), make_user("bob@example.org")
-    camera = with_camera(ctx, user)
+    camera_id = add_camera_with_a_segment(ctx, user.id)
     with ctx.db.session() as db:
         close_account(ctx, db, user_id=user.id, actor=audit.actor_user(user.id))
     # Closed 1 January: kept six calendar months, until 1 July (181 days).
     frozen.advance(181 * DAY - timedelta(seconds=1))
     assert retention.sweep(ctx).closed_accounts_erased == 0
-    assert exists(ctx, User, user.id) and exists(ctx, Camera, camera.id)
+    assert row_exists(ctx, User, user.id) and row_exists(ctx, Camera, camera_id)
     frozen.advance(timedelta(seconds=1))
     assert retention.sweep(ctx).closed_accounts_erased == 1
-    assert not exists(ctx, User, user.id) and not exists(ctx, Camera, camera.id)
-    assert exists(ctx, User, bystander.id)
+    assert not row_exists(ctx, User, user.id) and not row_exists(ctx, Camera, camera_id)
+    assert row_exists(ctx, User, bystander.id)
     with ctx.db.session() as db:
         assert db.scalars(select(Segment)).all() == []
     assert list(ctx.vault.blobs.keys(f"{user.id}/")) == []
@@ -140,7 +121,7 @@ def test_p33_inactive_account_warned_at_23_months_then_erased_30_days_later(
     assert retention.sweep(ctx).inactive_accounts_erased == 0
     frozen.advance(2 * DAY)
     assert retention.sweep(ctx).inactive_accounts_erased == 1
-    assert not exists(ctx, User, user.id)
+    assert not row_exists(ctx, User, user.id)
     assert "retention.account_erased.inactive" in actions(ctx)
 
 
@@ -150,13 +131,13 @@ def test_p33_sign_in_after_the_warning_cancels_the_deletion(
     user = make_user()
     frozen.advance(701 * DAY)
     retention.sweep(ctx)
-    assert exists(ctx, InactivityWarning, user.id)
+    assert row_exists(ctx, InactivityWarning, user.id)
     frozen.advance(10 * DAY)
     log_in(ctx, user)
     frozen.advance(25 * DAY)
     report = retention.sweep(ctx)
-    assert report.inactive_accounts_erased == 0 and exists(ctx, User, user.id)
-    assert not exists(ctx, InactivityWarning, user.id)
+    assert report.inactive_accounts_erased == 0 and row_exists(ctx, User, user.id)
+    assert not row_exists(ctx, InactivityWarning, user.id)
     assert "retention.inactivity_cancelled" in actions(ctx)
 
 
@@ -190,14 +171,14 @@ def test_p35_old_sessions_and_ended_tokens_purged_automatically(
     working = add_token(ctx, user, last_used_at=ctx.clock.now())
     frozen.advance(60 * DAY)
     retention.sweep(ctx)
-    assert exists(ctx, BrowserSession, session_id) and exists(ctx, ApiToken, ended)
+    assert row_exists(ctx, BrowserSession, session_id) and row_exists(ctx, ApiToken, ended)
     frozen.advance((SESSION_DATA_CEILING_DAYS - 60) * DAY)
     with ctx.db.session() as db:
         db.get(ApiToken, working).last_used_at = ctx.clock.now()  # type: ignore[union-attr]
     report = retention.sweep(ctx)
     assert report.deleted["sessions"] == 1 and report.deleted["api_tokens"] == 1
-    assert not exists(ctx, BrowserSession, session_id) and not exists(ctx, ApiToken, ended)
-    assert exists(ctx, ApiToken, working)
+    assert not row_exists(ctx, BrowserSession, session_id) and not row_exists(ctx, ApiToken, ended)
+    assert row_exists(ctx, ApiToken, working)
     assert {"retention.sessions", "retention.ended_tokens"} <= set(actions(ctx))
 
 
@@ -209,10 +190,10 @@ def test_expired_one_time_codes_deleted(ctx: AppContext, make_user: Any, frozen:
         db.add(code)
     frozen.advance(7 * DAY)
     retention.sweep(ctx)
-    assert exists(ctx, OneTimeCode, code.id)
+    assert row_exists(ctx, OneTimeCode, code.id)
     frozen.advance(2 * DAY)
     assert retention.sweep(ctx).deleted["one_time_codes"] == 1
-    assert not exists(ctx, OneTimeCode, code.id)
+    assert not row_exists(ctx, OneTimeCode, code.id)
 
 
 def test_p36_stored_ips_truncated_a_week_after_the_session(
@@ -347,4 +328,4 @@ def test_p34_an_account_that_cannot_be_erased_does_not_hold_up_the_others(
     monkeypatch.setattr(erasure, "erase_account_data", failing)
     frozen.advance(200 * DAY)
     assert retention.sweep(ctx).closed_accounts_erased == 1
-    assert exists(ctx, User, stuck.id) and not exists(ctx, User, other.id)
+    assert row_exists(ctx, User, stuck.id) and not row_exists(ctx, User, other.id)
