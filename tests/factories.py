@@ -9,6 +9,9 @@ with no simulator behind it, for tests about what is stored rather than what is 
 
 from __future__ import annotations
 
+import io
+import json
+import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -154,6 +157,14 @@ def row_exists(ctx: AppContext, model: Any, key: Any) -> bool:
         return session.get(model, key) is not None
 
 
+def cameras_of(ctx: AppContext, user_id: str) -> dict[str, Camera]:
+    """The person's cameras by name, detached from their session."""
+    with ctx.db.session() as session:
+        cameras = session.scalars(select(Camera).where(Camera.owner_id == user_id)).all()
+        session.expunge_all()
+    return {c.name: c for c in cameras}
+
+
 def segments_of(ctx: AppContext, camera_id: str) -> list[Segment]:
     """The camera's segment rows, detached from their session."""
     with ctx.db.session() as session:
@@ -243,3 +254,30 @@ def build_export(ctx: AppContext, user: User) -> DataExport:
 def open_export(ctx: AppContext, job: DataExport) -> zipfile.ZipFile:
     """The built archive of an export job."""
     return zipfile.ZipFile(export.archive_path(ctx, job.id))
+
+
+def export_data_json(**changes: Any) -> bytes:
+    """A minimal valid `data.json` of an export archive, with top-level `changes`."""
+    data = {
+        "format": "hearthwatch-export",
+        "version": 1,
+        "exported_at": "2026-11-22T00:00:00+00:00",
+        "account_id": "a" * 32,
+        "fields": [],
+        "tables": {"users": [{"id": "a" * 32, "nickname": "x"}]},
+        "recordings": [],
+        "snapshots": [],
+    }
+    return json.dumps(data | changes).encode()
+
+
+def zip_of(members: dict[str, bytes], *, deflate: bool = False) -> bytes:
+    """A ZIP archive of `members`; a name's `#suffix` is dropped, to store a name twice."""
+    out = io.BytesIO()
+    method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name on purpose
+        with zipfile.ZipFile(out, "w", method) as archive:
+            for name, data in members.items():
+                archive.writestr(name.split("#")[0], data)
+    return out.getvalue()

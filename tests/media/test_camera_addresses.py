@@ -35,8 +35,8 @@ from hearthwatch.security.outbound import (
     parse_allowed_networks,
 )
 from tests.conftest import sign_in
+from tests.factories import export_data_json, zip_of
 from tests.media.conftest import Cameras, wait_for
-from tests.privacy.test_import import valid_data, zip_of
 
 CAMERAS = "/api/v1/cameras"
 
@@ -62,6 +62,8 @@ class Listener:
                 connection.sendall(b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nhi")
 
     def close(self) -> None:
+        # Closing alone does not wake a thread blocked in accept(); shutting down does.
+        self.socket.shutdown(socket.SHUT_RDWR)
         self.socket.close()
         self.thread.join(5)
 
@@ -356,7 +358,7 @@ def test_p16_item6_the_registry_refuses_a_forbidden_address(ctx: AppContext, str
 
 
 def import_of(tmp_path: Path, *cameras: dict[str, Any]) -> Path:
-    data = valid_data(tables={"users": [{"id": "a" * 32}], "cameras": list(cameras)})
+    data = export_data_json(tables={"users": [{"id": "a" * 32}], "cameras": list(cameras)})
     path = tmp_path / "import.zip"
     path.write_bytes(zip_of({"data.json": data}))
     return path

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hearthwatch.context import AppContext
+from hearthwatch.context import AppContext, build_context
+from hearthwatch.db.migrate import upgrade
+from hearthwatch.settings import Settings
 from tests.factories import add_camera, add_segments
 
 
@@ -23,3 +27,20 @@ def household(ctx: AppContext, make_user: Any) -> dict[str, Any]:
     add_segments(ctx, carol.id, cameras["carol"], range(0, 8, 4))
     add_segments(ctx, carol.id, cameras["carol_2"], range(0, 8, 4))
     return {"alice": alice.id, "carol": carol.id, **{f"cam_{k}": v for k, v in cameras.items()}}
+
+
+@pytest.fixture
+def other(tmp_path: Path) -> Iterator[AppContext]:
+    """A second, fresh Hearthwatch: its own data directory, database and keys."""
+    settings = Settings(
+        environment="test",
+        data_dir=tmp_path / "other",
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        log_json=False,
+        mail_backend="outbox",
+    )
+    context = build_context(settings)
+    upgrade(settings.resolved_database_url)
+    yield context
+    context.close()

@@ -21,10 +21,17 @@ from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.archive import schema_text
 from hearthwatch.privacy.export.portability_import import import_archive
 from tests.factories import RECORDED_AT_US as T0
-from tests.factories import add_recorded_camera, build_export, open_export
-from tests.privacy.test_import import cameras_of, new_account, other, valid_data, zip_of
+from tests.factories import (
+    add_recorded_camera,
+    add_user,
+    build_export,
+    cameras_of,
+    export_data_json,
+    open_export,
+    zip_of,
+)
 
-__all__ = ["other"]  # the second service, a fixture of the import tests
+NEW_EMAIL = "alice@elsewhere.example"
 
 
 def set_transport(ctx: AppContext, camera_id: str, setting: str, used: str | None) -> None:
@@ -57,7 +64,7 @@ def test_issue12_item2_transport_setting_is_exported_and_imported(
     schema = json.loads(schema_text())["properties"]["tables"]["properties"]["cameras"]
     assert schema["items"]["properties"]["rtsp_transport"]["enum"] == ["auto", "tcp", "udp"]
 
-    user_id = new_account(other)
+    user_id = add_user(other, NEW_EMAIL).id
     import_archive(other, user_id=user_id, path=path)
     moved = cameras_of(other, user_id)
     assert {name: c.rtsp_transport for name, c in moved.items()} == settings
@@ -70,7 +77,7 @@ def test_issue12_item2_an_unknown_transport_in_an_archive_is_refused(
 ) -> None:
     camera = {"id": "c1", "name": "Cam", "rtsp_transport": transport}
     path = tmp_path / "odd.zip"
-    path.write_bytes(zip_of({"data.json": valid_data(tables={"cameras": [camera]})}))
+    path.write_bytes(zip_of({"data.json": export_data_json(tables={"cameras": [camera]})}))
     with pytest.raises(HearthwatchError) as refused:
         import_archive(ctx, user_id=alice.id, path=path)
     assert refused.value.code == "privacy.import_schema_invalid"
@@ -83,7 +90,7 @@ def test_issue12_item2_an_archive_without_a_transport_imports_as_automatic(
 ) -> None:
     path = tmp_path / "older.zip"
     camera = {"id": "c1", "name": "Cam", "rtsp_url": "rtsp://192.0.2.10:554/s"}
-    path.write_bytes(zip_of({"data.json": valid_data(tables={"cameras": [camera]})}))
+    path.write_bytes(zip_of({"data.json": export_data_json(tables={"cameras": [camera]})}))
     import_archive(ctx, user_id=alice.id, path=path)
     with ctx.db.session() as session:
         imported = session.scalars(select(Camera).where(Camera.owner_id == alice.id)).one()

@@ -6,9 +6,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import warnings
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +16,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from hearthwatch.accounts import profile
-from hearthwatch.accounts.admin import create_confirmed_user
 from hearthwatch.accounts.models import ProfilePicture, User
 from hearthwatch.cli import main
-from hearthwatch.context import AppContext, build_context
-from hearthwatch.db.migrate import upgrade
-from hearthwatch.devices.models import Camera
+from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media.models import Segment
 from hearthwatch.privacy.export import service as export
@@ -32,34 +27,19 @@ from hearthwatch.privacy.export.portability_import import (
     check_members,
     import_archive,
 )
-from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD
 from tests.factories import RECORDED_AT_US as T0
-from tests.factories import Recorded, add_recorded_camera, build_export
+from tests.factories import (
+    Recorded,
+    add_recorded_camera,
+    add_user,
+    build_export,
+    cameras_of,
+    export_data_json,
+    zip_of,
+)
 
 NEW_EMAIL = "alice@elsewhere.example"
-
-
-@pytest.fixture
-def other(tmp_path: Path) -> Iterator[AppContext]:
-    """A second, fresh Hearthwatch: its own data directory, database and keys."""
-    settings = Settings(
-        environment="test",
-        data_dir=tmp_path / "other",
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        log_json=False,
-        mail_backend="outbox",
-    )
-    context = build_context(settings)
-    upgrade(settings.resolved_database_url)
-    yield context
-    context.close()
-
-
-def new_account(ctx: AppContext, email: str = NEW_EMAIL) -> str:
-    with ctx.db.session() as session:
-        return create_confirmed_user(ctx, session, email=email, password=STRONG_PASSWORD).id
 
 
 @pytest.fixture
@@ -82,13 +62,6 @@ def archive(ctx: AppContext, alice: User, tmp_path: Path) -> tuple[Path, list[Re
     return path, recorded
 
 
-def cameras_of(ctx: AppContext, user_id: str) -> dict[str, Camera]:
-    with ctx.db.session() as session:
-        cameras = session.scalars(select(Camera).where(Camera.owner_id == user_id)).all()
-        session.expunge_all()
-    return {c.name: c for c in cameras}
-
-
 def recordings_of(ctx: AppContext, camera_id: str) -> list[tuple[int, int, int, bytes]]:
     with ctx.db.session() as session:
         segments = session.scalars(
@@ -102,7 +75,7 @@ def test_p23_round_trip_into_another_instance_loses_nothing(
     ctx: AppContext, alice: User, other: AppContext, archive: tuple[Path, list[Recorded]]
 ) -> None:
     path, recorded = archive
-    user_id = new_account(other)
+    user_id = add_user(other, NEW_EMAIL).id
     summary = import_archive(other, user_id=user_id, path=path)
     assert (summary.cameras, summary.segments) == (2, 7)
     with other.db.session() as session:
@@ -177,31 +150,6 @@ def test_p23_import_cli_creates_the_account(
 # --- hostile archives ---
 
 
-def zip_of(members: dict[str, bytes], *, deflate: bool = False) -> bytes:
-    out = io.BytesIO()
-    method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name on purpose
-        with zipfile.ZipFile(out, "w", method) as archive:
-            for name, data in members.items():
-                archive.writestr(name.split("#")[0], data)
-    return out.getvalue()
-
-
-def valid_data(**changes: Any) -> bytes:
-    data = {
-        "format": "hearthwatch-export",
-        "version": 1,
-        "exported_at": "2026-11-22T00:00:00+00:00",
-        "account_id": "a" * 32,
-        "fields": [],
-        "tables": {"users": [{"id": "a" * 32, "nickname": "x"}]},
-        "recordings": [],
-        "snapshots": [],
-    }
-    return json.dumps(data | changes).encode()
-
-
 BAD_RECORDING = {
     "file": "recordings/cam/x.mp4",
     "camera_id": "c1",
@@ -219,43 +167,47 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
         "privacy.import_unsafe_name",
     ),
     "unexpected file": (
-        zip_of({"data.json": valid_data(), "run.sh": b"x"}),
+        zip_of({"data.json": export_data_json(), "run.sh": b"x"}),
         "privacy.import_unsafe_name",
     ),
     "duplicate member": (
-        zip_of({"data.json": valid_data(), "data.json#2": valid_data()}),
+        zip_of({"data.json": export_data_json(), "data.json#2": export_data_json()}),
         "privacy.import_duplicate_name",
     ),
     "zip bomb": (
         zip_of(
-            {"data.json": valid_data(), "recordings/a/b.mp4": bytes(64 * 1024**2)}, deflate=True
+            {"data.json": export_data_json(), "recordings/a/b.mp4": bytes(64 * 1024**2)},
+            deflate=True,
         ),
         "privacy.import_zip_bomb",
     ),
     "no data.json": (zip_of({"README.txt": b"hi"}), "privacy.import_missing_data"),
     "data.json not JSON": (zip_of({"data.json": b"{nope"}), "privacy.import_not_json"),
     "wrong schema": (
-        zip_of({"data.json": valid_data(format="other")}),
+        zip_of({"data.json": export_data_json(format="other")}),
         "privacy.import_schema_invalid",
     ),
     "bad camera name": (
-        zip_of({"data.json": valid_data(tables={"cameras": [{"id": "c1", "name": 5}]})}),
+        zip_of({"data.json": export_data_json(tables={"cameras": [{"id": "c1", "name": 5}]})}),
         "privacy.import_schema_invalid",
     ),
     "recording missing": (
-        zip_of({"data.json": valid_data(recordings=[BAD_RECORDING])}),
+        zip_of({"data.json": export_data_json(recordings=[BAD_RECORDING])}),
         "privacy.import_missing_recording",
     ),
     "recording of no camera": (
         zip_of(
-            {"data.json": valid_data(recordings=[BAD_RECORDING]), "recordings/cam/x.mp4": bytes(32)}
+            {
+                "data.json": export_data_json(recordings=[BAD_RECORDING]),
+                "recordings/cam/x.mp4": bytes(32),
+            }
         ),
         "privacy.import_unknown_camera",
     ),
     "damaged recording": (
         zip_of(
             {
-                "data.json": valid_data(
+                "data.json": export_data_json(
                     tables={"cameras": [{"id": "c1", "name": "Cam"}]}, recordings=[BAD_RECORDING]
                 ),
                 "recordings/cam/x.mp4": bytes(32),
@@ -282,8 +234,8 @@ def test_p23_hostile_archives_are_refused(
 def test_p23_member_longer_than_declared_is_refused(
     ctx: AppContext, alice: User, tmp_path: Path
 ) -> None:
-    honest = zip_of({"data.json": valid_data()})
-    declared = len(valid_data())
+    honest = zip_of({"data.json": export_data_json()})
+    declared = len(export_data_json())
     # Lie in both headers: the entry claims 10 bytes fewer than it holds.
     forged = honest.replace(declared.to_bytes(4, "little"), (declared - 10).to_bytes(4, "little"))
     path = tmp_path / "forged.zip"

@@ -20,10 +20,16 @@ from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.portability_import import import_archive
 from hearthwatch.privacy.retention import limits
 from hearthwatch.privacy.retention.limits_models import ProcessingLimit
-from tests.factories import add_camera, build_export
-from tests.privacy.test_import import cameras_of, new_account, other, valid_data, zip_of
+from tests.factories import (
+    add_camera,
+    add_user,
+    build_export,
+    cameras_of,
+    export_data_json,
+    zip_of,
+)
 
-__all__ = ["other"]  # the second service, a fixture
+NEW_EMAIL = "alice@elsewhere.example"
 
 
 def _camera(ctx: AppContext, owner_id: str, name: str) -> str:
@@ -62,7 +68,7 @@ def _active(ctx: AppContext, user_id: str) -> list[ProcessingLimit]:
 def test_p21_p22_p23_item17_import_carries_restrictions_and_objections(
     ctx: AppContext, other: AppContext, limited_archive: Path
 ) -> None:
-    user_id = new_account(other)
+    user_id = add_user(other, NEW_EMAIL).id
     summary = import_archive(other, user_id=user_id, path=limited_archive)
     assert summary.limits == 3
 
@@ -114,7 +120,7 @@ def test_p23_item17_an_archive_with_a_broken_limit_is_refused_whole(
     alice: User = make_user()
     tables = {"users": [{"id": "a" * 32, "nickname": "x"}], "processing_limits": [row]}
     path = tmp_path / "hostile.zip"
-    path.write_bytes(zip_of({"data.json": valid_data(tables=tables)}))
+    path.write_bytes(zip_of({"data.json": export_data_json(tables=tables)}))
     with pytest.raises(HearthwatchError) as refused:
         import_archive(ctx, user_id=alice.id, path=path)
     assert refused.value.code == "privacy.import_limit_invalid"
