@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from tests.conftest import STRONG_PASSWORD
-from tests.privacy.test_retention import with_camera
+from tests.factories import add_camera_with_a_segment
 from tests.support.browser import chromium, watched_page
 
 pytestmark = pytest.mark.browser
@@ -50,7 +50,7 @@ def phone_page(browser: Browser, folder: Path) -> Any:
 def with_data_on_every_subject(client: TestClient, ctx: AppContext, alice: User) -> None:
     """Alice signed in (a session, log entries), with a camera and a recording, a token,
     a consent, a restriction and a request."""
-    with_camera(ctx, alice)
+    add_camera_with_a_segment(ctx, alice.id)
     made = [
         client.post("/api/v1/me/tokens", json={"name": "Home Assistant"}),
         client.post("/api/v1/privacy/consents/marketing_email/grant"),
