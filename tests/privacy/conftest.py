@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
+from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext, build_context
 from hearthwatch.db.migrate import upgrade
 from hearthwatch.settings import Settings
-from tests.factories import add_camera, add_segments
+from tests.conftest import sign_in
+from tests.factories import OPERATOR, add_camera, add_operator, add_segments
 
 
 @pytest.fixture
@@ -44,3 +48,27 @@ def other(tmp_path: Path) -> Iterator[AppContext]:
     upgrade(settings.resolved_database_url)
     yield context
     context.close()
+
+
+@pytest.fixture
+def olga(app: FastAPI, ctx: AppContext) -> Iterator[tuple[User, TestClient]]:
+    """An operator (one of two listed), signed in with her own client."""
+    ctx.settings.operator_emails = "someone@example.com"
+    user = add_operator(ctx, OPERATOR)
+    with TestClient(app) as operator_client:
+        sign_in(operator_client, OPERATOR)
+        yield user, operator_client
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test settings as HEARTHWATCH_* variables, for the command-line tools."""
+    for name, value in {
+        "ENVIRONMENT": "test",
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_PORT": str(settings.smtp_port),
+        "LOG_JSON": "false",
+    }.items():
+        monkeypatch.setenv(f"HEARTHWATCH_{name}", value)

@@ -30,12 +30,13 @@ from hearthwatch.privacy.retention import service as retention
 from hearthwatch.security.throttle import Throttle
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
-from tests.privacy.test_operator_desk import DESK, OLGA
+from tests.factories import OPERATOR as OLGA
 from tests.privacy.test_privacy_cli import hearthwatch
 from tests.privacy.test_request_pages import csrf
 from tests.privacy.test_requests import verified_request
 from tests.support.smtp import Mailbox
 
+DESK = "/api/v1/privacy/operator/requests"
 API = "/api/v1/privacy/complaints"
 NEIGHBOUR = "Nina.Neighbour@example.com"
 TEXT = "The camera on number 12 films my garden all day."

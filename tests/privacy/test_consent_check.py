@@ -24,8 +24,6 @@ from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.service import Channel
 from hearthwatch.privacy.retention import limits
 from hearthwatch.privacy.retention.limits_models import ProcessingLimit
-from tests.privacy.test_operator_desk import olga  # noqa: F401  (a fixture)
-from tests.privacy.test_privacy_check import env  # noqa: F401  (a fixture)
 
 T0 = datetime(2030, 3, 1, 9, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -153,8 +151,8 @@ def test_uses_by_erased_accounts_are_not_judged(frozen: AppContext, make_user: A
 
 
 def test_the_cli_and_the_operator_api_show_the_finding(
-    frozen: AppContext, make_user: Any, env: None,  # noqa: F811
-    olga: tuple[User, TestClient],  # noqa: F811
+    frozen: AppContext, make_user: Any, env: None,
+    olga: tuple[User, TestClient],
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     plant_send(frozen, make_user("bob@example.org"))

@@ -23,7 +23,6 @@ from hearthwatch.privacy.minors.hold import on_hold
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 from tests.privacy.test_minors import CHILD, NOON, REPORT, account_exists, login
-from tests.privacy.test_operator_desk import olga  # noqa: F401 (fixture)
 from tests.privacy.test_privacy_cli import hearthwatch
 from tests.privacy.test_request_pages import csrf
 from tests.support.smtp import Mailbox
@@ -80,7 +79,7 @@ def test_p4_item10_child_report_restricts_nothing_before_review(
 
 def test_p4_item10_holder_answers_and_the_operator_reads_it_when_reviewing(
     client: TestClient, ctx: AppContext, kit: tuple[User, TestClient], mailbox: Mailbox,
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
 ) -> None:  # fmt: skip
     user, _ = kit
     _, desk = olga
@@ -107,7 +106,7 @@ def test_p4_item10_holder_answers_and_the_operator_reads_it_when_reviewing(
 
 def test_p4_item10_a_dismissed_report_changes_nothing_and_tells_the_holder(
     client: TestClient, ctx: AppContext, kit: tuple[User, TestClient], mailbox: Mailbox,
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
 ) -> None:  # fmt: skip
     user, holder = kit
     operator, desk = olga
@@ -132,7 +131,7 @@ def test_p4_item10_a_dismissed_report_changes_nothing_and_tells_the_holder(
 
 def test_p4_item10_a_confirmed_report_holds_and_then_deletes_the_account(
     client: TestClient, ctx: AppContext, make_user: Any, mailbox: Mailbox, app: FastAPI,
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
 ) -> None:  # fmt: skip
     _, desk = olga
     with ctx.clock.frozen(NOON) as clock:
@@ -156,7 +155,7 @@ def test_p4_item10_a_confirmed_report_holds_and_then_deletes_the_account(
 
 def test_p4_item10_operator_decides_on_the_web_page(
     ctx: AppContext, kit: tuple[User, TestClient], mailbox: Mailbox,
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
 ) -> None:  # fmt: skip
     user, holder = kit
     _, desk = olga

@@ -7,7 +7,6 @@ address). They list, open and answer requests; everyone else is refused with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,22 +22,13 @@ from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.requests import service as requests
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
+from tests.factories import OPERATOR
 from tests.privacy.test_request_pages import csrf
 from tests.privacy.test_requests import ALICE, make_request, verified_request
 from tests.support.smtp import Mailbox
 
-OLGA = "olga@example.net"
+OLGA = OPERATOR  # the operator of the `olga` fixture (tests/privacy/conftest.py)
 DESK = "/api/v1/privacy/operator/requests"
-
-
-@pytest.fixture
-def olga(app: FastAPI, ctx: AppContext, make_user: Any) -> Iterator[tuple[User, TestClient]]:
-    """An operator, signed in with her own client."""
-    ctx.settings.operator_emails = f"someone@example.com,{OLGA}"
-    user: User = make_user(OLGA)
-    with TestClient(app) as operator_client:
-        sign_in(operator_client, OLGA)
-        yield user, operator_client
 
 
 def test_p25_operator_lists_opens_and_answers_a_request_through_the_api(

@@ -16,7 +16,6 @@ from hearthwatch.context import AppContext
 from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.settings import Settings
 from tests.privacy.test_minors import CHILD, REPORT, confirm_report, login
-from tests.privacy.test_operator_desk import olga  # noqa: F401 (fixture)
 from tests.privacy.test_privacy_cli import hearthwatch
 from tests.privacy.test_request_pages import csrf
 
@@ -45,7 +44,7 @@ def shown_adult(ctx: AppContext, user_id: str) -> list[AuditEntry]:
 
 def test_p4_operator_lists_held_accounts_masked_and_clears_one_over_the_api(
     client: TestClient, ctx: AppContext, reported: User,
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
 ) -> None:  # fmt: skip
     operator, desk = olga
     listed = desk.get(HELD)
@@ -86,7 +85,7 @@ def test_p4_operator_lists_held_accounts_masked_and_clears_one_over_the_api(
     ],
 )
 def test_p4_bad_clearing_gets_a_coded_error_and_keeps_the_hold(
-    reported: User, olga: tuple[User, TestClient],  # noqa: F811
+    reported: User, olga: tuple[User, TestClient],
     account: str, body: Any, status: int, code: str,
 ) -> None:  # fmt: skip
     _, desk = olga
@@ -112,7 +111,7 @@ def test_p4_only_operators_reach_held_accounts(
 
 def test_p4_operator_clears_a_hold_on_the_web_page(
     client: TestClient, ctx: AppContext, reported: User,
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
 ) -> None:  # fmt: skip
     _, desk = olga
     page = desk.get("/operator/minors")

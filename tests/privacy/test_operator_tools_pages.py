@@ -15,7 +15,6 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.audit.models import AuditEntry
-from tests.privacy.test_operator_desk import olga  # noqa: F401 (fixture)
 from tests.web.conftest import PageStructure
 
 TOOLS = ("/operator/statistics", "/operator/audit", "/operator/check", "/operator/minors")
@@ -42,7 +41,7 @@ def head_hash(ctx: AppContext) -> str:
 
 
 def test_p44_operator_tools_are_linked_from_the_operator_menu(
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
 ) -> None:
     _, desk = olga
     assert 'href="/operator/requests"' in desk.get("/").text
@@ -57,7 +56,7 @@ def test_p44_operator_tools_are_linked_from_the_operator_menu(
 
 
 def test_p44_statistics_page_shows_aggregates_only_and_is_audited(
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
     ctx: AppContext,
     make_user: Any,
 ) -> None:
@@ -73,7 +72,7 @@ def test_p44_statistics_page_shows_aggregates_only_and_is_audited(
 
 
 def test_item17_audit_page_checks_the_chain_and_an_expected_head(
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
     ctx: AppContext,
 ) -> None:
     _, desk = olga
@@ -99,7 +98,7 @@ def test_item17_audit_page_checks_the_chain_and_an_expected_head(
 
 
 def test_item13_check_page_groups_findings_with_their_codes(
-    olga: tuple[User, TestClient],  # noqa: F811
+    olga: tuple[User, TestClient],
     ctx: AppContext,
     make_user: Any,
 ) -> None:

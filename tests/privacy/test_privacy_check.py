@@ -22,7 +22,6 @@ from hearthwatch.privacy.audit.privacy_check import check, missing_legal_basis
 from hearthwatch.privacy.datamap import service as datamap
 from hearthwatch.privacy.retention import service as retention
 from hearthwatch.privacy.retention.closure import close_account
-from hearthwatch.settings import Settings
 
 T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)
 
@@ -31,19 +30,6 @@ T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)
 def frozen(ctx: AppContext) -> Any:
     with ctx.clock.frozen(T0) as clock:
         yield clock
-
-
-@pytest.fixture
-def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "ENVIRONMENT": "test",
-        "DATA_DIR": str(settings.data_dir),
-        "DATABASE_URL": settings.database_url,
-        "MAIL_BACKEND": "smtp",
-        "SMTP_PORT": str(settings.smtp_port),
-        "LOG_JSON": "false",
-    }.items():
-        monkeypatch.setenv(f"HEARTHWATCH_{name}", value)
 
 
 def run_check(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:

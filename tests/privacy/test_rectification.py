@@ -20,13 +20,11 @@ from hearthwatch.privacy.datamap.service import PERSONAL_FIELDS
 from hearthwatch.privacy.requests import rectification
 from hearthwatch.privacy.requests import service as requests
 from tests.conftest import sign_in
-from tests.privacy.test_operator_desk import DESK, olga
 from tests.privacy.test_request_pages import csrf
 from tests.privacy.test_requests import ALICE, make_request, verified_request
 from tests.support.smtp import Mailbox
 
-__all__ = ["olga"]  # the operator fixture, shared with the desk's tests
-
+DESK = "/api/v1/privacy/operator/requests"
 OLD_NAME = "Alise Lidel"
 NEW_NAME = "Alice Liddell"
 
