@@ -45,10 +45,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        _one_browser_at_a_time(items)
+    if config.getoption("--db") == "postgresql":
+        _database_tests_only(config, items)
+
+
+def _one_browser_at_a_time(items: list[pytest.Item]) -> None:
+    """With `-n 2 --dist loadgroup` (make test-sqlite), the tests that drive Chromium all go
+    to one worker, one after another: two browsers playing video beside the other suite
+    would starve the frame rates those tests measure. Every other test goes with its module,
+    so a module's fixtures (simulated cameras, encoded files) are set up once."""
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _database_tests_only(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL run tests the database backend: a test that never opens a database
     (the camera simulator, codecs, pure functions) ran already on SQLite, identically."""
-    if config.getoption("--db") != "postgresql":
-        return
     kept, dropped = [], []
     for item in items:
         uses_database = "database_url" in getattr(item, "fixturenames", ())
