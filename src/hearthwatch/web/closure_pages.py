@@ -13,17 +13,17 @@ import json
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import SESSION_COOKIE, ContextDep, check_csrf
+from hearthwatch.api.deps import SESSION_COOKIE, ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError
 from hearthwatch.privacy.erasure import closure
 from hearthwatch.privacy.erasure.closure_api import ClosureIn
 from hearthwatch.privacy.retention import closure as retention_closure
-from hearthwatch.web.forms import FormDep, FormProblem, parse
+from hearthwatch.web.deps import CheckedForm, Viewer, WebRoute, shown_again
+from hearthwatch.web.forms import FormProblem, parse
 from hearthwatch.web.rendering import render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/privacy/close")
+router = APIRouter(prefix="/privacy/close", route_class=WebRoute)
 
 PAGE = "/privacy/close"
 FIELDS = {
@@ -46,9 +46,7 @@ def _page(
 
 
 @router.get("")
-def close_page(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
+def close_page(request: Request, ctx: ContextDep, viewer: Viewer) -> Response:
     return _page(request, ctx, viewer)
 
 
@@ -57,20 +55,18 @@ def close_account(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
-    form: FormDep,
+    viewer: Viewer,
+    form: CheckedForm,
     tasks: BackgroundTasks,
 ) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    def again(problem: FormProblem, status: int) -> Response:
+        return _page(request, ctx, viewer, problem, status)
+
+    with shown_again(again, FIELDS):
         body = parse(ClosureIn, form.present("password", "totp_code"))
         closed = closure.close_own_account(
             ctx, db, user=viewer.user, password=body.password, totp_code=body.totp_code
         )
-    except HearthwatchError as err:
-        return _page(request, ctx, viewer, FormProblem.of(err, FIELDS), err.status)
     tasks.add_task(ctx.mailer.send, closed.mail)
     response = render(
         request, ctx, "privacy_closed.html", viewer=None, closed=closed,

@@ -16,9 +16,9 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, NotFound
+from hearthwatch.errors import NotFound
 from hearthwatch.privacy.notice import contact as notice_contact
 from hearthwatch.privacy.requests import complaints
 from hearthwatch.privacy.requests.api import CodeIn
@@ -29,11 +29,12 @@ from hearthwatch.privacy.requests.complaints_api import (
 )
 from hearthwatch.privacy.requests.models import PendingComplaint
 from hearthwatch.privacy.requests.service import MAX_DETAILS
-from hearthwatch.web.forms import FormDep, FormProblem, parse
+from hearthwatch.web.deps import Again, CheckedForm, WebRoute, shown_again
+from hearthwatch.web.forms import FormProblem, parse
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb
 
-router = APIRouter(prefix="/complaints")
+router = APIRouter(prefix="/complaints", route_class=WebRoute)
 
 TEMPLATE = "complaint.html"
 NEW = "/complaints/new"
@@ -58,17 +59,14 @@ def new_page(request: Request, ctx: ContextDep, viewer: ViewerDep, done: str = "
 
 @router.post("/new")
 def submit(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: CheckedForm
 ) -> Response:
     values = form.keep("name", "email", "details")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_shown(request, ctx, viewer, "new", values=values), FIELDS):
         throttle_client(ctx, request)
         body = parse(ComplaintIn, form.present("name", "email", "details"), MESSAGES)
         throttle_address(ctx, body.email)
         pending = complaints.submit(ctx, db, email=body.email, name=body.name, details=body.details)
-    except HearthwatchError as err:
-        return _page(request, ctx, viewer, "new", err, values=values)
     return redirect(f"/complaints/{pending.id}")
 
 
@@ -77,41 +75,33 @@ def code_page(
     pending_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
     done: str = "",
 ) -> Response:  # fmt: skip
-    try:
+    with shown_again(_shown(request, ctx, viewer, "gone"), FIELDS):
         pending = _pending(ctx, db, pending_id)
-    except HearthwatchError as err:
-        return _page(request, ctx, viewer, "gone", err)
-    return _code_page(request, ctx, viewer, pending, notice=NOTICES.get(done))
+    return _page(request, ctx, viewer, "code", pending=pending, notice=NOTICES.get(done))
 
 
 @router.post("/{pending_id}/verify")
 def verify(
     pending_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
-    form: FormDep,
+    form: CheckedForm,
 ) -> Response:  # fmt: skip
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_code_again(request, ctx, db, viewer, pending_id), FIELDS):
         throttle_client(ctx, request, "complaint-code")
         body = parse(CodeIn, {"code": form.value("code")})
         complaints.verify(ctx, db, pending_id=_checked(pending_id), code=body.code.strip())
-    except HearthwatchError as err:
-        return _again(request, ctx, db, viewer, pending_id, err)
     return redirect(NEW, done="registered")
 
 
 @router.post("/{pending_id}/code")
 def resend_code(
     pending_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep,
-    form: FormDep,
+    form: CheckedForm,
 ) -> Response:  # fmt: skip
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_code_again(request, ctx, db, viewer, pending_id), FIELDS):
         throttle_client(ctx, request)
         pending = _pending(ctx, db, pending_id)
         throttle_address(ctx, pending.email)
         complaints.send_code(ctx, db, pending_id=pending.id)
-    except HearthwatchError as err:
-        return _again(request, ctx, db, viewer, pending_id, err)
     return redirect(f"/complaints/{pending.id}", done="code_sent")
 
 
@@ -125,34 +115,35 @@ def _pending(ctx: AppContext, db: Session, pending_id: str) -> PendingComplaint:
     return complaints.get_pending(ctx, db, _checked(pending_id))
 
 
-def _again(
-    request: Request, ctx: AppContext, db: Session, viewer: Caller | None, pending_id: str,
-    err: HearthwatchError,
-) -> Response:  # fmt: skip
+def _shown(
+    request: Request, ctx: AppContext, viewer: Caller | None, mode: str, **context: Any
+) -> Again:
+    """The page in `mode` again, with the problem where it was made."""
+    return lambda problem, status: _page(request, ctx, viewer, mode, problem, status, **context)
+
+
+def _code_again(
+    request: Request, ctx: AppContext, db: Session, viewer: Caller | None, pending_id: str
+) -> Again:
     """The code form with its problem; or, when the complaint is gone, what stopped it."""
-    try:
-        pending = _pending(ctx, db, pending_id)
-    except HearthwatchError:
-        return _page(request, ctx, viewer, "gone", err)
-    return _code_page(request, ctx, viewer, pending, err)
 
+    def again(problem: FormProblem, status: int) -> Response:
+        try:
+            pending = _pending(ctx, db, pending_id)
+        except NotFound:
+            return _page(request, ctx, viewer, "gone", problem, status)
+        return _page(request, ctx, viewer, "code", problem, status, pending=pending, notice=None)
 
-def _code_page(
-    request: Request, ctx: AppContext, viewer: Caller | None, pending: PendingComplaint,
-    err: HearthwatchError | None = None, notice: str | None = None,
-) -> Response:  # fmt: skip
-    return _page(request, ctx, viewer, "code", err, pending=pending, notice=notice)
+    return again
 
 
 def _page(
     request: Request, ctx: AppContext, viewer: Caller | None, mode: str,
-    err: HearthwatchError | None = None, **context: Any,
+    problem: FormProblem | None = None, status: int = 200, **context: Any,
 ) -> Response:  # fmt: skip
     """The complaint page in one of its modes, with the problem shown where it was made."""
     return render(
-        request, ctx, TEMPLATE, viewer=viewer, mode=mode,
-        status=err.status if err is not None else 200,
-        problem=FormProblem.of(err, FIELDS) if err is not None else None,
+        request, ctx, TEMPLATE, viewer=viewer, mode=mode, status=status, problem=problem,
         controller=notice_contact.controller(ctx.settings),
         authority=notice_contact.authority(ctx.settings),
         answer_days=notice_contact.complaints(ctx.settings)["answer_days"],

@@ -8,25 +8,29 @@ deletes the cookies of a withdrawn category in the same answer.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, NotFound
+from hearthwatch.errors import NotFound
 from hearthwatch.privacy.consent import cookies
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.cookies import CookieChoice, CookieState
 from hearthwatch.privacy.consent.service import Channel, Status
 from hearthwatch.web import cookie_pages, notice_pages, unsubscribe_pages
-from hearthwatch.web.forms import FormDep, FormProblem
+from hearthwatch.web.deps import CheckedForm, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem
 from hearthwatch.web.rendering import redirect, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/privacy")
+router = APIRouter(prefix="/privacy", route_class=WebRoute)
 router.include_router(cookie_pages.router)
+router.include_router(cookie_pages.script_router)
 router.include_router(notice_pages.router)
 router.include_router(unsubscribe_pages.router)
 
@@ -36,6 +40,8 @@ CONSENT_NOTICES = {
     "the history below.",
 }
 PAGE = "/privacy/consents"
+# Every consent route brings a visitor back to the consents page after signing in.
+ConsentsViewer = Annotated[Caller, viewer_from(PAGE)]
 
 
 def _consents_page(
@@ -75,27 +81,29 @@ def _shown(
 
 
 @router.get("/consents")
-def consents_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
+def consents_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ConsentsViewer) -> Response:
     return _consents_page(request, ctx, db, viewer)
 
 
 @router.post("/consents/{purpose}")
 def change_consent(
-    purpose: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    purpose: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: ConsentsViewer,
+    form: CheckedForm,
 ) -> Response:
     """One click: `decision` is "grant" or "withdraw"."""
-    if viewer is None:
-        return to_signin(PAGE)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _consents_page(request, ctx, db, viewer, problem, status)
+
+    with shown_again(again):
         granted = form.value("decision") == "grant"
         consent.change(
             ctx, db, user_id=viewer.user.id, purpose=purpose, granted=granted, channel=Channel.WEB
         )
-    except HearthwatchError as err:
-        return _consents_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
     response = redirect(PAGE, done="granted" if granted else "withdrawn")
     _mirror_in_cookie(request, response, ctx, db, viewer)
     return response
@@ -113,10 +121,10 @@ def _mirror_in_cookie(
 
 
 @router.get("/consents/receipts/{ledger_id}")
-def download_receipt(ledger_id: int, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    """The signed receipt of one change, as a JSON file."""
-    if viewer is None:
-        return to_signin(PAGE)
+def download_receipt(
+    ledger_id: int, ctx: ContextDep, db: WebDb, viewer: ConsentsViewer
+) -> Response:
+    """The signed receipt of one change, as a JSON file (a bare 404 when it is not theirs)."""
     try:
         receipt = consent.receipt_for(ctx, db, user_id=viewer.user.id, ledger_id=ledger_id)
     except NotFound:

@@ -8,27 +8,29 @@ signed-in person, the consent ledger: the script only saves a page reload.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.api.privacy_gate import current_request
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, ValidationFailed
 from hearthwatch.privacy.consent import analytics, cookies
 from hearthwatch.privacy.consent.cookies import CookieChoice, CookieState
 from hearthwatch.privacy.consent.models import NoticeVersion
-from hearthwatch.privacy.datamap.uses import PRODUCT_ANALYTICS
 from hearthwatch.privacy.notice import service as notice
-from hearthwatch.privacy.retention import limits
-from hearthwatch.web.forms import FormDep, FormProblem, safe_next
+from hearthwatch.web.deps import CSRF_HEADER_CHECKED, Again, CheckedForm, WebRoute, shown_again
+from hearthwatch.web.forms import FormProblem, safe_next
 from hearthwatch.web.rendering import TEMPLATES, redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb
 
-router = APIRouter()  # under /privacy, through consent_pages
+# Under /privacy, through consent_pages.
+router = APIRouter(route_class=WebRoute)
+# The page-view counter is called by the page's script, not shown: it answers errors in
+# the API's JSON shape, so it is not a `WebRoute`.
+script_router = APIRouter()
 
 COOKIE_NOTICES = {
     "cookies_saved": "Your cookie choices are saved.",
@@ -60,13 +62,7 @@ def privacy_frame(viewer: Caller | None) -> PrivacyFrame:
         state = cookies.state_for(db, cookies=frame.cookies, user_id=user_id)
         now = ctx.clock.now()
         current = notice.in_force(db, now)
-        coming = notice.upcoming(db, now)
-        if coming is not None and (
-            viewer is None
-            or not coming.requires_acceptance
-            or notice.accepted_version(db, viewer.user) >= coming.number
-        ):
-            coming = None
+        coming = _awaiting_acceptance(db, viewer, notice.upcoming(db, now))
     return PrivacyFrame(
         show_banner=not state.chosen,
         analytics=state.allows("analytics"),
@@ -75,6 +71,15 @@ def privacy_frame(viewer: Caller | None) -> PrivacyFrame:
         notice_version=current.number if current else None,
         upcoming=coming,
     )
+
+
+def _awaiting_acceptance(
+    db: Session, viewer: Caller | None, coming: NoticeVersion | None
+) -> NoticeVersion | None:
+    """The upcoming notice, if the signed-in viewer must still accept it (else no banner)."""
+    if not (viewer and coming and coming.requires_acceptance):
+        return None
+    return coming if notice.accepted_version(db, viewer.user) < coming.number else None
 
 
 TEMPLATES.globals["privacy_frame"] = privacy_frame
@@ -117,14 +122,11 @@ def cookie_settings(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer
 
 @router.post("/cookies")
 def choose_cookies(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: CheckedForm
 ) -> Response:
     """The banner's (and the settings page's) answer: accept all, reject all, or a choice."""
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-        allowed = _allowed_by(form.value("choice"), form.fields)
-    except HearthwatchError as err:
-        return _settings_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
+    with shown_again(_again(request, ctx, db, viewer)):
+        allowed = cookies.allowed_by(form.value("choice"), form.fields)
     choice = cookies.record_choice(
         ctx,
         db,
@@ -141,40 +143,27 @@ def choose_cookies(
     return response
 
 
-def _allowed_by(choice: str, fields: Any) -> frozenset[str]:
-    optional = frozenset(c.key for c in cookies.OPTIONAL)
-    if choice == "accept_all":
-        return optional
-    if choice == "reject_all":
-        return frozenset()
-    if choice == "save":
-        return frozenset(key for key in optional if fields.get(key) == "on")
-    raise ValidationFailed("Choose which cookies to allow.", code="cookies.choice_invalid")
+def _again(request: Request, ctx: AppContext, db: Session, viewer: Caller | None) -> Again:
+    def again(problem: FormProblem, status: int) -> Response:
+        return _settings_page(request, ctx, db, viewer, problem, status)
+
+    return again
 
 
 @router.post("/preferences")
 def save_preferences(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: CheckedForm
 ) -> Response:
     """The colour theme, remembered in `hw_prefs` only while functional cookies are allowed."""
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-        theme = form.value("theme")
-        if theme not in cookies.THEMES:
-            raise ValidationFailed("Choose a theme.", code="cookies.theme_invalid")
-        if not cookie_state(request, db, viewer).allows("functional"):
-            raise ValidationFailed(
-                "Allow functional cookies first: they are what remembers this.",
-                code="cookies.functional_needed",
-            )
-    except HearthwatchError as err:
-        return _settings_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
+    with shown_again(_again(request, ctx, db, viewer)):
+        state = cookie_state(request, db, viewer)
+        theme = cookies.theme_to_remember(form.value("theme"), state)
     response = redirect("/privacy/cookies", done="prefs_saved")
     cookies.set_prefs(response, ctx.settings, theme)
     return response
 
 
-@router.post("/analytics/view", status_code=204)
+@script_router.post("/analytics/view", status_code=204, dependencies=[CSRF_HEADER_CHECKED])
 def count_view(
     request: Request,
     ctx: ContextDep,
@@ -187,14 +176,9 @@ def count_view(
     The answer also deletes cookies of categories no longer allowed (say, withdrawn on
     another device), so they go at the next page view.
     """
-    check_csrf(request)
     state = cookie_state(request, db, viewer)
-    counted = state.allows("analytics") and (
-        viewer is None
-        or limits.processing_allowed(
-            db, user_id=viewer.user.id, use=PRODUCT_ANALYTICS, at=ctx.clock.now()
-        )
-    )  # a signed-in person's objection or restriction outweighs the browser's cookie choice
+    user_id = viewer.user.id if viewer else None
+    counted = analytics.counts_views(db, state, user_id=user_id, at=ctx.clock.now())
     response = Response(status_code=204)
     allowed = state.allowed if counted else state.allowed - {"analytics"}
     cookies.drop_refused(response, allowed, present=request.cookies)

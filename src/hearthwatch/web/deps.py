@@ -4,6 +4,7 @@
     OperatorViewer  the same, and a 403 page for anyone without the operator role
     OperatorName    the operator's name for a form's work (after the CSRF check), else 403
     CheckedForm     the posted form, refused (403) unless its CSRF field matches the cookie
+                    (`CSRF_HEADER_CHECKED`: the same for a script's call, by its header)
     shown_again     a refused form is shown again with the problem next to its input
     WebRoute        the route class of every page: the ONE place a `HearthwatchError` and a
                     visitor's missing sign-in become a page
@@ -22,6 +23,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from hearthwatch.access.operators import require_operator
 from hearthwatch.accounts.signin import Caller
@@ -49,9 +52,9 @@ class SignInRequired(Exception):
 class FormShownAgain(Exception):
     """A form was refused and is shown again; `WebRoute` answers with `response`.
 
-    Raised (not returned) so that the work inside `shown_again` reads straight on; the
-    request's database session still commits, as for any domain error: a wrong code
-    counts against its attempts.
+    Raised (not returned) so that the work inside `shown_again` reads straight on. `WebRoute`
+    answers before the request's database session ends, so the session still commits, as
+    for any domain error: a wrong code counts against its attempts.
     """
 
     def __init__(self, response: Response) -> None:
@@ -116,6 +119,22 @@ async def checked_form(request: Request, form: FormDep) -> PostedForm:
 CheckedForm = Annotated[PostedForm, Depends(checked_form)]
 
 
+def check_streamed_form(request: Request, form: FormData) -> None:
+    """`CheckedForm`'s check for the one form a page streams itself (an archive upload
+    too large for `read_form`): its CSRF field must match the cookie."""
+    token = form.get("csrf_token")
+    check_csrf(request, submitted=token if isinstance(token, str) else "")
+
+
+async def checked_header(request: Request) -> None:
+    """For a page's script calls: the CSRF header must match the cookie (as for the API)."""
+    check_csrf(request)
+
+
+# `dependencies=[CSRF_HEADER_CHECKED]` on a route the page's script posts to.
+CSRF_HEADER_CHECKED = Depends(checked_header)
+
+
 @contextmanager
 def shown_again(again: Again, fields_by_code: Mapping[str, str] | None = None) -> Iterator[None]:
     """Run a form's work; a refusal shows the form again (`again(problem, status)`) with the
@@ -167,6 +186,7 @@ class WebRoute(APIRoute):
             except FormShownAgain as again:
                 return again.response
             except HearthwatchError as err:
-                return error_page(request, err)
+                # Rendered off the event loop, like the pages: the frame reads the database.
+                return await run_in_threadpool(error_page, request, err)
 
         return page_handler

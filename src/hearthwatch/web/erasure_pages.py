@@ -9,26 +9,29 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import SESSION_COOKIE, ContextDep, check_csrf
+from hearthwatch.api.deps import SESSION_COOKIE, ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.devices.service import list_cameras
-from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.erasure import identity as erasure_identity
 from hearthwatch.privacy.erasure import service as erasure
 from hearthwatch.privacy.erasure.schemas import AccountErasureIn
-from hearthwatch.web.forms import FormDep, FormProblem, parse
-from hearthwatch.web.rendering import not_found, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.deps import Again, CheckedForm, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem, parse
+from hearthwatch.web.rendering import render
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/privacy/erase")
+router = APIRouter(prefix="/privacy/erase", route_class=WebRoute)
 
 PAGE = "/privacy/erase"
+# Every route here brings a visitor back to the erase page after signing in.
+EraseViewer = Annotated[Caller, viewer_from(PAGE)]
 ACCOUNT_FIELDS = {
     "erasure.password_invalid": "password",
     "auth.totp_required": "totp_code",
@@ -56,17 +59,20 @@ def _page(
     )
 
 
-def _failed(
+def _again(
     request: Request,
     ctx: AppContext,
     db: Session,
     viewer: Caller,
     form_name: str,
-    err: HearthwatchError,
     **extra: Any,
-) -> Response:
-    problems = {form_name: FormProblem.of(err, ACCOUNT_FIELDS)}
-    return _page(request, ctx, db, viewer, err.status, problems=problems, **extra)
+) -> Again:
+    """The page again with the problem at the form called `form_name`."""
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _page(request, ctx, db, viewer, status, problems={form_name: problem}, **extra)
+
+    return again
 
 
 def _done(
@@ -97,9 +103,7 @@ def _moment_us(text: str, name: str) -> int:
 
 
 @router.get("")
-def erase_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
+def erase_page(request: Request, ctx: ContextDep, db: WebDb, viewer: EraseViewer) -> Response:
     return _page(request, ctx, db, viewer)
 
 
@@ -108,14 +112,12 @@ def erase_range(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
-    form: FormDep,
+    viewer: EraseViewer,
+    form: CheckedForm,
     tasks: BackgroundTasks,
 ) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    values = form.keep("camera_id", "start", "end")
+    with shown_again(_again(request, ctx, db, viewer, "range", values=values), ACCOUNT_FIELDS):
         outcome = erasure.erase_range(
             ctx,
             db,
@@ -124,9 +126,6 @@ def erase_range(
             start_us=_moment_us(form.value("start"), "start"),
             end_us=_moment_us(form.value("end"), "end"),
         )
-    except HearthwatchError as err:
-        values = form.keep("camera_id", "start", "end")
-        return _failed(request, ctx, db, viewer, "range", err, values=values)
     if outcome.job_id:
         tasks.add_task(erasure.run_job, ctx, outcome.job_id)
     return _done(request, ctx, viewer, outcome)
@@ -137,14 +136,11 @@ def erase_device(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
-    form: FormDep,
+    viewer: EraseViewer,
+    form: CheckedForm,
     tasks: BackgroundTasks,
 ) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, viewer, "device"), ACCOUNT_FIELDS):
         outcome = erasure.erase_device(
             ctx,
             db,
@@ -152,8 +148,6 @@ def erase_device(
             camera_id=form.value("camera_id"),
             unbind=form.value("unbind") == "on",
         )
-    except HearthwatchError as err:
-        return _failed(request, ctx, db, viewer, "device", err)
     if outcome.job_id:
         tasks.add_task(erasure.run_job, ctx, outcome.job_id)
     return _done(request, ctx, viewer, outcome)
@@ -161,15 +155,10 @@ def erase_device(
 
 @router.post("/account/code")
 def send_code(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: EraseViewer, form: CheckedForm
 ) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, viewer, "account"), ACCOUNT_FIELDS):
         erasure_identity.request_code(ctx, db, user=viewer.user)
-    except HearthwatchError as err:
-        return _failed(request, ctx, db, viewer, "account", err)
     return _page(request, ctx, db, viewer, code_sent=True)
 
 
@@ -178,14 +167,12 @@ def erase_account(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    viewer: ViewerDep,
-    form: FormDep,
+    viewer: EraseViewer,
+    form: CheckedForm,
     tasks: BackgroundTasks,
 ) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    again = _again(request, ctx, db, viewer, "account", code_sent=True)
+    with shown_again(again, ACCOUNT_FIELDS):
         body = parse(AccountErasureIn, form.present("password", "code", "totp_code"))
         erasure_identity.check_identity(
             ctx,
@@ -196,8 +183,6 @@ def erase_account(
             totp_code=body.totp_code,
         )
         outcome = erasure.erase_account_data(ctx, db, user=viewer.user)
-    except HearthwatchError as err:
-        return _failed(request, ctx, db, viewer, "account", err, code_sent=True)
     if outcome.job_id:
         tasks.add_task(erasure.run_job, ctx, outcome.job_id)
     response = _done(request, ctx, None, outcome)
@@ -206,15 +191,9 @@ def erase_account(
 
 
 @router.get("/receipts/{receipt_id}")
-def download_receipt(
-    receipt_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
-) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
-    try:
-        receipt = erasure.receipt_of(db, user_id=viewer.user.id, receipt_id=receipt_id)
-    except HearthwatchError:
-        return not_found(request, ctx, viewer)
+def download_receipt(receipt_id: str, db: WebDb, viewer: EraseViewer) -> Response:
+    """The receipt as a file; anyone else's is the "not found" page, as a missing one."""
+    receipt = erasure.receipt_of(db, user_id=viewer.user.id, receipt_id=receipt_id)
     return Response(
         json.dumps(receipt, indent=2, sort_keys=True),
         media_type="application/json",

@@ -7,23 +7,27 @@ the archive is ready so the download link appears.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError
 from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.api import ExportPublic, start_export
-from hearthwatch.web.forms import FormDep, FormProblem, parse
+from hearthwatch.web.deps import Again, CheckedForm, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem, parse
 from hearthwatch.web.rendering import redirect, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/privacy/export")
+router = APIRouter(prefix="/privacy/export", route_class=WebRoute)
 
 PAGE = "/privacy/export"
+# Every export route brings a visitor back to the export page after signing in.
+ExportViewer = Annotated[Caller, viewer_from(PAGE)]
 STATE_WORDS = {
     "queued": "Waiting to start",
     "building": "Being prepared",
@@ -65,36 +69,33 @@ def _page(
 
 
 @router.get("")
-def export_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
+def export_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ExportViewer) -> Response:
     return _page(request, ctx, db, viewer)
 
 
 @router.post("")
 def request_export(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: ExportViewer, form: CheckedForm
 ) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, viewer), FIELDS):
         body = parse(ExportForm, {"password": form.value("password")}, MESSAGES)
         start_export(ctx, db, viewer.user, body.password)
-    except HearthwatchError as err:
-        return _page(request, ctx, db, viewer, FormProblem.of(err, FIELDS), err.status)
     return redirect(PAGE)
 
 
 @router.post("/{export_id}/delete")
 def delete_export(
-    request: Request, export_id: str, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request,
+    export_id: str,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: ExportViewer,
+    form: CheckedForm,
 ) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, viewer)):
         export.delete_export(ctx, db, user=viewer.user, export_id=export_id)
-    except HearthwatchError as err:
-        return _page(request, ctx, db, viewer, FormProblem.of(err), err.status)
     return redirect(PAGE)
+
+
+def _again(request: Request, ctx: AppContext, db: Session, viewer: Caller) -> Again:
+    return lambda problem, status: _page(request, ctx, db, viewer, problem, status)

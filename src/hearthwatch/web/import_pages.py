@@ -11,6 +11,7 @@ import limit, then the file is copied to an owner-only file under the data direc
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -25,16 +26,17 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf, in_db_thread
+from hearthwatch.api.deps import ContextDep, in_db_thread
 from hearthwatch.context import AppContext
-from hearthwatch.errors import ArchiveTooLarge, HearthwatchError, ValidationFailed
+from hearthwatch.errors import ArchiveTooLarge, ValidationFailed
 from hearthwatch.privacy.export import portability_import
 from hearthwatch.privacy.export.portability_import import ImportSummary
+from hearthwatch.web.deps import Again, Viewer, WebRoute, check_streamed_form, shown_again
 from hearthwatch.web.forms import FormProblem
 from hearthwatch.web.rendering import render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/privacy/import")
+router = APIRouter(prefix="/privacy/import", route_class=WebRoute)
 
 PAGE = "/privacy/import"
 FIELD = "archive"
@@ -53,29 +55,23 @@ def _page(
 
 
 @router.get("")
-def import_page(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin(PAGE)
+def import_page(request: Request, ctx: ContextDep, viewer: Viewer) -> Response:
     return _page(request, ctx, viewer)
 
 
 @router.post("")
-async def import_upload(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
-) -> Response:
+async def import_upload(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer) -> Response:
     """Check the form, keep the upload in a private file, import it, show what came in."""
-    if viewer is None:
-        return to_signin(PAGE)
     path: Path | None = None
     try:
-        async with _capped(request, ctx).form(max_files=1, max_fields=4) as form:
-            check_csrf(request, submitted=_text(form, "csrf_token"))
-            path = await anyio.to_thread.run_sync(_keep, ctx, _upload(form))
-        summary = await _import(ctx, db, viewer.user.id, path)
-    except HTTPException:  # a malformed multipart body
-        return _failed(request, ctx, viewer, _invalid("The upload was cut off or malformed."))
-    except HearthwatchError as err:
-        return _failed(request, ctx, viewer, err)
+        with shown_again(_again(request, ctx, viewer)):
+            try:
+                async with _capped(request, ctx).form(max_files=1, max_fields=4) as form:
+                    check_streamed_form(request, form)
+                    path = await anyio.to_thread.run_sync(_keep, ctx, _upload(form))
+            except HTTPException:  # a malformed multipart body
+                raise _invalid("The upload was cut off or malformed.") from None
+            summary = await _import(ctx, db, viewer.user.id, path)
     finally:
         if path is not None:
             path.unlink(missing_ok=True)
@@ -89,10 +85,15 @@ async def _import(ctx: AppContext, db: Session, user_id: str, path: Path) -> Imp
     )
 
 
-def _failed(request: Request, ctx: AppContext, viewer: Caller, err: HearthwatchError) -> Response:
-    on_file = err.code.startswith("privacy.import_")  # the archive's own refusals
-    problem = FormProblem.of(err, {err.code: FIELD} if on_file else None)
-    return _page(request, ctx, viewer, problem, err.status)
+def _again(request: Request, ctx: AppContext, viewer: Caller) -> Again:
+    """The page with the problem; the archive's own refusals sit at the file field."""
+
+    def again(problem: FormProblem, status: int) -> Response:
+        if problem.code.startswith("privacy.import_"):
+            problem = dataclasses.replace(problem, fields={FIELD: problem.message})
+        return _page(request, ctx, viewer, problem, status)
+
+    return again
 
 
 def _capped(request: Request, ctx: AppContext) -> Request:
@@ -111,11 +112,6 @@ def _capped(request: Request, ctx: AppContext) -> Request:
         return message
 
     return Request(request.scope, receive)
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def _upload(form: FormData) -> UploadFile:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
@@ -13,13 +14,15 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices import service
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.retention import limits
-from hearthwatch.web.forms import FormDep, FormProblem
-from hearthwatch.web.posting import ShownAgain, form_post
-from hearthwatch.web.rendering import render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.deps import Again, CheckedForm, Viewer, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem
+from hearthwatch.web.rendering import redirect, render
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/privacy/limits")
+router = APIRouter(prefix="/privacy/limits", route_class=WebRoute)
 PATH = "/privacy/limits"
+# The forms bring a visitor back to the limits page after signing in.
+LimitsViewer = Annotated[Caller, viewer_from(PATH)]
 
 
 def _page(
@@ -37,52 +40,49 @@ def _page(
 
 
 @router.get("")
-def limits_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin(PATH)
+def limits_page(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer) -> Response:
     return _page(request, ctx, db, viewer)
 
 
 @router.post("/object")
 def object_to(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: LimitsViewer, form: CheckedForm
 ) -> Response:
-    def work(caller: Caller) -> None:
+    with shown_again(_again(request, ctx, db, viewer)):
         reason = form.value("reason") or None
-        limits.object_to(ctx, db, user_id=caller.user.id, use=form.value("use"), reason=reason)
-
-    return form_post(request, form, viewer, page=PATH, work=work, done="objection_saved",
-                     shown_again=_shown_again(request, ctx, db))  # fmt: skip
+        limits.object_to(ctx, db, user_id=viewer.user.id, use=form.value("use"), reason=reason)
+    return redirect(PATH, done="objection_saved")
 
 
 @router.post("/restrict")
 def restrict(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: LimitsViewer, form: CheckedForm
 ) -> Response:
-    def work(caller: Caller) -> None:
+    with shown_again(_again(request, ctx, db, viewer)):
         limits.restrict(
-            ctx, db, user_id=caller.user.id, use=form.value("use") or limits.ALL_USES,
+            ctx, db, user_id=viewer.user.id, use=form.value("use") or limits.ALL_USES,
             camera_id=form.value("camera_id") or None, until=_end_of(form.value("until")),
             reason=form.value("reason") or None,
         )  # fmt: skip
-
-    return form_post(request, form, viewer, page=PATH, work=work, done="restriction_saved",
-                     shown_again=_shown_again(request, ctx, db))  # fmt: skip
+    return redirect(PATH, done="restriction_saved")
 
 
 @router.post("/{limit_id}/lift")
 def lift(
-    limit_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    limit_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: LimitsViewer,
+    form: CheckedForm,
 ) -> Response:
-    def work(caller: Caller) -> None:
-        limits.lift(ctx, db, user_id=caller.user.id, limit_id=limit_id)
-
-    return form_post(request, form, viewer, page=PATH, work=work, done="limit_lifted",
-                     shown_again=_shown_again(request, ctx, db))  # fmt: skip
+    with shown_again(_again(request, ctx, db, viewer)):
+        limits.lift(ctx, db, user_id=viewer.user.id, limit_id=limit_id)
+    return redirect(PATH, done="limit_lifted")
 
 
-def _shown_again(request: Request, ctx: AppContext, db: Session) -> ShownAgain:
-    return lambda viewer, problem, status: _page(request, ctx, db, viewer, problem, status)
+def _again(request: Request, ctx: AppContext, db: Session, viewer: Caller) -> Again:
+    return lambda problem, status: _page(request, ctx, db, viewer, problem, status)
 
 
 def _end_of(day: str) -> datetime | None:

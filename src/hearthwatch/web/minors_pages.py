@@ -13,9 +13,9 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 
-from hearthwatch.api.deps import ContextDep, check_csrf, client_ip
+from hearthwatch.api.deps import ContextDep, client_ip
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError
+from hearthwatch.errors import NotFound
 from hearthwatch.mail import deferred
 from hearthwatch.privacy.erasure import service as erasure
 from hearthwatch.privacy.minors import report as minors_report
@@ -28,11 +28,12 @@ from hearthwatch.privacy.minors.api import (
     ReportAnswerIn,
 )
 from hearthwatch.privacy.minors.report_models import MAX_ANSWER
-from hearthwatch.web.forms import FormDep, FormProblem, PostedForm, parse
+from hearthwatch.web.deps import Again, CheckedForm, WebRoute, shown_again
+from hearthwatch.web.forms import FormProblem, PostedForm, parse
 from hearthwatch.web.rendering import redirect, render
 from hearthwatch.web.viewer import ViewerDep, WebDb
 
-router = APIRouter()
+router = APIRouter(route_class=WebRoute)
 
 TEMPLATE = "guardian_consent.html"
 MESSAGES = {
@@ -57,27 +58,28 @@ def report(
     request: Request,
     ctx: ContextDep,
     db: WebDb,
-    form: FormDep,
     viewer: ViewerDep,
+    form: CheckedForm,
     tasks: BackgroundTasks,
 ) -> Response:
     """Same answer whether or not the address has an account."""
-    try:
-        check_csrf(request, submitted=form.csrf_token)
-        ctx.code_throttle.hit(f"report-child:{client_ip(request)}", code="minors.rate_limited")
-        body = parse(ChildReportIn, form.present("email", "note"), MESSAGES)
-        ctx.code_throttle.hit(f"report-child:{body.email.lower()}", code="minors.rate_limited")
-        mails = minors_report.report_child(ctx, db, email=body.email, note=body.note)
-    except HearthwatchError as err:
+
+    def again(problem: FormProblem, status: int) -> Response:
         return render(
             request,
             ctx,
             "report_child.html",
             viewer=viewer,
-            status=err.status,
-            problem=FormProblem.of(err),
+            status=status,
+            problem=problem,
             values=form.keep("email", "note"),
         )
+
+    with shown_again(again):
+        ctx.code_throttle.hit(f"report-child:{client_ip(request)}", code="minors.rate_limited")
+        body = parse(ChildReportIn, form.present("email", "note"), MESSAGES)
+        ctx.code_throttle.hit(f"report-child:{body.email.lower()}", code="minors.rate_limited")
+        mails = minors_report.report_child(ctx, db, email=body.email, note=body.note)
     tasks.add_task(deferred.send_all, ctx.mailer, mails)
     return redirect("/privacy/report-child", sent="1")
 
@@ -94,11 +96,10 @@ def consent_page(request: Request, ctx: ContextDep, db: WebDb, token: str = "") 
 
 @router.post("/guardian/consent")
 def consent(
-    request: Request, ctx: ContextDep, db: WebDb, form: FormDep, tasks: BackgroundTasks
+    request: Request, ctx: ContextDep, db: WebDb, form: CheckedForm, tasks: BackgroundTasks
 ) -> Response:
     """The guardian agrees (the account can be used) or refuses (it is deleted now)."""
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, form, minors.GUARDIAN), FIELDS):
         ctx.code_throttle.hit(f"guardian:{client_ip(request)}", code="minors.rate_limited")
         body = parse(
             GuardianDecisionIn, form.present("token", "decision", "guardian_name"), MESSAGES
@@ -107,8 +108,6 @@ def consent(
         job_id = minors.decide(
             ctx, db, token=body.token, agree=agree, guardian_name=body.guardian_name
         )
-    except HearthwatchError as err:
-        return _again(request, ctx, db, form, err, minors.GUARDIAN)
     if job_id is not None:
         tasks.add_task(erasure.run_job, ctx, job_id)
     return _page(request, ctx, "confirmed" if agree else "refused")
@@ -120,41 +119,41 @@ def name_page(request: Request, ctx: ContextDep, db: WebDb, token: str = "") -> 
 
 
 @router.post("/guardian/name")
-def name_guardian(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+def name_guardian(request: Request, ctx: ContextDep, db: WebDb, form: CheckedForm) -> Response:
     """A reported holder under 16 gives the guardian's address; we mail them the link."""
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, db, form, minors.HOLDER), FIELDS):
         ctx.code_throttle.hit(f"guardian:{client_ip(request)}", code="minors.rate_limited")
         body = parse(GuardianNamedIn, form.present("token", "guardian_email"), MESSAGES)
         minors.name_guardian(ctx, db, token=body.token, guardian_email=body.guardian_email)
-    except HearthwatchError as err:
-        return _again(request, ctx, db, form, err, minors.HOLDER)
     return _page(request, ctx, "named")
 
 
 @router.get("/guardian/report")
 def report_answer_page(request: Request, ctx: ContextDep, db: WebDb, token: str = "") -> Response:
-    try:
+    with shown_again(_answer_again(request, ctx, {})):
         minors_report.open_answer_link(ctx, db, token=token)
-    except HearthwatchError as err:
-        return _answer_page(request, ctx, "invalid", status=err.status, problem=FormProblem.of(err))
     return _answer_page(request, ctx, "form", values={"token": token})
 
 
 @router.post("/guardian/report")
-def report_answer(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+def report_answer(request: Request, ctx: ContextDep, db: WebDb, form: CheckedForm) -> Response:
     """The holder's answer, kept for the operator who reviews the report."""
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_answer_again(request, ctx, form.keep("token", "answer"))):
         ctx.code_throttle.hit(f"report-answer:{client_ip(request)}", code="minors.rate_limited")
         body = parse(ReportAnswerIn, form.present("token", "answer"), MESSAGES)
         minors_report.answer(ctx, db, token=body.token, text=body.answer)
-    except HearthwatchError as err:
-        problem = FormProblem.of(err)
-        values = form.keep("token", "answer")
-        mode = "invalid" if err.code == "minors.link_invalid" else "form"
-        return _answer_page(request, ctx, mode, status=err.status, problem=problem, values=values)
     return _answer_page(request, ctx, "answered")
+
+
+def _answer_again(request: Request, ctx: AppContext, values: dict[str, str]) -> Again:
+    """The answer form again; a link that no longer works shows only what stopped it."""
+
+    def again(problem: FormProblem, status: int) -> Response:
+        mode = "invalid" if problem.code == "minors.link_invalid" else "form"
+        extra = {"values": values} if values else {}
+        return _answer_page(request, ctx, mode, status=status, problem=problem, **extra)
+
+    return again
 
 
 def _answer_page(
@@ -169,29 +168,26 @@ def _answer_page(
 def _link_page(request: Request, ctx: AppContext, db: WebDb, token: str, role: str) -> Response:
     try:
         pending = minors.open_link(ctx, db, token=token, role=role)
-    except HearthwatchError as err:
+    except NotFound as err:
         return _page(request, ctx, "invalid", status=err.status, problem=FormProblem.of(err))
     return _page(request, ctx, role, pending=pending, values={"token": token})
 
 
-def _again(
-    request: Request,
-    ctx: AppContext,
-    db: WebDb,
-    form: PostedForm,
-    err: HearthwatchError,
-    role: str,
-) -> Response:
-    token = form.value("token")
-    try:
-        pending = minors.open_link(ctx, db, token=token, role=role)
-    except HearthwatchError:  # no form to show again: say what stopped this attempt
-        return _page(request, ctx, "invalid", status=err.status, problem=FormProblem.of(err))
-    values = form.keep("guardian_name", "guardian_email") | {"token": token}
-    problem = FormProblem.of(err, FIELDS)
-    return _page(
-        request, ctx, role, status=err.status, problem=problem, pending=pending, values=values
-    )
+def _again(request: Request, ctx: AppContext, db: WebDb, form: PostedForm, role: str) -> Again:
+    """The link's form again with its problem, if the link still opens."""
+
+    def again(problem: FormProblem, status: int) -> Response:
+        token = form.value("token")
+        try:
+            pending = minors.open_link(ctx, db, token=token, role=role)
+        except NotFound:  # no form to show again: say what stopped this attempt
+            return _page(request, ctx, "invalid", status=status, problem=problem)
+        values = form.keep("guardian_name", "guardian_email") | {"token": token}
+        return _page(
+            request, ctx, role, status=status, problem=problem, pending=pending, values=values
+        )
+
+    return again
 
 
 def _page(

@@ -6,22 +6,26 @@ to the account (identity check) before the operator can work on it.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.signin import Caller
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, NotFound
 from hearthwatch.privacy.notice import contact as notice_contact
 from hearthwatch.privacy.requests import service as requests
 from hearthwatch.privacy.requests.api import CodeIn, RequestCreate
-from hearthwatch.web.forms import FormDep, FormProblem, parse
+from hearthwatch.web.deps import Again, CheckedForm, Viewer, WebRoute, shown_again, viewer_from
+from hearthwatch.web.forms import FormProblem, parse
 from hearthwatch.web.rendering import not_found, redirect, render
-from hearthwatch.web.viewer import ViewerDep, WebDb, to_signin
+from hearthwatch.web.viewer import WebDb
 
-router = APIRouter(prefix="/privacy")
+router = APIRouter(prefix="/privacy", route_class=WebRoute)
 
+# A visitor posting a request's form comes back to that request after signing in.
+RequestViewer = Annotated[Caller, viewer_from("/privacy/requests/{request_id}")]
 REQUEST_MESSAGES = {
     "kind": "Choose what the request is about.",
     "details": f"Describe the request in 1 to {requests.MAX_DETAILS} characters.",
@@ -39,10 +43,8 @@ STATUS_WORDS = {
 
 
 @router.get("")
-def privacy_centre(request: Request, ctx: ContextDep, viewer: ViewerDep) -> Response:
+def privacy_centre(request: Request, ctx: ContextDep, viewer: Viewer) -> Response:
     """Everything about the person's data in one place."""
-    if viewer is None:
-        return to_signin("/privacy")
     authority = notice_contact.authority(ctx.settings)
     return render(
         request, ctx, "privacy.html", viewer=viewer, section="privacy", authority=authority
@@ -64,30 +66,26 @@ def _requests_page(
 
 
 @router.get("/requests")
-def requests_page(request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep) -> Response:
-    if viewer is None:
-        return to_signin("/privacy/requests")
+def requests_page(request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer) -> Response:
     return _requests_page(request, ctx, db, viewer)
 
 
 @router.post("/requests")
 def make_request(
-    request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer, form: CheckedForm
 ) -> Response:
-    if viewer is None:
-        return to_signin("/privacy/requests")
     values = form.keep("kind", "details")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+
+    def again(problem: FormProblem, status: int) -> Response:
+        return _requests_page(request, ctx, db, viewer, problem, status, values)
+
+    with shown_again(again, REQUEST_FIELDS):
         body = parse(
             RequestCreate, {**values, "password": form.value("password")}, REQUEST_MESSAGES
         )
         made = requests.submit(
             ctx, db, user=viewer.user, kind=body.kind, details=body.details, password=body.password
         )
-    except HearthwatchError as err:
-        problem = FormProblem.of(err, REQUEST_FIELDS)
-        return _requests_page(request, ctx, db, viewer, problem, err.status, values)
     return redirect(f"/privacy/requests/{made.id}", done="request_received")
 
 
@@ -95,10 +93,8 @@ def _request_page(
     request: Request, ctx: AppContext, db: Session, viewer: Caller, request_id: str,
     problem: FormProblem | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
-    try:
-        found = requests.get_own(db, user_id=viewer.user.id, request_id=request_id)
-    except NotFound:
-        return not_found(request, ctx, viewer)
+    """One request of the viewer's; anyone else's is the "not found" page (`get_own`)."""
+    found = requests.get_own(db, user_id=viewer.user.id, request_id=request_id)
     return render(
         request, ctx, "privacy_request.html", viewer=viewer, section="privacy", item=found,
         kind=requests.KIND_BY_NAME[found.kind], steps=requests.steps_of(db, found.id),
@@ -106,59 +102,51 @@ def _request_page(
     )  # fmt: skip
 
 
+def _request_again(
+    request: Request, ctx: AppContext, db: Session, viewer: Caller, request_id: str
+) -> Again:
+    """The request's page with the problem; a request that is not theirs is not found."""
+
+    def again(problem: FormProblem, status: int) -> Response:
+        if status == 404:
+            return not_found(request, ctx, viewer)
+        return _request_page(request, ctx, db, viewer, request_id, problem, status)
+
+    return again
+
+
 @router.get("/requests/{request_id}")
 def request_page(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep
+    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: Viewer
 ) -> Response:
-    if viewer is None:
-        return to_signin(f"/privacy/requests/{request_id}")
     return _request_page(request, ctx, db, viewer, request_id)
 
 
 @router.post("/requests/{request_id}/verify")
 def verify_request(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: RequestViewer,
+    form: CheckedForm,
 ) -> Response:
-    if viewer is None:
-        return to_signin(f"/privacy/requests/{request_id}")
-    refused = _csrf_refused(request, ctx, db, viewer, form.csrf_token)
-    if refused is not None:
-        return refused
-    try:
+    with shown_again(_request_again(request, ctx, db, viewer, request_id)):
         body = parse(CodeIn, {"code": form.value("code")})
         requests.verify_identity(ctx, db, user=viewer.user, request_id=request_id, code=body.code)
-    except NotFound:
-        return not_found(request, ctx, viewer)
-    except HearthwatchError as err:
-        return _request_page(request, ctx, db, viewer, request_id, FormProblem.of(err), err.status)
     return redirect(f"/privacy/requests/{request_id}", done="request_verified")
 
 
 @router.post("/requests/{request_id}/code")
 def resend_code(
-    request_id: str, request: Request, ctx: ContextDep, db: WebDb, viewer: ViewerDep, form: FormDep
+    request_id: str,
+    request: Request,
+    ctx: ContextDep,
+    db: WebDb,
+    viewer: RequestViewer,
+    form: CheckedForm,
 ) -> Response:
-    if viewer is None:
-        return to_signin(f"/privacy/requests/{request_id}")
-    refused = _csrf_refused(request, ctx, db, viewer, form.csrf_token)
-    if refused is not None:
-        return refused
-    try:
+    with shown_again(_request_again(request, ctx, db, viewer, request_id)):
         found = requests.get_own(db, user_id=viewer.user.id, request_id=request_id)
         requests.send_code(ctx, db, user=viewer.user, request=found)
-    except NotFound:
-        return not_found(request, ctx, viewer)
-    except HearthwatchError as err:
-        return _request_page(request, ctx, db, viewer, request_id, FormProblem.of(err), err.status)
     return redirect(f"/privacy/requests/{request_id}", done="request_code_sent")
-
-
-def _csrf_refused(
-    request: Request, ctx: AppContext, db: Session, viewer: Caller, submitted: str
-) -> Response | None:
-    """A forged form is refused before anything else, whatever request it names."""
-    try:
-        check_csrf(request, submitted=submitted)
-    except HearthwatchError as err:
-        return _requests_page(request, ctx, db, viewer, FormProblem.of(err), err.status)
-    return None

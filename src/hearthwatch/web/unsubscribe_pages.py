@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from hearthwatch.api.deps import ContextDep, check_csrf
+from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.errors import HearthwatchError, ValidationFailed
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.consent import marketing
+from hearthwatch.web.deps import Again, CheckedForm, WebRoute, shown_again
 from hearthwatch.web.forms import FormDep, FormProblem
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import WebDb
 
-router = APIRouter()  # under /privacy, through consent_pages
+# Under /privacy, through consent_pages.
+router = APIRouter(route_class=WebRoute)
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
 
 
@@ -30,22 +32,17 @@ ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
 @router.get("/unsubscribe/one-click")
 def unsubscribe_page(request: Request, ctx: ContextDep, db: WebDb, token: str = "") -> Response:
     """Shows one button; nothing changes on a GET (mail scanners open links)."""
-    try:
+    with shown_again(_again(request, ctx, token)):
         marketing.link_for_token(ctx, db, token)
-    except HearthwatchError as err:
-        return _page(request, ctx, token, problem=FormProblem.of(err), status=err.status)
     return _page(request, ctx, token)
 
 
 @router.post("/unsubscribe")
-def unsubscribe(request: Request, ctx: ContextDep, db: WebDb, form: FormDep) -> Response:
+def unsubscribe(request: Request, ctx: ContextDep, db: WebDb, form: CheckedForm) -> Response:
     """The page's button: the token in the form, behind the page's CSRF token."""
     token = form.value("token")
-    try:
-        check_csrf(request, submitted=form.csrf_token)
+    with shown_again(_again(request, ctx, token)):
         marketing.unsubscribe(ctx, db, token=token)
-    except HearthwatchError as err:
-        return _page(request, ctx, token, problem=FormProblem.of(err), status=err.status)
     return _page(request, ctx, token, done=True)
 
 
@@ -54,16 +51,21 @@ def unsubscribe_one_click(
     request: Request, ctx: ContextDep, db: WebDb, form: FormDep, token: str = ""
 ) -> Response:
     """RFC 8058 one-click: no cookie, no CSRF token; the signed token in the address."""
-    try:
+    with shown_again(_again(request, ctx, token)):
         if form.fields.get(ONE_CLICK_FIELD) != ONE_CLICK_VALUE:
             raise ValidationFailed(
                 "An unsubscribe request says 'List-Unsubscribe=One-Click'.",
                 code="consent.one_click_body",
             )
         marketing.unsubscribe(ctx, db, token=token)
-    except HearthwatchError as err:
-        return _page(request, ctx, token, problem=FormProblem.of(err), status=err.status)
     return _page(request, ctx, token, done=True)
+
+
+def _again(request: Request, ctx: AppContext, token: str) -> Again:
+    def again(problem: FormProblem, status: int) -> Response:
+        return _page(request, ctx, token, problem=problem, status=status)
+
+    return again
 
 
 def _page(

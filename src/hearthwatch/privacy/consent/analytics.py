@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hearthwatch.privacy.consent.cookies import CookieState
 from hearthwatch.privacy.consent.models import PageViewCount
+from hearthwatch.privacy.datamap.uses import PRODUCT_ANALYTICS
+from hearthwatch.privacy.retention import limits
 
 SECTIONS = frozenset(
     {"home", "cameras", "profile", "sessions", "security", "privacy", "signin", "signup"}
@@ -29,6 +32,17 @@ def section_of(path: str) -> str:
     if not first:
         return "home"
     return first if first in SECTIONS else "other"
+
+
+def counts_views(db: Session, state: CookieState, *, user_id: str | None, at: datetime) -> bool:
+    """Whether a page view may be counted now: analytics cookies allowed and, for a
+    signed-in person, no objection or restriction to product analytics (which outweighs
+    the browser's cookie choice)."""
+    if not state.allows("analytics"):
+        return False
+    return user_id is None or limits.processing_allowed(
+        db, user_id=user_id, use=PRODUCT_ANALYTICS, at=at
+    )
 
 
 def count_page_view(db: Session, *, day: date, section: str, new_visit: bool) -> None:

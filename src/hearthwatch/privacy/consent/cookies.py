@@ -18,6 +18,7 @@ from fastapi import Response
 from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
+from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.settings import Settings
 
@@ -154,6 +155,31 @@ def state_for(db: Session, *, cookies: Mapping[str, str], user_id: str | None) -
                 if state.granted:
                     allowed.add(category.key)
     return CookieState(chosen, frozenset(allowed), choice)
+
+
+def allowed_by(choice: str, ticked: Mapping[str, str]) -> frozenset[str]:
+    """The optional categories a banner or settings answer allows: "accept_all",
+    "reject_all", or "save" with the categories ticked ("on"); anything else is refused."""
+    optional = frozenset(c.key for c in OPTIONAL)
+    if choice == "accept_all":
+        return optional
+    if choice == "reject_all":
+        return frozenset()
+    if choice == "save":
+        return frozenset(key for key in optional if ticked.get(key) == "on")
+    raise ValidationFailed("Choose which cookies to allow.", code="cookies.choice_invalid")
+
+
+def theme_to_remember(theme: str, state: CookieState) -> str:
+    """`theme`, if it is one and functional cookies (which remember it) are allowed."""
+    if theme not in THEMES:
+        raise ValidationFailed("Choose a theme.", code="cookies.theme_invalid")
+    if not state.allows("functional"):
+        raise ValidationFailed(
+            "Allow functional cookies first: they are what remembers this.",
+            code="cookies.functional_needed",
+        )
+    return theme
 
 
 def set_choice(response: Response, settings: Settings, choice: CookieChoice) -> None:

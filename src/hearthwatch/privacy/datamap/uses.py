@@ -42,7 +42,7 @@ PROCESSING_USES: tuple[ProcessingUse, ...] = (
         LegalBasis.CONSENT,
         data=("users.created_at",),  # and how many cameras each person has, counted
         checked_by=(
-            "hearthwatch.web.cookie_pages:count_view",
+            "hearthwatch.privacy.consent.analytics:counts_views",
             "hearthwatch.privacy.audit.statistics:_counted",
         ),
     ),
