@@ -21,8 +21,8 @@ from hearthwatch.privacy.requests.deadlines import add_months
 from hearthwatch.privacy.retention import service as retention
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.factories import add_camera_with_a_segment, row_exists
-from tests.privacy.test_request_pages import csrf
 from tests.privacy.test_retention import T0, actions
+from tests.support.forms import csrf
 from tests.support.smtp import Mailbox
 from tests.web.conftest import PageStructure, web_sign_in
 

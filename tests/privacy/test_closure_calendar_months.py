@@ -19,7 +19,7 @@ from hearthwatch.privacy.retention.closure import deletion_date
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.factories import row_exists
-from tests.privacy.test_request_pages import csrf
+from tests.support.forms import csrf
 from tests.support.smtp import Mailbox
 from tests.web.conftest import web_sign_in
 

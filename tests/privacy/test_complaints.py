@@ -32,8 +32,8 @@ from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 from tests.factories import OPERATOR as OLGA
 from tests.privacy.test_privacy_cli import hearthwatch
-from tests.privacy.test_request_pages import csrf
-from tests.privacy.test_requests import verified_request
+from tests.support.forms import csrf
+from tests.support.rights_requests import verified_request
 from tests.support.smtp import Mailbox
 
 DESK = "/api/v1/privacy/operator/requests"

@@ -13,7 +13,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from tests.factories import Recorded, cameras_of
 from tests.privacy.test_import import HOSTILE, archive  # noqa: F401 (fixture)
-from tests.privacy.test_request_pages import csrf
+from tests.support.forms import csrf
 from tests.web.conftest import PageStructure, web_sign_in
 
 PAGE = "/privacy/import"

@@ -24,7 +24,7 @@ from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 from tests.privacy.test_minors import CHILD, NOON, REPORT, account_exists, login
 from tests.privacy.test_privacy_cli import hearthwatch
-from tests.privacy.test_request_pages import csrf
+from tests.support.forms import csrf
 from tests.support.smtp import Mailbox
 
 REPORTS = "/api/v1/privacy/operator/minors/reports"

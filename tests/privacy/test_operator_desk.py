@@ -23,8 +23,8 @@ from hearthwatch.privacy.requests import service as requests
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 from tests.factories import OPERATOR
-from tests.privacy.test_request_pages import csrf
-from tests.privacy.test_requests import ALICE, make_request, verified_request
+from tests.support.forms import csrf
+from tests.support.rights_requests import ALICE, make_request, verified_request
 from tests.support.smtp import Mailbox
 
 OLGA = OPERATOR  # the operator of the `olga` fixture (tests/privacy/conftest.py)

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from tests.privacy.test_account_closure_browser import sign_in
-from tests.privacy.test_requests import verified_request
+from tests.support.rights_requests import verified_request
 from tests.support.smtp import Mailbox
 from tests.web.test_browser import browser, fits_the_screen, phone  # noqa: F401 (fixtures)
 

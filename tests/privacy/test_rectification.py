@@ -20,8 +20,8 @@ from hearthwatch.privacy.datamap.service import PERSONAL_FIELDS
 from hearthwatch.privacy.requests import rectification
 from hearthwatch.privacy.requests import service as requests
 from tests.conftest import sign_in
-from tests.privacy.test_request_pages import csrf
-from tests.privacy.test_requests import ALICE, make_request, verified_request
+from tests.support.forms import csrf
+from tests.support.rights_requests import ALICE, make_request, verified_request
 from tests.support.smtp import Mailbox
 
 DESK = "/api/v1/privacy/operator/requests"

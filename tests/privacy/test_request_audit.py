@@ -21,7 +21,7 @@ from hearthwatch.jobs.scheduler import JOBS, Scheduler
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.privacy.requests import service as requests
-from tests.privacy.test_requests import ALICE, make_request
+from tests.support.rights_requests import ALICE, make_request
 from tests.support.smtp import Mailbox
 
 API = "/api/v1/privacy/requests"

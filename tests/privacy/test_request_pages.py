@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from tests.conftest import STRONG_PASSWORD
+from tests.support.forms import csrf
 from tests.support.smtp import Mailbox
-
-
-def csrf(client: TestClient, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found
-    return found.group(1)
 
 
 def test_privacy_centre_needs_sign_in_and_shows_the_authority(

@@ -16,24 +16,8 @@ from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.requests import service as requests
 from hearthwatch.privacy.requests.deadlines import add_months
 from tests.conftest import STRONG_PASSWORD, sign_in
+from tests.support.rights_requests import ALICE, make_request, verified_request
 from tests.support.smtp import Mailbox
-
-ALICE = "alice@example.org"
-
-
-def make_request(client: TestClient, kind: str = "rectification", **extra: Any) -> Any:
-    body = {"kind": kind, "details": "My activation date is wrong.", "password": STRONG_PASSWORD}
-    return client.post("/api/v1/privacy/requests", json={**body, **extra})
-
-
-def verified_request(client: TestClient, mailbox: Mailbox, kind: str = "rectification") -> str:
-    made = make_request(client, kind)
-    assert made.status_code == 201, made.text
-    request_id: str = made.json()["id"]
-    code = mailbox.last_code(ALICE)
-    answer = client.post(f"/api/v1/privacy/requests/{request_id}/verify", json={"code": code})
-    assert answer.status_code == 200, answer.text
-    return request_id
 
 
 @pytest.mark.parametrize(
