@@ -23,7 +23,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from tests.conftest import STRONG_PASSWORD, sign_in
+from tests.conftest import sign_in
 from tests.factories import (
     OPERATOR,
     RECORDED_AT_US,
@@ -34,6 +34,7 @@ from tests.factories import (
     open_export,
     segments_of,
 )
+from tests.support.rights_requests import verified_request
 from tests.support.smtp import Mailbox
 
 CAMERAS = "/api/v1/cameras"
@@ -65,26 +66,13 @@ def scene(
     recorded = add_recorded_camera(ctx, alice.id, "Nursery", [(RECORDED_AT_US, 3)])
     segment_id = segments_of(ctx, recorded.camera_id)[0].id
     requests = {
-        kind: _verified_request(client, mailbox, alice.email, kind)
+        kind: verified_request(client, mailbox, kind, alice.email)
         for kind in ("access", "rectification")
     }
     operator = add_operator(ctx)
     with TestClient(app) as olga:
         sign_in(olga, OPERATOR)
         yield Scene(alice, recorded.camera_id, segment_id, requests, olga, operator)
-
-
-def _verified_request(client: TestClient, mailbox: Mailbox, email: str, kind: str) -> str:
-    """A rights request about the recordings, confirmed with the mailed code."""
-    details = "All my recordings of the nursery."
-    body = {"kind": kind, "details": details, "password": STRONG_PASSWORD}
-    made = client.post("/api/v1/privacy/requests", json=body)
-    assert made.status_code == 201, made.text
-    request_id: str = made.json()["id"]
-    code = {"code": mailbox.last_code(email)}
-    verified = client.post(f"/api/v1/privacy/requests/{request_id}/verify", json=code)
-    assert verified.status_code == 200, verified.text
-    return request_id
 
 
 def _media_requests(camera_id: str, segment_id: int) -> list[tuple[str, str, dict[str, Any]]]:
