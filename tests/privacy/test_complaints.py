@@ -31,7 +31,7 @@ from hearthwatch.security.throttle import Throttle
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 from tests.factories import OPERATOR as OLGA
-from tests.privacy.test_privacy_cli import hearthwatch
+from tests.support.cli import hearthwatch
 from tests.support.forms import csrf
 from tests.support.rights_requests import verified_request
 from tests.support.smtp import Mailbox

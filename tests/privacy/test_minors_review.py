@@ -23,7 +23,7 @@ from hearthwatch.privacy.minors.hold import on_hold
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
 from tests.privacy.test_minors import CHILD, NOON, REPORT, account_exists, login
-from tests.privacy.test_privacy_cli import hearthwatch
+from tests.support.cli import hearthwatch
 from tests.support.forms import csrf
 from tests.support.smtp import Mailbox
 

@@ -16,7 +16,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.settings import Settings
 from tests.privacy.test_minors import CHILD, REPORT, confirm_report, login
-from tests.privacy.test_privacy_cli import hearthwatch
+from tests.support.cli import hearthwatch
 from tests.support.forms import csrf
 
 HELD = "/api/v1/privacy/operator/minors"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from fastapi.testclient import TestClient
 
@@ -13,20 +11,8 @@ from hearthwatch.context import AppContext
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD
+from tests.support.cli import hearthwatch
 from tests.support.smtp import Mailbox
-
-
-def hearthwatch(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "HEARTHWATCH_DATA_DIR": str(settings.data_dir),
-        "HEARTHWATCH_DATABASE_URL": settings.resolved_database_url,
-        "HEARTHWATCH_KEYRING_URL": settings.resolved_keyring_url,
-        "HEARTHWATCH_ENVIRONMENT": "development",
-        "HEARTHWATCH_MAIL_BACKEND": "outbox",
-        "PATH": "/usr/bin:/bin",
-    }
-    command = [sys.executable, "-m", "hearthwatch.cli", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
 def test_operator_answers_a_request_from_the_command_line(
