@@ -39,6 +39,7 @@ from hearthwatch.storage.blobs import BlobNotFound
 from tests.conftest import STRONG_PASSWORD
 
 SECOND = 1_000_000  # segment times are in microseconds
+DAY_US = 86_400 * SECOND
 OPERATOR = "olga@example.net"
 
 # Playable recordings: a small real H.264 scene, cut into 2 s segments as the recorder does.
@@ -163,6 +164,31 @@ def cameras_of(ctx: AppContext, user_id: str) -> dict[str, Camera]:
         cameras = session.scalars(select(Camera).where(Camera.owner_id == user_id)).all()
         session.expunge_all()
     return {c.name: c for c in cameras}
+
+
+def add_camera_with_days(
+    ctx: AppContext, owner_id: str, *, days: int, until_us: int, per_day: int = 3, **columns: Any
+) -> Camera:
+    """A camera with `per_day` four-second segments on each of the `days` days before
+    `until_us`; `columns` sets its other columns (retention_days, ...)."""
+    camera_id = add_camera(ctx, owner_id, rtsp_url="rtsp://127.0.0.1/x", **columns)
+    for day in range(days):
+        for index in range(per_day):
+            start = until_us - (day + 1) * DAY_US + index * 4 * SECOND
+            add_segment(ctx, owner_id, camera_id, start, data=b"x" * 1000)
+    with ctx.db.session() as session:
+        camera = session.get(Camera, camera_id)
+        assert camera is not None
+        session.expunge(camera)
+        return camera
+
+
+def stored_segments(ctx: AppContext, camera: Camera) -> tuple[list[Segment], list[str]]:
+    """The camera's segment rows (oldest first) and the keys of its stored objects."""
+    with ctx.db.session() as session:
+        query = select(Segment).where(Segment.camera_id == camera.id).order_by(Segment.start_us)
+        rows = list(session.scalars(query))
+    return rows, sorted(ctx.vault.blobs.keys(f"{camera.owner_id}/{camera.id}/"))
 
 
 def segments_of(ctx: AppContext, camera_id: str) -> list[Segment]:

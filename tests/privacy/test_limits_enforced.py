@@ -24,9 +24,10 @@ from hearthwatch.privacy.retention import limits
 from hearthwatch.privacy.retention import service as retention
 from hearthwatch.privacy.retention.rules import CLOSED_ACCOUNTS
 from tests.conftest import sign_in
-from tests.media.test_retention import DAY_US, NOW_US, camera_with_segments, stored
+from tests.factories import DAY_US, add_camera_with_days, stored_segments
 from tests.web.conftest import csrf_of, submit
 
+NOW_US = 1_800_000_000_000_000
 RESTRICTIONS = "/api/v1/privacy/limits/restrictions"
 OBJECTIONS = "/api/v1/privacy/limits/objections"
 
@@ -110,10 +111,6 @@ def test_p22_objecting_to_sign_in_records_keeps_no_address_or_browser_of_later_s
         assert _sessions(ctx, user)[-1] != (None, None)  # withdrawn: kept again
 
 
-def _another(make_user: Any) -> Any:
-    return lambda: make_user("bob@example.org")
-
-
 def _restrict_camera(ctx: AppContext, camera: Camera, *, days: int | None = None) -> str:
     with ctx.db.session() as db:
         until = ctx.clock.now() + timedelta(days=days) if days else None
@@ -127,16 +124,18 @@ def _restrict_camera(ctx: AppContext, camera: Camera, *, days: int | None = None
 def test_p21_restricted_recordings_are_kept_past_their_retention_until_lifted(
     ctx: AppContext, make_user: Any
 ) -> None:
-    held = camera_with_segments(ctx, make_user, days=5, retention_days=2)
-    other = camera_with_segments(ctx, _another(make_user), days=5, retention_days=2)
+    held = add_camera_with_days(ctx, make_user().id, days=5, until_us=NOW_US, retention_days=2)
+    bob = make_user("bob@example.org")
+    other = add_camera_with_days(ctx, bob.id, days=5, until_us=NOW_US, retention_days=2)
     limit_id = _restrict_camera(ctx, held)
     report = recordings.sweep(ctx, now_us=NOW_US)
-    assert len(stored(ctx, held)[0]) == 15 and len(stored(ctx, held)[1]) == 15  # all kept
-    assert report.by_age == 9 and len(stored(ctx, other)[0]) == 6  # the others: as usual
+    rows, files = stored_segments(ctx, held)
+    assert len(rows) == 15 and len(files) == 15  # all kept
+    assert report.by_age == 9 and len(stored_segments(ctx, other)[0]) == 6  # the others: as usual
     with ctx.db.session() as db:
         limits.lift(ctx, db, user_id=held.owner_id, limit_id=limit_id)
     assert recordings.sweep(ctx, now_us=NOW_US).by_age == 9
-    rows, files = stored(ctx, held)
+    rows, files = stored_segments(ctx, held)
     assert len(rows) == 6 and all(r.end_us > NOW_US - 2 * DAY_US for r in rows)
     assert files == sorted(r.blob_key for r in rows)
 
@@ -144,7 +143,7 @@ def test_p21_restricted_recordings_are_kept_past_their_retention_until_lifted(
 def test_p21_the_privacy_check_does_not_count_held_recordings_as_overdue(
     ctx: AppContext, make_user: Any
 ) -> None:
-    held = camera_with_segments(ctx, make_user, days=5, retention_days=2)
+    held = add_camera_with_days(ctx, make_user().id, until_us=NOW_US, days=5, retention_days=2)
     limit_id = _restrict_camera(ctx, held)
     at = datetime.fromtimestamp(NOW_US / 1_000_000, UTC)
     with ctx.clock.frozen(at), ctx.db.session() as db:
@@ -158,19 +157,20 @@ def test_p21_the_privacy_check_does_not_count_held_recordings_as_overdue(
 def test_p21_restricted_recordings_survive_the_size_limit_and_the_disk_guard(
     ctx: AppContext, make_user: Any
 ) -> None:
-    held = camera_with_segments(ctx, make_user, days=3, retention_bytes=1)
-    other = camera_with_segments(ctx, _another(make_user), days=3)
+    held = add_camera_with_days(ctx, make_user().id, until_us=NOW_US, days=3, retention_bytes=1)
+    bob = make_user("bob@example.org")
+    other = add_camera_with_days(ctx, bob.id, days=3, until_us=NOW_US)
     _restrict_camera(ctx, held)
     ctx.settings.keep_free_disk_fraction = 0.5
     report = recordings.sweep(ctx, now_us=NOW_US, free_fraction=lambda: 0.1)
-    assert report.by_size == 0 and len(stored(ctx, held)[0]) == 9
-    assert report.for_disk == 9 and stored(ctx, other)[0] == []  # only the others go
+    assert report.by_size == 0 and len(stored_segments(ctx, held)[0]) == 9
+    assert report.for_disk == 9 and stored_segments(ctx, other)[0] == []  # only the others go
 
 
 def test_p21_an_account_wide_restriction_holds_every_camera_and_runs_out(
     ctx: AppContext, make_user: Any
 ) -> None:
-    camera = camera_with_segments(ctx, make_user, days=5, retention_days=2)
+    camera = add_camera_with_days(ctx, make_user().id, until_us=NOW_US, days=5, retention_days=2)
     with ctx.clock.frozen() as clock, ctx.db.session() as db:
         limits.restrict(
             ctx, db, user_id=camera.owner_id, use=limits.ALL_USES, camera_id=None,
