@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.devices.models import Camera
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.audit.receipts import verify_receipt
 from hearthwatch.privacy.audit.statistics import usage_statistics
@@ -22,6 +21,7 @@ from hearthwatch.privacy.consent.marketing import send_marketing
 from hearthwatch.privacy.datamap.types import LegalBasis
 from hearthwatch.privacy.datamap.uses import ProcessingUse
 from hearthwatch.privacy.retention import limits
+from tests import factories
 from tests.conftest import sign_in
 
 
@@ -38,15 +38,9 @@ def held(ctx: AppContext) -> set[str]:
 
 
 def add_camera(ctx: AppContext, owner: User, serial: str) -> str:
-    now = ctx.clock.now()
-    with ctx.db.session() as db:
-        camera = Camera(
-            owner_id=owner.id, serial=serial, name=f"Camera {serial}", rtsp_url="rtsp://x/",
-            recording_mode="continuous", activated_at=now,
-        )  # fmt: skip
-        db.add(camera)
-        db.flush()
-        return camera.id
+    return factories.add_camera(
+        ctx, owner.id, f"Camera {serial}", serial=serial, recording_mode="continuous"
+    )
 
 
 def test_p22_objection_to_analytics_stops_it_at_once_and_is_signed(

@@ -14,14 +14,13 @@ from sqlalchemy import text
 from hearthwatch import cli
 from hearthwatch.accounts import signin
 from hearthwatch.context import AppContext
-from hearthwatch.devices.models import Camera
 from hearthwatch.jobs.scheduler import Job, Scheduler
-from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.audit.privacy_check import check, missing_legal_basis
 from hearthwatch.privacy.datamap import service as datamap
 from hearthwatch.privacy.retention import service as retention
 from hearthwatch.privacy.retention.closure import close_account
+from tests.factories import SECOND, add_camera, add_segment
 
 T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)
 
@@ -119,14 +118,10 @@ def test_p33_recordings_past_their_camera_setting_reported_then_swept_by_the_cli
     ctx: AppContext, make_user: Any, frozen: Any, env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     user = make_user()
-    with ctx.db.session() as db:
-        camera = Camera(owner_id=user.id, name="Yard", rtsp_url="rtsp://127.0.0.1/x",
-                        activated_at=T0, retention_days=3)  # fmt: skip
-        db.add(camera)
+    camera_id = add_camera(ctx, user.id, retention_days=3)
     for age_days in (1, 5):
-        start = int((T0 - timedelta(days=age_days)).timestamp() * 1_000_000)
-        segment = FinishedSegment(start, start + 4_000_000, 10, b"x")
-        ctx.vault.store_segment(owner_id=user.id, camera_id=camera.id, segment=segment)
+        start = int((T0 - timedelta(days=age_days)).timestamp() * SECOND)
+        add_segment(ctx, user.id, camera_id, start, frames=10, data=b"x")
     (finding,) = check(ctx).findings
     assert (finding.subject, finding.count) == ("segments.start_us", 1)
     assert cli.main(["privacy", "retention", "run", "--json"]) == 0

@@ -13,9 +13,9 @@ import pytest
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.devices.models import Camera
 from hearthwatch.privacy.audit.statistics import Group, as_json, protected_groups, usage_statistics
 from hearthwatch.privacy.consent import service as consent
+from tests import factories
 
 Shown = tuple[int | None, tuple[Group, ...]]
 
@@ -112,9 +112,7 @@ def test_p44_a_figure_of_only_small_groups_shows_none_of_them() -> None:
 
 
 def add_camera(ctx: AppContext, owner: User, serial: str) -> None:
-    with ctx.db.session() as db:
-        db.add(Camera(owner_id=owner.id, serial=serial, name=serial, rtsp_url="rtsp://x/",
-                      recording_mode="continuous", activated_at=ctx.clock.now()))  # fmt: skip
+    factories.add_camera(ctx, owner.id, serial, serial=serial, recording_mode="continuous")
 
 
 def test_p44_the_report_hides_a_small_group_together_with_its_cover(
