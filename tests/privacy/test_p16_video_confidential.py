@@ -28,6 +28,7 @@ from tests.factories import (
     OPERATOR,
     RECORDED_AT_US,
     SECOND,
+    add_api_token,
     add_operator,
     add_recorded_camera,
     build_export,
@@ -90,17 +91,21 @@ def _media_requests(camera_id: str, segment_id: int) -> list[tuple[str, str, dic
     ]
 
 
+@pytest.mark.parametrize("credential", ["session", "api token"])
 def test_p16_an_operator_cannot_watch_download_snapshot_or_clip_anothers_video_by_api(
-    client: TestClient, scene: Scene
+    app: FastAPI, client: TestClient, ctx: AppContext, scene: Scene, credential: str
 ) -> None:
-    for method, path, options in _media_requests(scene.camera_id, scene.segment_id):
-        owned = client.request(method, path, **options)
-        assert owned.status_code == 200, f"Alice: {method} {path}: {owned.text[:200]}"
-        refused = scene.olga.request(method, path, **options)
-        assert refused.status_code == 404, f"operator: {method} {path}: {refused.text[:200]}"
-        assert refused.json()["error"]["code"] == "camera.not_found", path
-    listed = scene.olga.get(CAMERAS)
-    assert listed.status_code == 200 and scene.camera_id not in listed.text
+    bearer = {"authorization": f"Bearer {add_api_token(ctx, scene.operator)}"}
+    with TestClient(app, headers=bearer) as scripted:
+        olga = scene.olga if credential == "session" else scripted
+        for method, path, options in _media_requests(scene.camera_id, scene.segment_id):
+            owned = client.request(method, path, **options)
+            assert owned.status_code == 200, f"Alice: {method} {path}: {owned.text[:200]}"
+            refused = olga.request(method, path, **options)
+            assert refused.status_code == 404, f"Olga: {method} {path}: {refused.text[:200]}"
+            assert refused.json()["error"]["code"] == "camera.not_found", path
+        listed = olga.get(CAMERAS)
+        assert listed.status_code == 200 and scene.camera_id not in listed.text
 
 
 def test_p16_an_operator_cannot_open_anothers_live_view(

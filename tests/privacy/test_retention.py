@@ -34,7 +34,7 @@ from hearthwatch.privacy.retention.rules import (
     unenforced,
 )
 from tests.conftest import STRONG_PASSWORD
-from tests.factories import add_camera_with_a_segment, row_exists
+from tests.factories import add_camera_with_a_segment, open_browser_session, row_exists
 from tests.support.smtp import Mailbox
 
 T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)
@@ -164,9 +164,7 @@ def test_p35_old_sessions_and_ended_tokens_purged_automatically(
     ctx: AppContext, make_user: Any, frozen: Any
 ) -> None:
     user = make_user()
-    with ctx.db.session() as db:
-        session_id = signin.open_session(ctx, db, user=user, ip_address=None, user_agent=None)
-        session_id = session_id.session.id
+    session_id = open_browser_session(ctx, user, ip_address=None, user_agent=None)
     ended = add_token(ctx, user, revoked_at=ctx.clock.now())
     working = add_token(ctx, user, last_used_at=ctx.clock.now())
     frozen.advance(60 * DAY)
