@@ -12,9 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.access.resolver import Action, Kind
+from hearthwatch.api.deps import ContextDep, DbDep, UserDep, authorized
 from hearthwatch.context import AppContext
 from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.consent.models import ConsentRecord
 from hearthwatch.privacy.consent.schemas import (
     ConsentChangeOut,
     ConsentDecision,
@@ -30,6 +32,11 @@ router.include_router(notice_api.router)
 
 PurposeKey = Annotated[str, Path(pattern=r"^[a-z][a-z_]{0,39}$")]
 LedgerId = Annotated[int, Path(ge=1, le=2**62)]
+# The path's consent change, if it is the caller's own (the permission resolver decides).
+OwnChange = Annotated[
+    ConsentRecord,
+    authorized(Kind.CONSENT_CHANGE, Action.VIEW, param="ledger_id", id_type=LedgerId),
+]
 
 
 @router.get("/consents", response_model=list[ConsentPublic])
@@ -46,14 +53,12 @@ def consent_history(user: UserDep, db: DbDep) -> list[ConsentHistoryEntry]:
 
 
 @router.get("/consents/history/{ledger_id}/receipt", response_model=Receipt)
-def download_receipt(
-    ledger_id: LedgerId, user: UserDep, ctx: ContextDep, db: DbDep
-) -> JSONResponse:
+def download_receipt(change: OwnChange, ctx: ContextDep) -> JSONResponse:
     """The signed receipt of one change, as a file to keep."""
-    receipt = consent.receipt_for(ctx, db, user_id=user.id, ledger_id=ledger_id)
+    name = f"consent-receipt-{change.id}.json"
     return JSONResponse(
-        receipt,
-        headers={"content-disposition": f'attachment; filename="consent-receipt-{ledger_id}.json"'},
+        consent.receipt(ctx, change),
+        headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
 

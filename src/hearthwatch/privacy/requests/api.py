@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field, StringConstraints
 
+from hearthwatch.access.resolver import Action, Kind
 from hearthwatch.accounts.schemas import Strict
-from hearthwatch.api.deps import ContextDep, DbDep, UserDep
+from hearthwatch.api.deps import ContextDep, DbDep, UserDep, authorized
 from hearthwatch.privacy.notice import contact as notice_contact
 from hearthwatch.privacy.requests import service as requests
 from hearthwatch.privacy.requests.models import RequestStep, RightsRequest
@@ -17,6 +18,10 @@ from hearthwatch.privacy.requests.models import RequestStep, RightsRequest
 router = APIRouter(prefix="/requests", tags=["privacy"])
 
 RequestId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+# The path's request, if it is the caller's own (the permission resolver decides).
+OwnRequest = Annotated[
+    RightsRequest, authorized(Kind.RIGHTS_REQUEST, Action.VIEW, param="request_id")
+]
 KindName = Literal[
     "access", "rectification", "erasure", "restriction", "objection", "portability", "other",
     "complaint",
@@ -130,8 +135,7 @@ def create_request(body: RequestCreate, user: UserDep, ctx: ContextDep, db: DbDe
 
 
 @router.get("/{request_id}", response_model=RequestPublic)
-def read_request(request_id: RequestId, user: UserDep, db: DbDep) -> RequestPublic:
-    found = requests.get_own(db, user_id=user.id, request_id=request_id)
+def read_request(found: OwnRequest, db: DbDep) -> RequestPublic:
     return RequestPublic.of(found, requests.steps_of(db, found.id))
 
 
@@ -147,6 +151,5 @@ def verify_request(
 
 
 @router.post("/{request_id}/code", status_code=status.HTTP_204_NO_CONTENT)
-def resend_code(request_id: RequestId, user: UserDep, ctx: ContextDep, db: DbDep) -> None:
-    found = requests.get_own(db, user_id=user.id, request_id=request_id)
+def resend_code(found: OwnRequest, user: UserDep, ctx: ContextDep, db: DbDep) -> None:
     requests.send_code(ctx, db, user=user, request=found)
