@@ -26,7 +26,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from hearthwatch.access.operators import require_operator
+from hearthwatch.access.principal import Principal, Role, principal_for, require_role
 from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import check_csrf
 from hearthwatch.context import AppContext
@@ -81,12 +81,18 @@ class SignedIn:
 
 
 class SignedInOperator(SignedIn):
-    """`SignedIn`, and only for accounts with the operator role (access/operators.py)."""
+    """`SignedIn`, and only for accounts with the operator role: the role check of the API's
+    `Operator` dependency (access/principal.py), with its 403 `operator.required`."""
 
     def __call__(self, request: Request, viewer: ViewerDep) -> Caller:
         caller = super().__call__(request, viewer)
-        require_operator(context_of(request).settings, caller.user)
+        _as_operator(request, caller)
         return caller
+
+
+def _as_operator(request: Request, caller: Caller) -> Principal:
+    who = principal_for(context_of(request).settings, caller.user)
+    return require_role(who, Role.OPERATOR)
 
 
 def operator_name(request: Request, viewer: ViewerDep) -> str:
@@ -95,8 +101,7 @@ def operator_name(request: Request, viewer: ViewerDep) -> str:
     Operator forms declare it after `CheckedForm`, so that (as before) a visitor is sent to
     sign in first, a forged form is refused as forged next, and only then the role counts.
     """
-    caller = SignedIn()(request, viewer)
-    return require_operator(context_of(request).settings, caller.user)
+    return _as_operator(request, SignedIn()(request, viewer)).name
 
 
 Viewer = Annotated[Caller, Depends(SignedIn())]
