@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,13 +11,25 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from PIL import Image
 
+from hearthwatch.accounts import profile
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext, build_context
 from hearthwatch.db.migrate import upgrade
+from hearthwatch.privacy.export import service as export
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
-from tests.factories import OPERATOR, add_camera, add_operator, add_segments
+from tests.factories import (
+    OPERATOR,
+    Recorded,
+    add_camera,
+    add_operator,
+    add_recorded_camera,
+    add_segments,
+    build_export,
+)
+from tests.factories import RECORDED_AT_US as T0
 
 
 @pytest.fixture
@@ -72,3 +86,23 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
         "LOG_JSON": "false",
     }.items():
         monkeypatch.setenv(f"HEARTHWATCH_{name}", value)
+
+
+@pytest.fixture
+def archive(ctx: AppContext, alice: User, tmp_path: Path) -> tuple[Path, list[Recorded]]:
+    """Alice's full export: profile, picture, two cameras, three stretches of video."""
+    with ctx.db.session() as session:
+        user = session.get(User, alice.id)
+        assert user is not None
+        profile.update_profile(ctx, user=user, changes={"nickname": "Al", "real_name": "Alice B"})
+        picture = io.BytesIO()
+        Image.new("RGB", (40, 30), (200, 120, 40)).save(picture, format="PNG")
+        profile.set_picture(ctx, session, user=user, data=picture.getvalue())
+    recorded = [
+        add_recorded_camera(ctx, alice.id, "Front door", [(T0, 3), (T0 + 60_000_000, 2)]),
+        add_recorded_camera(ctx, alice.id, "Garden", [(T0 + 5_000_000, 2)]),
+    ]
+    job = build_export(ctx, alice)
+    path = tmp_path / "export.zip"
+    shutil.copy(export.archive_path(ctx, job.id), path)
+    return path, recorded

@@ -3,63 +3,36 @@ hostile archives are refused with stable codes."""
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 from sqlalchemy import select
 
-from hearthwatch.accounts import profile
 from hearthwatch.accounts.models import ProfilePicture, User
 from hearthwatch.cli import main
 from hearthwatch.context import AppContext
 from hearthwatch.errors import HearthwatchError
 from hearthwatch.media.models import Segment
-from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.portability_import import (
     CAMERA_SETTINGS,
     check_members,
     import_archive,
 )
 from tests.conftest import STRONG_PASSWORD
-from tests.factories import RECORDED_AT_US as T0
 from tests.factories import (
     Recorded,
-    add_recorded_camera,
     add_user,
-    build_export,
     cameras_of,
     export_data_json,
     zip_of,
 )
+from tests.support.hostile_archives import HOSTILE
 
 NEW_EMAIL = "alice@elsewhere.example"
-
-
-@pytest.fixture
-def archive(ctx: AppContext, alice: User, tmp_path: Path) -> tuple[Path, list[Recorded]]:
-    """Alice's full export: profile, picture, two cameras, three stretches of video."""
-    with ctx.db.session() as session:
-        user = session.get(User, alice.id)
-        assert user is not None
-        profile.update_profile(ctx, user=user, changes={"nickname": "Al", "real_name": "Alice B"})
-        picture = io.BytesIO()
-        Image.new("RGB", (40, 30), (200, 120, 40)).save(picture, format="PNG")
-        profile.set_picture(ctx, session, user=user, data=picture.getvalue())
-    recorded = [
-        add_recorded_camera(ctx, alice.id, "Front door", [(T0, 3), (T0 + 60_000_000, 2)]),
-        add_recorded_camera(ctx, alice.id, "Garden", [(T0 + 5_000_000, 2)]),
-    ]
-    job = build_export(ctx, alice)
-    path = tmp_path / "export.zip"
-    shutil.copy(export.archive_path(ctx, job.id), path)
-    return path, recorded
 
 
 def recordings_of(ctx: AppContext, camera_id: str) -> list[tuple[int, int, int, bytes]]:
@@ -148,74 +121,6 @@ def test_p23_import_cli_creates_the_account(
 
 
 # --- hostile archives ---
-
-
-BAD_RECORDING = {
-    "file": "recordings/cam/x.mp4",
-    "camera_id": "c1",
-    "init_bytes": 16,
-    "decode_time_base": 0,
-    "segments": [{"start_us": 0, "end_us": 1, "frames": 1, "media_bytes": 16}],
-}
-
-HOSTILE: dict[str, tuple[bytes, str]] = {
-    "not a zip": (b"PK\x03\x04 but nothing else", "privacy.import_not_zip"),
-    "path traversal": (zip_of({"../../etc/cron.d/x": b"x"}), "privacy.import_unsafe_name"),
-    "absolute path": (zip_of({"/etc/passwd": b"x"}), "privacy.import_unsafe_name"),
-    "traversal inside recordings": (
-        zip_of({"recordings/../../x.mp4": b"x"}),
-        "privacy.import_unsafe_name",
-    ),
-    "unexpected file": (
-        zip_of({"data.json": export_data_json(), "run.sh": b"x"}),
-        "privacy.import_unsafe_name",
-    ),
-    "duplicate member": (
-        zip_of({"data.json": export_data_json(), "data.json#2": export_data_json()}),
-        "privacy.import_duplicate_name",
-    ),
-    "zip bomb": (
-        zip_of(
-            {"data.json": export_data_json(), "recordings/a/b.mp4": bytes(64 * 1024**2)},
-            deflate=True,
-        ),
-        "privacy.import_zip_bomb",
-    ),
-    "no data.json": (zip_of({"README.txt": b"hi"}), "privacy.import_missing_data"),
-    "data.json not JSON": (zip_of({"data.json": b"{nope"}), "privacy.import_not_json"),
-    "wrong schema": (
-        zip_of({"data.json": export_data_json(format="other")}),
-        "privacy.import_schema_invalid",
-    ),
-    "bad camera name": (
-        zip_of({"data.json": export_data_json(tables={"cameras": [{"id": "c1", "name": 5}]})}),
-        "privacy.import_schema_invalid",
-    ),
-    "recording missing": (
-        zip_of({"data.json": export_data_json(recordings=[BAD_RECORDING])}),
-        "privacy.import_missing_recording",
-    ),
-    "recording of no camera": (
-        zip_of(
-            {
-                "data.json": export_data_json(recordings=[BAD_RECORDING]),
-                "recordings/cam/x.mp4": bytes(32),
-            }
-        ),
-        "privacy.import_unknown_camera",
-    ),
-    "damaged recording": (
-        zip_of(
-            {
-                "data.json": export_data_json(
-                    tables={"cameras": [{"id": "c1", "name": "Cam"}]}, recordings=[BAD_RECORDING]
-                ),
-                "recordings/cam/x.mp4": bytes(32),
-            }
-        ),
-        "privacy.import_recording_invalid",
-    ),
-}
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))

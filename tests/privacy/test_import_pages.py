@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from tests.factories import Recorded, cameras_of
-from tests.privacy.test_import import HOSTILE, archive  # noqa: F401 (fixture)
 from tests.support.forms import csrf
+from tests.support.hostile_archives import HOSTILE
 from tests.web.conftest import PageStructure, web_sign_in
 
 PAGE = "/privacy/import"
@@ -45,7 +45,7 @@ def leftovers(ctx: AppContext) -> list[Path]:
 
 def test_p23_import_page_brings_in_an_archive_and_says_what_came(
     client: TestClient, ctx: AppContext, make_user: Any,
-    archive: tuple[Path, list[Recorded]],  # noqa: F811
+    archive: tuple[Path, list[Recorded]],
 ) -> None:  # fmt: skip
     path, _ = archive
     client.cookies.clear()
