@@ -31,6 +31,7 @@ from hearthwatch.media.fmp4 import TIMESCALE, Sample, fragment, init_segment
 from hearthwatch.media.models import Segment
 from hearthwatch.media.sealed import SealError
 from hearthwatch.media.segmenter import FinishedSegment
+from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.privacy.export import build as export_build
 from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.models import DataExport
@@ -189,6 +190,15 @@ def stored_segments(ctx: AppContext, camera: Camera) -> tuple[list[Segment], lis
         query = select(Segment).where(Segment.camera_id == camera.id).order_by(Segment.start_us)
         rows = list(session.scalars(query))
     return rows, sorted(ctx.vault.blobs.keys(f"{camera.owner_id}/{camera.id}/"))
+
+
+def audit_actions(ctx: AppContext, actor: str | None = None) -> list[str]:
+    """The audit log's actions in order, only those of `actor` when one is given."""
+    query = select(AuditEntry.action).order_by(AuditEntry.seq)
+    if actor is not None:
+        query = query.where(AuditEntry.actor == actor)
+    with ctx.db.session() as session:
+        return list(session.scalars(query))
 
 
 def segments_of(ctx: AppContext, camera_id: str) -> list[Segment]:

@@ -5,7 +5,7 @@ token ends at once, recording stops, the owner is mailed a signed receipt."""
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyotp
@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
+from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.audit.receipts import verify_receipt
 from hearthwatch.privacy.requests.deadlines import add_months
 from hearthwatch.privacy.retention import service as retention
 from tests.conftest import STRONG_PASSWORD, sign_in
-from tests.factories import add_camera_with_a_segment, row_exists
-from tests.privacy.test_retention import T0, actions
+from tests.factories import add_camera_with_a_segment, audit_actions, row_exists
 from tests.support.forms import csrf
 from tests.support.smtp import Mailbox
 from tests.web.conftest import PageStructure, web_sign_in
@@ -65,7 +65,7 @@ def test_p34_close_my_account_over_the_api(
     assert bearer.get("/api/v1/me").status_code == 401  # every token ended
     with ctx.db.session() as db:
         assert db.get(Camera, camera_id).recording_mode == "off"  # type: ignore[union-attr]
-    assert "retention.account_closed" in actions(ctx, f"user:{alice.id}")
+    assert "retention.account_closed" in audit_actions(ctx, f"user:{alice.id}")
 
     (mail,) = [m for m in mailbox.to(alice.email) if "closed" in str(m["Subject"])]
     text = mail.get_content()
@@ -118,7 +118,7 @@ def test_p34_closure_asks_for_the_authenticator_code_when_on(
 def test_p34_closed_account_deleted_for_good_six_months_later(
     client: TestClient, ctx: AppContext, make_user: Any, mailbox: Mailbox
 ) -> None:
-    with ctx.clock.frozen(T0) as clock:
+    with ctx.clock.frozen(datetime(2030, 1, 1, 12, tzinfo=UTC)) as clock:
         alice: User = make_user()
         camera_id = add_camera_with_a_segment(ctx, alice.id)
         sign_in(client, alice.email)
@@ -131,7 +131,7 @@ def test_p34_closed_account_deleted_for_good_six_months_later(
         assert retention.sweep(ctx).closed_accounts_erased == 1
     assert not row_exists(ctx, User, alice.id) and not row_exists(ctx, Camera, camera_id)
     assert list(ctx.vault.blobs.keys(f"{alice.id}/")) == []
-    assert "retention.account_erased.closed" in actions(ctx)
+    assert "retention.account_erased.closed" in audit_actions(ctx, audit.SYSTEM)
     assert login(client).json()["error"]["code"] == "auth.invalid_credentials"
 
 
