@@ -4,7 +4,7 @@ found without it is deleted. Mails are read from the real SMTP server."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -13,26 +13,27 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hearthwatch.accounts.models import User
-from hearthwatch.accounts.registration import find_user_by_email
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.jobs.scheduler import JOBS
-from hearthwatch.mail import deferred
 from hearthwatch.privacy.audit.models import AuditEntry
-from hearthwatch.privacy.minors import report as minors_report
-from hearthwatch.privacy.minors import review as minors_review
 from hearthwatch.privacy.minors import service as minors
 from hearthwatch.privacy.minors.age import is_under_16
 from hearthwatch.privacy.minors.models import GuardianConsent
 from tests.conftest import ADULT_BIRTH_MONTH, STRONG_PASSWORD
+from tests.support.minors import (
+    CHILD,
+    NOON,
+    REPORT,
+    account_exists,
+    confirm_report,
+    login,
+)
 from tests.support.smtp import Mailbox
 
 REGISTER = "/api/v1/auth/register"
-LOGIN = "/api/v1/auth/login"
 DECIDE = "/api/v1/privacy/minors/guardian-consent"
-REPORT = "/api/v1/privacy/minors/reports"
-CHILD, GUARDIAN, OPERATOR = "kit@example.org", "parent@example.org", "dpo@example.org"
-NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+GUARDIAN, OPERATOR = "parent@example.org", "dpo@example.org"
 
 
 def twelve_years_ago() -> str:
@@ -62,18 +63,9 @@ def link_token(mailbox: Mailbox, address: str) -> str:
     return unquote(found.group(1))
 
 
-def login(client: TestClient, email: str = CHILD) -> Any:
-    return client.post(LOGIN, json={"email": email, "password": STRONG_PASSWORD})
-
-
 def actions(ctx: AppContext) -> list[str]:
     with ctx.db.session() as db:
         return [e.action for e in db.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
-
-
-def account_exists(ctx: AppContext, email: str) -> bool:
-    with ctx.db.session() as db:
-        return find_user_by_email(db, email) is not None
 
 
 @pytest.fixture
@@ -275,19 +267,6 @@ def report_by_form(client: TestClient, email: str) -> Any:
     assert csrf is not None
     form = {"csrf_token": csrf.group(1), "email": email, "note": "says she is 11"}
     return client.post("/privacy/report-child", data=form, follow_redirects=False)
-
-
-def confirm_report(ctx: AppContext, email: str = CHILD) -> None:
-    """The operator confirms the open report of the account at `email` (issue 11, item 10)."""
-    with ctx.db.session() as db:
-        user = find_user_by_email(db, email)
-        assert user is not None
-        report = minors_report.open_report_of(db, user.id)
-        assert report is not None
-        mails = minors_review.confirm(
-            ctx, db, report_id=report.id, operator="dpo", reason="Said she is 11."
-        )
-    deferred.send_all(ctx.mailer, mails)
 
 
 def test_p4_reported_account_is_held_once_the_operator_confirms(

@@ -22,9 +22,9 @@ from hearthwatch.privacy.minors import service as minors
 from hearthwatch.privacy.minors.hold import on_hold
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
-from tests.privacy.test_minors import CHILD, NOON, REPORT, account_exists, login
 from tests.support.cli import hearthwatch
 from tests.support.forms import csrf
+from tests.support.minors import CHILD, NOON, REPORT, account_exists, login
 from tests.support.smtp import Mailbox
 
 REPORTS = "/api/v1/privacy/operator/minors/reports"

@@ -15,9 +15,9 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.settings import Settings
-from tests.privacy.test_minors import CHILD, REPORT, confirm_report, login
 from tests.support.cli import hearthwatch
 from tests.support.forms import csrf
+from tests.support.minors import CHILD, REPORT, confirm_report, login
 
 HELD = "/api/v1/privacy/operator/minors"
 
