@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from hearthwatch.access.principal import Principal, owner
@@ -25,7 +25,16 @@ from hearthwatch.accounts.models import User
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import NotFound
 
-__all__ = ["Action", "Kind", "authorize", "resolve", "rights", "visible_cameras"]
+__all__ = [
+    "Action",
+    "Kind",
+    "authorize",
+    "listable",
+    "owned",
+    "resolve",
+    "rights",
+    "visible_cameras",
+]
 
 OWNER_ACTIONS = RULES[Kind.CAMERA].owner_actions  # kept for callers of the camera-only API
 
@@ -72,12 +81,20 @@ def authorize(session: Session, *, user_id: str, camera_id: str, action: Action)
     return camera
 
 
-def visible_cameras(session: Session, user: User | Principal) -> list[Camera]:
-    """Every camera the account may view, in the order they were added (for lists).
+def listable(kind: Kind, who: Principal) -> ColumnElement[bool]:
+    """The condition a list query of `kind` filters on: the records `who` may view.
 
-    The same decision as `rights` for `Action.VIEW`, as a query: today the cameras it
-    owns; shared and household cameras join this query when their grants do.
+    The same decision as `rights` for `Action.VIEW`, as SQL: today the records they own
+    (roles list nothing of anyone's here: an operator's desk has its own queries). Shared
+    and household resources join this condition when their grants do.
     """
-    user_id = user.user_id if isinstance(user, Principal) else user.id
-    query = select(Camera).where(Camera.owner_id == user_id).order_by(Camera.activated_at)
+    rule = RULES[kind]
+    column: ColumnElement[bool] = getattr(rule.model, rule.owner_column) == who.user_id
+    return column
+
+
+def visible_cameras(session: Session, user: User | Principal) -> list[Camera]:
+    """Every camera the account may view, in the order they were added (for lists)."""
+    who = user if isinstance(user, Principal) else owner(user.id)
+    query = select(Camera).where(listable(Kind.CAMERA, who)).order_by(Camera.activated_at)
     return list(session.scalars(query))

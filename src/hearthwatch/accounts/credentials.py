@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.resolver import Action, Kind, owned
+from hearthwatch.access.principal import owner
+from hearthwatch.access.resolver import Action, Kind, listable, owned
 from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.accounts.signin import TOKEN_PREFIX
 from hearthwatch.context import AppContext
@@ -30,7 +31,7 @@ def active_sessions(ctx: AppContext, session: Session, *, user: User) -> list[Br
         session.scalars(
             select(BrowserSession)
             .where(
-                BrowserSession.user_id == user.id,
+                listable(Kind.SESSION, owner(user.id)),
                 BrowserSession.revoked_at.is_(None),
                 BrowserSession.expires_at > now,
             )
@@ -71,7 +72,7 @@ def active_tokens(ctx: AppContext, session: Session, *, user: User) -> list[ApiT
     now = ctx.clock.now()
     tokens = session.scalars(
         select(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .where(listable(Kind.API_TOKEN, owner(user.id)), ApiToken.revoked_at.is_(None))
         .order_by(ApiToken.created_at.desc())
     )
     return [t for t in tokens if t.expires_at is None or t.expires_at > now]

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.resolver import Action, Kind, owned
+from hearthwatch.access.principal import owner
+from hearthwatch.access.resolver import Action, Kind, listable, owned
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
 from hearthwatch.privacy.audit import service as audit
@@ -170,7 +171,7 @@ def history(db: Session, *, user_id: str) -> list[ConsentRecord]:
     return list(
         db.scalars(
             select(ConsentRecord)
-            .where(ConsentRecord.user_id == user_id)
+            .where(listable(Kind.CONSENT_CHANGE, owner(user_id)))
             .order_by(ConsentRecord.id.desc())
         )
     )

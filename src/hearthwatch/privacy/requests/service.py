@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.resolver import Action, Kind, owned
+from hearthwatch.access.principal import owner
+from hearthwatch.access.resolver import Action, Kind, listable, owned
 from hearthwatch.accounts import codes
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import reauthenticate
@@ -124,7 +125,7 @@ def verify_identity(
 
 
 def list_own(db: Session, *, user_id: str) -> list[RightsRequest]:
-    query = select(RightsRequest).where(RightsRequest.user_id == user_id)
+    query = select(RightsRequest).where(listable(Kind.RIGHTS_REQUEST, owner(user_id)))
     return list(db.scalars(query.order_by(RightsRequest.received_at.desc())))
 
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.resolver import Action, Kind, authorize, owned
+from hearthwatch.access.principal import owner
+from hearthwatch.access.resolver import Action, Kind, authorize, listable, owned
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import ValidationFailed
@@ -133,7 +134,7 @@ def lift(ctx: AppContext, db: Session, *, user_id: str, limit_id: str) -> Proces
 
 def active(db: Session, *, user_id: str, at: datetime) -> list[ProcessingLimit]:
     query = select(ProcessingLimit).where(
-        ProcessingLimit.user_id == user_id,
+        listable(Kind.PROCESSING_LIMIT, owner(user_id)),
         ProcessingLimit.lifted_at.is_(None),
         or_(ProcessingLimit.until.is_(None), ProcessingLimit.until > at),
     )
