@@ -18,6 +18,7 @@ from hearthwatch.privacy.audit.receipts import verify_receipt
 from hearthwatch.privacy.erasure.verify import verify
 from tests.conftest import STRONG_PASSWORD
 from tests.factories import add_camera, add_segments
+from tests.support.browser import sign_in_page
 from tests.support.smtp import Mailbox
 from tests.web.test_browser import browser, fits_the_screen, phone  # noqa: F401 (fixtures)
 
@@ -27,13 +28,6 @@ EXPECTED_REFUSALS = (
     "Failed to load resource: the server responded with a status of 403",
     "Failed to load resource: the server responded with a status of 401",
 )
-
-
-def sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(f"{url}/signin")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_p19_account_closure_in_the_browser(
@@ -48,7 +42,7 @@ def test_p19_account_closure_in_the_browser(
     camera_id = add_camera(ctx, alice.id)
     add_segments(ctx, alice.id, camera_id, range(0, 12, 4))
 
-    sign_in(page, live_server.url, alice.email)
+    sign_in_page(page, live_server.url, alice.email)
     expect(page.get_by_role("heading", name="My devices")).to_be_visible()
     page.goto(f"{live_server.url}/privacy/erase")
     expect(page.get_by_role("heading", name="Delete data", exact=True)).to_be_visible()
@@ -72,7 +66,7 @@ def test_p19_account_closure_in_the_browser(
     assert receipt["payload"]["scope"] == "account"
     assert receipt["payload"]["camera_ids"] == [camera_id]
 
-    sign_in(page, live_server.url, alice.email)
+    sign_in_page(page, live_server.url, alice.email)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_role("alert")).to_be_visible()
     assert verify(ctx, account_id=alice.id).ok

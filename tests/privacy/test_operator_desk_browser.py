@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from tests.privacy.test_account_closure_browser import sign_in
+from tests.support.browser import sign_in_page
 from tests.support.rights_requests import verified_request
 from tests.support.smtp import Mailbox
 from tests.web.test_browser import browser, fits_the_screen, phone  # noqa: F401 (fixtures)
@@ -27,7 +27,7 @@ def test_p25_operator_extends_and_answers_a_request_on_a_phone(
     ctx.settings.operator_emails = "olga@example.net"
     make_user("olga@example.net")
 
-    sign_in(page, live_server.url, "olga@example.net")
+    sign_in_page(page, live_server.url, "olga@example.net")
     page.get_by_role("link", name="Requests desk").click()
     expect(page.get_by_role("heading", name="Rights requests desk")).to_be_visible()
     row = page.get_by_role("listitem").filter(has_text="a***@e***.org")

@@ -13,6 +13,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, sync_playwright
 
+from tests.conftest import STRONG_PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -68,3 +70,11 @@ def watched_page(
         if screenshot is not None:
             page.screenshot(path=str(screenshot), full_page=True)
         context.close()
+
+
+def sign_in_page(page: Page, url: str, email: str, password: str = STRONG_PASSWORD) -> None:
+    """Sign in through the sign-in form of the service at `url`."""
+    page.goto(f"{url}/signin")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
