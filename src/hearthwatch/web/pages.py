@@ -9,8 +9,10 @@
     security_pages         password change, API tokens, two-step sign-in, "account compromised"
     outbox_pages           the demo outbox (only with the local outbox mail backend)
 
-Shared pieces: `forms` (reading and checking posted forms), `rendering` (templates and
-redirects), `viewer` (the signed-in person), `camera_views` (a camera as pages show it).
+Shared pieces: `deps` (the signed-in viewer, the operator check, the CSRF-checked form and
+domain errors as pages, written once; every page router uses its `WebRoute`), `forms`
+(reading and checking posted forms), `rendering` (templates and redirects), `viewer` (the
+session cookie), `camera_views` (a camera as pages show it).
 Styles and scripts live in `static/` because the Content-Security-Policy forbids anything
 inline; video is played by `live-player.js` and `playback.js` through Media Source
 Extensions.
