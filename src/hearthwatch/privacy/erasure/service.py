@@ -32,7 +32,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.resolver import Action, Kind, authorize, owned
+from hearthwatch.access.principal import owner
+from hearthwatch.access.resolver import Action, Kind, authorize, listable, owned
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.db.base import new_id
@@ -359,7 +360,7 @@ def receipts_of(db: Session, *, user_id: str) -> list[dict[str, Any]]:
     """The user's erasure receipts, newest first."""
     rows = db.scalars(
         select(ErasureReceipt)
-        .where(ErasureReceipt.owner_id == user_id)
+        .where(listable(Kind.ERASURE_RECEIPT, owner(user_id)))
         .order_by(ErasureReceipt.created_at.desc())
     )
     return [json.loads(row.document) for row in rows]

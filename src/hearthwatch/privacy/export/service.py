@@ -25,7 +25,8 @@ from typing import BinaryIO
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.resolver import Action, Kind, owned
+from hearthwatch.access.principal import owner
+from hearthwatch.access.resolver import Action, Kind, listable, owned
 from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
@@ -86,7 +87,7 @@ def list_exports(ctx: AppContext, db: Session, *, user: User) -> list[DataExport
     jobs = list(
         db.scalars(
             select(DataExport)
-            .where(DataExport.user_id == user.id)
+            .where(listable(Kind.EXPORT, owner(user.id)))
             .order_by(DataExport.requested_at.desc())
             .limit(20)
         )
