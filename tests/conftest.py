@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from hearthwatch.accounts.admin import create_confirmed_user
 from hearthwatch.accounts.models import User
 from hearthwatch.app import create_app
 from hearthwatch.context import AppContext, build_context
@@ -26,11 +25,11 @@ from hearthwatch.db.migrate import upgrade
 from hearthwatch.jobs.runner import Runner
 from hearthwatch.models import metadata
 from hearthwatch.settings import Settings
+from tests.factories import STRONG_PASSWORD, add_user
 from tests.support.postgres import free_port, postgres_server
 from tests.support.seaweed import seaweedfs_server
 from tests.support.smtp import Mailbox, smtp_server
 
-STRONG_PASSWORD = "violet-harbour-trumpet-42"
 ADULT_BIRTH_MONTH = "1990-04"  # sign-up asks it (P4): an adult needs no guardian
 SIMULATOR_NETWORK = "127.0.0.1/32"
 
@@ -185,17 +184,15 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def make_user(ctx: AppContext) -> Any:
-    """Factory: a confirmed account with a strong password."""
+    """Factory: a confirmed account with a strong password (`add_user` of tests/factories.py,
+    bound to this test's context)."""
 
     def factory(
         email: str = "alice@example.org",
         password: str = STRONG_PASSWORD,
         nickname: str | None = None,
     ) -> User:
-        with ctx.db.session() as session:
-            return create_confirmed_user(
-                ctx, session, email=email, password=password, nickname=nickname
-            )
+        return add_user(ctx, email, password=password, nickname=nickname)
 
     return factory
 

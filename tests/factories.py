@@ -37,8 +37,8 @@ from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.models import DataExport
 from hearthwatch.security.datakeys import KeyDestroyed
 from hearthwatch.storage.blobs import BlobNotFound
-from tests.conftest import STRONG_PASSWORD
 
+STRONG_PASSWORD = "violet-harbour-trumpet-42"
 SECOND = 1_000_000  # segment times are in microseconds
 DAY_US = 86_400 * SECOND
 OPERATOR = "olga@example.net"
