@@ -258,5 +258,11 @@ WEB: dict[str, Route] = {
     "GET /operator/minors": operator(),
 }
 
+# WebSockets: a stranger's camera is refused before the socket is accepted, with the close
+# code of a missing one (4401), whatever validly signed token the caller brings.
+SOCKETS: dict[str, Route] = {
+    "WS /api/v1/cameras/{camera_id}/live": strangers(media_token=True),
+}
+
 # Path values that are not anyone's resource.
 FIXED_PATH_VALUES = {"purpose": "marketing_email", "number": "1", "decision": "dismiss"}

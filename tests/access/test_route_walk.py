@@ -20,14 +20,23 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
+from fastapi.routing import APIWebSocketRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.websockets import WebSocketDisconnect
 
 from hearthwatch.access import media_tokens
 from hearthwatch.accounts.models import BrowserSession, User
 from hearthwatch.context import AppContext
-from tests.access.route_table import API, FIXED_PATH_VALUES, MISSING_IDS, WEB, Route, Rule
+from tests.access.route_table import (
+    API,
+    FIXED_PATH_VALUES,
+    MISSING_IDS,
+    SOCKETS,
+    WEB,
+    Route,
+    Rule,
+)
 from tests.access.world import StrangersIds, build_strangers_world
 from tests.conftest import sign_in
 
@@ -103,6 +112,15 @@ def test_every_route_has_an_access_decision(app: FastAPI) -> None:
     assert sorted(WEB.keys() - pages) == [], "decisions for web pages that are gone"
 
 
+def test_every_socket_has_an_access_decision(app: FastAPI) -> None:
+    sockets = {
+        f"WS {route.path}"
+        for route in iter_route_contexts(app.routes)
+        if isinstance(route.original_route, APIWebSocketRoute)
+    }
+    assert sorted(sockets ^ SOCKETS.keys()) == []
+
+
 def test_every_unwalked_route_says_why() -> None:
     unexplained = [k for k, r in {**API, **WEB}.items() if r.rule not in WALKED and not r.why]
     assert unexplained == []
@@ -141,6 +159,21 @@ def test_a_visitor_is_asked_to_sign_in(app: FastAPI, walk: Walk, key: str, route
             else:
                 assert response.status_code == 303, (key, response.status_code)
                 assert response.headers["location"].startswith("/signin"), key
+
+
+@pytest.mark.parametrize("key", list(SOCKETS))
+def test_a_socket_refuses_a_strangers_camera_as_a_missing_one(walk: Walk, key: str) -> None:
+    template = key.split()[1]
+    for caller in walk.callers:
+        for values in (path_values(walk), path_values(walk, missing=True)):
+            token = media_token(walk, caller.user, values["camera_id"])
+            url = f"{template.format(**values)}?token={token}"
+            with (
+                pytest.raises(WebSocketDisconnect) as refused,
+                caller.client.websocket_connect(url),
+            ):
+                pass
+            assert refused.value.code == 4401, (caller.name, key, values["camera_id"])
 
 
 def assert_same_as_missing(walk: Walk, caller: Caller, key: str, route: Route, api: bool) -> None:
