@@ -1,11 +1,11 @@
 """Who may do what to which resource: the single place that answers, deny by default.
 
 Every API route, web page, media URL, WebSocket and (later) automation asks here, by
-resource kind, id and action (`resolve`), or for a list (`visible_cameras`). Today an
-owner holds every right to their own resources and a role holds only the workflow rights
-`access/resources.py` lists for it; share grants, household members and user-approved
-support grants join in `rights`, and nowhere else. Staff hold no standing right to video
-(P16).
+resource kind, id and action (`resolve`), or for a list (`listable`, `visible_cameras`).
+Today an owner holds every right to their own resources and a role holds only the workflow
+rights `access/resources.py` lists for it; share grants, household members and
+user-approved support grants join in `rights` and `listable`, and nowhere else. Staff hold
+no standing right to video (P16).
 
 Two refusals, both stable: a resource the caller may not touch is "not found" with exactly
 the code and message of a missing one (no existence oracle); a role the caller lacks is
@@ -35,8 +35,6 @@ __all__ = [
     "rights",
     "visible_cameras",
 ]
-
-OWNER_ACTIONS = RULES[Kind.CAMERA].owner_actions  # kept for callers of the camera-only API
 
 
 def rights(who: Principal, kind: Kind, record: Any) -> frozenset[Action]:
