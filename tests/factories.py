@@ -1,5 +1,5 @@
 """Builders for what many tests set up: accounts, operators, cameras, recordings, API tokens,
-sign-in sessions and data exports.
+sign-in sessions, data exports and archives; and readers for what the tests then check.
 
 Each goes through the product's own service where one exists (a confirmed account, a hashed
 token, a segment sealed by the vault), so what a test builds is what the service would have
@@ -153,20 +153,6 @@ def add_camera_with_a_segment(ctx: AppContext, owner_id: str, name: str = "Yard"
     return camera_id
 
 
-def row_exists(ctx: AppContext, model: Any, key: Any) -> bool:
-    """Whether the row of `model` with primary key `key` is still stored."""
-    with ctx.db.session() as session:
-        return session.get(model, key) is not None
-
-
-def cameras_of(ctx: AppContext, user_id: str) -> dict[str, Camera]:
-    """The person's cameras by name, detached from their session."""
-    with ctx.db.session() as session:
-        cameras = session.scalars(select(Camera).where(Camera.owner_id == user_id)).all()
-        session.expunge_all()
-    return {c.name: c for c in cameras}
-
-
 def add_camera_with_days(
     ctx: AppContext, owner_id: str, *, days: int, until_us: int, per_day: int = 3, **columns: Any
 ) -> Camera:
@@ -182,6 +168,23 @@ def add_camera_with_days(
         assert camera is not None
         session.expunge(camera)
         return camera
+
+
+# Reading back what is stored
+
+
+def row_exists(ctx: AppContext, model: Any, key: Any) -> bool:
+    """Whether the row of `model` with primary key `key` is still stored."""
+    with ctx.db.session() as session:
+        return session.get(model, key) is not None
+
+
+def cameras_of(ctx: AppContext, user_id: str) -> dict[str, Camera]:
+    """The person's cameras by name, detached from their session."""
+    with ctx.db.session() as session:
+        cameras = session.scalars(select(Camera).where(Camera.owner_id == user_id)).all()
+        session.expunge_all()
+    return {c.name: c for c in cameras}
 
 
 def stored_segments(ctx: AppContext, camera: Camera) -> tuple[list[Segment], list[str]]:
@@ -216,6 +219,9 @@ def readable(ctx: AppContext, segment: Segment) -> bool:
     except (KeyDestroyed, SealError, BlobNotFound):
         return False
     return True
+
+
+# Playable recordings
 
 
 @dataclass(frozen=True)
@@ -270,7 +276,7 @@ def add_recorded_camera(
     return Recorded(camera_id, segments)
 
 
-# Data exports
+# Data exports and archives
 
 
 def build_export(ctx: AppContext, user: User) -> DataExport:
