@@ -22,6 +22,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.app import create_app
 from hearthwatch.context import AppContext, build_context
 from hearthwatch.db.migrate import upgrade
+from hearthwatch.jobs import catalog
 from hearthwatch.jobs.runner import Runner
 from hearthwatch.models import metadata
 from hearthwatch.settings import Settings
@@ -170,7 +171,9 @@ def ctx(settings: Settings, mailbox: Mailbox) -> Iterator[AppContext]:
 def app(ctx: AppContext) -> Iterator[FastAPI]:
     """The app, with a job runner beside it as on a node (queued jobs only: the tests of
     periodic jobs run those themselves)."""
-    runner = Runner(ctx, periodic=(), workers=1, poll=timedelta(seconds=0.05))
+    runner = Runner(
+        ctx, periodic=(), kinds=catalog.registry(), workers=1, poll=timedelta(seconds=0.05)
+    )
     runner.start()
     yield create_app(ctx)
     runner.stop()

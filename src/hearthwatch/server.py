@@ -217,9 +217,10 @@ def start_recorder(ctx: AppContext) -> None:
 
 def start_runner(ctx: AppContext) -> Runner:
     """Start the node's job runner: periodic jobs and the queue, in threads of this process."""
+    from hearthwatch.jobs import catalog
     from hearthwatch.jobs.runner import Runner
 
-    runner = Runner(ctx)
+    runner = Runner(ctx, periodic=catalog.periodic_jobs(ctx.settings), kinds=catalog.registry())
     runner.start()
     return runner
 

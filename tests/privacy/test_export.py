@@ -310,6 +310,7 @@ def test_p17_the_job_runner_sweeps_expired_archives_unasked(
 ) -> None:
     """Issue 13 item 1: the sweep is a periodic job of the node's runner (due at its first
     start), no longer a thread each API process started from its router."""
+    from hearthwatch.jobs import catalog
     from hearthwatch.jobs.catalog import EXPORT_SWEEP, periodic_jobs
     from hearthwatch.jobs.runner import Runner
 
@@ -318,7 +319,7 @@ def test_p17_the_job_runner_sweeps_expired_archives_unasked(
         job = build_export(ctx, user)
         ctx.clock.advance(timedelta(hours=ctx.settings.export_link_hours, minutes=1))
         sweeps = [j for j in periodic_jobs(ctx.settings) if j.name == EXPORT_SWEEP]
-        runner = Runner(ctx, periodic=sweeps)
+        runner = Runner(ctx, periodic=sweeps, kinds=catalog.registry())
         assert runner.scheduler is not None and runner.scheduler.run_due() == [EXPORT_SWEEP]
     assert not export.archive_path(ctx, job.id).exists()
     with ctx.db.session() as session:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.jobs.scheduler import JOBS
+from hearthwatch.jobs.catalog import periodic_jobs
 from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.privacy.minors import service as minors
 from hearthwatch.privacy.minors.age import is_under_16
@@ -190,7 +190,8 @@ def test_p4_no_answer_in_time_deletes_the_account(
         clock.advance(timedelta(minutes=2))
         expired = client.get("/guardian/consent", params={"token": token})
         assert expired.status_code == 404 and "cannot be used" in expired.text
-        job = next(j for j in JOBS if j.name == "privacy.minors")  # the durable scheduler's
+        # The durable scheduler's job.
+        job = next(j for j in periodic_jobs() if j.name == "privacy.minors")
         assert job.run(ctx) == 1
     assert not account_exists(ctx, CHILD)
     assert "minors.account_deleted.no_consent" in actions(ctx)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.jobs.scheduler import JOBS, Scheduler
+from hearthwatch.jobs.catalog import periodic_jobs
+from hearthwatch.jobs.scheduler import Scheduler
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.privacy.requests import service as requests
@@ -108,7 +109,7 @@ def test_item17_reminders_from_the_scheduler_are_audited(
     client: TestClient, alice: User, mailbox: Mailbox, ctx: AppContext
 ) -> None:
     ctx.settings.privacy_operator_email = "dpo@example.org"
-    reminders = [job for job in JOBS if job.name == "privacy.request_reminders"]
+    reminders = [job for job in periodic_jobs() if job.name == "privacy.request_reminders"]
     with ctx.clock.frozen() as clock:
         request_id = make_request(client).json()["id"]
         clock.advance(timedelta(days=26))

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.jobs.scheduler import JOBS, Scheduler
+from hearthwatch.jobs.catalog import periodic_jobs
+from hearthwatch.jobs.scheduler import Scheduler
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.requests import service as requests
 from hearthwatch.privacy.requests.deadlines import add_months
@@ -236,7 +237,7 @@ def test_p25_the_scheduler_reminds_the_operator_without_anyone_running_a_command
     client: TestClient, alice: User, mailbox: Mailbox, ctx: AppContext
 ) -> None:
     ctx.settings.privacy_operator_email = "dpo@example.org"
-    reminders = [job for job in JOBS if job.name == "privacy.request_reminders"]
+    reminders = [job for job in periodic_jobs() if job.name == "privacy.request_reminders"]
     with ctx.clock.frozen() as clock:
         request_id = verified_request(client, mailbox)
         clock.advance(timedelta(days=26))

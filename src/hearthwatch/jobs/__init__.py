@@ -1,7 +1,8 @@
 """Background work: periodic and queued jobs, leased, one runner per node.
 
 registry.py   what a job is: `Job` (periodic) and `JobKind` (queued), a `Registry`
-catalog.py    every job the product has, declared once (features add theirs here)
+catalog.py    every job the node runs, gathered above the domains (a domain declares its
+              kinds beside their handlers; only the commands import the catalogue)
 models.py     their state: `scheduled_jobs` and the queue, `jobs`
 scheduler.py  periodic jobs, one run across nodes (a conditional UPDATE takes the lease)
 queue.py      enqueue in the caller's transaction; claim, renew, finish

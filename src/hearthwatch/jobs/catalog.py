@@ -1,7 +1,10 @@
-"""Every piece of background work the product does, declared once.
+"""Every piece of background work the node runs, gathered once: the wiring above the domains.
 
-Handlers import their domain lazily: this module is imported by whoever enqueues (an API
-route, a service) and must not pull every domain in with it.
+A domain declares its queued job kinds beside their handlers (`privacy/export/build.py`,
+`privacy/erasure/service.py`) and enqueues them itself; this module lists them, with the
+periodic jobs, for the runner that the commands start (`server.py`). Only the commands and
+tests import it (an import-linter contract): a domain importing it would go round in a
+circle through the others' handlers.
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hearthwatch.context import AppContext
-from hearthwatch.jobs.registry import Job, JobKind, Payload
+from hearthwatch.jobs.registry import Job, JobKind, Registry
+from hearthwatch.privacy.erasure.service import ERASURE_RUN, erasure_run_key
+from hearthwatch.privacy.export.build import EXPORT_BUILD
+from hearthwatch.privacy.export.service import export_build_key
 from hearthwatch.settings import Settings
 
 KEEP_DONE = timedelta(days=7)
@@ -74,33 +80,22 @@ def periodic_jobs(settings: Settings | None = None) -> tuple[Job, ...]:
 # --- queued ---
 
 
-def _build_export(ctx: AppContext, payload: Payload) -> object:
-    from hearthwatch.privacy.export import build
-
-    build.build(ctx, str(payload["export_id"]))
-    return None
-
-
-def _finish_erasure(ctx: AppContext, payload: Payload) -> object:
-    from hearthwatch.privacy.erasure import service as erasure
-
-    return erasure.delete_erased_objects(ctx, str(payload["erasure_job_id"]))
-
-
-# A build writes everything the person has (video included): its lease is renewed while it
-# runs; a build whose runner died is started again from the beginning.
-EXPORT_BUILD = JobKind("export.build", _build_export, max_attempts=3)
-# The files of an erasure (its rows and keys went in the request): tried until they are gone.
-ERASURE_RUN = JobKind("erasure.run", _finish_erasure, max_attempts=10, backoff=timedelta(minutes=1))
-
+# Each kind is declared beside its handler, in its domain; the node runs these.
 QUEUED_KINDS: tuple[JobKind, ...] = (EXPORT_BUILD, ERASURE_RUN)
 
 
-def export_build_key(export_id: str) -> str:
-    """The dedupe key of an export's build job: one live build per export."""
-    return f"{EXPORT_BUILD.name}:{export_id}"
+def registry() -> Registry:
+    """The handlers of every queued job kind, for the node's runner."""
+    return Registry(QUEUED_KINDS)
 
 
-def erasure_run_key(erasure_job_id: str) -> str:
-    """The dedupe key of the job deleting an erasure's files (migration 0021 writes it too)."""
-    return f"{ERASURE_RUN.name}:{erasure_job_id}"
+__all__ = [
+    "ERASURE_RUN",
+    "EXPORT_BUILD",
+    "EXPORT_SWEEP",
+    "QUEUED_KINDS",
+    "erasure_run_key",
+    "export_build_key",
+    "periodic_jobs",
+    "registry",
+]

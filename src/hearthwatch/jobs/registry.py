@@ -1,8 +1,8 @@
 """What background work there is: periodic jobs and kinds of queued job, declared as data.
 
 A feature plugs in by declaring a `Job` (run every `interval`) or a `JobKind` (run once per
-`enqueue`) and listing it in `jobs/catalog.py`; the runner finds handlers by kind name in a
-`Registry`, so a test can hand a runner a registry of its own.
+`enqueue`) beside its handler and listing it in `jobs/catalog.py`; the runner is handed a
+`Registry` of handlers by kind name (the catalogue's, or a test's own).
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from datetime import timedelta
 
 from hearthwatch.context import AppContext
 from hearthwatch.jobs import queue
-from hearthwatch.jobs.catalog import QUEUED_KINDS, periodic_jobs
 from hearthwatch.jobs.registry import Job, JobKind, Registry
 from hearthwatch.jobs.scheduler import Scheduler, node_name
 
@@ -80,8 +79,8 @@ class Runner:
         self,
         ctx: AppContext,
         *,
-        periodic: Sequence[Job] | None = None,
-        kinds: Registry | None = None,
+        periodic: Sequence[Job],
+        kinds: Registry,
         node: str | None = None,
         workers: int = 2,
         poll: timedelta = timedelta(seconds=1),
@@ -91,8 +90,8 @@ class Runner:
         import hearthwatch.models  # noqa: F401
 
         self.ctx, self.node = ctx, node or node_name()
-        self.kinds = kinds if kinds is not None else Registry(QUEUED_KINDS)
-        jobs = periodic_jobs(ctx.settings) if periodic is None else tuple(periodic)
+        self.kinds = kinds
+        jobs = tuple(periodic)
         self.scheduler = Scheduler(ctx, jobs, node=self.node) if jobs else None
         self.poll, self.workers = poll, workers
         self._stop = threading.Event()
@@ -140,13 +139,13 @@ class Runner:
             self._stop.wait(self.poll.total_seconds())
 
 
-def run_now(ctx: AppContext, dedupe_key: str, *, kinds: Registry | None = None) -> bool:
+def run_now(ctx: AppContext, dedupe_key: str, *, kinds: Registry) -> bool:
     """Run the live job holding `dedupe_key` in this thread, due or not, if no other runner
     holds it; True when it ran to completion here.
 
     For work a request wants done at once (an erasure's files) while the queue keeps it
     safe: if this process dies, a runner finishes the job once its lease expires."""
-    registry = kinds if kinds is not None else Registry(QUEUED_KINDS)
+    registry = kinds
     with ctx.db.session() as db:
         job_id = queue.live_job(db, dedupe_key)
     if job_id is None:

@@ -23,20 +23,15 @@ from sqlalchemy.exc import IntegrityError
 
 from hearthwatch.context import AppContext
 from hearthwatch.db.base import new_id
-from hearthwatch.jobs.catalog import periodic_jobs
 from hearthwatch.jobs.models import ScheduledJob
 from hearthwatch.jobs.registry import Job
 
-__all__ = ["JOBS", "Job", "Scheduler", "node_name"]
+__all__ = ["Job", "Scheduler", "node_name"]
 
 log = logging.getLogger("hearthwatch.scheduler")
 
 OK, FAILED = "ok", "failed"
 RETRY_AFTER = timedelta(minutes=5)
-
-
-# The periodic jobs at their default intervals (a runner uses its node's settings).
-JOBS: tuple[Job, ...] = periodic_jobs()
 
 
 def node_name() -> str:
@@ -50,7 +45,7 @@ class Scheduler:
     def __init__(
         self,
         ctx: AppContext,
-        jobs: Sequence[Job] = JOBS,
+        jobs: Sequence[Job],
         *,
         node: str | None = None,
         poll: timedelta = timedelta(seconds=30),

@@ -39,7 +39,8 @@ from hearthwatch.context import AppContext
 from hearthwatch.db.base import new_id
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.jobs import catalog, queue
+from hearthwatch.jobs import queue
+from hearthwatch.jobs.registry import JobKind, Payload, Registry
 from hearthwatch.jobs.runner import run_now
 from hearthwatch.mail.outbox_forget import forget_person
 from hearthwatch.media.models import Segment
@@ -281,17 +282,15 @@ RUN_GRACE = timedelta(minutes=1)
 def _enqueue_run(db: Session, job_id: str, now: datetime) -> None:
     # No `user_id` on the queued job: it must outlive the account it erases.
     payload = {"erasure_job_id": job_id}
-    key = catalog.erasure_run_key(job_id)
-    queue.enqueue(
-        db, catalog.ERASURE_RUN, payload, now=now, run_after=now + RUN_GRACE, dedupe_key=key
-    )
+    key = erasure_run_key(job_id)
+    queue.enqueue(db, ERASURE_RUN, payload, now=now, run_after=now + RUN_GRACE, dedupe_key=key)
 
 
 def run_job(ctx: AppContext, job_id: str) -> bool:
     """Delete an erasure's objects now, in this thread, through its queued job (claimed, so
     no runner does it at the same time); False when it was done already or is running
     elsewhere."""
-    return run_now(ctx, catalog.erasure_run_key(job_id))
+    return run_now(ctx, erasure_run_key(job_id), kinds=Registry([ERASURE_RUN]))
 
 
 def delete_erased_objects(ctx: AppContext, job_id: str) -> bool:
@@ -370,3 +369,19 @@ def receipt_of(db: Session, *, user_id: str, receipt_id: str) -> dict[str, Any]:
     row = owned(db, Kind.ERASURE_RECEIPT, receipt_id, user_id=user_id, action=Action.VIEW)
     document: dict[str, Any] = json.loads(row.document)
     return document
+
+
+def _run_erasure_job(ctx: AppContext, payload: Payload) -> object:
+    return delete_erased_objects(ctx, str(payload["erasure_job_id"]))
+
+
+# The queued job deleting an erasure's files (its rows and keys went in the request): tried
+# until they are gone. Listed among the node's jobs in jobs/catalog.py.
+ERASURE_RUN = JobKind(
+    "erasure.run", _run_erasure_job, max_attempts=10, backoff=timedelta(minutes=1)
+)
+
+
+def erasure_run_key(erasure_job_id: str) -> str:
+    """The dedupe key of the job deleting an erasure's files (migration 0021 writes it too)."""
+    return f"{ERASURE_RUN.name}:{erasure_job_id}"

@@ -30,8 +30,8 @@ from hearthwatch.accounts.models import User
 from hearthwatch.api.deps import ContextDep, DbDep, UserDep, in_db_thread
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ArchiveTooLarge
-from hearthwatch.jobs import catalog, queue
-from hearthwatch.privacy.export import portability_import
+from hearthwatch.jobs import queue
+from hearthwatch.privacy.export import build, portability_import
 from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.models import DataExport
 
@@ -91,10 +91,10 @@ def start_export(ctx: AppContext, db: Session, user: User, password: str) -> Dat
     job = export.request_export(ctx, db, user=user, password=password)
     queue.enqueue(
         db,
-        catalog.EXPORT_BUILD,
+        build.EXPORT_BUILD,
         {"export_id": job.id},
         now=ctx.clock.now(),
-        dedupe_key=catalog.export_build_key(job.id),
+        dedupe_key=export.export_build_key(job.id),
         user_id=user.id,
     )
     db.commit()

@@ -16,9 +16,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from hearthwatch.context import AppContext
+from hearthwatch.jobs.registry import JobKind, Payload
 from hearthwatch.privacy.export.archive import ArchiveWriter, Progress
 from hearthwatch.privacy.export.models import ACTIVE_STATES, BUILDING, FAILED, READY, DataExport
-from hearthwatch.privacy.export.service import archive_path, audit_step
+from hearthwatch.privacy.export.service import EXPORT_BUILD_NAME, archive_path, audit_step
 
 log = logging.getLogger("hearthwatch.privacy.export.service")
 
@@ -109,3 +110,13 @@ def _mark_failed(ctx: AppContext, export_id: str, code: str) -> None:
             return
         job.state, job.error_code, job.finished_at = FAILED, code, ctx.clock.now()
         audit_step(db, ctx, job, "privacy.export_failed", error_code=code)
+
+
+def _run_build_job(ctx: AppContext, payload: Payload) -> object:
+    build(ctx, str(payload["export_id"]))
+    return None
+
+
+# A build writes everything the person has (video included): its lease is renewed while it
+# runs; a build whose runner died is started again from the beginning.
+EXPORT_BUILD = JobKind(EXPORT_BUILD_NAME, _run_build_job, max_attempts=3)

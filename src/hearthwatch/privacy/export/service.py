@@ -31,7 +31,6 @@ from hearthwatch.accounts.models import User
 from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict, Gone, NotFound
-from hearthwatch.jobs.catalog import export_build_key
 from hearthwatch.jobs.queue import live_job
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.export.models import (
@@ -256,3 +255,11 @@ def audit_step(
         subject_id=job.user_id,
         details={"export_id": job.id, **details},
     )
+
+
+EXPORT_BUILD_NAME = "export.build"  # the queued job kind of a build (export/build.py)
+
+
+def export_build_key(export_id: str) -> str:
+    """The dedupe key of an export's build job: one live build per export."""
+    return f"{EXPORT_BUILD_NAME}:{export_id}"
