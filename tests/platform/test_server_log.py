@@ -16,8 +16,8 @@ import pytest
 
 from hearthwatch import server_log
 from hearthwatch.context import AppContext
-from hearthwatch.privacy.audit.privacy_check import check
 from hearthwatch.privacy.notice import content as notice_content
+from hearthwatch.privacy.oversight.check import check
 from hearthwatch.settings import Settings
 from tests.conftest import STRONG_PASSWORD
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from hearthwatch import cli
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy.audit import privacy_check
 from hearthwatch.privacy.datamap.types import CLOSURE_MAX_DAYS, UNTIL_CLOSURE
+from hearthwatch.privacy.oversight import check as privacy_check
 from hearthwatch.privacy.retention import service as retention
 from hearthwatch.privacy.retention.closure import deletion_date
 from hearthwatch.settings import Settings

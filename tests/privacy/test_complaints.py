@@ -22,7 +22,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.audit.models import AuditEntry
-from hearthwatch.privacy.audit.privacy_check import stale_records
+from hearthwatch.privacy.oversight.check import stale_records
 from hearthwatch.privacy.requests import complaints
 from hearthwatch.privacy.requests import service as requests
 from hearthwatch.privacy.requests.models import PendingComplaint, RightsRequest

@@ -18,10 +18,10 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.audit.models import AuditEntry
-from hearthwatch.privacy.audit.privacy_check import Finding, check
 from hearthwatch.privacy.consent import marketing
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.service import Channel
+from hearthwatch.privacy.oversight.check import Finding, check
 from hearthwatch.privacy.retention import limits
 from hearthwatch.privacy.retention.limits_models import ProcessingLimit
 

@@ -15,11 +15,11 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.audit.receipts import verify_receipt
-from hearthwatch.privacy.audit.statistics import usage_statistics
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.marketing import send_marketing
 from hearthwatch.privacy.datamap.types import LegalBasis
 from hearthwatch.privacy.datamap.uses import ProcessingUse
+from hearthwatch.privacy.oversight.statistics import usage_statistics
 from hearthwatch.privacy.retention import limits
 from tests import factories
 from tests.conftest import sign_in

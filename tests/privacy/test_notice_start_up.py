@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hearthwatch.context import AppContext
-from hearthwatch.privacy.audit.privacy_check import check
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.datamap import service as datamap
 from hearthwatch.privacy.notice import service as notice
+from hearthwatch.privacy.oversight.check import check
 from tests.conftest import sign_in
 from tests.support.smtp import Mailbox
 

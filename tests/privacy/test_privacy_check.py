@@ -16,8 +16,8 @@ from hearthwatch.accounts import signin
 from hearthwatch.context import AppContext
 from hearthwatch.jobs.scheduler import Job, Scheduler
 from hearthwatch.privacy.audit import service as audit
-from hearthwatch.privacy.audit.privacy_check import check, missing_legal_basis
 from hearthwatch.privacy.datamap import service as datamap
+from hearthwatch.privacy.oversight.check import check, missing_legal_basis
 from hearthwatch.privacy.retention import service as retention
 from hearthwatch.privacy.retention.closure import close_account
 from tests.factories import SECOND, add_camera, add_segment

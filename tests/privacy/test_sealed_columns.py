@@ -30,11 +30,11 @@ from hearthwatch.db.migrate import downgrade, upgrade
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.registry import SEALED_PREFIX, register_camera
 from hearthwatch.models import metadata
-from hearthwatch.privacy.audit.privacy_check import check
 from hearthwatch.privacy.datamap.service import PERSONAL_FIELDS, Category, sealed_fields
 from hearthwatch.privacy.erasure import service as erasure
 from hearthwatch.privacy.export.data_view import data_of
 from hearthwatch.privacy.minors.models import GuardianConsent
+from hearthwatch.privacy.oversight.check import check
 from hearthwatch.security.sealed_columns import (
     _SEALED_BY_CLASS,
     INDEX_PURPOSE,

@@ -13,8 +13,13 @@ import pytest
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
-from hearthwatch.privacy.audit.statistics import Group, as_json, protected_groups, usage_statistics
 from hearthwatch.privacy.consent import service as consent
+from hearthwatch.privacy.oversight.statistics import (
+    Group,
+    as_json,
+    protected_groups,
+    usage_statistics,
+)
 from tests import factories
 
 Shown = tuple[int | None, tuple[Group, ...]]

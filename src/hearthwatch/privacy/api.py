@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from hearthwatch.api.deps import ContextDep
-from hearthwatch.privacy.audit import operator_api as operator_tools_api
 from hearthwatch.privacy.consent import api as consent_api
 from hearthwatch.privacy.erasure import api as erasure_api
 from hearthwatch.privacy.erasure import closure_api
@@ -14,6 +13,7 @@ from hearthwatch.privacy.export import api as export_api
 from hearthwatch.privacy.export import data_api
 from hearthwatch.privacy.minors import api as minors_api
 from hearthwatch.privacy.minors import operator_api as operator_minors_api
+from hearthwatch.privacy.oversight import api as operator_tools_api
 from hearthwatch.privacy.requests import api as requests_api
 from hearthwatch.privacy.requests import complaints_api, operator_api, rectification_api
 from hearthwatch.privacy.retention import limits_api

@@ -18,7 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hearthwatch.privacy.cli",
     "hearthwatch.privacy.retention.cli",
     "hearthwatch.privacy.requests.cli",
-    "hearthwatch.privacy.audit.stats_cli",
+    "hearthwatch.privacy.oversight.cli",
     "hearthwatch.privacy.erasure.cli",
     "hearthwatch.privacy.export.cli",
     "hearthwatch.privacy.consent.cli",

@@ -21,8 +21,9 @@ from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.privacy.audit import privacy_check, statistics
 from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.oversight import check as privacy_check
+from hearthwatch.privacy.oversight import statistics
 from hearthwatch.web.deps import OperatorViewer, WebRoute
 from hearthwatch.web.forms import FormProblem
 from hearthwatch.web.rendering import render

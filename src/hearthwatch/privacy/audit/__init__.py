@@ -1,1 +1,1 @@
-"""Proof: the audit log, signed receipts, statistics and the privacy check."""
+"""Proof: the tamper-evident audit log and signed receipts (it imports no other subject)."""

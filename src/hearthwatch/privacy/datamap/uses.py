@@ -43,7 +43,7 @@ PROCESSING_USES: tuple[ProcessingUse, ...] = (
         data=("users.created_at",),  # and how many cameras each person has, counted
         checked_by=(
             "hearthwatch.privacy.consent.analytics:counts_views",
-            "hearthwatch.privacy.audit.statistics:_counted",
+            "hearthwatch.privacy.oversight.statistics:_counted",
         ),
     ),
     ProcessingUse(

@@ -1,4 +1,4 @@
-"""`hearthwatch privacy retention run`, `privacy check` and `privacy close-account`."""
+"""`hearthwatch privacy retention run` and `privacy close-account`."""
 
 from __future__ import annotations
 
@@ -17,13 +17,6 @@ def register(commands: Any) -> None:
     )
     run.add_argument("--json", action="store_true", help="print what was done as JSON")
     run.set_defaults(run=run_retention)
-    check = commands.add_parser(
-        "check",
-        help="report records past retention, undeclared columns and processing without a "
-        "legal basis; exit 1 when anything is found",
-    )
-    check.add_argument("--json", action="store_true", help="print the findings as JSON")
-    check.set_defaults(run=run_check)
     close = commands.add_parser(
         "close-account", help="close an account: sign-in refused, data erased after 6 months"
     )
@@ -57,30 +50,6 @@ def run_retention(settings: Settings, args: argparse.Namespace) -> int:
             f"IP addresses truncated: {report.ips_truncated}"
         )
     return 0
-
-
-def run_check(settings: Settings, args: argparse.Namespace) -> int:
-    from hearthwatch.context import build_context
-    from hearthwatch.privacy.audit.privacy_check import check
-
-    ctx = build_context(settings)
-    try:
-        result = check(ctx)
-    finally:
-        ctx.close()
-    if args.json:
-        print(json.dumps(result.as_dict()))
-        return 0 if result.ok else 1
-    if result.ok:
-        print("privacy check: nothing past retention, every column declared, every basis given")
-        return 0
-    print(f"privacy check: {len(result.findings)} finding(s)")
-    for finding in result.findings:
-        counts = f" ({finding.count}, oldest {finding.oldest or '-'})" if finding.count else ""
-        print(f"  - [{finding.code or finding.kind}] {finding.subject}: {finding.message}{counts}")
-        for example in finding.examples:
-            print(f"      e.g. {example}")
-    return 1
 
 
 def run_close_account(settings: Settings, args: argparse.Namespace) -> int:

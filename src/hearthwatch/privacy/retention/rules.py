@@ -3,7 +3,7 @@
 The data map gives every personal field a `Retention`: a number of days after an *anchor*
 event. This module says, once, how each anchor is found in a row (`ANCHOR_COLUMNS`), and
 turns the data map into one `RetentionRule` per table. The sweep (`retention.py`) and the
-check (`privacy_check.py`) both read these rules, so a new personal table gets enforced
+check (`oversight/check.py`) both read these rules, so a new personal table gets enforced
 the moment it is declared, and a retention whose anchor nobody knows shows up in
 `hearthwatch privacy check` instead of being ignored.
 

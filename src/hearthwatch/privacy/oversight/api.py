@@ -15,8 +15,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from hearthwatch.api.deps import ContextDep, DbDep, Operator
-from hearthwatch.privacy.audit import privacy_check, statistics
 from hearthwatch.privacy.audit import service as audit
+from hearthwatch.privacy.oversight import check as privacy_check
+from hearthwatch.privacy.oversight import statistics
 
 router = APIRouter(prefix="/operator", tags=["privacy operator"])
 

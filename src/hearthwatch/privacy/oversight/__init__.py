@@ -1,0 +1,1 @@
+"""The operator's reports across every subject: privacy check, statistics, API and commands."""
