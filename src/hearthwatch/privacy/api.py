@@ -13,6 +13,7 @@ from hearthwatch.privacy.export import api as export_api
 from hearthwatch.privacy.export import data_api
 from hearthwatch.privacy.minors import api as minors_api
 from hearthwatch.privacy.minors import operator_api as operator_minors_api
+from hearthwatch.privacy.notice import api as notice_api
 from hearthwatch.privacy.oversight import api as operator_tools_api
 from hearthwatch.privacy.requests import api as requests_api
 from hearthwatch.privacy.requests import complaints_api, operator_api, rectification_api
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/privacy", tags=["privacy"])
 router.include_router(requests_api.router)
 router.include_router(complaints_api.router)
 router.include_router(limits_api.router)
+router.include_router(notice_api.router)
 router.include_router(consent_api.router)
 router.include_router(erasure_api.router)
 router.include_router(export_api.router)

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hearthwatch.privacy.erasure.cli",
     "hearthwatch.privacy.export.cli",
     "hearthwatch.privacy.consent.cli",
+    "hearthwatch.privacy.notice.cli",
     "hearthwatch.privacy.minors.cli",
 )
 

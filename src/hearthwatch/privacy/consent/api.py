@@ -1,7 +1,5 @@
 """`/api/v1/privacy/consents`: each purpose's state, changes with signed receipts, history.
 
-The notice routes of `notice_api` hang off this router too.
-
 Writes by cookie-authenticated callers carry the CSRF header, as everywhere (api/deps.py).
 """
 
@@ -25,10 +23,8 @@ from hearthwatch.privacy.consent.schemas import (
     Receipt,
 )
 from hearthwatch.privacy.consent.service import Channel
-from hearthwatch.privacy.notice import api as notice_api
 
 router = APIRouter(tags=["privacy"])
-router.include_router(notice_api.router)
 
 PurposeKey = Annotated[str, Path(pattern=r"^[a-z][a-z_]{0,39}$")]
 LedgerId = Annotated[int, Path(ge=1, le=2**62)]
