@@ -18,8 +18,8 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.audit.receipts import verify_receipt
-from hearthwatch.privacy.requests.deadlines import add_months
 from hearthwatch.privacy.retention import service as retention
+from hearthwatch.privacy.rights.deadlines import add_months
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.factories import add_camera_with_a_segment, audit_actions, row_exists
 from tests.support.forms import csrf

@@ -15,7 +15,7 @@ from hearthwatch.jobs.catalog import periodic_jobs
 from hearthwatch.jobs.scheduler import Scheduler
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.requests import service as requests
-from hearthwatch.privacy.requests.deadlines import add_months
+from hearthwatch.privacy.rights.deadlines import add_months
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.support.rights_requests import ALICE, make_request, verified_request
 from tests.support.smtp import Mailbox

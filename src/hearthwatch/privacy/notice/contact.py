@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from hearthwatch.mail.links import public_link
-from hearthwatch.privacy.requests.kinds import COMPLAINT, KIND_BY_NAME
+from hearthwatch.privacy.rights.kinds import COMPLAINT, KIND_BY_NAME
 from hearthwatch.settings import Settings
 
 COMPLAINT_PAGE = "/complaints/new"

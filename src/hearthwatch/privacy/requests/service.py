@@ -34,13 +34,13 @@ from hearthwatch.accounts.signin import reauthenticate
 from hearthwatch.context import AppContext
 from hearthwatch.errors import Conflict, NotFound, ValidationFailed
 from hearthwatch.privacy.audit import service as audit
-from hearthwatch.privacy.requests.kinds import COMPLAINT as COMPLAINT
-from hearthwatch.privacy.requests.kinds import KIND_BY_NAME as KIND_BY_NAME
-from hearthwatch.privacy.requests.kinds import KINDS as KINDS
-from hearthwatch.privacy.requests.kinds import RequestKind as RequestKind
-from hearthwatch.privacy.requests.kinds import due_date as due_date
 from hearthwatch.privacy.requests.mail import code_mail, day, tell_operator, tell_person
 from hearthwatch.privacy.requests.models import RequestStep, RightsRequest
+from hearthwatch.privacy.rights.kinds import COMPLAINT as COMPLAINT
+from hearthwatch.privacy.rights.kinds import KIND_BY_NAME as KIND_BY_NAME
+from hearthwatch.privacy.rights.kinds import KINDS as KINDS
+from hearthwatch.privacy.rights.kinds import RequestKind as RequestKind
+from hearthwatch.privacy.rights.kinds import due_date as due_date
 
 RECEIVED = "received"
 VERIFIED = "identity_verified"

@@ -19,8 +19,8 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices.models import RECORDING_OFF, Camera
 from hearthwatch.errors import NotFound
 from hearthwatch.privacy.audit import service as audit
-from hearthwatch.privacy.requests.deadlines import add_months
 from hearthwatch.privacy.retention.rules import CLOSED_ACCOUNTS
+from hearthwatch.privacy.rights.deadlines import add_months
 
 # No run of calendar months is shorter than this many days each: a cheap first cut in SQL.
 SHORTEST_MONTH_DAYS = 28

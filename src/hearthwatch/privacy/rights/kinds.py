@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hearthwatch.privacy.requests.deadlines import add_days, add_months
+from hearthwatch.privacy.rights.deadlines import add_days, add_months
 
 COMPLAINT = "complaint"
 
