@@ -28,13 +28,13 @@ system-deps:
 test: $(STAMP) system-deps lint typecheck
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
-# The SQLite suite is the longer half: two workers share it (browser tests on one of them,
-# one at a time; see tests/conftest.py).
+# Each suite runs on two workers (tests grouped by module; browser tests on one worker, one
+# at a time; see tests/conftest.py): most tests wait on cameras and servers, not on a core.
 test-sqlite: $(STAMP)
 	$(PY) -m pytest --db=sqlite -n 2 --dist loadgroup --durations=15
 
 test-postgresql: $(STAMP)
-	$(PY) -m pytest --db=postgresql -m "not browser" --durations=15
+	$(PY) -m pytest --db=postgresql -m "not browser" -n 2 --dist loadgroup --durations=15
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
