@@ -11,10 +11,10 @@ from hearthwatch.privacy.audit import models as privacy
 from hearthwatch.privacy.consent import models as consent
 from hearthwatch.privacy.erasure import models as erasure
 from hearthwatch.privacy.export import models as exports
+from hearthwatch.privacy.limits import models as limits
 from hearthwatch.privacy.minors import models as minors
 from hearthwatch.privacy.minors import report_models as child_reports
 from hearthwatch.privacy.requests import models as rights_requests
-from hearthwatch.privacy.retention import limits_models as limits
 from hearthwatch.privacy.retention import models as retention
 
 metadata = Base.metadata

@@ -20,11 +20,11 @@ from hearthwatch.privacy.datamap import uses
 from hearthwatch.privacy.erasure import service as erasure
 from hearthwatch.privacy.erasure.models import ErasureReceipt
 from hearthwatch.privacy.export import service as export
+from hearthwatch.privacy.limits import service as limits
 from hearthwatch.privacy.minors import report as minors_report
 from hearthwatch.privacy.minors.report_models import ChildReport
 from hearthwatch.privacy.requests import complaints
 from hearthwatch.privacy.requests import service as requests
-from hearthwatch.privacy.retention import limits
 from tests.conftest import STRONG_PASSWORD
 
 SECOND = 1_000_000

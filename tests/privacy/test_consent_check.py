@@ -21,9 +21,9 @@ from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.privacy.consent import marketing
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.service import Channel
+from hearthwatch.privacy.limits import service as limits
+from hearthwatch.privacy.limits.models import ProcessingLimit
 from hearthwatch.privacy.oversight.check import Finding, check
-from hearthwatch.privacy.retention import limits
-from hearthwatch.privacy.retention.limits_models import ProcessingLimit
 
 T0 = datetime(2030, 3, 1, 9, tzinfo=UTC)
 HOUR = timedelta(hours=1)

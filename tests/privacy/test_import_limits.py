@@ -18,8 +18,8 @@ from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.datamap.uses import MARKETING, PRODUCT_ANALYTICS
 from hearthwatch.privacy.export import service as export
 from hearthwatch.privacy.export.portability_import import import_archive
-from hearthwatch.privacy.retention import limits
-from hearthwatch.privacy.retention.limits_models import ProcessingLimit
+from hearthwatch.privacy.limits import service as limits
+from hearthwatch.privacy.limits.models import ProcessingLimit
 from tests.factories import (
     add_camera,
     add_user,

@@ -19,8 +19,8 @@ from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.marketing import send_marketing
 from hearthwatch.privacy.datamap.types import LegalBasis
 from hearthwatch.privacy.datamap.uses import ProcessingUse
+from hearthwatch.privacy.limits import service as limits
 from hearthwatch.privacy.oversight.statistics import usage_statistics
-from hearthwatch.privacy.retention import limits
 from tests import factories
 from tests.conftest import sign_in
 

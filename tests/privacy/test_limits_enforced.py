@@ -18,9 +18,9 @@ from hearthwatch.media import retention as recordings
 from hearthwatch.privacy.consent import analytics
 from hearthwatch.privacy.datamap.service import PERSONAL_FIELDS
 from hearthwatch.privacy.datamap.uses import PROCESSING_USES
+from hearthwatch.privacy.limits import service as limits
 from hearthwatch.privacy.notice import content as notice_content
 from hearthwatch.privacy.oversight import check as privacy_check
-from hearthwatch.privacy.retention import limits
 from hearthwatch.privacy.retention import service as retention
 from hearthwatch.privacy.retention.rules import CLOSED_ACCOUNTS
 from tests.conftest import sign_in

@@ -21,8 +21,8 @@ from hearthwatch.media.models import Segment
 from hearthwatch.privacy.consent.models import ConsentRecord
 from hearthwatch.privacy.erasure.models import ErasureReceipt
 from hearthwatch.privacy.export.models import DataExport
+from hearthwatch.privacy.limits.models import ProcessingLimit
 from hearthwatch.privacy.requests.models import RightsRequest
-from hearthwatch.privacy.retention.limits_models import ProcessingLimit
 
 
 class Kind(StrEnum):

@@ -16,8 +16,8 @@ from hearthwatch.accounts.models import ApiToken, BrowserSession, User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import AccountLocked, NotAuthenticated, PermissionDenied, ValidationFailed
 from hearthwatch.privacy.datamap.uses import SIGN_IN_RECORDS
+from hearthwatch.privacy.limits import service as limits
 from hearthwatch.privacy.minors.hold import require_not_on_hold
-from hearthwatch.privacy.retention import limits
 from hearthwatch.privacy.retention.closure import deletion_date
 from hearthwatch.security.secrets import hash_secret, new_secret
 

@@ -43,7 +43,7 @@ from hearthwatch.media import playback, recorded
 from hearthwatch.media.live_streams import LiveStream, live_stream
 from hearthwatch.media.models import Segment
 from hearthwatch.media.snapshots import LiveSnapshots
-from hearthwatch.privacy.retention.limits import camera_held
+from hearthwatch.privacy.limits.service import camera_held
 
 if TYPE_CHECKING:
     from hearthwatch.media.webrtc import WebRtcPeers

@@ -44,7 +44,7 @@ from hearthwatch.media.live import LiveHub
 from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.media.status import RESTRICTED, STREAM_TAKEN, IngestStatus
 from hearthwatch.media.store import MediaVault
-from hearthwatch.privacy.retention.limits import held_cameras
+from hearthwatch.privacy.limits.service import held_cameras
 from hearthwatch.protocols.rtsp_url import StreamAddress
 from hearthwatch.security.outbound import camera_policy
 

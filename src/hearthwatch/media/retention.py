@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.media.models import Segment
-from hearthwatch.privacy.retention import limits
+from hearthwatch.privacy.limits import service as limits
 
 log = logging.getLogger("hearthwatch.retention")
 

@@ -8,16 +8,16 @@ from pydantic import BaseModel
 from hearthwatch.api.deps import ContextDep
 from hearthwatch.privacy.consent import api as consent_api
 from hearthwatch.privacy.erasure import api as erasure_api
-from hearthwatch.privacy.erasure import closure_api
 from hearthwatch.privacy.export import api as export_api
 from hearthwatch.privacy.export import data_api
+from hearthwatch.privacy.limits import api as limits_api
 from hearthwatch.privacy.minors import api as minors_api
 from hearthwatch.privacy.minors import operator_api as operator_minors_api
 from hearthwatch.privacy.notice import api as notice_api
 from hearthwatch.privacy.oversight import api as operator_tools_api
 from hearthwatch.privacy.requests import api as requests_api
 from hearthwatch.privacy.requests import complaints_api, operator_api, rectification_api
-from hearthwatch.privacy.retention import limits_api
+from hearthwatch.privacy.retention import closure_api
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
 router.include_router(requests_api.router)

@@ -15,9 +15,9 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response
 from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import SESSION_COOKIE, ContextDep
 from hearthwatch.context import AppContext
-from hearthwatch.privacy.erasure import closure
-from hearthwatch.privacy.erasure.closure_api import ClosureIn
 from hearthwatch.privacy.retention import closure as retention_closure
+from hearthwatch.privacy.retention import own_closure as closure
+from hearthwatch.privacy.retention.closure_api import ClosureIn
 from hearthwatch.web.deps import CheckedForm, Viewer, WebRoute, shown_again
 from hearthwatch.web.forms import FormProblem, parse
 from hearthwatch.web.rendering import render

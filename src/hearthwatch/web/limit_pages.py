@@ -13,7 +13,7 @@ from hearthwatch.api.deps import ContextDep
 from hearthwatch.context import AppContext
 from hearthwatch.devices import service
 from hearthwatch.errors import ValidationFailed
-from hearthwatch.privacy.retention import limits
+from hearthwatch.privacy.limits import service as limits
 from hearthwatch.web.deps import Again, CheckedForm, Viewer, WebRoute, shown_again, viewer_from
 from hearthwatch.web.forms import FormProblem
 from hearthwatch.web.rendering import redirect, render

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.privacy.consent.cookies import CookieState
 from hearthwatch.privacy.consent.models import PageViewCount
 from hearthwatch.privacy.datamap.uses import PRODUCT_ANALYTICS
-from hearthwatch.privacy.retention import limits
+from hearthwatch.privacy.limits import service as limits
 
 SECTIONS = frozenset(
     {"home", "cameras", "profile", "sessions", "security", "privacy", "signin", "signup"}

@@ -34,8 +34,8 @@ from hearthwatch.accounts.models import User
 from hearthwatch.privacy.audit.models import AuditEntry
 from hearthwatch.privacy.consent import marketing
 from hearthwatch.privacy.consent.models import ConsentRecord
-from hearthwatch.privacy.retention.limits import ALL_USES
-from hearthwatch.privacy.retention.limits_models import ProcessingLimit
+from hearthwatch.privacy.limits.models import ProcessingLimit
+from hearthwatch.privacy.limits.service import ALL_USES
 from hearthwatch.security.masking import mask_email
 
 EXAMPLES = 5

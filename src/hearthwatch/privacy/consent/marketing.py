@@ -35,7 +35,7 @@ from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.service import Channel, ConsentChange
 from hearthwatch.privacy.datamap import uses as datamap_uses
-from hearthwatch.privacy.retention.limits import processing_allowed
+from hearthwatch.privacy.limits.service import processing_allowed
 
 PURPOSE = "marketing_email"
 MARKETING = messages.MARKETING  # the mail category

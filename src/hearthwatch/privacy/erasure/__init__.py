@@ -1,1 +1,1 @@
-"""Erasure (P19, P20), account closure (P34) and backups erasure reaches."""
+"""Erasure (P19, P20) and the backups erasure reaches."""

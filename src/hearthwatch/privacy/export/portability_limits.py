@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.audit import service as audit
-from hearthwatch.privacy.retention.limits import (
+from hearthwatch.privacy.limits.models import ProcessingLimit
+from hearthwatch.privacy.limits.service import (
     ALL_USES,
     MAX_REASON,
     OBJECTION,
     RESTRICTION,
     USE_BY_NAME,
 )
-from hearthwatch.privacy.retention.limits_models import ProcessingLimit
 
 
 class LimitRefused(ValidationFailed):

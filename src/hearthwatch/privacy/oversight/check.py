@@ -42,9 +42,9 @@ from hearthwatch.media.models import Segment
 from hearthwatch.models import metadata
 from hearthwatch.privacy.consent import check as consent_check
 from hearthwatch.privacy.datamap import service as datamap
+from hearthwatch.privacy.limits import service as limits
 from hearthwatch.privacy.notice import content as notice_content
 from hearthwatch.privacy.notice import service as notice
-from hearthwatch.privacy.retention import limits
 from hearthwatch.privacy.retention.closure import due_for_deletion
 from hearthwatch.privacy.retention.inactivity import active_since
 from hearthwatch.privacy.retention.models import InactivityWarning, ScheduledJob

@@ -43,7 +43,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices.models import RECORDING_OFF, Camera
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.consent.service import allowed as consent_allowed
-from hearthwatch.privacy.retention.limits import processing_allowed
+from hearthwatch.privacy.limits.service import processing_allowed
 
 USE = "product_analytics"
 

@@ -1,1 +1,1 @@
-"""How long data is kept (P33-P36), restriction and objection (P21, P22)."""
+"""How long data is kept (P33-P36) and closing an account (P34)."""

@@ -21,7 +21,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.models import metadata
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.erasure import service as erasure
-from hearthwatch.privacy.retention import limits
+from hearthwatch.privacy.limits import service as limits
 from hearthwatch.privacy.retention.closure import due_for_deletion
 from hearthwatch.privacy.retention.inactivity import sweep_inactive
 from hearthwatch.privacy.retention.ip import truncate_ip

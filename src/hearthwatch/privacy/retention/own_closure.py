@@ -3,7 +3,7 @@
 Unlike "Delete my account" (`erasure`), closing keeps the data for 6 calendar months and
 only then deletes it for good: the retention sweep erases accounts from their
 `deletion_date` on (`retention.purge_closed_accounts`). What closing does at once is
-`retention_closure.close_account`'s, the same as `hearthwatch privacy close-account`: sign-in
+`closure.close_account`'s, the same as `hearthwatch privacy close-account`: sign-in
 is refused (`auth.account_closed`, with the date of deletion), every session and API token
 ends, and recording stops. The owner proves it is them (password, and the authenticator
 code when two-step sign-in is on), gets a signed receipt and a confirmation mail.

@@ -21,7 +21,7 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.datamap.uses import PROCESSING_USES, ProcessingUse
-from hearthwatch.privacy.retention.limits_models import ProcessingLimit
+from hearthwatch.privacy.limits.models import ProcessingLimit
 
 RESTRICTION = "restriction"
 OBJECTION = "objection"

@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from hearthwatch.accounts.schemas import Strict
 from hearthwatch.api.deps import SESSION_COOKIE, ContextDep, DbDep, UserDep
-from hearthwatch.privacy.erasure import closure
 from hearthwatch.privacy.erasure.schemas import Password, SignedReceipt
+from hearthwatch.privacy.retention import own_closure
 
 router = APIRouter(tags=["privacy"])
 
@@ -43,7 +43,7 @@ def close_account(
 ) -> ClosureOut:
     """Close the account: sign-in refused, sessions and tokens ended, recording stopped,
     data kept 6 months and then deleted for good. It cannot be reopened."""
-    closed = closure.close_own_account(
+    closed = own_closure.close_own_account(
         ctx, db, user=user, password=body.password, totp_code=body.totp_code
     )
     tasks.add_task(ctx.mailer.send, closed.mail)

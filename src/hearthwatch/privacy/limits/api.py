@@ -10,8 +10,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from hearthwatch.accounts.schemas import Strict
 from hearthwatch.api.deps import ContextDep, DbDep, UserDep
-from hearthwatch.privacy.retention import limits
-from hearthwatch.privacy.retention.limits_models import ProcessingLimit
+from hearthwatch.privacy.limits import service as limits
+from hearthwatch.privacy.limits.models import ProcessingLimit
 
 router = APIRouter(prefix="/limits", tags=["privacy"])
 
