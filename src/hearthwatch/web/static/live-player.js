@@ -160,6 +160,9 @@
         lost: this.peerLost.bind(this),
         sound: this.soundArrived.bind(this),
         stream: this.showStream.bind(this),
+        // While a picture that stopped is awaited, the offer goes out whatever the camera's
+        // status says (the server holds the stream through a short outage).
+        skipIfOffline: !this.reconnecting,
       });
     } catch (error) {
       this.fallBack(null, error);

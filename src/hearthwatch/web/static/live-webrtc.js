@@ -54,7 +54,7 @@
       .then(function () {
         return gathered(peer);
       });
-    Promise.all([token, offered, carried(cameraId)])
+    Promise.all([token, offered, carried(cameraId, this.events.skipIfOffline)])
       .then(function (ready) {
         return postOffer(cameraId, ready[0], peer.localDescription);
       })
@@ -197,9 +197,10 @@
 
   // Resolves when the camera's codec can go over WebRTC (or is not known yet), or it has a
   // sub-stream the server sends instead; rejects for a codec that cannot, so the player
-  // turns to the WebSocket without asking the server. A camera known to be offline is
-  // refused here as the server would (404), without an offer the console would log.
-  function carried(cameraId) {
+  // turns to the WebSocket without asking the server. With `skipIfOffline`, a camera the
+  // API says is offline is refused here as the server would (404), without an offer whose
+  // refusal the console would log.
+  function carried(cameraId, skipIfOffline) {
     return window
       .fetch("/api/v1/cameras/" + encodeURIComponent(cameraId), { credentials: "same-origin" })
       .then(function (response) {
@@ -209,7 +210,7 @@
         return null; // the server will say
       })
       .then(function (camera) {
-        if (camera && camera.online === false) {
+        if (skipIfOffline && camera && camera.online === false) {
           throw hw.MediaError("camera offline", 404);
         }
         var codec = camera && camera.stream && camera.stream.codec;
