@@ -30,7 +30,7 @@ from hearthwatch.privacy.export.models import DataExport
 from tests.conftest import STRONG_PASSWORD
 from tests.factories import RECORDED_AT_US as T0
 from tests.factories import add_recorded_camera
-from tests.privacy.test_export import wait_ready
+from tests.privacy.export.test_export import wait_ready
 
 
 def lifespans(context: Any) -> list[Any]:

@@ -4,7 +4,7 @@
 installation's settings, or with `--defaults` the shipped default settings, whatever the
 environment says. The repository keeps that default export as `docs/privacy-notice.md`,
 so a change to the data map shows up in review as a change to the notice people read,
-and tests/privacy/test_notice_export.py fails until the file is regenerated.
+and tests/privacy/notice/test_notice_export.py fails until the file is regenerated.
 
 The export depends on nothing but the document: no date, no host, no order that could
 change from one run to the next (the document's own order, which the code fixes).

@@ -13,7 +13,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.privacy.consent.models import NoticeVersion
 from hearthwatch.privacy.notice import contact as notice_contact
 from hearthwatch.privacy.notice import service as notice
-from tests.privacy.test_notice_contact import _configure
+from tests.privacy.notice.test_notice_contact import _configure
 
 API = "/api/v1/privacy/complaints"
 
