@@ -85,6 +85,7 @@ class DataKeys:
         self.db = db
         self._kek = AESGCM(keyring.derive(WRAP_PURPOSE))
         self._cache: dict[str, tuple[bytes, float]] = {}
+        self._destructions = 0  # how many destructions this keyring has seen (see key_for)
         self._lock = threading.Lock()
         KeyringBase.metadata.create_all(db.engine)
         self.copies = KeyringCopies(copies_dir, self, keyring) if copies_dir else None
@@ -103,10 +104,24 @@ class DataKeys:
         scope is refused, so it cannot outlive the erasure under a fresh key.
         """
         scope = self.scope(account_id, device_id)
-        with self._lock:
-            cached = self._cache.get(scope)
-            if cached is not None and cached[1] > time.monotonic():
-                return cached[0]
+        while True:
+            with self._lock:
+                cached = self._cache.get(scope)
+                if cached is not None and cached[1] > time.monotonic():
+                    return cached[0]
+                seen = self._destructions
+            key = self._look_up(account_id, scope, create=create, made_at=made_at)
+            with self._lock:
+                # A destruction between the read and now may have removed this very key:
+                # it is neither cached nor handed out (it would outlive the erasure in
+                # memory); the lookup starts again and finds the tombstone.
+                if self._destructions == seen:
+                    self._cache[scope] = (key, time.monotonic() + CACHE_SECONDS)
+                    return key
+
+    def _look_up(
+        self, account_id: str, scope: str, *, create: bool, made_at: datetime | None
+    ) -> bytes:
         loaded = self._load(scope)
         # A key older than the data was alive all along: no destruction came in between
         # (it would have removed this very key). Otherwise the tombstones decide.
@@ -116,8 +131,6 @@ class DataKeys:
         key = loaded[0] if loaded else (self._create(scope, account_id) if create else None)
         if key is None:
             raise KeyDestroyed(scope)
-        with self._lock:
-            self._cache[scope] = (key, time.monotonic() + CACHE_SECONDS)
         return key
 
     def _destroyed_after(self, account_id: str, scope: str, moment: datetime) -> bool:
@@ -279,5 +292,6 @@ class DataKeys:
 
     def _forget(self, matches: Callable[[str], bool]) -> None:
         with self._lock:
+            self._destructions += 1
             for scope in [s for s in self._cache if matches(s)]:
                 del self._cache[scope]

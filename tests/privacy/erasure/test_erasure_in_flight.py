@@ -74,3 +74,31 @@ def test_p19_an_object_that_cannot_be_indexed_is_removed(ctx: AppContext, make_u
             owner_id=owner.id, camera_id=missing_camera, segment=cut_at(ctx, timedelta())
         )
     assert objects(ctx, owner.id, missing_camera) == []
+
+
+def test_p19_a_key_read_while_it_is_destroyed_is_not_kept_in_memory(
+    ctx: AppContext, make_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recorder thread reading a camera's key while the camera is erased must not put the
+    destroyed key back in the keyring's cache: it decrypted the erased recordings for a
+    second after the erasure answered (a flaky erasure test found it)."""
+    owner = make_user()
+    camera_id = add_camera(ctx, owner.id)
+    ctx.vault.store_segment(
+        owner_id=owner.id, camera_id=camera_id, segment=cut_at(ctx, -timedelta(seconds=5))
+    )
+    (stored,) = segments_of(ctx, camera_id)
+    keys = ctx.vault.keys
+    keys._forget(lambda scope: True)  # nothing cached: the next read goes to the database
+    load = keys._load
+
+    def load_then_erase(scope: str) -> Any:
+        read = load(scope)
+        monkeypatch.setattr(keys, "_load", load)
+        keys.destroy_device(owner.id, camera_id)  # the erasure lands between read and cache
+        return read
+
+    monkeypatch.setattr(keys, "_load", load_then_erase)
+    with pytest.raises(KeyDestroyed):
+        keys.key_for(owner.id, camera_id)
+    assert not readable(ctx, stored)
