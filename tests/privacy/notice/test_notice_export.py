@@ -16,7 +16,7 @@ from hearthwatch.privacy.notice import content as notice_content
 from hearthwatch.privacy.notice import export as notice_export
 from hearthwatch.privacy.notice.export import REGENERATE, SNAPSHOT
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = Path(__file__).resolve().parents[3]
 
 
 def generated_markdown() -> str:

@@ -13,8 +13,8 @@ from hearthwatch.context import AppContext, build_context
 from hearthwatch.privacy.notice.content import REGION_NOT_NAMED, generate
 from hearthwatch.settings import Settings
 
-NOTICE = Path(__file__).parents[2] / "docs" / "privacy-notice.md"
-README = Path(__file__).parents[2] / "README.md"
+NOTICE = Path(__file__).parents[3] / "docs" / "privacy-notice.md"
+README = Path(__file__).parents[3] / "README.md"
 
 
 def test_issue12_item20_p46_the_default_notice_names_no_made_up_region() -> None:

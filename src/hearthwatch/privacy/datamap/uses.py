@@ -2,7 +2,7 @@
 
 A person can restrict any of these uses (P21) and object to those that rest on consent or
 legitimate interest (P22). Each use names the data it reads and the functions that ask
-`limits.processing_allowed` before every single use; tests/privacy/retention/test_limits.py checks
+`limits.processing_allowed` before every single use; tests/privacy/limits/test_limits.py checks
 those functions really ask, and shows each use stopping.
 
 A restriction of every use ("all") also holds the data itself: while it is in force the
