@@ -22,6 +22,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -215,13 +216,20 @@ def start_recorder(ctx: AppContext) -> None:
     ctx.recorder = recorder
 
 
+# A fresh start answers its first requests before the periodic jobs that are overdue at
+# start (all of them, on a new data directory) compete with it for the interpreter: the
+# cold start bench went from 1.4 s to 2.2 s when they ran at once. Jobs are durable, so
+# a few seconds' wait loses nothing.
+RUNNER_START_DELAY = timedelta(seconds=3)
+
+
 def start_runner(ctx: AppContext) -> Runner:
     """Start the node's job runner: periodic jobs and the queue, in threads of this process."""
     from hearthwatch.jobs import catalog
     from hearthwatch.jobs.runner import Runner
 
     runner = Runner(ctx, periodic=catalog.periodic_jobs(ctx.settings), kinds=catalog.registry())
-    runner.start()
+    runner.start(after=RUNNER_START_DELAY)
     return runner
 
 

@@ -96,6 +96,7 @@ class Runner:
         self.poll, self.workers = poll, workers
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._starter: threading.Thread | None = None
 
     def run_one(self) -> str | None:
         """Claim and run one due job; returns its id, or None when nothing was due."""
@@ -112,7 +113,22 @@ class Runner:
             ran.append(job_id)
         return ran
 
-    def start(self) -> None:
+    def start(self, *, after: timedelta = timedelta(0)) -> None:
+        """Start the scheduler and the queue's threads, at once or `after` a while (a
+        starting server answers its first requests before overdue jobs compete for them)."""
+        if after > timedelta(0):
+            self._starter = threading.Thread(
+                target=self._start_after, args=(after,), name="jobs-start", daemon=True
+            )
+            self._starter.start()
+        else:
+            self._start_now()
+
+    def _start_after(self, after: timedelta) -> None:
+        if not self._stop.wait(after.total_seconds()):
+            self._start_now()
+
+    def _start_now(self) -> None:
         if self.scheduler is not None:
             self.scheduler.start()
         for index in range(self.workers):
@@ -124,6 +140,8 @@ class Runner:
         """Stop after the jobs running now have finished (a job still running past
         `timeout` is left to its lease: another runner takes it over)."""
         self._stop.set()
+        if self._starter is not None:
+            self._starter.join(timeout)  # a delayed start has either happened or never will
         if self.scheduler is not None:
             self.scheduler.stop(timeout)
         for thread in self._threads:
