@@ -16,6 +16,7 @@ from hearthwatch.context import AppContext, build_context
 from hearthwatch.db.base import new_id
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import AccountLocked
+from hearthwatch.jobs.models import ScheduledJob
 from hearthwatch.jobs.scheduler import Job, Scheduler
 from hearthwatch.media.models import Segment
 from hearthwatch.privacy.audit import service as audit
@@ -25,7 +26,7 @@ from hearthwatch.privacy.erasure import service as erasure
 from hearthwatch.privacy.retention import service as retention
 from hearthwatch.privacy.retention.closure import close_account
 from hearthwatch.privacy.retention.ip import truncate_ip
-from hearthwatch.privacy.retention.models import InactivityWarning, ScheduledJob
+from hearthwatch.privacy.retention.models import InactivityWarning
 from hearthwatch.privacy.retention.rules import (
     SESSION_DATA_CEILING_DAYS,
     SESSION_TABLES,

@@ -38,6 +38,7 @@ from hearthwatch import server_log
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
+from hearthwatch.jobs.models import ScheduledJob
 from hearthwatch.media.models import Segment
 from hearthwatch.models import metadata
 from hearthwatch.privacy.consent import check as consent_check
@@ -47,7 +48,7 @@ from hearthwatch.privacy.notice import content as notice_content
 from hearthwatch.privacy.notice import service as notice
 from hearthwatch.privacy.retention.closure import due_for_deletion
 from hearthwatch.privacy.retention.inactivity import active_since
-from hearthwatch.privacy.retention.models import InactivityWarning, ScheduledJob
+from hearthwatch.privacy.retention.models import InactivityWarning
 from hearthwatch.privacy.retention.rules import (
     CLOSED_ACCOUNTS,
     ENDED_TOKENS,

@@ -1,7 +1,5 @@
-"""Storage model of retention: inactivity warnings.
-
-The periodic jobs' state (`ScheduledJob`) lives with the other job models in `jobs/models.py`;
-it is imported here for the code that still reads it from retention."""
+"""Storage model of retention: inactivity warnings (the periodic jobs' state lives in
+`jobs/models.py`)."""
 
 from __future__ import annotations
 
@@ -11,9 +9,8 @@ from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearthwatch.db.base import Base, UTCDateTime
-from hearthwatch.jobs.models import ScheduledJob
 
-__all__ = ["InactivityWarning", "ScheduledJob"]
+__all__ = ["InactivityWarning"]
 
 
 class InactivityWarning(Base):
