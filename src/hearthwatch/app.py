@@ -19,8 +19,11 @@ from hearthwatch.api.privacy_gate import PrivacyMiddleware
 from hearthwatch.context import AppContext
 from hearthwatch.devices import api as devices_api
 from hearthwatch.devices import provision_api
+from hearthwatch.events import api as events_api
+from hearthwatch.homes import api as homes_api
 from hearthwatch.media import api as media_api
 from hearthwatch.media import clip_api
+from hearthwatch.notify import api as notify_api
 from hearthwatch.privacy import api as privacy_api
 from hearthwatch.web import api_docs, pages
 from hearthwatch.web.paths import STATIC_DIR
@@ -69,6 +72,9 @@ def create_app(ctx: AppContext) -> FastAPI:
         devices_api,
         media_api,
         clip_api,
+        events_api,
+        homes_api,
+        notify_api,
         health,
         auth_api,
         privacy_api,

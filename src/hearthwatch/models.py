@@ -5,8 +5,11 @@ from __future__ import annotations
 from hearthwatch.accounts import models as accounts
 from hearthwatch.db.base import Base
 from hearthwatch.devices import models as devices
+from hearthwatch.events import models as events
+from hearthwatch.homes import models as homes
 from hearthwatch.jobs import models as jobs
 from hearthwatch.media import models as media
+from hearthwatch.notify import models as notify
 from hearthwatch.privacy.audit import models as privacy
 from hearthwatch.privacy.consent import models as consent
 from hearthwatch.privacy.erasure import models as erasure
@@ -25,12 +28,15 @@ __all__ = [
     "consent",
     "devices",
     "erasure",
+    "events",
     "exports",
+    "homes",
     "jobs",
     "limits",
     "media",
     "metadata",
     "minors",
+    "notify",
     "privacy",
     "retention",
     "rights_requests",

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions; tests/platform/test_migrations.py holds the two
 # together. Start-up compares it with the database's and loads Alembic only when they differ.
-HEAD = "0021"
+HEAD = "0024"
 VERSION_TABLE = "alembic_version"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearthwatch.db.base import Base, UTCDateTime, new_id
@@ -12,6 +12,8 @@ from hearthwatch.security.sealed_columns import Sealed
 
 RECORDING_CONTINUOUS = "continuous"
 RECORDING_OFF = "off"
+# Record continuously, keep only what lies around events (pre- and post-roll): issue 14.
+RECORDING_EVENTS = "events"
 TRANSPORT_AUTO = "auto"
 
 
@@ -67,6 +69,11 @@ class Camera(Base):
         String(8), default=TRANSPORT_AUTO, server_default=TRANSPORT_AUTO
     )
     rtsp_transport_used: Mapped[str | None] = mapped_column(String(8))
+    # Privacy mode (issue 14 item 4): no analysis, no recording, no live view until off.
+    privacy_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Areas never analysed and blacked out in every image made from the camera: JSON list of
+    # polygons, each a list of [x, y] from 0 to 1 across the picture.
+    privacy_masks: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
 
     rtsp_url = Sealed[str]("_rtsp_url", column="cameras.rtsp_url", owner="owner_id")
     sub_rtsp_url = Sealed[str | None](

@@ -34,11 +34,14 @@ from hearthwatch.web import (
     data_pages,
     email_pages,
     erasure_pages,
+    events_pages,
     export_pages,
     firmware_pages,
+    homes_pages,
     import_pages,
     limit_pages,
     minors_pages,
+    notify_pages,
     operator_minors_pages,
     operator_pages,
     operator_tools_pages,
@@ -73,3 +76,6 @@ router.include_router(operator_tools_pages.router)
 router.include_router(operator_minors_pages.router)
 router.include_router(closure_pages.router)
 router.include_router(import_pages.router)
+router.include_router(events_pages.router)
+router.include_router(notify_pages.router)
+router.include_router(homes_pages.router)

@@ -17,6 +17,12 @@ from __future__ import annotations
 
 from hearthwatch.privacy.datamap.accounts import ACCOUNT_FIELDS, ACCOUNT_NON_PERSONAL
 from hearthwatch.privacy.datamap.devices import DEVICE_FIELDS, DEVICE_NON_PERSONAL, DEVICE_OBJECTS
+from hearthwatch.privacy.datamap.events import EVENTS_FIELDS, EVENTS_NON_PERSONAL
+from hearthwatch.privacy.datamap.homes import HOMES_FIELDS, HOMES_NON_PERSONAL
+from hearthwatch.privacy.datamap.notifications import (
+    NOTIFICATIONS_FIELDS,
+    NOTIFICATIONS_NON_PERSONAL,
+)
 from hearthwatch.privacy.datamap.privacy_records import PRIVACY_FIELDS, PRIVACY_NON_PERSONAL
 from hearthwatch.privacy.datamap.safeguards import SAFEGUARD_FIELDS, SAFEGUARD_NON_PERSONAL
 from hearthwatch.privacy.datamap.types import (
@@ -54,6 +60,9 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     *SAFEGUARD_FIELDS,
     *DEVICE_FIELDS,
     *PRIVACY_FIELDS,
+    *EVENTS_FIELDS,
+    *NOTIFICATIONS_FIELDS,
+    *HOMES_FIELDS,
 )
 
 PERSONAL_OBJECTS: tuple[PersonalObject, ...] = DEVICE_OBJECTS
@@ -88,6 +97,9 @@ NON_PERSONAL: dict[str, str] = {
     **DEVICE_NON_PERSONAL,
     **PRIVACY_NON_PERSONAL,
     **SAFEGUARD_NON_PERSONAL,
+    **EVENTS_NON_PERSONAL,
+    **NOTIFICATIONS_NON_PERSONAL,
+    **HOMES_NON_PERSONAL,
 }
 
 

@@ -1,0 +1,1 @@
+"""Events: motion detection on each camera, the events it opens and closes, and reading them."""

@@ -1,0 +1,1 @@
+"""Homes: the place cameras belong to, and its arming mode (Home, Away, Night, Off)."""
