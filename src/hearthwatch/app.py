@@ -20,6 +20,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices import api as devices_api
 from hearthwatch.devices import provision_api
 from hearthwatch.events import api as events_api
+from hearthwatch.events import settings_api as detection_api
 from hearthwatch.homes import api as homes_api
 from hearthwatch.media import api as media_api
 from hearthwatch.media import clip_api
@@ -73,6 +74,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         media_api,
         clip_api,
         events_api,
+        detection_api,
         homes_api,
         notify_api,
         health,

@@ -31,6 +31,17 @@ class RunningRecorder(LiveSources, Protocol):
     def forget(self, camera_id: str) -> None: ...
 
 
+class EventSink(Protocol):
+    """Who hears of events as they happen (issue 14): the alert dispatcher the commands wire
+    in (`notify/`), handed to the detectors in `events/` through the context, so that events
+    never import the notifications built on top of them. Called from a detector's thread; it
+    must return at once (the work goes to the sink's own thread or the job queue)."""
+
+    def event_opened(self, event_id: str) -> None: ...
+    def event_updated(self, event_id: str) -> None: ...
+    def event_closed(self, event_id: str) -> None: ...
+
+
 @dataclass
 class AppContext:
     settings: Settings
@@ -41,6 +52,7 @@ class AppContext:
     vault: MediaVault
     clock: Clock = clock
     recorder: RunningRecorder | None = None
+    event_sink: EventSink | None = None  # set where the recorder runs (server.py, demo.py)
     login_throttle: Throttle = field(default_factory=lambda: Throttle(limit=30, window_s=60))
     code_throttle: Throttle = field(default_factory=lambda: Throttle(limit=10, window_s=60))
     # Wrong passwords per (account, client address): growing delays, never a lock-out.
