@@ -46,6 +46,7 @@ from hearthwatch.security.sealed_columns import (
 from hearthwatch.security.sealed_rows import seal_plaintext_rows, unseal_rows
 from hearthwatch.settings import Settings
 from tests.conftest import sign_in
+from tests.support.notify_rows import ALERT_PLAINTEXTS, add_alert_channels
 
 EMAIL = "robin.sealed@example.org"
 NICKNAME = "Robin-the-nickname"
@@ -56,7 +57,7 @@ NEW_EMAIL = "robin.pending@example.org"
 GUARDIAN_EMAIL = "guardian.sealed@example.org"
 GUARDIAN_NAME = "Gwen Guardianname"
 PLAINTEXTS = (EMAIL, NICKNAME, REAL_NAME, RTSP_URL, SUB_RTSP_URL, NEW_EMAIL, GUARDIAN_EMAIL,
-              GUARDIAN_NAME)  # fmt: skip
+              GUARDIAN_NAME, *ALERT_PLAINTEXTS)  # fmt: skip
 # Every identifier a person types or a camera reveals, which must never be stored readable.
 IDENTIFIERS = {
     "users.email",
@@ -86,6 +87,7 @@ def personal_rows(ctx: AppContext, make_user: Any) -> User:
         db.add(GuardianConsent(user_id=user.id, reason="sign_up", guardian_email=GUARDIAN_EMAIL,
                                guardian_name=GUARDIAN_NAME, requested_at=now, deadline_at=now,
                                decided_at=now, decision="confirmed"))  # fmt: skip
+        add_alert_channels(db, user.id, now)
     return user
 
 
