@@ -17,6 +17,8 @@ from typing import Any
 from hearthwatch.access.principal import Role
 from hearthwatch.accounts.models import ApiToken, BrowserSession
 from hearthwatch.devices.models import Camera
+from hearthwatch.events.models import Event
+from hearthwatch.homes.models import ArmingSchedule
 from hearthwatch.media.models import Segment
 from hearthwatch.privacy.consent.models import ConsentRecord
 from hearthwatch.privacy.erasure.models import ErasureReceipt
@@ -28,6 +30,7 @@ from hearthwatch.privacy.requests.models import RightsRequest
 class Kind(StrEnum):
     CAMERA = "camera"
     RECORDING = "recording"  # one stored segment of a camera's video
+    EVENT = "event"  # something a camera detected (motion), with its thumbnail and span
     EXPORT = "export"
     RIGHTS_REQUEST = "rights_request"
     ERASURE_RECEIPT = "erasure_receipt"
@@ -35,6 +38,7 @@ class Kind(StrEnum):
     PROCESSING_LIMIT = "processing_limit"
     SESSION = "session"
     API_TOKEN = "api_token"  # noqa: S105 (the name of a kind, not a secret)
+    ARMING_SCHEDULE = "arming_schedule"  # an entry of a home's schedule (owner: the home's)
 
 
 class Action(StrEnum):
@@ -86,6 +90,7 @@ def _lifted(record: Any) -> bool:
 RULES: Mapping[Kind, Rule] = {
     Kind.CAMERA: Rule(Camera, "owner_id", ("No such camera.", "camera.not_found"), CAMERA_ACTIONS),
     Kind.RECORDING: Rule(Segment, "owner_id", ("No such recording.", "erasure.segment_not_found")),
+    Kind.EVENT: Rule(Event, "owner_id", ("No such event.", "event.not_found")),
     Kind.EXPORT: Rule(DataExport, "user_id", ("No such export.", "privacy.export_not_found")),
     Kind.RIGHTS_REQUEST: Rule(
         RightsRequest,
@@ -112,4 +117,7 @@ RULES: Mapping[Kind, Rule] = {
         gone=_revoked,
     ),
     Kind.API_TOKEN: Rule(ApiToken, "user_id", ("No such token.", "token.not_found"), gone=_revoked),
+    Kind.ARMING_SCHEDULE: Rule(
+        ArmingSchedule, "owner_id", ("No such schedule entry.", "homes.schedule_not_found")
+    ),
 }
