@@ -82,7 +82,9 @@ class Camera(Base):
 
     @property
     def records(self) -> bool:
-        return self.recording_mode == RECORDING_CONTINUOUS
+        """Whether segments are stored: in event-only mode too (the pre-roll before an event
+        must be there when it opens; retention drops what lies outside every event)."""
+        return self.recording_mode in (RECORDING_CONTINUOUS, RECORDING_EVENTS)
 
 
 class StreamClaim(Base):

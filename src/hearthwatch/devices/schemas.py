@@ -23,6 +23,13 @@ TRANSPORT_HELP = (
 )
 
 
+RECORDING_HELP = (
+    "continuous: everything is kept; events: only what lies around events (their pre- and "
+    "post-roll) is kept; off: nothing is recorded."
+)
+PRIVACY_MODE_HELP = "While on: no analysis, no recording and no live view until switched off."
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -76,7 +83,10 @@ class ProbePublic(BaseModel):
 
 class CameraUpdate(Strict):
     name: Name | None = None
-    recording_mode: Literal["continuous", "off"] | None = None
+    recording_mode: Literal["continuous", "events", "off"] | None = Field(
+        default=None, description=RECORDING_HELP
+    )
+    privacy_mode: bool | None = Field(default=None, description=PRIVACY_MODE_HELP)
     retention_days: Annotated[int, Field(ge=1, le=730)] | None = None
     retention_bytes: Annotated[int, Field(ge=100_000_000, le=100_000_000_000_000)] | None = None
     url: StreamUrl | None = Field(
@@ -173,6 +183,7 @@ class CameraPublic(BaseModel):
     has_sub_stream: bool = Field(
         default=False, description="Whether a sub-stream is known (for live view of H.265)."
     )
+    privacy_mode: bool = Field(default=False, description=PRIVACY_MODE_HELP)
 
     @classmethod
     def of(
@@ -208,6 +219,7 @@ class CameraPublic(BaseModel):
             transport_in_use="udp" if in_use == "udp" else "tcp" if in_use == "tcp" else None,
             has_credentials=camera.credentials is not None,
             has_sub_stream=camera.sub_stream_key is not None or camera.sub_rtsp_url is not None,
+            privacy_mode=camera.privacy_mode,
         )
 
 

@@ -25,16 +25,16 @@ def list_cameras(session: Session, *, user_id: str) -> list[Camera]:
 def update_camera(
     ctx: AppContext, session: Session, camera: Camera, changes: dict[str, Any]
 ) -> Camera:
-    """Rename, switch recording, set retention (`None` for a retention field clears it),
-    change the address, credentials or transport (looked at first unless `save_offline`);
-    the recorder follows within seconds."""
+    """Rename, switch recording or privacy mode, set retention (`None` for a retention field
+    clears it), change the address, credentials or transport (looked at first unless
+    `save_offline`); the recorder follows within seconds."""
     connection = {k: changes.get(k) for k in ("url", "username", "password", "sub_url")}
     connection["transport"] = changes.get("rtsp_transport")
     if any(value is not None for value in connection.values()):
         # First: it looks at the new connection and may refuse (unless saved offline).
         save_offline = bool(changes.get("save_offline"))
         change_connection(ctx, session, camera, **connection, save_offline=save_offline)
-    for field in ("name", "recording_mode"):
+    for field in ("name", "recording_mode", "privacy_mode"):
         if changes.get(field) is not None:
             setattr(camera, field, changes[field])
     for field in ("retention_days", "retention_bytes"):
