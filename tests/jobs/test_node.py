@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.platform.test_workers import workers  # noqa: F401 (the fixture)
 
 PERIODIC = {
+    "homes.arming_schedule",
     "jobs.purge",
     "privacy.export_sweep",
     "privacy.minors",

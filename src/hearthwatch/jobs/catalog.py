@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hearthwatch.context import AppContext
+from hearthwatch.homes.schedule import ARMING_SCHEDULE_JOB
 from hearthwatch.jobs.registry import Job, JobKind, Registry
 from hearthwatch.privacy.erasure.service import ERASURE_RUN, erasure_run_key
 from hearthwatch.privacy.export.build import EXPORT_BUILD
@@ -74,6 +75,8 @@ def periodic_jobs(settings: Settings | None = None) -> tuple[Job, ...]:
         # build job ended without finishing them.
         Job(EXPORT_SWEEP, timedelta(minutes=sweep_minutes), _export_sweep),
         Job("jobs.purge", timedelta(hours=6), _purge_jobs),
+        # Arming schedules (issue 14): each home switches mode at its entries' local times.
+        ARMING_SCHEDULE_JOB,
     )
 
 
