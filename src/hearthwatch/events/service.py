@@ -153,7 +153,7 @@ def list_events(session: Session, who: Principal, query: EventQuery) -> EventPag
     if not 1 <= query.limit <= MAX_PAGE:
         raise ValidationFailed(f"A page holds 1 to {MAX_PAGE} events.", code="events.limit_invalid")
     mark = seen_mark(session, user_id=who.user_id)
-    statement = _page_query(who, query, mark).limit(query.limit + 1)
+    statement = page_statement(who, query, mark).limit(query.limit + 1)
     events = list(session.scalars(statement))
     more = len(events) > query.limit
     events = events[: query.limit]
@@ -165,7 +165,8 @@ def list_events(session: Session, who: Principal, query: EventQuery) -> EventPag
     )
 
 
-def _page_query(who: Principal, query: EventQuery, mark: int) -> Select[Event]:
+def page_statement(who: Principal, query: EventQuery, mark: int) -> Select[Event]:
+    """The list's query, newest first, without its limit (`mark`: the seen mark)."""
     # Filtered by zone, the zone's index leads: its rows carry the event's start and id.
     start: InstrumentedAttribute[int] = Event.start_us
     key: InstrumentedAttribute[str] = Event.id
