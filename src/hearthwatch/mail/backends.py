@@ -37,6 +37,13 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
         message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(mail.body)
+    for attached in mail.attachments:
+        maintype, _, subtype = attached.content_type.partition("/")
+        cid = f"<{attached.content_id}>" if attached.content_id else None
+        message.add_attachment(
+            attached.data, maintype=maintype, subtype=subtype, filename=attached.filename,
+            disposition="inline" if cid else "attachment", cid=cid,
+        )  # fmt: skip
     return message
 
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SERVICE = "service"  # account and security mail: always sent, never marketing (P28, P50)
 MARKETING = "marketing"  # sent only with consent, and each one can be unsubscribed (P28)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail: an alert's picture, shown inline where `content_id` is set."""
+
+    filename: str
+    content_type: str  # "image/jpeg"
+    data: bytes = field(repr=False)
+    content_id: str | None = None  # referred to from the text as cid:<content_id>
 
 
 @dataclass(frozen=True)
@@ -18,6 +28,7 @@ class OutgoingMail:
     # Where a mail client unsubscribes in one click (RFC 8058): every marketing mail has
     # one, a service mail never does, since service mail cannot be unsubscribed (P50).
     unsubscribe_url: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.category == MARKETING) != (self.unsubscribe_url is not None):

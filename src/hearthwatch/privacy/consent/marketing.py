@@ -30,7 +30,8 @@ from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
 from hearthwatch.mail import messages
 from hearthwatch.mail.links import public_link
-from hearthwatch.mail.messages import OutgoingMail
+from hearthwatch.notify import kinds
+from hearthwatch.notify.kinds import Unsubscribe, compose_mail
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.service import Channel, ConsentChange
@@ -41,7 +42,7 @@ PURPOSE = "marketing_email"
 MARKETING = messages.MARKETING  # the mail category
 USE = datamap_uses.MARKETING  # the use a restriction or objection names (P21, P22)
 SENT = "marketing.sent"  # the audit action of one mail sent
-NEWS = "marketing.news"  # the kind of mail a campaign sends
+NEWS = kinds.MARKETING.name  # the kind of mail a campaign sends
 # The mail kinds a person can unsubscribe from, and the consent each one withdraws.
 UNSUBSCRIBABLE: dict[str, str] = {NEWS: PURPOSE}
 LANDING_PAGE = "/privacy/unsubscribe"  # the link in the mail: one button, GET changes nothing
@@ -130,20 +131,13 @@ def send_marketing(ctx: AppContext, db: Session, user: User, subject: str, body:
     now = ctx.clock.now()
     if not processing_allowed(db, user_id=user.id, use=USE, at=now):
         return False
-    link = unsubscribe_url(ctx, user.id)
+    # The message kind's rules (notify/kinds.py) add the one-step link to the text and the
+    # RFC 8058 headers, and refuse a marketing mail without them.
+    way_out = Unsubscribe(one_click_url(ctx, user.id), unsubscribe_url(ctx, user.id))
     ctx.mailer.send(
-        OutgoingMail(
-            to=user.email,
-            kind=NEWS,
-            subject=subject,
-            body=(
-                f"{body.rstrip()}\n\n--\nYou get this because you agreed to news from "
-                f"Hearthwatch. Unsubscribe in one step: {link}\n"
-            ),
-            category=MARKETING,
-            unsubscribe_url=one_click_url(ctx, user.id),
-        )
-    )
+        compose_mail(kinds.MARKETING, to=user.email, subject=subject, body=body,
+                     unsubscribe=way_out)
+    )  # fmt: skip
     audit.record(db, at=now, actor=audit.SYSTEM, action=SENT, subject_id=user.id,
                  details={"purpose": PURPOSE})  # fmt: skip
     return True

@@ -38,7 +38,7 @@ from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
 from hearthwatch.mail.links import public_link
-from hearthwatch.mail.messages import OutgoingMail
+from hearthwatch.notify.kinds import POLICY_CHANGE, compose_mail
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.consent.models import NoticeAcceptance, NoticeVersion
 from hearthwatch.privacy.notice.content import digest, generate, material_changes
@@ -168,9 +168,9 @@ def _announce(ctx: AppContext, db: Session, version: NoticeVersion) -> None:
     link = public_link(ctx.settings, "/privacy/notice")
     for email in emails_where(db, User.email_confirmed_at.is_not(None)).values():
         ctx.mailer.send(
-            OutgoingMail(
+            compose_mail(  # a service message: no unsubscribe, no promotion (P48, P50)
+                POLICY_CHANGE,
                 to=email,
-                kind="privacy.notice_changed",
                 subject=f"Our privacy notice changes on {when}",
                 body=(
                     f"We are changing our privacy notice (version {version.number}). "

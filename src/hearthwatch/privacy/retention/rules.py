@@ -32,9 +32,13 @@ ANCHOR_COLUMNS: dict[str, str] = {
     "closure": "closed_at",
     "entry": "at",
     "warning": "warned_at",
+    "sending": "created_at",  # notifications (issue 14)
 }
 # Rows whose own table has no anchor column follow the row they belong to (by cascade).
-FOLLOWS_PARENT: dict[str, str] = {"rights_request_steps": "rights_requests"}
+FOLLOWS_PARENT: dict[str, str] = {
+    "rights_request_steps": "rights_requests",
+    "notification_deliveries": "notifications",
+}
 # Not deleted row by row: the sweep cuts them off at a checkpoint (`audit.prune`), so the
 # rest of the hash chain still verifies.
 PRUNED: dict[str, str] = {
