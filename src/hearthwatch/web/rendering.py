@@ -35,6 +35,8 @@ NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
         "M16 10l6-4v12l-6-4z M3 6h11a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2V8"
         "a2 2 0 0 1 2-2z",
     ),
+    # Arming, and the notification settings linked from it (issue 14).
+    ("/home/arming", "Alerts", "arming", "M3 10.5 12 3l9 7.5V21H3z M9 14l2 2 4-4"),
     (
         "/profile",
         "Profile",
