@@ -41,6 +41,10 @@ def add_camsim_arguments(parser: argparse.ArgumentParser) -> None:
     arg("--resolution", choices=RESOLUTION_CHOICES, default="720p", help="main stream size")
     arg("--scene-seconds", type=_count, default=20, help="length of the looping scene")
     arg("--live", action="store_true", help="encode camera 1's main stream live, time burned in")
+    arg("--motion", type=_schedule, default="loop", metavar="loop|none|every:SECONDS",
+        help="when someone crosses each scene: in every loop (default), only on command"
+        " (none: POST /cameras/<serial>/motion), or every SECONDS, cameras taking"
+        " turns")  # fmt: skip
     arg("--username", help="RTSP user name for every camera (with --password)")
     arg("--password", help="RTSP password for every camera (with --username)")
     arg("--unique-passwords", action="store_true", help="give each camera its own password")
@@ -60,6 +64,7 @@ def add_camsim_arguments(parser: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> FleetConfig:
     from hearthwatch.camsim.fleet import FleetConfig
     from hearthwatch.camsim.fleet_state import CredentialPolicy
+    from hearthwatch.camsim.motion import MotionSchedule
 
     if (args.username is None) != (args.password is None):
         raise ValueError("give --username and --password together")
@@ -71,6 +76,7 @@ def config_from_args(args: argparse.Namespace) -> FleetConfig:
         resolution=args.resolution,
         scene_seconds=args.scene_seconds,
         live=args.live,
+        motion=MotionSchedule.parse(args.motion),
         seed=args.seed,
         state_file=args.state,
         credentials=CredentialPolicy(args.username, args.password, args.unique_passwords),
@@ -114,6 +120,7 @@ def print_fleet(fleet: CameraFleet, args: argparse.Namespace) -> None:
         print(_describe(camera, qr_dir))
     if fleet.control_url:
         print(f"control API: {fleet.control_url}/cameras  (POST /cameras/<serial>/faults)")
+        print(f"  someone crosses now: curl -X POST {fleet.control_url}/cameras/<serial>/motion")
     print("Press Ctrl-C to stop.", flush=True)
 
 
@@ -173,6 +180,16 @@ def _cameras(text: str) -> str | tuple[int, ...]:
     if min(numbers) < 1:
         raise argparse.ArgumentTypeError("cameras are numbered from 1")
     return numbers
+
+
+def _schedule(text: str) -> str:
+    from hearthwatch.camsim.motion import MotionSchedule
+
+    try:
+        MotionSchedule.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
 
 
 def _port(text: str) -> int:

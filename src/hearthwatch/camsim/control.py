@@ -4,6 +4,9 @@
     GET  /cameras/<serial>         one camera
     POST /cameras/<serial>/faults  {"kind": "stall", "seconds": 3} (see `faults`)
     PUT  /cameras/<serial>/audio   {"enabled": false}: video only (the camera's streams restart)
+    POST /cameras/<serial>/motion  {} or {"actor": "car"}: someone crosses now (see `motion`);
+                                   202 once the streams show it, with when they did
+    GET  /cameras/<serial>/motion  the schedule and the latest crossings, newest first
     GET  /faults                   the fault kinds and their parameters
 
 Errors are ``{"error": {"code", "message", "details"}}`` with a 4xx status. It has no
@@ -20,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from hearthwatch.camsim.faults import FAULT_KINDS, Fault, parse_fault
+from hearthwatch.camsim.motion import parse_motion_request
 from hearthwatch.errors import HearthwatchError, NotFound, ValidationFailed
 
 log = logging.getLogger("hearthwatch.camsim")
@@ -40,6 +44,8 @@ class ControlledFleet(Protocol):
     def camera(self, serial: str) -> _Described: ...
     def apply_fault(self, serial: str, fault: Fault) -> None: ...
     def set_audio(self, serial: str, on: bool) -> _Described: ...
+    def start_motion(self, serial: str, actor: str | None = None) -> dict[str, Any]: ...
+    def motion(self, serial: str) -> dict[str, Any]: ...
 
 
 class MethodNotAllowed(HearthwatchError):
@@ -106,12 +112,19 @@ def route(fleet: ControlledFleet, method: str, path: str, body: bytes) -> tuple[
     if len(parts) == 3 and parts[0] == "cameras" and parts[2] == "audio":
         _allow(method, "PUT")
         return 200, fleet.set_audio(parts[1], _enabled(_json(body))).to_json()
+    if len(parts) == 3 and parts[0] == "cameras" and parts[2] == "motion":
+        _allow(method, "GET", "POST")
+        if method == "GET":
+            return 200, fleet.motion(parts[1])
+        actor = parse_motion_request(_json(body) if body.strip() else None)
+        return 202, fleet.start_motion(parts[1], actor)
     raise NotFound(f"no such resource: {path}", code="camsim.not_found")
 
 
-def _allow(method: str, allowed: str) -> None:
-    if method != allowed:
-        raise MethodNotAllowed(f"use {allowed} here", details={"allow": allowed})
+def _allow(method: str, *allowed: str) -> None:
+    if method not in allowed:
+        listed = ", ".join(allowed)
+        raise MethodNotAllowed(f"use {' or '.join(allowed)} here", details={"allow": listed})
 
 
 def _json(body: bytes) -> Any:

@@ -28,11 +28,12 @@ from hearthwatch.camsim.faults import Fault, apply_fault, parse_fault
 from hearthwatch.camsim.fleet_state import CameraRecord, CredentialPolicy, plan_cameras
 from hearthwatch.camsim.identity import CameraIdentity
 from hearthwatch.camsim.loop_thread import LoopThread
+from hearthwatch.camsim.motion import MotionSchedule, MotionScript
 from hearthwatch.camsim.rtsp_server import CameraRtspServer
 from hearthwatch.camsim.scene import EncodedClip, SceneSpec, load_clip
 from hearthwatch.camsim.sound import AudioClip, load_sound, sound_for
-from hearthwatch.camsim.sources import ClipSource, LiveSource
-from hearthwatch.camsim.views import CameraView
+from hearthwatch.camsim.sources import LiveSource, ScriptedSource
+from hearthwatch.camsim.views import VIEWS, CameraView
 from hearthwatch.errors import NotFound
 from hearthwatch.protocols import rtsp_url
 
@@ -65,6 +66,7 @@ class FleetConfig:
     audio: bool = True  # an AAC track on every camera's streams
     video_only: frozenset[int] = frozenset()  # indexes (from 0) of cameras without audio
     views: tuple[CameraView, ...] = ()  # what each camera shows (default: all the yard)
+    motion: MotionSchedule = field(default_factory=MotionSchedule)  # see `motion`
 
     def has_audio(self, index: int) -> bool:
         return self.audio and index not in self.video_only
@@ -147,6 +149,9 @@ class CameraFleet:
         self._server: CameraRtspServer | None = None
         self._loop: LoopThread | None = None
         self._control: ControlServer | None = None
+        self._clips: dict[SceneSpec, EncodedClip] = {}  # cameras with the same view share one
+        self._scripts: dict[str, MotionScript] = {}
+        self._scripted: dict[str, dict[str, tuple[SceneSpec, dict[str, EncodedClip]]]] = {}
 
     def start(self) -> None:
         """Prepare the scenes (encoding them on first use), then serve; returns when ready."""
@@ -253,23 +258,52 @@ class CameraFleet:
         server = self._server
         return self._loop.call(lambda: server.session_count)
 
+    def start_motion(
+        self, serial: str, actor: str | None = None, *, wait_s: float = 3.0
+    ) -> dict[str, Any]:
+        """Someone crosses the camera's scene now; returns once every stream being sent has
+        shown its first frame (at most `wait_s`), with the wall-clock times it did."""
+        script, streams = self._scripts.get(serial), self._scripted.get(serial, {})
+        if script is None or self._loop is None:
+            raise NotFound(f"no camera {serial!r} is running", code="camsim.camera_not_found")
+        actor = actor or script.own_actor
+        for spec, clips in streams.values():
+            clips[actor] = self._clip(spec.crossing(actor))  # encoded on first use, cached
+        camera = self._cameras[serial]
+        sending = self._loop.call(lambda: _sending(camera, set(streams)))
+        crossing = script.request(actor)
+        script.wait_for_onsets(crossing, sending, wait_s)
+        return {"camera": serial, **script.describe(crossing)}
+
+    def motion(self, serial: str) -> dict[str, Any]:
+        """The camera's motion schedule and its latest crossings, newest first."""
+        script = self._scripts.get(serial)
+        if script is None:
+            raise NotFound(f"no camera {serial!r} is running", code="camsim.camera_not_found")
+        return {
+            "camera": serial,
+            "schedule": str(script.schedule),
+            "actor": script.own_actor,
+            "crossings": script.recent(),
+        }
+
+    def _clip(self, spec: SceneSpec) -> EncodedClip:
+        if spec not in self._clips:
+            self._clips[spec] = load_clip(spec, self.config.cache_dir)
+        return self._clips[spec]
+
     def _build_cameras(self) -> list[SimulatedCamera]:
         config = self.config
-        clips: dict[SceneSpec, EncodedClip] = {}  # cameras with the same view share one
-
-        def clip(spec: SceneSpec) -> EncodedClip:
-            if spec not in clips:
-                clips[spec] = load_clip(spec, config.cache_dir)
-            return clips[spec]
-
         cameras = []
         for index, record in enumerate(self._records):
             live = config.live and index == 0
             main = config.main_spec(index)
-            streams: dict[str, FrameSource] = {
-                "main": LiveSource(main) if live else ClipSource(clip(main)),
-                "sub": ClipSource(clip(config.sub_spec(index))),
-            }
+            script = self._script(index)
+            self._scripts[record.serial] = script
+            # A live main stream paints its own loop: crossings show on the sub-stream only.
+            streams: dict[str, FrameSource] = {"main": LiveSource(main)} if live else {}
+            for name, spec in (("main", main), ("sub", config.sub_spec(index))):
+                streams.setdefault(name, self._scripted_source(record.serial, name, spec, script))
             identity = CameraIdentity(record.serial, record.verification_code)
             camera = SimulatedCamera(
                 record.name, streams, identity, record.username, record.password
@@ -278,6 +312,24 @@ class CameraFleet:
             camera.audio_on = config.has_audio(index)
             cameras.append(camera)
         return cameras
+
+    def _script(self, index: int) -> MotionScript:
+        schedule, spec = self.config.motion, self.config.main_spec(index)
+        first = schedule.first_after(index, self.config.cameras)
+        return MotionScript(spec.actor or VIEWS[spec.view].actor, schedule, first)
+
+    def _scripted_source(
+        self, serial: str, stream: str, spec: SceneSpec, script: MotionScript
+    ) -> ScriptedSource:
+        """A stream of the background scene (the loop, or the quiet scene) with crossings
+        spliced in; for a still scene the camera's own crossing is encoded now, so that the
+        first one needs no wait."""
+        clips: dict[str, EncodedClip] = {}
+        if script.schedule.still:
+            clips[script.own_actor] = self._clip(spec.crossing(script.own_actor))
+        self._scripted.setdefault(serial, {})[stream] = (spec, clips)
+        background = self._clip(spec.quiet() if script.schedule.still else spec)
+        return ScriptedSource(stream, background, script, clips)
 
     def _sound(self, index: int) -> AudioClip:
         # Loaded even for a camera without audio, so that it can be switched on later.
@@ -308,3 +360,12 @@ class CameraFleet:
         if host in WILDCARD_HOSTS:
             host = "127.0.0.1"
         return rtsp_url.StreamAddress("rtsp", host, self.rtsp_port, f"/{serial}/{stream}").url
+
+
+def _sending(camera: SimulatedCamera, streams: set[str]) -> set[str]:
+    """Which of `streams` the camera is sending right now (to at least one viewer)."""
+    return {
+        name
+        for name, broadcaster in camera.broadcasters.items()
+        if name in streams and broadcaster.task is not None and not broadcaster.task.done()
+    }

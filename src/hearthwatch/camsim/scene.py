@@ -2,9 +2,12 @@
 
 The scene is one of the `views` (by default a quiet yard: sky, lawn, a house) in which a
 visitor crosses during scripted motion episodes, with the camera's name printed on it when
-the spec has a label. It is encoded once per spec (view, label, size, rate, length, bitrate) with
-libx264 (no B-frames, fixed GOP, constant bitrate like a real camera) and kept in a cache
-file of length-prefixed frames, so dozens of cameras can serve it for almost no CPU.
+the spec has a label. A spec's `quiet` twin has nobody in it and still grain; its
+`crossing` twins are the short clips of one actor crossing, which `motion` splices into the
+quiet scene on command or on a schedule. Each is encoded once per spec (view, label, size,
+rate, length, bitrate, actor) with libx264 (no B-frames, fixed GOP, constant bitrate like a
+real camera) and kept in a cache file of length-prefixed frames, so dozens of cameras can
+serve it for almost no CPU.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 import struct
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,6 +28,8 @@ from hearthwatch.camsim.views import ViewPainter
 from hearthwatch.protocols.h264 import NAL_PPS, NAL_SPS, nal_type, split_annexb
 
 CACHE_VERSION = 3
+QUIET_SECONDS = 4  # a still scene's loop: two GOPs
+CROSSING_SECONDS = 6  # a crossing on command: three GOPs of 2 s
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class SceneSpec:
     motion: tuple[tuple[float, float], ...] = ((6.0, 12.0),)
     view: str = "yard"  # a name from `views.VIEWS`
     label: str = ""  # printed on the picture
+    actor: str = ""  # who crosses (a name from `views.ACTORS`); "": the view's own visitor
+    moving_grain: bool = True  # False: the same grain on every frame (a truly still scene)
 
     def cache_key(self) -> str:
         raw = json.dumps([CACHE_VERSION, *self.__dict__.values()], default=list)
@@ -45,6 +52,20 @@ class SceneSpec:
 
     def in_motion(self, second: float) -> bool:
         return any(start <= second < end for start, end in self.motion)
+
+    def quiet(self) -> SceneSpec:
+        """The same view with nobody in it and still grain: nothing moves, frame to frame."""
+        return replace(self, seconds=QUIET_SECONDS, motion=(), moving_grain=False)
+
+    def crossing(self, actor: str = "") -> SceneSpec:
+        """A clip of `actor` crossing the quiet scene, to be spliced into it on command.
+
+        The actor is already in view on the first frame (so the motion starts with the clip)
+        and crosses from 10% to 90% of its way: the episode runs a little past both ends."""
+        lead = CROSSING_SECONDS * 0.1 / 0.8
+        episode = ((-lead, CROSSING_SECONDS + lead),)
+        quiet = self.quiet()
+        return replace(quiet, seconds=CROSSING_SECONDS, motion=episode, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -111,7 +132,14 @@ def _read_clip(spec: SceneSpec, blob: bytes) -> EncodedClip:
 def encode_scene(spec: SceneSpec) -> Iterator[tuple[bytes, bool]]:
     """Encode the scene; yields (Annex B access unit, is keyframe)."""
     codec = make_encoder(spec.width, spec.height, spec.fps, spec.gop_seconds, spec.bitrate_kbps)
-    painter = ViewPainter(spec.width, spec.height, spec.view, spec.label)
+    painter = ViewPainter(
+        spec.width,
+        spec.height,
+        spec.view,
+        spec.label,
+        actor=spec.actor,
+        moving_grain=spec.moving_grain,
+    )
     for index in range(spec.seconds * spec.fps):
         picture = painter.paint_i420(index / spec.fps, spec.motion, index)
         frame = av.VideoFrame.from_ndarray(picture, format="yuv420p")

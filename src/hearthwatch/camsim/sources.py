@@ -1,4 +1,5 @@
-"""Frame sources: a pre-encoded looping clip, and a live encoder that burns in the time."""
+"""Frame sources: a pre-encoded looping clip (with crossings spliced in, or not), and a live
+encoder that burns in the time."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 from av.video.frame import PictureType
 from numpy.typing import NDArray
 
+from hearthwatch.camsim.motion import Crossing, MotionScript
 from hearthwatch.camsim.scene import EncodedClip, EncodedFrame, SceneSpec, make_encoder
 from hearthwatch.camsim.views import ViewPainter
 from hearthwatch.protocols.h264 import NAL_IDR, NAL_PPS, NAL_SPS, nal_type, split_annexb
@@ -35,6 +37,63 @@ class ClipSource:
     def in_motion(self, index: int) -> bool:
         spec = self.clip.spec
         return spec.in_motion((index % len(self.clip.frames)) / spec.fps)
+
+
+class ScriptedSource:
+    """Serves a background clip in a loop and splices in the crossings of a `MotionScript`.
+
+    A crossing starts at the first frame this stream sends once it is due (the clip opens
+    with an IDR and its parameter sets, so nothing before it is needed to decode it); when
+    it has played, the background starts again from its first frame, a keyframe. `clips`
+    holds the crossing clips by actor; the fleet fills it before asking for a crossing, so
+    that nothing is ever encoded on the event loop. A crossing whose clip is missing is
+    left out. No encoding at run time, like `ClipSource`."""
+
+    def __init__(
+        self,
+        stream: str,
+        background: EncodedClip,
+        script: MotionScript,
+        clips: dict[str, EncodedClip],
+    ) -> None:
+        self.stream, self.background, self.script, self.clips = stream, background, script, clips
+        self.sps, self.pps = background.sps, background.pps
+        spec = background.spec
+        self.width, self.height, self.fps = spec.width, spec.height, spec.fps
+        self._position = 0  # in the background
+        self._playing: tuple[Crossing, EncodedClip] | None = None
+        self._at = 0  # in the crossing being played
+
+    async def frame(self, index: int) -> EncodedFrame:
+        if index == 0:  # the stream (re)starts: it must open with a keyframe
+            self._restart()
+        if self._playing is None:
+            self._start_due_crossing()
+        if self._playing is not None:
+            return self._crossing_frame(*self._playing)
+        frames = self.background.frames
+        self._position += 1
+        return frames[(self._position - 1) % len(frames)]
+
+    def _restart(self) -> None:
+        if self._playing is not None:
+            self.script.mark_end(self._playing[0], self.stream)
+        self._playing, self._position = None, 0
+
+    def _start_due_crossing(self) -> None:
+        crossing = self.script.due(self.stream, time.monotonic())
+        clip = None if crossing is None else self.clips.get(crossing.actor)
+        if crossing is not None and clip is not None:
+            self._playing, self._at = (crossing, clip), 0
+            self.script.mark_onset(crossing, self.stream)
+
+    def _crossing_frame(self, crossing: Crossing, clip: EncodedClip) -> EncodedFrame:
+        frame = clip.frames[self._at]
+        self._at += 1
+        if self._at == len(clip.frames):  # its last frame: the background comes next
+            self.script.mark_end(crossing, self.stream)
+            self._playing, self._position = None, 0
+        return frame
 
 
 def timecode_cell(width: int) -> int:
@@ -71,7 +130,7 @@ class LiveSource:
     def __init__(self, spec: SceneSpec) -> None:
         self.spec = spec
         self.width, self.height, self.fps = spec.width, spec.height, spec.fps
-        self.painter = ViewPainter(spec.width, spec.height, spec.view, spec.label)
+        self.painter = ViewPainter(spec.width, spec.height, spec.view, spec.label, actor=spec.actor)
         self.codec = make_encoder(
             spec.width, spec.height, spec.fps, spec.gop_seconds, spec.bitrate_kbps, live=True
         )

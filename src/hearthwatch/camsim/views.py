@@ -2,7 +2,8 @@
 visitor (a walker, a courier, a dog, a car, a cyclist), and the camera's name on the picture.
 
 A view is drawn once, still, as a real camera's background would be; each frame then only
-draws the visitor (during the scene's motion episodes) and sensor grain, and converts to
+draws the visitor (during the scene's motion episodes; any of the `ACTORS` may stand in for
+the view's own) and sensor grain, and converts to
 the encoder's YUV 4:2:0 with OpenCV, so a new view costs little more than its encoding.
 Shapes are given in fractions of the picture, so every resolution shows the same view.
 """
@@ -177,22 +178,37 @@ def cyclist(p: Picture, progress: float) -> None:
     disc(p, x, 0.51, 0.03, (210, 160, 130))
 
 
-@dataclass(frozen=True)
-class View:
-    draw: Callable[[Picture], None]
-    visitor: Callable[[Picture, float], None]
-
-
-def _yard_walker(p: Picture, progress: float) -> None:
+def person(p: Picture, progress: float) -> None:
     walker(p, progress, body=(200, 40, 40), skin=(230, 190, 160), leftwards=False)
 
 
+Actor = Callable[[Picture, float], None]
+# Who can cross a scene, by the name the control API takes (`POST .../motion {"actor"}`).
+ACTORS: dict[str, Actor] = {
+    "person": person,
+    "courier": courier,
+    "dog": dog,
+    "car": car,
+    "cyclist": cyclist,
+}
+
+
+@dataclass(frozen=True)
+class View:
+    draw: Callable[[Picture], None]
+    actor: str  # its own visitor, a name from `ACTORS`
+
+    @property
+    def visitor(self) -> Actor:
+        return ACTORS[self.actor]
+
+
 VIEWS: dict[str, View] = {
-    "yard": View(draw_yard, _yard_walker),
-    "porch": View(draw_porch, courier),
-    "garden": View(draw_garden, dog),
-    "driveway": View(draw_driveway, car),
-    "garage": View(draw_garage, cyclist),
+    "yard": View(draw_yard, "person"),
+    "porch": View(draw_porch, "courier"),
+    "garden": View(draw_garden, "dog"),
+    "driveway": View(draw_driveway, "car"),
+    "garage": View(draw_garage, "cyclist"),
 }
 
 
@@ -211,26 +227,42 @@ def draw_label(picture: Picture, text: str) -> None:
 
 
 class ViewPainter:
-    """Paints frames of one view: the still background once, the visitor and grain each time."""
+    """Paints frames of one view: the still background once, the visitor and grain each time.
 
-    def __init__(self, width: int, height: int, view: str = "yard", label: str = "") -> None:
+    `actor` replaces the view's own visitor; without `moving_grain` every frame has the same
+    grain, so that a still scene is still to a frame-difference detector too."""
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        view: str = "yard",
+        label: str = "",
+        *,
+        actor: str = "",
+        moving_grain: bool = True,
+    ) -> None:
         if view not in VIEWS:
             raise ValueError(f"unknown view {view!r}; known: {', '.join(VIEWS)}")
+        if actor and actor not in ACTORS:
+            raise ValueError(f"unknown actor {actor!r}; known: {', '.join(ACTORS)}")
         self.width, self.height, self.view = width, height, VIEWS[view]
+        self.visitor = ACTORS[actor or self.view.actor]
         base = np.zeros((height, width, 3), np.uint8)
         self.view.draw(base)
         if label:
             draw_label(base, label)
         self.base = base
         rng = np.random.default_rng(7)
-        self.grain = rng.integers(0, GRAIN_LEVEL, (GRAIN_FRAMES, height, width), dtype=np.uint8)
+        frames = GRAIN_FRAMES if moving_grain else 1
+        self.grain = rng.integers(0, GRAIN_LEVEL, (frames, height, width), dtype=np.uint8)
         self._still: dict[int, Picture] = {}  # YUV frames without a visitor, by grain
 
     def _picture(self, second: float, motion: tuple[tuple[float, float], ...]) -> Picture:
         picture = self.base.copy()
         for start, end in motion:
             if start <= second < end:
-                self.view.visitor(picture, (second - start) / (end - start))
+                self.visitor(picture, (second - start) / (end - start))
         return picture
 
     @staticmethod
@@ -240,7 +272,7 @@ class ViewPainter:
     def paint(self, second: float, motion: tuple[tuple[float, float], ...], index: int) -> Picture:
         """An RGB frame with grain (for encoders that take RGB)."""
         picture = self._picture(second, motion)
-        grain = self.grain[index % GRAIN_FRAMES]
+        grain = self.grain[index % len(self.grain)]
         return np.asarray(cv2.add(picture, np.repeat(grain[:, :, None], 3, axis=2)), np.uint8)
 
     def paint_i420(
@@ -248,7 +280,7 @@ class ViewPainter:
     ) -> Picture:
         """A YUV 4:2:0 planar frame (as libx264 takes it) with grain on its luma. Frames
         without a visitor repeat one of a few, made once (most of a scene is still)."""
-        grain = index % GRAIN_FRAMES
+        grain = index % len(self.grain)
         if not self._visited(second, motion) and grain in self._still:
             return self._still[grain]
         yuv = np.asarray(
