@@ -169,6 +169,9 @@ class Settings(BaseSettings):
     # on beyond the default policy, which refuses loopback, link-local, multicast and cloud
     # metadata addresses (security/outbound.py). Comma-separated.
     camera_allowed_networks: str = Field(default="", max_length=4000)
+    # Alerts (issue 14): CA certificates to trust for users' MQTT brokers (mqtts://), besides
+    # the system's (a broker with its own CA, as Home Assistant's Mosquitto often has).
+    notify_mqtt_ca_file: Path | None = None
 
     @classmethod
     def settings_customise_sources(

@@ -14,6 +14,7 @@ from datetime import timedelta
 from hearthwatch.context import AppContext
 from hearthwatch.homes.schedule import ARMING_SCHEDULE_JOB
 from hearthwatch.jobs.registry import Job, JobKind, Registry
+from hearthwatch.notify.delivery import NOTIFY_DELIVER
 from hearthwatch.privacy.erasure.service import ERASURE_RUN, erasure_run_key
 from hearthwatch.privacy.export.build import EXPORT_BUILD
 from hearthwatch.privacy.export.service import export_build_key
@@ -84,7 +85,7 @@ def periodic_jobs(settings: Settings | None = None) -> tuple[Job, ...]:
 
 
 # Each kind is declared beside its handler, in its domain; the node runs these.
-QUEUED_KINDS: tuple[JobKind, ...] = (EXPORT_BUILD, ERASURE_RUN)
+QUEUED_KINDS: tuple[JobKind, ...] = (EXPORT_BUILD, ERASURE_RUN, NOTIFY_DELIVER)
 
 
 def registry() -> Registry:
