@@ -13,8 +13,9 @@ threshold; small specks are opened away. The score is the fraction of the analys
 that changed (0 to 1), overall and per zone. Zones are where motion counts (none: the whole
 picture); privacy masks are never analysed, not even inside a zone. Motion is *moving* while
 some zone's score reaches the sensitivity's minimum area, and *sustained* once it has been
-moving for the minimum duration (short gaps of up to `GAP_TOLERANCE_US` forgiven): only
-sustained motion opens an event (events/lifecycle.py).
+moving for the minimum duration (short gaps of up to `GAP_TOLERANCE_US` forgiven, each
+frame counting for the time until the next): only sustained motion opens an event
+(events/lifecycle.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hearthwatch.media.masks import Polygon, raster
 ANALYSIS_WIDTH = 160
 BACKGROUND_TAU_S = 4.0
 GAP_TOLERANCE_US = 600_000
+MAX_FRAME_CREDIT_US = 3_000_000  # a frame after a long break stands for no more than this
 # Sensitivity 1 .. 100 maps between these (least sensitive first), geometrically: each step
 # of sensitivity makes the same relative difference. At the default (60) a pixel must change
 # by some 14 gray levels and 0.3% of a zone must change: a person a tenth of the picture's
@@ -101,6 +103,7 @@ class MotionAnalyser:
         self._last_us: int | None = None
         self._onset_us: int | None = None
         self._last_moving_us: int | None = None
+        self._interval_us = 0  # between the last two frames
 
     def feed(self, gray: NDArray[np.uint8], at_us: int) -> Verdict:
         """Analyse one frame (rows x columns of gray levels) taken at `at_us`."""
@@ -108,13 +111,16 @@ class MotionAnalyser:
 
         small = self._prepare(gray)
         background = self._background
-        dt_s = (at_us - self._last_us) / 1e6 if self._last_us is not None else 0.0
+        self._interval_us = at_us - self._last_us if self._last_us is not None else 0
+        dt_s = self._interval_us / 1e6
         self._last_us = at_us
         if background is None or background.shape != small.shape:
             self._background = small.astype(np.float32)
-            return self._judge(0.0, {}, at_us)
+            return self._judge(0.0, {zone.id: 0.0 for zone in self.settings.zones}, at_us)
         areas = self._areas
         assert areas is not None
+        if not areas.analysed_count:  # masks cover every zone: nothing is analysed
+            return self._judge(0.0, {zone.id: 0.0 for zone in self.settings.zones}, at_us)
         picture = small.astype(np.float32)
         # A change of the whole picture's brightness is the light, not motion.
         shift = float(picture[areas.analysed].mean() - background[areas.analysed].mean())
@@ -169,16 +175,21 @@ class MotionAnalyser:
         else:
             hit = ()
         moving = bool(hit) if self.settings.zones else score >= minimum and score > 0
+        # Keyframes only (a main stream analysed) come seconds apart: a gap is then longer.
+        tolerance = max(GAP_TOLERANCE_US, 2 * self._interval_us)
+        since = at_us - self._last_moving_us if self._last_moving_us is not None else None
         if moving:
-            gap = self._last_moving_us is None or at_us - self._last_moving_us > GAP_TOLERANCE_US
-            if self._onset_us is None or gap:
+            if self._onset_us is None or since is None or since > tolerance:
                 self._onset_us = at_us
             self._last_moving_us = at_us
-        elif self._last_moving_us is None or at_us - self._last_moving_us > GAP_TOLERANCE_US:
+        elif since is None or since > tolerance:
             self._onset_us = None
         onset = self._onset_us
         needed = self.settings.min_duration_ms * 1000
-        sustained = moving and onset is not None and at_us - onset >= needed
+        # A frame stands for the time until the next one: keyframes a GOP apart, each
+        # showing the visitor, are motion for as long as they cover.
+        credit = min(self._interval_us, MAX_FRAME_CREDIT_US)
+        sustained = moving and onset is not None and at_us - onset + credit >= needed
         return Verdict(score, zone_scores, hit, moving, sustained, onset if moving else None)
 
 

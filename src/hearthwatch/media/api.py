@@ -24,6 +24,7 @@ from fastapi import (
     WebSocketDisconnect,
 )
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearthwatch.access import media_tokens
@@ -31,6 +32,7 @@ from hearthwatch.access.resolver import Action, authorize
 from hearthwatch.accounts.signin import credential_alive
 from hearthwatch.api.deps import CallerDep, ContextDep, DbDep, caller_for
 from hearthwatch.context import AppContext
+from hearthwatch.devices.models import Camera
 from hearthwatch.devices.schemas import (
     MediaTokenIn,
     MediaTokenOut,
@@ -38,9 +40,16 @@ from hearthwatch.devices.schemas import (
     Span,
     Timeline,
 )
-from hearthwatch.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from hearthwatch.errors import (
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from hearthwatch.media import playback, recorded
 from hearthwatch.media.live_streams import LiveStream, live_stream
+from hearthwatch.media.masks import Polygon, parse_polygons
 from hearthwatch.media.models import Segment
 from hearthwatch.media.snapshots import LiveSnapshots
 from hearthwatch.privacy.limits.service import camera_held
@@ -109,7 +118,22 @@ def media_user(
     authorize(db, user_id=user_id, camera_id=camera_id, action=SCOPE_ACTION[scope])
     if scope == "live":
         refuse_if_restricted(ctx, db, camera_id)
+        refuse_in_privacy_mode(db, camera_id)
     return user_id
+
+
+def refuse_in_privacy_mode(db: Session, camera_id: str) -> None:
+    """A camera in privacy mode is not shown live until it is switched off (issue 14)."""
+    if db.scalar(select(Camera.privacy_mode).where(Camera.id == camera_id)):
+        raise Conflict(
+            "Privacy mode is on: the camera is not shown live until you switch it off.",
+            code="camera.privacy_mode",
+        )
+
+
+def camera_masks(db: Session, camera_id: str) -> tuple[Polygon, ...]:
+    """The camera's privacy masks, blacked out in every picture served of it."""
+    return parse_polygons(db.scalar(select(Camera.privacy_masks).where(Camera.id == camera_id)))
 
 
 def refuse_if_restricted(ctx: AppContext, db: Session, camera_id: str) -> None:
@@ -212,7 +236,8 @@ def snapshot(
     if at is None:
         media_user(ctx, db, request, camera_id=camera_id, scope="live", token=token)
         hub = ctx.recorder.hub(camera_id) if ctx.recorder else None
-        image = _snapshots.latest(camera_id, hub) if hub else None
+        masks = camera_masks(db, camera_id)
+        image = _snapshots.latest(camera_id, hub, masks) if hub else None
         if image is None:
             raise NotFound("The camera is offline.", code="camera.offline")
         return Response(image, media_type="image/jpeg", headers=PRIVATE)
@@ -233,7 +258,8 @@ def snapshot(
     if frame.time is not None:
         shown = recorded.from_us(round(frame.time * 1_000_000))
         headers[FRAME_TIME_HEADER] = shown.isoformat()
-    return Response(playback.jpeg(frame), media_type="image/jpeg", headers=headers)
+    image = playback.jpeg(frame, masks=camera_masks(db, camera_id))
+    return Response(image, media_type="image/jpeg", headers=headers)
 
 
 class WebRtcOffer(BaseModel):
@@ -309,8 +335,9 @@ async def live(websocket: WebSocket, camera_id: str, token: str = "", stream: st
     is H.265 is watched through its H.264 sub-stream, announced first in a text message
     (`{"stream": "sub", "codec": …, "width": …, "height": …}`)."""
     ctx: AppContext = websocket.app.state.ctx
-    if not await asyncio.to_thread(_may_watch, ctx, camera_id, token):
-        await websocket.close(code=4401, reason="not authorised")
+    refusal = await asyncio.to_thread(_live_refusal, ctx, camera_id, token)
+    if refusal is not None:
+        await websocket.close(code=refusal[0], reason=refusal[1])
         return
     await websocket.accept()
     chosen = await _live_stream(ctx, camera_id, h264_only=stream == "sub", wait_seconds=0.0)
@@ -360,6 +387,19 @@ async def _pump(
             await websocket.send_bytes(data)
 
 
+def _live_refusal(ctx: AppContext, camera_id: str, token: str) -> tuple[int, str] | None:
+    """Why the live socket is refused (close code, reason), or None: 4409 for a camera in
+    privacy mode (its owner sees why), 4401 for anything else, a stranger's camera included."""
+    try:
+        with ctx.db.session() as db:
+            media_user(ctx, db, None, camera_id=camera_id, scope="live", token=token)
+            return None
+    except Conflict:
+        return 4409, "privacy mode"
+    except (NotAuthenticated, NotFound, PermissionDenied):
+        return 4401, "not authorised"
+
+
 def _may_watch(ctx: AppContext, camera_id: str, token: str, *, renewing: bool = False) -> bool:
     """Token, resolver and session checked together; a running stream outlives its token's
     expiry but not the session, nor the right to watch."""
@@ -380,6 +420,7 @@ def _may_watch(ctx: AppContext, camera_id: str, token: str, *, renewing: bool = 
                 return False
             authorize(db, user_id=grant.user_id, camera_id=camera_id, action=Action.WATCH_LIVE)
             refuse_if_restricted(ctx, db, camera_id)
+            refuse_in_privacy_mode(db, camera_id)
             return True
-    except (NotAuthenticated, NotFound, PermissionDenied):
+    except (NotAuthenticated, NotFound, PermissionDenied, Conflict):
         return False

@@ -47,6 +47,10 @@ log = logging.getLogger("hearthwatch.recorder")
 MAX_HELD_FRAMES = 250
 
 
+# (packet, its video stream, when it arrived in seconds since the epoch)
+PacketTap = Callable[["av.Packet[Any]", "av.video.stream.VideoStream", float], None]
+
+
 class UnsupportedCodec(Exception):
     """The camera streams a codec the recorder does not store."""
 
@@ -103,6 +107,9 @@ class CameraIngest:
     status: IngestStatus = field(default_factory=IngestStatus)
     connection: ConnectionPolicy = field(default_factory=ConnectionPolicy)  # transport, retries
     open_source: SourceOpener = open_rtsp_source  # how a session with the camera is opened
+    # Handed every video packet as it arrives (motion detection, events/detector.py): it
+    # must return at once, so it only queues what it wants; set and unset by the recorder.
+    tap: PacketTap | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _format: StreamFormat | None = None
@@ -223,8 +230,13 @@ class CameraIngest:
                     first_video = False
                     if untimed is not None and time_untimed(untimed[0], packet, stream):
                         take(untimed[0], untimed[1], stream, segmenter)
+                        if self.tap is not None:  # the keyframe the analysis starts on
+                            self.tap(untimed[0], stream, untimed[1])
                     untimed = None
                 now = time.time()
+                tap = self.tap
+                if tap is not None:
+                    tap(packet, stream, now)
                 if (
                     packet.is_keyframe
                     or hub.watched

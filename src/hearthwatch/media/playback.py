@@ -5,15 +5,18 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hearthwatch.media import segment_files
+from hearthwatch.media.masks import Polygon, apply_masks
 from hearthwatch.media.models import Segment
 
 if TYPE_CHECKING:  # PyAV loads on first use: the API starts faster without it
     import av
+    from numpy.typing import NDArray
 
 GAP_TOLERANCE_US = 1_500_000
 JPEG_QUALITY = 85
@@ -111,14 +114,22 @@ def decoder_config(init: bytes) -> tuple[str, bytes]:
     raise ValueError("the init segment has no avcC or hvcC box")
 
 
-def jpeg(frame: av.VideoFrame, *, max_width: int | None = None) -> bytes:
-    """A JPEG of a decoded frame (optionally scaled down, keeping the aspect ratio)."""
+def jpeg(
+    frame: av.VideoFrame, *, max_width: int | None = None, masks: Sequence[Polygon] = ()
+) -> bytes:
+    """A JPEG of a decoded frame (optionally scaled down, keeping the aspect ratio), with the
+    camera's privacy masks blacked out."""
     if max_width is not None and frame.width > max_width:
         frame = frame.reformat(width=max_width, height=frame.height * max_width // frame.width)
+    return encode_jpeg(frame.to_ndarray(format="bgr24"), masks=masks)
+
+
+def encode_jpeg(picture: NDArray[Any], *, masks: Sequence[Polygon] = ()) -> bytes:
+    """A JPEG of a picture (rows x columns x BGR), privacy masks blacked out first."""
     import cv2  # loaded on first snapshot: OpenCV is slow to import
 
     ok, encoded = cv2.imencode(
-        ".jpg", frame.to_ndarray(format="bgr24"), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+        ".jpg", apply_masks(picture, masks), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
     )
     if not ok:
         raise ValueError("JPEG encoding failed")

@@ -17,6 +17,14 @@ cannot play H.265 (WebRTC never carries it). It runs for as long as the main str
 H.265, rather than from a viewer's first request: a viewer then starts on the cached
 keyframe at once instead of waiting for a cold connection and a GOP; a sub-stream is small
 (copied, never decoded), and an H.264 camera never gets one, so it costs them nothing.
+
+Motion detection (issue 14): each camera with detection enabled gets a detector
+(events/detector.py) tapping the packets of its sub-stream, whose ingest then runs whatever
+the main stream's codec (a sub-stream is what detection decodes: small and cheap), or of the
+main stream (keyframes only) when there is no sub-stream. Settings are read at each pass,
+so a change applies within one. A camera in privacy mode is held like a restricted one: no
+ingest, no detector (its open event closes), no live view, until it is switched off.
+Events a crash left open are closed when the recorder starts.
 """
 
 from __future__ import annotations
@@ -37,12 +45,15 @@ from hearthwatch.devices.binding import stream_url
 from hearthwatch.devices.models import Camera
 from hearthwatch.devices.streams import assign_stream, check_stream_holder, stream_key_at
 from hearthwatch.errors import HearthwatchError
+from hearthwatch.events.detection import DetectionSettings, settings_of_all
+from hearthwatch.events.detector import CameraDetector
+from hearthwatch.events.lifecycle import close_abandoned
 from hearthwatch.media import retention
 from hearthwatch.media.connection import ConnectionPolicy
 from hearthwatch.media.ingest import CameraIngest
 from hearthwatch.media.live import LiveHub
 from hearthwatch.media.segmenter import FinishedSegment
-from hearthwatch.media.status import RESTRICTED, STREAM_TAKEN, IngestStatus
+from hearthwatch.media.status import PRIVACY_MODE, RESTRICTED, STREAM_TAKEN, IngestStatus
 from hearthwatch.media.store import MediaVault
 from hearthwatch.privacy.limits.service import held_cameras
 from hearthwatch.protocols.rtsp_url import StreamAddress
@@ -70,6 +81,7 @@ class _Wanted:
     learned: str | None = field(default=None, compare=False)  # what worked last (auto)
     sub_url: str | None = None  # the live-only sub-stream's address, credentials included
     main_codec: str | None = field(default=None, compare=False)  # as last stored
+    detection: DetectionSettings | None = field(default=None, compare=False)  # None: off
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,8 @@ class Recorder:
     def __init__(self, ctx: AppContext, vault: MediaVault) -> None:
         self.ctx, self.vault = ctx, vault
         self.ingests: dict[str, CameraIngest] = {}
-        self.sub_ingests: dict[str, CameraIngest] = {}  # live-only, of H.265 cameras
+        self.sub_ingests: dict[str, CameraIngest] = {}  # live-only: H.265 cameras, detection
+        self.detectors: dict[str, CameraDetector] = {}
         self._wanted: dict[str, _Wanted] = {}
         self._held: dict[str, str] = {}
         self._removed: set[str] = set()
@@ -92,6 +105,10 @@ class Recorder:
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        try:
+            close_abandoned(self.ctx)  # before any detector opens one of its own
+        except Exception:  # a stale open event must not keep the recorder from starting
+            log.exception("closing events left open failed")
         self.sync()
         self._thread = threading.Thread(target=self._loop, name="recorder", daemon=True)
         self._thread.start()
@@ -103,6 +120,11 @@ class Recorder:
         with self._lock:
             ingests = [*self.ingests.values(), *self.sub_ingests.values()]
             self.ingests, self.sub_ingests = {}, {}
+            detectors, self.detectors = list(self.detectors.values()), {}
+        for detector in detectors:
+            detector.stop(timeout=0)
+        for detector in detectors:
+            detector.stop()  # each closes its open event
         # Every ingest is told first, then waited for: one blocked in a read of a silent
         # camera (up to the socket time-out) no longer delays the next one's stop.
         for ingest in ingests:
@@ -123,6 +145,9 @@ class Recorder:
             self._removed.add(camera_id)
             ingest = self.ingests.pop(camera_id, None)
             sub = self.sub_ingests.pop(camera_id, None)
+            detector = self.detectors.pop(camera_id, None)
+        if detector is not None:
+            detector.stop()
         if sub is not None:
             sub.stop(timeout=0)
         if ingest is not None:
@@ -185,6 +210,7 @@ class Recorder:
                 self._apply_sub(camera_id, want)
             for camera_id in set(self.sub_ingests) - set(wanted):
                 self.sub_ingests.pop(camera_id).stop(timeout=0)
+            self._apply_detectors(wanted)
             self._wanted, self._held = wanted, cameras.held
 
     def _apply(self, camera_id: str, want: _Wanted) -> None:
@@ -213,10 +239,11 @@ class Recorder:
         ingest.start()
 
     def _apply_sub(self, camera_id: str, want: _Wanted) -> None:
-        """Run the sub-stream's live-only ingest while the main stream is H.265."""
+        """Run the sub-stream's live-only ingest while the main stream is H.265, or while
+        motion is detected on the camera (the sub-stream is what is analysed)."""
         ingest, main = self.sub_ingests.get(camera_id), self.ingests[camera_id]
         codec = main.status.codec or want.main_codec
-        url = want.sub_url if codec == HEVC else None
+        url = want.sub_url if codec == HEVC or want.detection is not None else None
         if ingest is not None and ingest.url == url:
             return
         if ingest is not None:
@@ -234,6 +261,42 @@ class Recorder:
         )
         self.sub_ingests[camera_id] = ingest
         ingest.start()
+
+    def _apply_detectors(self, wanted: dict[str, _Wanted]) -> None:
+        """One detector per camera with detection on, tapping its sub-stream's ingest if it
+        has one, else its main stream's (keyframes only); new settings handed over."""
+        detecting = {camera_id for camera_id, want in wanted.items() if want.detection}
+        for camera_id in set(self.detectors) - detecting:
+            self._drop_detector(camera_id)
+        for camera_id in detecting:
+            want, sub = wanted[camera_id], self.sub_ingests.get(camera_id)
+            assert want.detection is not None
+            source = sub if sub is not None else self.ingests[camera_id]
+            detector = self.detectors.get(camera_id)
+            if detector is not None and source.tap == detector.offer:
+                detector.settings = want.detection
+                continue
+            if detector is not None:
+                self._drop_detector(camera_id)
+            detector = CameraDetector(
+                self.ctx,
+                owner_id=want.owner_id,
+                camera_id=camera_id,
+                settings=want.detection,
+                keyframes_only=sub is None,
+                main_hub=functools.partial(self.hub, camera_id),
+            )
+            self.detectors[camera_id] = detector
+            detector.start()
+            source.tap = detector.offer
+
+    def _drop_detector(self, camera_id: str) -> None:
+        """Stop the camera's detector (its open event closes in its own thread)."""
+        detector = self.detectors.pop(camera_id)
+        for ingest in (self.ingests.get(camera_id), self.sub_ingests.get(camera_id)):
+            if ingest is not None and ingest.tap == detector.offer:
+                ingest.tap = None
+        detector.stop(timeout=0)
 
     def _remember_transport(self, camera_id: str, transport: str) -> None:
         """Store the transport that worked (from the ingest's thread, once per change)."""
@@ -257,8 +320,11 @@ class Recorder:
             cameras = list(session.scalars(select(Camera).order_by(Camera.activated_at)))
             held = dict.fromkeys(held_cameras(session, at=self.ctx.clock.now()), RESTRICTED)
             for camera in cameras:
+                if camera.id not in held and camera.privacy_mode:
+                    held[camera.id] = PRIVACY_MODE
                 if camera.id not in held and not self._has_stream(session, camera):
                     held[camera.id] = STREAM_TAKEN
+            detection = settings_of_all(session, [c for c in cameras if c.id not in held])
             wanted = {
                 c.id: _Wanted(
                     c.owner_id,
@@ -268,6 +334,7 @@ class Recorder:
                     c.rtsp_transport_used,
                     stream_url(self.ctx, c, sub=True) if c.sub_rtsp_url else None,
                     c.video_codec,
+                    detection[c.id] if detection[c.id].enabled else None,
                 )
                 for c in cameras
                 if c.id not in held and c.rtsp_url

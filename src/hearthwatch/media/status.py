@@ -23,6 +23,7 @@ UNSUPPORTED_CODEC = "camera.unsupported_codec"
 ADDRESS_FORBIDDEN = "camera.address_forbidden"
 STREAM_ENDED = "camera.stream_ended"
 RESTRICTED = "camera.restricted"
+PRIVACY_MODE = "camera.privacy_mode"
 STREAM_TAKEN = "camera.bound_elsewhere"
 REDIRECTED = "camera.redirected"
 
@@ -131,6 +132,12 @@ _PROBLEMS = (
         "Restricted",
         "You restricted every use of this camera's data: it is not recorded or shown live.",
         "Lift the restriction in your privacy settings to see it again.",
+    ),
+    Problem(
+        PRIVACY_MODE,
+        "Privacy mode",
+        "Privacy mode is on: the camera is not analysed, recorded or shown live.",
+        "Switch privacy mode off in the camera's settings to see it again.",
     ),
 )
 PROBLEMS: Mapping[str, Problem] = {problem.code: problem for problem in _PROBLEMS}

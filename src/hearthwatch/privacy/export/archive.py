@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.media import playback
+from hearthwatch.media.masks import Polygon, parse_polygons
 from hearthwatch.media.models import Segment
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.export.media import (
@@ -76,6 +77,7 @@ Report = Callable[[Progress], None]
 class CameraDir:
     id: str
     folder: str
+    masks: tuple[Polygon, ...] = ()  # blacked out in its still (issue 14)
 
 
 def folder_name(camera: Camera) -> str:
@@ -118,7 +120,7 @@ class ArchiveWriter:
         with self.ctx.db.session() as db:
             self.progress = plan(db, self.user_id)
             cameras = [
-                CameraDir(c.id, folder_name(c))
+                CameraDir(c.id, folder_name(c), parse_polygons(c.privacy_masks))
                 for c in db.scalars(select(Camera).where(Camera.owner_id == self.user_id))
             ]
         self.report(self.progress)
@@ -222,7 +224,7 @@ class ArchiveWriter:
         image = None
         if plain is not None:
             try:
-                image = playback.jpeg(playback.frame_at(plain, None))
+                image = playback.jpeg(playback.frame_at(plain, None), masks=camera.masks)
             except Exception:  # any decoder failure only costs the poster
                 log.warning("no poster for camera %s", camera.id, exc_info=True)
         if image is not None:
