@@ -205,12 +205,24 @@ class ServingNode:
             self._starting.join()
         if self.runner is not None:
             self.runner.stop()
+        stop_dispatcher(self.ctx)
+
+
+def stop_dispatcher(ctx: AppContext) -> None:
+    """Let the alert dispatcher finish the alerts queued (for a bounded time)."""
+    from hearthwatch.notify.dispatch import Dispatcher
+
+    if isinstance(ctx.event_sink, Dispatcher):
+        ctx.event_sink.stop()
 
 
 def start_recorder(ctx: AppContext) -> None:
     """Record every bound camera (and serve their live view) from this process."""
     from hearthwatch.media.recorder import Recorder
+    from hearthwatch.notify.dispatch import Dispatcher
 
+    # Alerts (issue 14): the detectors tell the dispatcher of each event as it opens.
+    ctx.event_sink = Dispatcher(ctx).start()
     recorder = Recorder(ctx, ctx.vault)
     recorder.start()
     ctx.recorder = recorder

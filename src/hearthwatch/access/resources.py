@@ -20,6 +20,7 @@ from hearthwatch.devices.models import Camera
 from hearthwatch.events.models import Event
 from hearthwatch.homes.models import ArmingSchedule
 from hearthwatch.media.models import Segment
+from hearthwatch.notify.models import PushSubscription, Webhook
 from hearthwatch.privacy.consent.models import ConsentRecord
 from hearthwatch.privacy.erasure.models import ErasureReceipt
 from hearthwatch.privacy.export.models import DataExport
@@ -39,6 +40,8 @@ class Kind(StrEnum):
     SESSION = "session"
     API_TOKEN = "api_token"  # noqa: S105 (the name of a kind, not a secret)
     ARMING_SCHEDULE = "arming_schedule"  # an entry of a home's schedule (owner: the home's)
+    PUSH_SUBSCRIPTION = "push_subscription"  # a browser that turned alerts by push on
+    WEBHOOK = "webhook"  # an address a user's alerts are POSTed to
 
 
 class Action(StrEnum):
@@ -120,4 +123,8 @@ RULES: Mapping[Kind, Rule] = {
     Kind.ARMING_SCHEDULE: Rule(
         ArmingSchedule, "owner_id", ("No such schedule entry.", "homes.schedule_not_found")
     ),
+    Kind.PUSH_SUBSCRIPTION: Rule(
+        PushSubscription, "user_id", ("No such push subscription.", "notify.subscription_not_found")
+    ),
+    Kind.WEBHOOK: Rule(Webhook, "user_id", ("No such webhook.", "notify.webhook_not_found")),
 }
