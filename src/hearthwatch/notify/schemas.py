@@ -71,7 +71,7 @@ class PushSubscriptionIn(BaseModel):
 
     endpoint: Annotated[str, Field(min_length=8, max_length=2048)]
     keys: PushKeys
-    expirationTime: int | None = None  # the browser's name
+    expirationTime: int | None = None  # noqa: N815 (the browser's name)
 
 
 class PushSubscriptionPublic(BaseModel):
