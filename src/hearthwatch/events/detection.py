@@ -33,11 +33,16 @@ MAX_MASKS = 16
 POINTS = (3, 32)
 ZONE_ID = re.compile(r"^[a-z0-9-]{1,32}$")
 ZONE_NAME_CHARS = (1, 40)
-MAX_PRE_ROLL_S = 30  # retention keeps every segment this young (media/retention.py)
+MAX_PRE_ROLL_S = 30
+MAX_MIN_DURATION_MS = 60_000
+# How far back an event about to open may still reach: its onset (up to the minimum duration
+# before it opens) less its pre-roll. Event-only recording keeps every segment this young
+# (media/retention.py), so the pre-roll is there when the event opens.
+EVENT_REACH_BACK_US = MAX_PRE_ROLL_S * 1_000_000 + MAX_MIN_DURATION_MS * 1000
 # (field, lowest, highest, code) of the numeric settings.
 LIMITS = (
     ("sensitivity", 1, 100, "detection.sensitivity_invalid"),
-    ("min_duration_ms", 0, 60_000, "detection.min_duration_invalid"),
+    ("min_duration_ms", 0, MAX_MIN_DURATION_MS, "detection.min_duration_invalid"),
     ("quiet_seconds", 2, 300, "detection.quiet_seconds_invalid"),
     ("pre_roll_s", 0, MAX_PRE_ROLL_S, "detection.pre_roll_invalid"),
     ("post_roll_s", 0, 120, "detection.post_roll_invalid"),

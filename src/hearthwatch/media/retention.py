@@ -1,6 +1,10 @@
 """Recording retention: per-camera age and size limits, and a guard that keeps disk free.
 
-Oldest segments go first. Recordings a person has restricted (P21: "keep it, use it for
+Oldest segments go first. A camera recording only around events (`RECORDING_EVENTS`, issue
+14) records continuously, and the sweep deletes each segment that lies wholly outside every
+event's kept span (pre-roll to post-roll; an open event's span reaches to now) once it is
+older than the furthest an event about to open could reach back (`EVENT_REACH_BACK_US`).
+Recordings a person has restricted (P21: "keep it, use it for
 nothing") are held: no rule deletes them while the restriction is in force, not even the
 disk guard, which then logs that it could not free enough. Files are removed before their
 index rows, and a final pass
@@ -17,11 +21,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import and_, delete, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
-from hearthwatch.devices.models import Camera
+from hearthwatch.devices.models import RECORDING_EVENTS, Camera
+from hearthwatch.events.detection import EVENT_REACH_BACK_US
+from hearthwatch.events.models import Event
 from hearthwatch.media.models import Segment
 from hearthwatch.privacy.limits import service as limits
 
@@ -38,10 +44,11 @@ class SweepReport:
     by_size: int = 0
     for_disk: int = 0
     orphans: int = 0
+    outside_events: int = 0
 
     @property
     def deleted(self) -> int:
-        return self.by_age + self.by_size + self.for_disk
+        return self.by_age + self.by_size + self.for_disk + self.outside_events
 
 
 def sweep(
@@ -58,12 +65,21 @@ def sweep(
             )
             if row[0] not in held
         ]
+        around_events = set(
+            session.scalars(select(Camera.id).where(Camera.recording_mode == RECORDING_EVENTS))
+        )
     expired = (
         _expired_batches(ctx, camera_id, now_us - days * DAY_US)
         for camera_id, days, _ in cameras
         if days
     )
     report.by_age = _remove_pipelined(ctx, itertools.chain.from_iterable(expired))
+    outside = (
+        _outside_events_batches(ctx, camera_id, now_us - EVENT_REACH_BACK_US)
+        for camera_id, _, _ in cameras
+        if camera_id in around_events
+    )
+    report.outside_events = _remove_pipelined(ctx, itertools.chain.from_iterable(outside))
     for camera_id, _, max_bytes in cameras:
         if max_bytes:
             report.by_size += _delete_over_size(ctx, camera_id, max_bytes)
@@ -93,6 +109,37 @@ def _expired_batches(
                         Segment.start_us < before_us,
                         Segment.end_us <= before_us,
                         tuple_(Segment.start_us, Segment.id) > tuple_(after[1], after[0]),
+                    )
+                    .order_by(Segment.start_us, Segment.id)
+                    .limit(BATCH)
+                )
+            )
+        if not rows:
+            return
+        after = (int(rows[-1][0]), int(rows[-1][2]))
+        yield _pairs(rows)
+
+
+def _outside_events_batches(
+    ctx: AppContext, camera_id: str, before_us: int
+) -> Iterator[list[tuple[int, str]]]:
+    """The camera's segments that ended before `before_us` and overlap no event's kept span,
+    oldest first, a batch at a time (each batch is deleted before the next is read)."""
+    kept = exists().where(
+        Event.camera_id == camera_id,
+        Event.span_start_us < Segment.end_us,
+        or_(Event.span_end_us.is_(None), Event.span_end_us > Segment.start_us),
+    )
+    after = (-1, -(2**62))  # (id, start_us) of the last row handed out
+    while True:
+        with ctx.db.session() as session:
+            rows = list(
+                session.execute(
+                    select(Segment.id, Segment.blob_key, Segment.start_us)
+                    .where(
+                        and_(Segment.camera_id == camera_id, Segment.end_us <= before_us),
+                        tuple_(Segment.start_us, Segment.id) > tuple_(after[1], after[0]),
+                        ~kept,
                     )
                     .order_by(Segment.start_us, Segment.id)
                     .limit(BATCH)
