@@ -8,6 +8,7 @@
 (function () {
   var API = "/api/v1/notify/push";
   var STORED_ID = "hw-push-subscription-id";
+  var SUBSCRIBE_WAIT_MS = 15000;
   var status, onButton, offButton;
 
   function csrf() {
@@ -57,12 +58,23 @@
     });
   }
 
-  function subscribe(registration) {
-    return call("GET", "/key").then(function (key) {
-      return registration.pushManager.subscribe({
-        userVisibleOnly: true,
-        applicationServerKey: keyBytes(key.public_key),
-      });
+  // The browser's push service (Google's for Chromium) may be out of reach: give up after a
+  // while rather than leave the person waiting on a button that never answers.
+  function subscribe(registration, key) {
+    var gaveUp = new Promise(function (resolve, reject) {
+      window.setTimeout(function () {
+        var error = new Error("no answer");
+        error.name = "TimeoutError";
+        reject(error);
+      }, SUBSCRIBE_WAIT_MS);
+    });
+    var asked = registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: keyBytes(key.public_key),
+    });
+    return Promise.race([asked, gaveUp]).catch(function (error) {
+      error.step = "subscribe";
+      throw error;
     });
   }
 
@@ -78,13 +90,10 @@
         return navigator.serviceWorker.register("/sw.js", { scope: "/" });
       })
       .then(function () {
-        return navigator.serviceWorker.ready;
+        return Promise.all([navigator.serviceWorker.ready, call("GET", "/key")]);
       })
-      .then(function (registration) {
-        return subscribe(registration).catch(function (error) {
-          error.step = "subscribe";
-          throw error;
-        });
+      .then(function (found) {
+        return subscribe(found[0], found[1]);
       })
       .then(function (subscription) {
         return call("POST", "/subscriptions", subscription.toJSON());
