@@ -214,6 +214,7 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/privacy/erase/range": {"camera_id": "{camera_id}", "start": "2026-01-01T00:00"},
     "/privacy/export": {"password": STRONG_PASSWORD},
     "/privacy/export/{export_id}/delete": {},
+    "/events/seen-all": {},
     "/privacy/import": {},
     "/privacy/close": {"password": STRONG_PASSWORD},
     "/privacy/limits/object": {"use": "product_analytics"},

@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
-from hearthwatch.access.principal import Principal
 from hearthwatch.access.resolver import Action, Kind
 from hearthwatch.api.deps import ContextDep, DbDep, PrincipalDep, authorized
 from hearthwatch.context import AppContext
@@ -53,7 +52,7 @@ def now_us(ctx: AppContext) -> int:
 
 
 def public(
-    ctx: AppContext, db: Session, who: Principal, events: list[Event], seen: frozenset[str]
+    ctx: AppContext, db: Session, events: list[Event], seen: frozenset[str]
 ) -> list[EventPublic]:
     """The events as the API shows them, with their camera's and zones' names."""
     cameras = service.camera_names(db, (e.camera_id for e in events))
@@ -100,9 +99,7 @@ def list_events(
         cursor=cursor,
     )
     page = service.list_events(db, who, query)
-    return EventList(
-        items=public(ctx, db, who, page.events, page.seen), next_cursor=page.next_cursor
-    )
+    return EventList(items=public(ctx, db, page.events, page.seen), next_cursor=page.next_cursor)
 
 
 @router.get("/events/unseen-count", response_model=UnseenCount)
@@ -124,7 +121,7 @@ def mark_all_seen(ctx: ContextDep, db: DbDep, who: PrincipalDep) -> Response:
 def get_event(ctx: ContextDep, db: DbDep, who: PrincipalDep, event: ViewedEvent) -> EventPublic:
     """One event (reading it does not mark it seen: opening it, `POST .../seen`, does)."""
     seen = service.seen_among(db, user_id=who.user_id, events=[event])
-    return public(ctx, db, who, [event], seen)[0]
+    return public(ctx, db, [event], seen)[0]
 
 
 @router.post("/events/{event_id}/seen", status_code=204)
@@ -147,4 +144,4 @@ def camera_events(
     the marks on the playback timeline."""
     events = service.camera_marks(db, camera_id=camera.id, from_us=from_us, to_us=to_us)
     seen = service.seen_among(db, user_id=who.user_id, events=events)
-    return CameraEvents(items=public(ctx, db, who, events, seen))
+    return CameraEvents(items=public(ctx, db, events, seen))

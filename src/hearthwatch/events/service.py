@@ -30,7 +30,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from hearthwatch.access.principal import Principal
 from hearthwatch.access.resolver import Action, Kind, listable, resolve
 from hearthwatch.devices.models import Camera
-from hearthwatch.errors import ValidationFailed
+from hearthwatch.errors import NotFound, ValidationFailed
 from hearthwatch.events.models import CameraDetection, Event, EventSeen, EventSeenMark, EventZone
 
 DEFAULT_PAGE = 50
@@ -131,6 +131,20 @@ def _bad_time() -> ValidationFailed:
         "Give a time as microseconds since 1970 or as ISO 8601 with a time zone.",
         code="events.time_invalid",
     )
+
+
+def camera_id(text: str) -> str:
+    """A camera id as a filter takes it; `events.camera_invalid` for anything else."""
+    if not re.fullmatch(r"[0-9a-f]{32}", text):
+        raise ValidationFailed("No such camera.", code="events.camera_invalid")
+    return text
+
+
+def event_id(text: str) -> str:
+    """An event id as a link names it; `event.not_found` for anything else (as a missing one)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", text):
+        raise NotFound("No such event.", code="event.not_found")
+    return text
 
 
 def zone_ref(text: str | None) -> ZoneRef | None:

@@ -11,13 +11,22 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
+from hearthwatch.access.principal import owner
 from hearthwatch.access.resolver import Action
+from hearthwatch.accounts.signin import Caller
 from hearthwatch.api.deps import ContextDep
+from hearthwatch.context import AppContext
 from hearthwatch.devices import service
 from hearthwatch.devices.schemas import FirmwareUpdatePublic
+from hearthwatch.errors import NotFound
+from hearthwatch.events import service as events
+from hearthwatch.events.api import public
+from hearthwatch.events.schemas import EventPublic, when
 from hearthwatch.web.camera_views import LIVE_TILE_LIMIT, camera_for, camera_view
 from hearthwatch.web.deps import Viewer, WebRoute
+from hearthwatch.web.events_pages import clip_url
 from hearthwatch.web.rendering import render
 from hearthwatch.web.viewer import WebDb
 
@@ -98,15 +107,19 @@ def playback_page(
     db: WebDb,
     viewer: Viewer,
     day: str | None = None,
+    event: str | None = None,
 ) -> Response:
     """Recordings of one day on a 24-hour timeline, in the browser's time zone (P13).
 
     The server cannot know that time zone, so without `day` it offers its own (UTC) date
-    and the script replaces it with the browser's today.
+    and the script replaces it with the browser's today. With `event` (one of this camera's
+    events) it opens at the event's pre-roll, on the day it happened, and offers its clip.
     """
     camera = camera_for(db, viewer, camera_id, Action.PLAYBACK)
     today = ctx.clock.now().date()
-    shown = chosen_day(day, today)
+    opened = opened_event(ctx, db, viewer, camera_id, event)
+    at = when(opened.clip.start_us) if opened else None
+    shown = chosen_day(day, today) or (at.date() if at else None)
     return render(
         request,
         ctx,
@@ -115,7 +128,24 @@ def playback_page(
         section="devices",
         camera=camera_view(ctx, camera),
         day=shown or today,
-        day_given=shown is not None,
+        day_given=shown is not None and opened is None,
+        event=opened,
+        event_clip=clip_url(opened) if opened else None,
         previous_day=(shown or today) - timedelta(days=1),
         next_day=(shown or today) + timedelta(days=1),
     )
+
+
+def opened_event(
+    ctx: AppContext, db: Session, viewer: Caller, camera_id: str, event_id: str | None
+) -> EventPublic | None:
+    """The event asked for, if it is one of this camera's that the viewer may see; else the
+    "not found" page (a stranger's event looks like no event)."""
+    if event_id is None:
+        return None
+    who = owner(viewer.user.id)
+    found = events.get_event(db, who, events.event_id(event_id))
+    if found.camera_id != camera_id:
+        raise NotFound("No such event.", code="event.not_found")
+    seen = events.seen_among(db, user_id=who.user_id, events=[found])
+    return public(ctx, db, [found], seen)[0]

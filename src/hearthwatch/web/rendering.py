@@ -35,6 +35,12 @@ NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
         "M16 10l6-4v12l-6-4z M3 6h11a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2V8"
         "a2 2 0 0 1 2-2z",
     ),
+    (
+        "/events",
+        "Events",
+        "events",
+        "M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9 M13.73 21a2 2 0 0 1-3.46 0",
+    ),
     # Arming, and the notification settings linked from it (issue 14).
     ("/home/arming", "Alerts", "arming", "M3 10.5 12 3l9 7.5V21H3z M9 14l2 2 4-4"),
     (

@@ -1,5 +1,7 @@
 // The playback page: one day (local time) of a camera's recordings on a timeline, played
-// continuously, at 1x/2x/4x, with a snapshot of any moment and clip downloads.
+// continuously, at 1x/2x/4x, with a snapshot of any moment and clip downloads. The day's
+// events are marks on the timeline; opened from an event (?event=...), the page starts on
+// that event's day at its pre-roll and marks the event seen.
 "use strict";
 
 (function (hw) {
@@ -24,13 +26,21 @@
     return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate());
   }
 
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
   function Playback(root) {
     var parts = root.getAttribute("data-day").split("-").map(Number);
     var today = new Date();
+    var atUs = root.getAttribute("data-at-us");
+    // Opened from an event: the event's day in the viewer's time zone.
+    var opening = atUs ? new Date(Number(atUs) / 1000) : today;
     var day =
       root.getAttribute("data-day-given") === "true"
         ? new Date(parts[0], parts[1] - 1, parts[2])
-        : new Date(today.getFullYear(), today.getMonth(), today.getDate());
+        : new Date(opening.getFullYear(), opening.getMonth(), opening.getDate());
     this.root = root;
     this.cameraId = root.getAttribute("data-camera-id");
     this.day = day;
@@ -46,6 +56,8 @@
     this.overlayClock = root.querySelector("[data-overlay-clock]");
     this.spans = [];
     this.started = false;
+    this.eventId = root.getAttribute("data-event-id");
+    this.startAt = atUs ? (Number(atUs) / 1000 - this.dayStart) / 1000 : null;
     this.showDay();
     this.player = new hw.SegmentPlayer(root.querySelector("video"), {
       cameraId: this.cameraId,
@@ -59,9 +71,11 @@
       dayStart: this.dayStart,
       length: this.length,
       onSeek: this.seek.bind(this),
+      onMark: this.playEvent.bind(this),
     });
     this.wire();
     this.refresh();
+    this.markSeen(this.eventId); // opening an event is seeing it
     if (this.isToday) {
       window.setInterval(this.refresh.bind(this), REFRESH_MS);
     }
@@ -92,7 +106,7 @@
         link.setAttribute("aria-disabled", "true");
       }
     }, this);
-    if (this.root.getAttribute("data-day-given") !== "true") {
+    if (this.root.getAttribute("data-day-given") !== "true" && !this.eventId) {
       window.history.replaceState(null, "", "?day=" + isoDay(day));
     }
   };
@@ -123,6 +137,7 @@
         return response.json();
       })
       .then(this.show.bind(this))
+      .then(this.loadMarks.bind(this))
       .catch(function (error) {
         self.tokens.invalidate();
         if (!self.started) {
@@ -162,9 +177,85 @@
     this.root.querySelector("[data-transport]").hidden = false;
     this.timeline.fit();
     var last = this.spans[this.spans.length - 1];
-    // Today starts with the latest half minute; another day from its first recording.
-    this.seek(this.isToday ? Math.max(last.start, last.end - 30) : this.spans[0].start);
+    // An event from its pre-roll; today with the latest half minute; another day from its
+    // first recording.
+    if (this.startAt !== null) {
+      this.seek(Math.max(this.startAt, 0));
+    } else {
+      this.seek(this.isToday ? Math.max(last.start, last.end - 30) : this.spans[0].start);
+    }
     this.player.play();
+  };
+
+  // The day's events, as marks on the timeline (a failure leaves the marks as they were).
+  Playback.prototype.loadMarks = function () {
+    var self = this;
+    var from = Math.round(this.dayStart * 1000);
+    var url =
+      "/api/v1/cameras/" +
+      this.cameraId +
+      "/events?from_us=" +
+      from +
+      "&to_us=" +
+      (from + Math.round(this.length * 1000000));
+    return window
+      .fetch(url, { credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (body) {
+        if (body) {
+          self.timeline.setMarks(body.items.map(self.mark, self));
+        }
+      })
+      .catch(function () {
+        // Marks are a help for finding moments; the recordings play without them.
+      });
+  };
+
+  Playback.prototype.mark = function (item) {
+    var start = (item.start_us / 1000 - this.dayStart) / 1000;
+    return {
+      id: item.id,
+      start: start,
+      playFrom: Math.max((item.clip.start_us / 1000 - this.dayStart) / 1000, 0),
+      label: "Motion at " + hw.clock(this.at(start)),
+      thumbnail: item.thumbnail_url,
+      seen: item.seen,
+    };
+  };
+
+  // A mark pressed: play from the event's pre-roll, and the event counts as seen.
+  Playback.prototype.playEvent = function (mark) {
+    this.seek(mark.playFrom);
+    if (this.started && !this.player.wanted) {
+      this.player.play();
+    }
+    this.syncPlayButton();
+    if (!mark.seen) {
+      mark.seen = true;
+      this.markSeen(mark.id);
+    }
+  };
+
+  Playback.prototype.markSeen = function (eventId) {
+    if (!eventId) {
+      return;
+    }
+    window
+      .fetch("/api/v1/events/" + eventId + "/seen", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "x-csrf-token": csrfToken() },
+      })
+      .then(function () {
+        if (hw.refreshUnseen) {
+          hw.refreshUnseen();
+        }
+      })
+      .catch(function () {
+        // Unseen stays unseen; nothing else depends on it.
+      });
   };
 
   Playback.prototype.seek = function (seconds) {

@@ -4,6 +4,8 @@
 //   Home / End            the start / the last moments of the day's recordings
 //   Page Down / Page Up   the previous / next recorded stretch (10 minutes within a long one)
 //   ← → (↓ ↑)             10 seconds back / on; with Shift, 1 minute
+// Events are marks in a row of their own under the track: buttons (Tab reaches them) that
+// show the event's thumbnail on hover or focus and play from its pre-roll when pressed.
 "use strict";
 
 (function (hw) {
@@ -28,6 +30,10 @@
     this.dayStart = options.dayStart; // ms since the epoch: local midnight
     this.length = options.length; // seconds in this day (23 to 25 hours)
     this.onSeek = options.onSeek;
+    this.onMark = options.onMark || function () {};
+    this.marksEl = root.querySelector("[data-marks]");
+    this.preview = root.querySelector("[data-mark-preview]");
+    this.marks = [];
     this.track = root.querySelector("[data-track]");
     this.spansEl = root.querySelector("[data-spans]");
     this.cursor = root.querySelector("[data-cursor]");
@@ -181,6 +187,69 @@
     box.replaceChildren(fragment);
   };
 
+  // Events of the day: {id, start, playFrom (seconds), label, thumbnail (URL or null)}.
+  Timeline.prototype.setMarks = function (marks) {
+    this.marks = marks;
+    this.render();
+  };
+
+  Timeline.prototype.drawMarks = function (from, to) {
+    if (!this.marksEl) {
+      return;
+    }
+    var self = this;
+    var fragment = document.createDocumentFragment();
+    this.marks.forEach(function (mark) {
+      if (mark.start < from || mark.start > to) {
+        return;
+      }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "timeline__mark" + (mark.seen ? "" : " timeline__mark--unseen");
+      button.style.left = ((mark.start - from) / (to - from)) * 100 + "%";
+      button.setAttribute("aria-label", mark.label + ": play from just before");
+      button.setAttribute("data-event-id", mark.id);
+      button.addEventListener("click", function () {
+        self.hidePreview();
+        self.onMark(mark);
+      });
+      ["pointerenter", "focus"].forEach(function (type) {
+        button.addEventListener(type, function () {
+          self.showPreview(mark, button);
+        });
+      });
+      ["pointerleave", "blur"].forEach(function (type) {
+        button.addEventListener(type, function () {
+          self.hidePreview();
+        });
+      });
+      fragment.appendChild(button);
+    });
+    this.marksEl.replaceChildren(fragment);
+    this.marksEl.hidden = !this.marks.length;
+  };
+
+  // The event's thumbnail and time above its mark.
+  Timeline.prototype.showPreview = function (mark, button) {
+    if (!this.preview) {
+      return;
+    }
+    var image = this.preview.querySelector("img");
+    image.hidden = !mark.thumbnail;
+    if (mark.thumbnail && image.getAttribute("src") !== mark.thumbnail) {
+      image.src = mark.thumbnail;
+    }
+    this.preview.querySelector("[data-mark-preview-text]").textContent = mark.label;
+    this.preview.style.left = button.style.left;
+    this.preview.hidden = false;
+  };
+
+  Timeline.prototype.hidePreview = function () {
+    if (this.preview) {
+      this.preview.hidden = true;
+    }
+  };
+
   Timeline.prototype.setPosition = function (seconds) {
     if (!this.dragging && this.keyTimer === null) {
       this.show(seconds);
@@ -210,6 +279,7 @@
   Timeline.prototype.render = function () {
     var viewEnd = this.viewStart + this.viewLength();
     this.drawSpans(this.spansEl, this.viewStart, viewEnd);
+    this.drawMarks(this.viewStart, viewEnd);
     // Zoomed in, a strip of the whole day shows where the view is.
     var frame = this.overview.querySelector("[data-overview-window]");
     this.overview.hidden = this.viewLength() >= this.length;
