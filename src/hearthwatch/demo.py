@@ -2,7 +2,9 @@
 
 Four simulated cameras (the same ones on every start: their identities are kept in the data
 directory) serve RTSP on a free port; they are registered with the service as a maker
-would register them, bound to the demo account, and recorded like real cameras.
+would register them, bound to the demo account, and recorded like real cameras. Each shows
+its own still scene, which someone crosses about every 80 s (the cameras take turns, so
+an event comes every 20 s or so), or at once on command through the simulator's control API.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from hearthwatch.camsim import (  # the simulator's one entry point (camsim/__in
     CameraInfo,
     CameraView,
     FleetConfig,
+    MotionSchedule,
 )
 from hearthwatch.clock import clock
 from hearthwatch.context import AppContext
@@ -34,9 +37,13 @@ from hearthwatch.tls import local_certificate
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-hearth-watch-2026"  # noqa: S105 (printed for the local demo)
 DEMO_CAMERAS = ("Front door", "Back yard", "Driveway", "Garage")
-# What each demo camera looks at (camsim views), so that they can be told apart.
+# What each demo camera looks at (camsim views), so that they can be told apart, and who
+# comes by: a courier at the door, someone in the garden, a car, a cyclist by the garage.
 DEMO_VIEWS = ("porch", "garden", "driveway", "garage")
+DEMO_ACTORS = ("courier", "person", "car", "cyclist")
 DEMO_SCENE_SECONDS = 12
+# Someone crosses each camera's scene this often; the four take turns (one every 20 s).
+DEMO_MOTION = MotionSchedule("every", 80.0)
 # A second account with the operator role, to answer the demo's rights requests.
 DEMO_OPERATOR_EMAIL = "operator@example.com"
 
@@ -72,6 +79,7 @@ def run_demo(settings: Settings, *, host: str, port: int, tls: bool = False) -> 
             for name, camera in zip(DEMO_CAMERAS, fleet.cameras, strict=True):
                 bind_demo_camera(ctx, session, user, camera, name)
         print(banner(settings, fleet), flush=True)
+        print(motion_help(fleet), flush=True)
         run(ctx, host=host, port=port)
     finally:
         fleet.stop()
@@ -80,9 +88,13 @@ def run_demo(settings: Settings, *, host: str, port: int, tls: bool = False) -> 
 def demo_fleet_config(data_dir: Path) -> FleetConfig:
     """The demo's simulated cameras: each its own scene with its name on it, and sound.
 
-    Their scenes loop every 12 s (someone comes by in each loop): four scenes of 12 s
-    encode in about the time one of 20 s took, so a first start stays quick."""
-    views = tuple(CameraView(v, name) for v, name in zip(DEMO_VIEWS, DEMO_CAMERAS, strict=True))
+    Their scenes are still but for the crossings (`DEMO_MOTION`, or on command through the
+    control API on a free port): a still scene and a crossing of 6 s encode, on a first
+    start, in about the time one looping scene of 12 s took."""
+    views = tuple(
+        CameraView(view, name, actor)
+        for view, name, actor in zip(DEMO_VIEWS, DEMO_CAMERAS, DEMO_ACTORS, strict=True)
+    )
     return FleetConfig(
         cameras=len(DEMO_CAMERAS),
         port=0,
@@ -90,6 +102,8 @@ def demo_fleet_config(data_dir: Path) -> FleetConfig:
         views=views,
         audio=True,
         scene_seconds=DEMO_SCENE_SECONDS,
+        motion=DEMO_MOTION,
+        control_port=0,
     )
 
 
@@ -127,6 +141,23 @@ def simulator_network(fleet: CameraFleet) -> str:
     """The simulator's own address and port, as an allowed camera network."""
     parts = urlsplit(fleet.cameras[0].main_url)
     return f"{parts.hostname}:{parts.port}"
+
+
+def motion_help(fleet: CameraFleet) -> str:
+    """How to make someone cross a demo camera's scene now (an event on demand)."""
+    if fleet.control_url is None:
+        return ""
+    first = fleet.cameras[0]
+    serials = "\n".join(
+        f"    {name}: {c.serial}" for name, c in zip(DEMO_CAMERAS, fleet.cameras, strict=True)
+    )
+    return (
+        f"  Motion: someone crosses each camera's scene about every"
+        f" {DEMO_MOTION.period_s:.0f} s, the cameras taking turns. On demand:\n"
+        f"    curl -X POST {fleet.control_url}/cameras/{first.serial}/motion\n"
+        f'    (a body such as {{"actor": "car"}} picks who crosses; GET lists the latest)\n'
+        f"  Camera serials:\n{serials}\n"
+    )
 
 
 def banner(settings: Settings, fleet: CameraFleet) -> str:

@@ -1,9 +1,11 @@
-"""Reading simulated cameras the way the product does: PyAV over RTSP."""
+"""Reading simulated cameras the way the product does: PyAV over RTSP (and watching them
+for motion, as a detector would)."""
 
 from __future__ import annotations
 
 import itertools
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 
 import av
 import av.container
+import numpy as np
+from numpy.typing import NDArray
 
 CLOCK_RATE = 90_000
 
@@ -76,3 +80,54 @@ def capture(
             if now - start >= seconds:
                 break
     return result
+
+
+@dataclass(frozen=True)
+class SeenFrame:
+    arrived: float  # time.time() when the decoder handed it over (wall clock, as onsets are)
+    luma: NDArray[np.int16]  # its luma plane, 160x90
+
+
+class Watcher:
+    """Decodes a stream in a thread of its own, keeping each frame's luma and arrival time,
+    as a motion detector would see them; `steady` waits until frames come in real time
+    (past the burst that opening the stream delivers at once)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.frames: list[SeenFrame] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="watch", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        options = {"rtsp_transport": "tcp", "fflags": "nobuffer", "analyzeduration": "0"}
+        with av.open(self.url, options=options, timeout=(10, 5)) as container:
+            for frame in container.decode(video=0):
+                small = frame.reformat(width=160, height=90, format="gray")
+                self.frames.append(SeenFrame(time.time(), small.to_ndarray().astype(np.int16)))
+                if self._stop.is_set():
+                    return
+
+    def steady(self, fps: float, timeout_s: float = 15.0) -> None:
+        """Wait until the last few frames arrived about one frame interval apart."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            gaps = [b.arrived - a.arrived for a, b in itertools.pairwise(self.frames[-4:])]
+            if len(gaps) == 3 and min(gaps) > 0.5 / fps:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{self.url}: frames did not come in real time")
+
+    def since(self, moment: float) -> list[SeenFrame]:
+        return [f for f in list(self.frames) if f.arrived >= moment]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def changed(frame: NDArray[np.int16], reference: NDArray[np.int16], level: int = 25) -> float:
+    """The share of pixels that differ from `reference` by more than `level` (0 to 1): what
+    a frame-difference motion detector thresholds."""
+    return float((np.abs(frame - reference) > level).mean())

@@ -133,3 +133,22 @@ def test_issue12_item3_no_audio_makes_every_or_the_named_cameras_video_only(
 def test_issue12_item3_no_audio_refuses_what_is_not_a_camera_number(value: str) -> None:
     with pytest.raises(SystemExit):
         parse("--no-audio", value)
+
+
+@pytest.mark.parametrize(
+    ("argv", "schedule"),
+    [((), "loop"), (("--motion", "none"), "none"), (("--motion", "every:75"), "every:75")],
+)
+def test_issue14_item3_motion_option_sets_the_schedule(
+    argv: tuple[str, ...], schedule: str
+) -> None:
+    assert str(config_from_args(parse(*argv)).motion) == schedule
+
+
+@pytest.mark.parametrize("value", ["sometimes", "every:2", "every:"])
+def test_issue14_item3_motion_option_refuses_a_bad_schedule(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        parse("--motion", value)
+    assert "motion schedule must be one of" in capsys.readouterr().err

@@ -12,8 +12,8 @@ import pytest
 from numpy.typing import NDArray
 
 from hearthwatch.camsim.fleet import CameraFleet
-from hearthwatch.camsim.views import VIEWS, ViewPainter
-from hearthwatch.demo import DEMO_CAMERAS, demo_fleet_config
+from hearthwatch.camsim.views import ACTORS, VIEWS, ViewPainter
+from hearthwatch.demo import DEMO_CAMERAS, demo_fleet_config, motion_help
 from tests.camsim.conftest import SCENE_SECONDS
 from tests.camsim.streams import open_rtsp
 
@@ -33,6 +33,8 @@ def test_issue12_item22_demo_cameras_first_keyframes_show_different_pictures(
     with CameraFleet(config) as fleet:
         assert [c.audio for c in fleet.cameras] == [True] * len(DEMO_CAMERAS)
         pictures = [first_picture(camera.main_url) for camera in fleet.cameras]
+        shown = motion_help(fleet)  # issue 14 item 3: how to make someone cross, now
+        assert f"curl -X POST {fleet.control_url}/cameras/{fleet.cameras[0].serial}/motion" in shown
     assert len(pictures) == len(DEMO_CAMERAS) == 4
     for first, second in itertools.combinations(pictures, 2):
         # Mean difference of colour per pixel on a 0-255 scale: the same scene measures
@@ -46,6 +48,23 @@ def test_issue12_item22_the_demo_labels_each_camera_with_its_name(tmp_path: Path
     assert [s.label for s in specs] == list(DEMO_CAMERAS)
     assert len({s.view for s in specs}) == len(DEMO_CAMERAS)
     assert [config.sub_spec(i).view for i in range(4)] == [s.view for s in specs]
+
+
+def test_issue14_item3_demo_cameras_each_have_their_own_visitor_and_take_turns(
+    tmp_path: Path,
+) -> None:
+    """People at the door and in the garden, a car, a cyclist: someone crosses each scene
+    every 60-90 s, the cameras evenly staggered, so events come without flooding."""
+    config = demo_fleet_config(tmp_path)
+    actors = [config.main_spec(index).actor for index in range(len(DEMO_CAMERAS))]
+    assert len(set(actors)) == len(DEMO_CAMERAS) and set(actors) <= set(ACTORS)
+    assert {"person", "car"} <= set(actors)
+    assert [config.sub_spec(i).actor for i in range(len(DEMO_CAMERAS))] == actors
+    schedule = config.motion
+    assert schedule.still and 60 <= schedule.period_s <= 90
+    firsts = [schedule.first_after(i, config.cameras) for i in range(len(DEMO_CAMERAS))]
+    assert np.allclose(np.diff([0.0, *firsts]), schedule.period_s / len(DEMO_CAMERAS))
+    assert config.control_port == 0  # the control API answers the printed curl line
 
 
 def label_band(picture: NDArray[np.uint8]) -> NDArray[np.uint8]:

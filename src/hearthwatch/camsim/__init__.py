@@ -8,6 +8,7 @@ A test double, not part of the product: the tests and benchmarks record from it,
     with CameraFleet(FleetConfig(cameras=4, port=0, seed=1)) as fleet:
         camera = fleet.cameras[0]     # CameraInfo: serial, verification_code, main_url, ...
         fleet.stall(camera.serial, 3.0)
+        fleet.start_motion(camera.serial)  # someone crosses its scene now
 
 This package's names are the simulator's one entry point for the product: only the CLI
 (`add_camsim_command`, for `hearthwatch camsim`) and the demo launcher (hearthwatch/demo.py)
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from hearthwatch.camsim.faults import Fault
     from hearthwatch.camsim.fleet import CameraFleet, CameraInfo, FleetConfig
     from hearthwatch.camsim.fleet_state import CredentialPolicy, FleetStateError
+    from hearthwatch.camsim.motion import MotionSchedule
     from hearthwatch.camsim.views import CameraView
 
 _HOMES = {
@@ -37,6 +39,7 @@ _HOMES = {
     "CredentialPolicy": "fleet_state",
     "FleetStateError": "fleet_state",
     "Fault": "faults",
+    "MotionSchedule": "motion",
     "CameraView": "views",
     "add_camsim_command": "cli",
 }
@@ -48,6 +51,7 @@ __all__ = [
     "Fault",
     "FleetConfig",
     "FleetStateError",
+    "MotionSchedule",
     "add_camsim_command",
 ]
 

@@ -89,7 +89,7 @@ class FleetConfig:
         if index >= len(self.views):
             return spec
         view = self.views[index]
-        return replace(spec, view=view.view, label=view.label)
+        return replace(spec, view=view.view, label=view.label, actor=view.actor)
 
     def _motion(self) -> tuple[tuple[float, float], ...]:
         # Someone crosses the yard from 30% to 60% of the loop (6 s to 12 s of 20 s).

@@ -208,11 +208,12 @@ class MotionScript:
     def _run_schedule(self, now: float) -> None:
         """Add the scheduled crossing that has come due; one that falls while another is
         under way is left out (the schedule does not queue)."""
-        due = self._next_scheduled
+        due, period = self._next_scheduled, self.schedule.period_s
         if due is None or now < due:
             return
-        while self._next_scheduled is not None and self._next_scheduled <= now:
-            self._next_scheduled += self.schedule.period_s
+        while due + period <= now:  # periods nobody saw (no stream was sending) are skipped
+            due += period
+        self._next_scheduled = due + period
         if self._busy_until() <= due:
             self._add(self.own_actor, "schedule", due)
 

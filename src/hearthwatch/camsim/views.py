@@ -25,10 +25,12 @@ GRAIN_LEVEL = 12
 
 @dataclass(frozen=True)
 class CameraView:
-    """Which view a camera shows and the name it prints on the picture."""
+    """Which view a camera shows, the name it prints on the picture, and who crosses it
+    (a name from `ACTORS`; "": the view's own visitor)."""
 
     view: str = "yard"
     label: str = ""
+    actor: str = ""
 
 
 def box(picture: Picture, x0: float, y0: float, x1: float, y1: float, colour: Colour) -> None:
