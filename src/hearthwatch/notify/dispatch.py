@@ -10,7 +10,8 @@ camera's owner), decides in this order:
 3. quiet hours, for kinds they apply to (not danger alerts): held back (`quiet_hours`);
 4. an alert for the same camera and zone went out within the cooldown: held back
    (`cooldown`), so wind and shadows do not flood anyone;
-5. no channel is on for this camera: held back (`no_channel`).
+5. no channel is on for this camera, or none that is on has anywhere to send to (push on,
+   but no browser subscribed): held back (`no_channel`).
 
 Held-back alerts are in the history with their reason. Otherwise the history gets the alert
 and one delivery per channel and target, and each is attempted at once; a failure goes to
@@ -82,12 +83,12 @@ def _alert_owner(ctx: AppContext, db: Session, event: Event, camera: Camera) -> 
         history.record, db, user_id=user_id, kind=kind.name, title=title, now=now,
         camera_id=camera.id, event_id=event.id, zone=zone,
     )  # fmt: skip
-    channels = prefs.channels_for(camera.id)
-    held = _held_back(db, kind, prefs, user_id, camera.id, zone, now, channels)
+    planned = _plan(db, user_id, prefs.channels_for(camera.id))
+    held = _held_back(db, kind, prefs, user_id, camera.id, zone, now, planned)
     if held is not None:
         add(suppressed_reason=held)
         return []
-    _, rows = add(deliveries=_plan(db, user_id, channels))
+    _, rows = add(deliveries=planned)
     now_ids = []
     for row in rows:
         if row.channel == EMAIL and prefs.images and event.thumbnail_key is None:
@@ -99,7 +100,7 @@ def _alert_owner(ctx: AppContext, db: Session, event: Event, camera: Camera) -> 
 
 def _held_back(
     db: Session, kind: MessageKind, prefs: Preferences, user_id: str, camera_id: str,
-    zone: str, now: datetime, channels: tuple[str, ...],
+    zone: str, now: datetime, planned: list[Planned],
 ) -> str | None:  # fmt: skip
     if not camera_alerts(db, camera_id):
         return history.DISARMED
@@ -110,7 +111,8 @@ def _held_back(
         seconds=prefs.cooldown_seconds,
     ):  # fmt: skip
         return history.COOLDOWN
-    return None if channels else history.NO_CHANNEL
+    reachable = [p for p in planned if p.skipped_because is None]
+    return None if reachable else history.NO_CHANNEL
 
 
 def _zone(event: Event) -> str:
