@@ -120,7 +120,12 @@ def database(kind: str, data_dir: Path) -> Iterator[str]:
 
 def run(plan: Plan, data_dir: Path, url: str, db: str, *, explain: bool) -> dict[str, Any]:
     settings = Settings(
-        environment="development", data_dir=data_dir, database_url=url, log_json=False
+        environment="development",
+        data_dir=data_dir,
+        database_url=url,
+        log_json=False,
+        # An API node, as bench/_harness.py runs them: no recorder warming up WebRTC beside.
+        recorder_enabled=False,
     )
     upgrade(settings.resolved_database_url)
     ctx = build_context(settings)

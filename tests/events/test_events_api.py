@@ -210,3 +210,26 @@ def test_bad_timeline_range_is_a_stable_422(
 def test_signed_out_is_refused(client: TestClient) -> None:
     assert client.get("/api/v1/events").status_code == 401
     assert client.get("/api/v1/events/unseen-count").status_code == 401
+
+
+def test_p14_pages_inside_filters_neither_repeat_nor_skip(
+    client: TestClient, ctx: AppContext, alice: User, yard: str
+) -> None:
+    """Cursor pages under a time window and the unseen filter together: every match once."""
+    starts = {add_event(ctx, alice.id, yard, T0 + (n // 2) * SECOND): T0 + (n // 2) * SECOND
+              for n in range(30)}  # fmt: skip
+    for event_id, start in starts.items():
+        if start % (3 * SECOND) == 0:
+            client.post(f"/api/v1/events/{event_id}/seen")
+    window = (T0 + 3 * SECOND, T0 + 12 * SECOND)
+    for query, wanted in (
+        (f"&from={window[0]}&to={window[1]}", lambda s: window[0] <= s < window[1]),
+        ("&unseen=true", lambda s: s % (3 * SECOND) != 0),
+        (
+            f"&from={window[0]}&to={window[1]}&unseen=true",
+            lambda s: window[0] <= s < window[1] and s % (3 * SECOND) != 0,
+        ),
+    ):
+        expected = {e for e, s in starts.items() if wanted(s)}
+        listed = all_pages(client, query, 3)
+        assert len(listed) == len(set(listed)) and set(listed) == expected, query

@@ -203,21 +203,32 @@ def _filters(
     start: InstrumentedAttribute[int],
     key: InstrumentedAttribute[str],
 ) -> list[ColumnElement[bool]]:
+    # One lower and one upper bound on the start, each the tightest of those that apply:
+    # SQLite ranges an index scan on one bound per side and filters the rest row by row, so
+    # a deep page inside a time window would otherwise walk the window from its end.
     conditions: list[ColumnElement[bool]] = []
     if query.camera_ids:
         conditions.append(Event.camera_id.in_(query.camera_ids))
-    if query.from_us is not None:
-        conditions.append(start >= query.from_us)
-    if query.to_us is not None:
-        conditions.append(start < query.to_us)
+    lowest = [query.from_us] if query.from_us is not None else []
     if query.unseen_only:
-        conditions.extend([start > mark, ~_seen_row(who.user_id, key)])
-    if query.cursor is not None:
-        after_start, after_id = decode_cursor(query.cursor)
-        # Written so that both databases keep to the index: a range, then the tie-break.
-        conditions.append(start <= after_start)
-        conditions.append(or_(start < after_start, key < after_id))
+        lowest.append(mark + 1)
+        conditions.append(~_seen_row(who.user_id, key))
+    if lowest:
+        conditions.append(start >= max(lowest))
+    conditions.extend(_upper_bound(query, start, key))
     return conditions
+
+
+def _upper_bound(
+    query: EventQuery, start: InstrumentedAttribute[int], key: InstrumentedAttribute[str]
+) -> list[ColumnElement[bool]]:
+    """Before `to_us`, and after the cursor's row: whichever is tighter (it implies the other)."""
+    cursor = decode_cursor(query.cursor) if query.cursor is not None else None
+    if cursor is None or (query.to_us is not None and query.to_us <= cursor[0]):
+        return [start < query.to_us] if query.to_us is not None else []
+    after_start, after_id = cursor
+    # Written so that both databases keep to the index: a range, then the tie-break.
+    return [start <= after_start, or_(start < after_start, key < after_id)]
 
 
 def _seen_row(user_id: str, key: InstrumentedAttribute[str]) -> Any:
