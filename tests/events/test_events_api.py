@@ -11,11 +11,14 @@ from fastapi.testclient import TestClient
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
+from hearthwatch.events.models import Event
+from hearthwatch.events.thumbnails import store_thumbnail
 from tests.conftest import sign_in
 from tests.factories import add_camera
 from tests.support.event_rows import SECOND, add_event, name_zones
 
 T0 = 1_790_000_000_000_000  # 2026-09-21, on a whole second
+JPEG = b"\xff\xd8\xff\xe0" + b"picture" * 50 + b"\xff\xd9"  # opaque bytes, stored as given
 
 
 def ids(body: dict[str, Any]) -> list[str]:
@@ -233,3 +236,28 @@ def test_p14_pages_inside_filters_neither_repeat_nor_skip(
         expected = {e for e, s in starts.items() if wanted(s)}
         listed = all_pages(client, query, 3)
         assert len(listed) == len(set(listed)) and set(listed) == expected, query
+
+
+def test_thumbnail_is_the_stored_jpeg_privately(
+    client: TestClient, ctx: AppContext, make_user: Any, alice: User, yard: str
+) -> None:
+    event = add_event(ctx, alice.id, yard, T0)
+    key = store_thumbnail(ctx.vault, owner_id=alice.id, camera_id=yard, event_id=event, jpeg=JPEG)
+    with ctx.db.session() as session:
+        row = session.get(Event, event)
+        assert row is not None
+        row.thumbnail_key = key
+    response = client.get(f"/api/v1/events/{event}/thumbnail")
+    assert response.status_code == 200
+    assert response.content == JPEG
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["cache-control"] == "private, no-store"
+    without = add_event(ctx, alice.id, yard, T0 + SECOND)
+    missing = client.get(f"/api/v1/events/{without}/thumbnail")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "event.no_thumbnail"
+    bob = make_user("bob@example.org")
+    sign_in(client, bob.email)
+    refused = client.get(f"/api/v1/events/{event}/thumbnail")
+    assert refused.status_code == 404
+    assert refused.json()["error"]["code"] == "event.not_found"

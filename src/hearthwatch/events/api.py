@@ -16,6 +16,7 @@ from hearthwatch.access.resolver import Action, Kind
 from hearthwatch.api.deps import ContextDep, DbDep, PrincipalDep, authorized
 from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
+from hearthwatch.errors import NotFound
 from hearthwatch.events import service
 from hearthwatch.events.models import Event
 from hearthwatch.events.schemas import (
@@ -25,8 +26,13 @@ from hearthwatch.events.schemas import (
     UnseenCount,
     ZonePublic,
 )
+from hearthwatch.events.thumbnails import read_thumbnail
 
 router = APIRouter(tags=["events"])
+
+# As every picture of a camera (media/api.py): kept by no cache, so that an erased camera's
+# pictures are gone from the browser too.
+PRIVATE_IMAGE = {"cache-control": "private, no-store", "x-content-type-options": "nosniff"}
 
 ViewedEvent = Annotated[Event, authorized(Kind.EVENT, Action.VIEW, param="event_id")]
 ViewedCamera = Annotated[Camera, authorized(Kind.CAMERA, Action.VIEW, param="camera_id")]
@@ -129,6 +135,16 @@ def mark_seen(db: DbDep, who: PrincipalDep, event: ViewedEvent) -> Response:
     """The caller has seen the event (the web app marks it when it is opened)."""
     service.mark_seen(db, user_id=who.user_id, event=event)
     return Response(status_code=204)
+
+
+@router.get("/events/{event_id}/thumbnail", responses={200: {"content": {"image/jpeg": {}}}})
+def thumbnail(ctx: ContextDep, event: ViewedEvent) -> Response:
+    """The event's picture (JPEG, privacy masks blacked out); 404 `event.no_thumbnail` when
+    none was made or it went with the camera's recordings."""
+    image = read_thumbnail(ctx.vault, event)
+    if image is None:
+        raise NotFound("This event has no picture.", code="event.no_thumbnail")
+    return Response(image, media_type="image/jpeg", headers=PRIVATE_IMAGE)
 
 
 @router.get("/cameras/{camera_id}/events", response_model=CameraEvents)
