@@ -50,6 +50,16 @@ CONTEXT_COLUMNS: dict[str, tuple[str, ...]] = {
         "video_fps",
     ),
     "segments": ("camera_id", "frames"),
+    # An event names its camera and kind; a camera's detection settings travel with it.
+    "events": ("camera_id", "kind"),
+    "camera_detection": (
+        "enabled",
+        "sensitivity",
+        "min_duration_ms",
+        "quiet_seconds",
+        "pre_roll_s",
+        "post_roll_s",
+    ),
     "audit_log": ("action",),
     "profile_pictures": ("content_type",),
 }
