@@ -15,11 +15,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from hearthwatch.context import AppContext
+from hearthwatch.notify import history
+from tests.factories import add_camera
 from tests.support.browser import DESKTOP, chromium, sign_in_page
 
 pytestmark = pytest.mark.browser
@@ -95,7 +99,9 @@ def test_issue14_item7_push_is_asked_for_only_when_turned_on_in_chromium(
 
     browser_context.grant_permissions(["notifications"], origin=live_server.url)
     page.get_by_role("button", name="Turn on push on this browser").click()
-    expect(status).to_contain_text("Push could not be turned on", timeout=30_000)
+    expect(status).to_contain_text(
+        "Push could not be turned on: this browser's push service did not answer", timeout=30_000
+    )
     assert page.evaluate("window.__permissionAsks") == 1
     assert registrations(page) == [f"{live_server.url}/"]
     expect(page.get_by_role("button", name="Turn on push on this browser")).to_be_enabled()
@@ -145,3 +151,99 @@ def test_issue14_item7_the_service_worker_shows_a_push_as_a_notification_in_chro
         time.sleep(0.1)
     second = next(n for n in shown if n["tag"] == "n2")
     assert (second["image"], second["url"]) == ("", f"{live_server.url}/")
+
+
+def test_issue14_item8_the_settings_page_saves_the_choices_in_chromium(
+    live_server: Any, ctx: AppContext, make_user: Any
+) -> None:
+    """Every choice goes through the notifications API; the time zone starts as the
+    browser's own; a webhook's secret is shown once; the MQTT password is never shown."""
+    alice = make_user()
+    porch = add_camera(ctx, alice.id, "Porch")
+    api = f"{live_server.url}/api/v1/notify"
+    with chromium() as browser:
+        context = browser.new_context(viewport=DESKTOP, timezone_id="Europe/Berlin")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        sign_in_page(page, live_server.url, alice.email)
+        expect(page.get_by_role("heading", name="My devices")).to_be_visible()
+        page.goto(f"{live_server.url}/settings/notifications")
+        expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+
+        page.get_by_label("E-mail", exact=True).uncheck()
+        page.get_by_label("Include images in alerts").uncheck()
+        page.get_by_role("checkbox", name="Quiet hours").check()
+        page.get_by_label("From").fill("23:15")
+        page.get_by_label("Until").fill("06:45")
+        page.get_by_label("Cooldown (seconds)").fill("120")
+        page.get_by_label("MQTT for Porch").uncheck()
+        page.get_by_role("button", name="Save notification settings").click()
+        expect(page.locator("#preferences-status")).to_have_text("Saved.")
+        assert page.request.get(f"{api}/preferences").json() == {
+            "channels": {"push": True, "email": False, "webhook": True, "mqtt": True},
+            "images": False,
+            "quiet_hours": {"start": "23:15", "end": "06:45"},
+            "timezone": "Europe/Berlin",
+            "cooldown_seconds": 120,
+            "cameras": {porch: {"push": True, "email": True, "webhook": True, "mqtt": False}},
+        }
+        page.reload()
+        expect(page.get_by_label("Cooldown (seconds)")).to_have_value("120")
+        expect(page.get_by_label("E-mail", exact=True)).not_to_be_checked()
+        expect(page.get_by_label("MQTT for Porch")).not_to_be_checked()
+
+        page.get_by_label("Address (https://…)").fill("http://127.0.0.1:9/hook")
+        page.get_by_role("button", name="Add webhook").click()
+        expect(page.locator("#webhook-secret-box")).to_be_visible()
+        assert page.locator("#webhook-secret").inner_text().strip()
+        expect(page.locator("#webhooks")).to_contain_text("http://127.0.0.1:9/hook")
+        page.get_by_role("button", name="Remove http://127.0.0.1:9/hook").click()
+        expect(page.locator("#webhooks")).to_contain_text("No webhooks yet.")
+        assert page.request.get(f"{api}/webhooks").json() == []
+
+        page.get_by_label("Broker address").fill("mqtt://127.0.0.1:1883")
+        page.get_by_label("Topic").fill("home/alerts")
+        page.get_by_label("Password", exact=True).fill("broker-secret")
+        page.get_by_role("button", name="Save broker").click()
+        expect(page.locator("#mqtt-status")).to_have_text("Broker saved.")
+        expect(page.get_by_label("Password", exact=True)).to_have_value("")
+        broker = page.request.get(f"{api}/mqtt").json()
+        assert (broker["url"], broker["topic"], broker["password_set"]) == (
+            "mqtt://127.0.0.1:1883", "home/alerts", True,
+        )  # fmt: skip
+        assert errors == []
+        context.close()
+
+
+def test_issue14_item8_the_history_shows_each_channels_delivery_in_chromium(
+    live_server: Any, ctx: AppContext, make_user: Any, browser_context: BrowserContext
+) -> None:
+    alice = make_user()
+    porch = add_camera(ctx, alice.id, "Porch")
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    no_address = history.Planned("email", skipped_because="no address")
+    deliveries = [history.Planned("push"), no_address]
+    with ctx.db.session() as db:
+        for n in range(history.PAGE):
+            history.record(db, user_id=alice.id, kind="motion", title=f"Motion {n}",
+                           now=start + timedelta(minutes=n), camera_id=porch,
+                           deliveries=deliveries)  # fmt: skip
+        history.record(db, user_id=alice.id, kind="motion", title="Motion at night",
+                       now=start + timedelta(hours=5), camera_id=porch,
+                       suppressed_reason=history.QUIET_HOURS)  # fmt: skip
+    page = browser_context.new_page()
+    sign_in_page(page, live_server.url, alice.email)
+    expect(page.get_by_role("heading", name="My devices")).to_be_visible()
+    page.goto(f"{live_server.url}/settings/notifications/history")
+    rows = page.locator("#history-rows tr")
+    expect(rows).to_have_count(history.PAGE)
+    expect(rows.first).to_contain_text("Motion at night")
+    expect(rows.first).to_contain_text("Held back: quiet hours")
+    expect(rows.nth(1)).to_contain_text("Porch")
+    expect(rows.nth(1)).to_contain_text("push: trying again")
+    expect(rows.nth(1)).to_contain_text("email: not sent")
+    page.get_by_role("button", name="Show older alerts").click()
+    expect(rows).to_have_count(history.PAGE + 1)
+    expect(rows.last).to_contain_text("Motion 0")
+    expect(page.get_by_role("button", name="Show older alerts")).to_be_hidden()

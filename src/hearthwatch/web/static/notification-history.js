@@ -5,8 +5,11 @@
 
 (function () {
   var API = "/api/v1/notify/history";
-  var STATUS_WORDS = { sent: "sent", delivered: "sent", failed: "failed", pending: "waiting",
-    queued: "waiting", skipped: "not sent" };
+  var STATUS_WORDS = { sent: "sent", failed: "failed", retrying: "trying again",
+    disabled: "channel turned off", skipped: "not sent" };
+  var HELD_BACK = { quiet_hours: "quiet hours", cooldown: "cooldown",
+    disarmed: "the camera does not alert in the home's arming mode",
+    no_channel: "every channel is off for this camera" };
   var table, rows, status, more, cameras, cursor = null;
 
   function cell(text) {
@@ -27,13 +30,14 @@
   function deliveries(item) {
     var element = document.createElement("td");
     if (item.suppressed_reason) {
-      element.textContent = "Not sent: " + item.suppressed_reason.replace(/_/g, " ");
+      var reason = item.suppressed_reason;
+      element.textContent = "Held back: " + (HELD_BACK[reason] || reason.replace(/_/g, " "));
       return element;
     }
     (item.deliveries || []).forEach(function (delivery) {
       var word = STATUS_WORDS[delivery.status] || delivery.status;
       var badge = document.createElement("span");
-      badge.className = "delivery delivery--" + (word === "sent" ? "sent" : word === "failed" ? "failed" : "other");
+      badge.className = "delivery delivery--" + delivery.status;
       badge.textContent = delivery.channel + ": " + word;
       if (delivery.error) {
         badge.title = delivery.error;

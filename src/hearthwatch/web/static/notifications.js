@@ -200,6 +200,7 @@
       byId("mqtt-username").value = (broker && broker.username) || "";
       byId("mqtt-topic").value = (broker && broker.topic) || "";
       byId("mqtt-password").value = "";
+      byId("mqtt-password").placeholder = broker && broker.password_set ? "(saved)" : "";
       byId("mqtt-remove").hidden = !(broker && broker.url);
     }).catch(function (error) {
       if (error.status !== 404) {

@@ -125,19 +125,6 @@
     return "Push could not be turned on (" + error.message + "). Please try again.";
   }
 
-  function serverId(subscription) {
-    var stored = window.localStorage.getItem(STORED_ID);
-    if (stored) {
-      return Promise.resolve(stored);
-    }
-    return call("GET", "/subscriptions").then(function (list) {
-      var found = (list || []).filter(function (item) {
-        return item.endpoint === subscription.endpoint;
-      })[0];
-      return found ? found.id : null;
-    });
-  }
-
   function turnOff() {
     offButton.disabled = true;
     currentSubscription()
@@ -145,13 +132,14 @@
         if (!subscription) {
           return null;
         }
-        return serverId(subscription)
-          .then(function (id) {
-            return id ? call("DELETE", "/subscriptions/" + encodeURIComponent(id)) : null;
-          })
-          .then(function () {
-            return subscription.unsubscribe();
-          });
+        // The id the server gave when push was turned on here (the API never hands back a
+        // browser's endpoint, so it cannot be looked up); without it, unsubscribing is
+        // enough: the push service then refuses the server's sends and it forgets the browser.
+        var id = window.localStorage.getItem(STORED_ID);
+        var forget = id ? call("DELETE", "/subscriptions/" + encodeURIComponent(id)) : null;
+        return Promise.resolve(forget).then(function () {
+          return subscription.unsubscribe();
+        });
       })
       .then(function () {
         window.localStorage.removeItem(STORED_ID);
