@@ -24,6 +24,7 @@ def test_issue14_item6_the_arming_page_shows_the_mode_and_who_set_it(
     assert page.status_code == 200
     assert "My home is set to" in page.text
     assert "Set by you" in page.text
+    assert '<a href="/home/arming" aria-current="page">Arming</a>' in page.text
     structure = PageStructure(page.text)
     assert structure.inline_scripts == 0 and structure.styled() == []
     pressed = [b for b in structure.all("button") if b.get("aria-pressed") == "true"]
