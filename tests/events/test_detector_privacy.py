@@ -4,6 +4,7 @@ erased with their camera and with the account (P19), bytes checked on disk."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,16 +23,18 @@ CAMERAS = "/api/v1/cameras"
 JPEG = b"\xff\xd8\xff\xe0" + b"a masked picture" * 64 + b"\xff\xd9"
 
 
-def event_with_thumbnail(ctx: AppContext, owner_id: str, camera_id: str) -> Event:
-    """A closed event, opened and closed by the lifecycle, with a stored thumbnail."""
+def event_with_thumbnail(ctx: AppContext, owner_id: str, camera_id: str, later_s: int = 0) -> Event:
+    """A closed event (`later_s` after the usual one), opened and closed by the lifecycle,
+    with a stored thumbnail."""
+    start = 1_800_000_000_000_000 + later_s * 1_000_000
     opened = lifecycle.open_event(
-        ctx, owner_id=owner_id, camera_id=camera_id, start_us=1_800_000_000_000_000,
-        at_us=1_800_000_000_800_000, score=0.04, zones=["path"], pre_roll_s=5,
+        ctx, owner_id=owner_id, camera_id=camera_id, start_us=start,
+        at_us=start + 800_000, score=0.04, zones=["path"], pre_roll_s=5,
     )  # fmt: skip
     key = store_thumbnail(ctx.vault, owner_id=owner_id, camera_id=camera_id,
                           event_id=opened.id, jpeg=JPEG)  # fmt: skip
     lifecycle.set_thumbnail(ctx, opened, key)
-    opened.last_active_us = 1_800_000_006_000_000
+    opened.last_active_us = start + 6_000_000
     assert lifecycle.close_event(ctx, opened, post_roll_s=10)
     with ctx.db.session() as session:
         event = session.get(Event, opened.id)
@@ -97,3 +100,23 @@ def test_p19_account_erasure_erases_event_thumbnails_from_disk(
     assert erase_account(client, code=ask_code(client, mailbox, alice.email)).status_code == 200
     assert not stored.exists() and not row_exists(ctx, Event, event.id)
     assert list(ctx.vault.blobs.keys(f"{alice.id}/")) == []
+
+
+def test_p19_erasing_a_range_of_recordings_erases_its_events_and_their_thumbnails(
+    client: TestClient, ctx: AppContext, alice: User, camera_id: str
+) -> None:
+    inside = event_with_thumbnail(ctx, alice.id, camera_id)
+    outside = event_with_thumbnail(ctx, alice.id, camera_id, later_s=3600)
+    moment = datetime.fromtimestamp(1_800_000_000, UTC)
+    body = {
+        "scope": "range",
+        "camera_id": camera_id,
+        "start": (moment - timedelta(minutes=1)).isoformat(),
+        "end": (moment + timedelta(minutes=1)).isoformat(),
+    }
+    answer = client.post("/api/v1/privacy/erasure", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["payload"]["rows"]["events"] == 1
+    assert not row_exists(ctx, Event, inside.id) and not thumbnail_file(ctx, inside).exists()
+    assert row_exists(ctx, Event, outside.id) and thumbnail_file(ctx, outside).is_file()
+    assert read_thumbnail(ctx.vault, outside) == JPEG

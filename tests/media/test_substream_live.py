@@ -86,7 +86,7 @@ def test_issue12_item4_address_binding_takes_a_sub_stream_checked_and_held_like_
     assert alice.get(f"{CAMERAS}/{camera_id}").json()["has_sub_stream"] is False
 
 
-def test_issue12_item4_an_h264_camera_with_a_sub_stream_gets_no_second_ingest(
+def test_issue12_item4_an_h264_camera_with_a_sub_stream_gets_no_second_ingest_for_live_view(
     client: TestClient,
     alice: User,
     ctx: AppContext,
@@ -102,10 +102,19 @@ def test_issue12_item4_an_h264_camera_with_a_sub_stream_gets_no_second_ingest(
     body = {"serial": camera.serial, "verification_code": camera.identity.verification_code}
     bound = client.post(f"{CAMERAS}/bind", json=body).json()
     assert bound["has_sub_stream"] is True
+    # Only motion detection (issue 14, on by default) reads an H.264 camera's sub-stream.
+    off = client.put(f"{CAMERAS}/{bound['id']}/detection", json={"enabled": False})
+    assert off.status_code == 200
     wait_for(lambda: client.get(f"{CAMERAS}/{bound['id']}").json()["online"], timeout=30)
     recorder.sync()
     assert recorder.status(bound["id"]).codec == "h264"  # type: ignore[union-attr]
     assert recorder.sub_stream(bound["id"]) is None
+    chosen = asyncio.run(live_stream(recorder, bound["id"], h264_only=True, wait_seconds=0))
+    assert chosen is not None and not chosen.sub
+    # With detection on, the sub-stream is received for analysis; live view keeps the main.
+    assert client.put(f"{CAMERAS}/{bound['id']}/detection", json={"enabled": True}).is_success
+    recorder.sync()
+    assert recorder.sub_stream(bound["id"]) is not None
     chosen = asyncio.run(live_stream(recorder, bound["id"], h264_only=True, wait_seconds=0))
     assert chosen is not None and not chosen.sub
 

@@ -39,6 +39,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.db.base import new_id
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import ValidationFailed
+from hearthwatch.events.models import Event
 from hearthwatch.jobs import queue
 from hearthwatch.jobs.registry import JobKind, Payload, Registry
 from hearthwatch.jobs.runner import run_now
@@ -92,6 +93,7 @@ def erase_range(
     doomed = [s for s in segments if s.start_us < end_us and s.end_us > start_us]
     erased = Erased(SCOPE_RANGE, user_id, [camera_id], _time_range(start_us, end_us))
     _drop_segments(db, doomed, erased)
+    _drop_events(db, camera_id, start_us, end_us, erased)
     return _conclude(ctx, db, erased)
 
 
@@ -175,6 +177,24 @@ def _drop_segments(db: Session, segments: list[Segment], erased: Erased) -> None
     erased.rows = {"segments": len(ids)}
     erased.objects = len(ids)
     erased.blob_keys = [s.blob_key for s in segments]
+
+
+def _drop_events(db: Session, camera_id: str, start_us: int, end_us: int, erased: Erased) -> None:
+    """The events of an erased range go with its recordings (issue 14): each says what
+    happened then, and its thumbnail is a picture of it."""
+    ends = func.coalesce(Event.end_us, Event.last_active_us)
+    events = list(
+        db.scalars(
+            select(Event).where(
+                Event.camera_id == camera_id, Event.start_us < end_us, ends >= start_us
+            )
+        )
+    )
+    thumbnails = [e.thumbnail_key for e in events if e.thumbnail_key is not None]
+    db.execute(delete(Event).where(Event.id.in_([e.id for e in events])))
+    erased.rows["events"] = len(events)
+    erased.objects += len(thumbnails)
+    erased.blob_keys = [*erased.blob_keys, *thumbnails]
 
 
 def _delete_rows(db: Session, table_name: str, where: Any, erased: Erased) -> None:
