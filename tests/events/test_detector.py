@@ -166,3 +166,37 @@ def test_issue14_events_left_open_by_a_crash_are_closed_at_start(
         closed = session.get(Event, event_id)
         assert closed is not None
         assert (closed.end_us, closed.span_end_us) == (14_000_000, 24_000_000)  # post-roll 10 s
+
+
+def test_issue14_a_detector_behind_drops_frames_up_to_a_keyframe_and_never_blocks_the_ingest(
+    ctx: AppContext, alice: User
+) -> None:
+    import io
+
+    import av
+
+    from hearthwatch.events.detection import DetectionSettings
+    from hearthwatch.events.detector import QUEUE_FRAMES, CameraDetector
+    from tests.factories import add_camera, playable_segment
+
+    camera_id = add_camera(ctx, alice.id, rtsp_url="rtsp://127.0.0.1:9/none")
+    detector = CameraDetector(ctx, owner_id=alice.id, camera_id=camera_id,
+                              settings=DetectionSettings(), keyframes_only=False,
+                              main_hub=lambda: None)  # fmt: skip
+    data = playable_segment(1_800_000_000_000_000).data
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        packets = [p for p in container.demux(stream) if p.size]
+        assert packets[0].is_keyframe and not any(p.is_keyframe for p in packets[1:])
+        began = time.perf_counter()
+        for index, packet in enumerate(packets):  # nobody analyses yet: the queue fills
+            detector.offer(packet, stream, 1_800_000_000 + index / 25)
+        per_packet = (time.perf_counter() - began) / len(packets)
+    assert per_packet < 0.001  # a copy into a queue, whatever happens behind it
+    assert detector.dropped == 1  # the first packet that found the queue full ...
+    assert detector._queue.qsize() == QUEUE_FRAMES  # ... then nothing until a keyframe
+    detector.start()
+    try:
+        wait_for(lambda: detector.analysed == QUEUE_FRAMES)
+    finally:
+        detector.stop()

@@ -102,10 +102,11 @@ class CameraDetector:
     def offer(self, packet: av.Packet[Any], stream: av.video.stream.VideoStream, at: float) -> None:
         """The ingest's tap: queue the packet if it is analysed, drop it if behind."""
         keyframe = bool(packet.is_keyframe)
-        if not keyframe and (self.keyframes_only or self._skip_to_key):
+        fresh = stream is not self._stream  # a new session: its decoder starts on a keyframe
+        if not keyframe and (self.keyframes_only or self._skip_to_key or fresh):
             return
         session = None
-        if stream is not self._stream:
+        if fresh:
             context = stream.codec_context
             session = (context.name, context.extradata)
         try:
