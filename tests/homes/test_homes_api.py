@@ -82,6 +82,7 @@ def test_issue14_item6_a_strangers_camera_is_refused_as_a_missing_one(
         ("/modes/vacation", {"camera_ids": []}, "homes.mode_unknown"),
         ("", {"timezone": "Mars/Olympus_Mons"}, "homes.timezone_unknown"),
         ("", {"timezone": "../../etc/passwd"}, "homes.timezone_unknown"),
+        ("", {"timezone": "Europe"}, "homes.timezone_unknown"),  # a folder of the database
     ],
 )
 def test_issue14_item6_bad_modes_and_zones_get_stable_codes(

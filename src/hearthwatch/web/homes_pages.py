@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
@@ -47,7 +46,7 @@ MODES_SHOWN: tuple[ModeShown, ...] = (
 )
 LABELS = {mode.key: mode.label for mode in MODES_SHOWN}
 DAY_LABELS = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
-ZONES = sorted(available_timezones())
+ZONES = sorted(service.known_zones())
 NOTICES = {
     "cameras": "Saved: those cameras alert in that mode.",
     "home": "Your home's settings are saved.",
