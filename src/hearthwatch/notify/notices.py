@@ -30,6 +30,8 @@ from hearthwatch.notify.kinds import BreachFacts, MessageKind
 from hearthwatch.notify.models import FAILED, SENT, Delivery, PushSubscription, Webhook
 from hearthwatch.notify.targets import TargetForbidden, TargetInvalid
 
+SETTINGS_PAGE = "/settings/notifications"  # the web app's pages (web/notify_pages.py)
+HISTORY_PAGE = "/settings/notifications/history"
 BREACH_SUBJECT = "Important: a security incident affecting your Hearthwatch data"
 
 
@@ -61,7 +63,7 @@ def _deliver(
         else:
             (subscription,) = [s for s in subscriptions if s.id == delivery.target_id]
             data = {"kind": kind.name, "title": subject, "body": body[:500],
-                    "url": public_link(ctx.settings, "/notifications")}  # fmt: skip
+                    "url": public_link(ctx.settings, HISTORY_PAGE)}  # fmt: skip
             push_channel.push(ctx, subscription, json.dumps(data), urgency="normal")
     except (DeliveryFailed, OSError, TargetInvalid, TargetForbidden) as err:
         delivery.status, delivery.error = FAILED, _reason(err)
@@ -108,6 +110,6 @@ def webhook_switched_off(ctx: AppContext, db: Session, hook: Webhook) -> None:
         "One of your Hearthwatch webhooks failed every attempt to deliver your alerts "
         f"{hook.failures} times in a row, so we switched it off. Alerts still reach your other "
         "channels. Check that the receiving service is up, then turn the webhook back on "
-        f"under notification settings: {public_link(ctx.settings, '/notifications')}\n"
+        f"under notification settings: {public_link(ctx.settings, SETTINGS_PAGE)}\n"
     )
     send_notice(ctx, db, kinds.CHANNEL_OFF, user, subject="A webhook was switched off", body=body)

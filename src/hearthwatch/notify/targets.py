@@ -4,8 +4,9 @@ A push endpoint, a webhook or an MQTT broker is an address a user typed (or thei
 gave), so connecting to it goes through the same policy as a camera's stream
 (security/outbound.py): loopback, link-local, metadata and the service's own port are
 refused, the operator's allowed networks are allowed. Only outside production (tests, the
-local demo) is loopback allowed too, and with it plain `http://` to loopback: a local push
-service or webhook receiver on the same machine. Elsewhere push and webhooks need https.
+local demo) is loopback allowed too, and with it plain text (`http://`, `mqtt://`) to
+loopback: a local push service, webhook receiver or broker on the same machine. Anywhere
+else push and webhooks need https and brokers mqtts (P37).
 Addresses are checked when stored and again at every send.
 """
 

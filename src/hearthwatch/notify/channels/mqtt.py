@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from urllib.parse import urlsplit
 
 import aiomqtt
 from sqlalchemy.orm import Session
@@ -60,8 +59,3 @@ async def _publish(
 def _tls(ctx: AppContext) -> ssl.SSLContext:
     ca_file = ctx.settings.notify_mqtt_ca_file
     return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-
-
-def host_of(url: str) -> str:
-    """The broker's host, as shown back to the user."""
-    return urlsplit(url).hostname or ""
