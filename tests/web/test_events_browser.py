@@ -174,6 +174,10 @@ def test_p14_event_opens_playback_at_its_pre_roll_and_the_timeline_marks_it(
     second_mark.click()
     expect(clock).to_have_text(re.compile("^" + berlin_clock(RECORDED_AT_US + 55 * SECOND)[:7]))
     wait_for(lambda: unseen(client) == 0, timeout=10)
+    # The track still takes taps and drags beside the marks.
+    track = page.locator("[data-track]")
+    track.click(position={"x": 5, "y": 10})
+    expect(track).not_to_have_attribute("aria-valuenow", "0")
     assert errors == []
 
 

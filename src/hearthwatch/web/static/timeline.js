@@ -32,7 +32,7 @@
     this.onSeek = options.onSeek;
     this.onMark = options.onMark || function () {};
     this.marksEl = root.querySelector("[data-marks]");
-    this.preview = root.querySelector("[data-mark-preview]");
+    this.markPreview = root.querySelector("[data-mark-preview]");
     this.marks = [];
     this.track = root.querySelector("[data-track]");
     this.spansEl = root.querySelector("[data-spans]");
@@ -231,22 +231,22 @@
 
   // The event's thumbnail and time above its mark.
   Timeline.prototype.showPreview = function (mark, button) {
-    if (!this.preview) {
+    if (!this.markPreview) {
       return;
     }
-    var image = this.preview.querySelector("img");
+    var image = this.markPreview.querySelector("img");
     image.hidden = !mark.thumbnail;
     if (mark.thumbnail && image.getAttribute("src") !== mark.thumbnail) {
       image.src = mark.thumbnail;
     }
-    this.preview.querySelector("[data-mark-preview-text]").textContent = mark.label;
-    this.preview.style.left = button.style.left;
-    this.preview.hidden = false;
+    this.markPreview.querySelector("[data-mark-preview-text]").textContent = mark.label;
+    this.markPreview.style.left = button.style.left;
+    this.markPreview.hidden = false;
   };
 
   Timeline.prototype.hidePreview = function () {
-    if (this.preview) {
-      this.preview.hidden = true;
+    if (this.markPreview) {
+      this.markPreview.hidden = true;
     }
   };
 
