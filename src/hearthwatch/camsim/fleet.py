@@ -10,9 +10,10 @@ Each camera has a ``main`` stream (720p or 1080p, 25 fps, 2 s GOP, constant bitr
 first camera's main stream is encoded as it goes, with the time burned in. Unless told
 otherwise every camera has a microphone: both streams carry an AAC audio track, a chime of
 its own (see `sound`); `audio=False` or `video_only` makes cameras video only, and
-`set_audio` switches one while it runs. The cameras and
-their faults live on the fleet's event loop thread; every method here may be called from
-any other thread.
+`set_audio` switches one while it runs. Someone crosses each scene in every loop, or, with
+another `motion` schedule, the scenes are still but for crossings every so often or on
+command (`start_motion`; see `motion`). The cameras and their faults live on the fleet's
+event loop thread; every method here may be called from any other thread.
 """
 
 from __future__ import annotations
@@ -179,6 +180,9 @@ class CameraFleet:
     def _serve(self) -> None:
         assert self._loop is not None and self._server is not None
         self._loop.run(self._server.start())
+        schedule, count = self.config.motion, self.config.cameras
+        for index, record in enumerate(self._records):
+            self._scripts[record.serial].begin(schedule.first_after(index, count))
         if self.config.control_port is not None:
             self._control = ControlServer(self, self.config.control_host, self.config.control_port)
 
@@ -314,9 +318,8 @@ class CameraFleet:
         return cameras
 
     def _script(self, index: int) -> MotionScript:
-        schedule, spec = self.config.motion, self.config.main_spec(index)
-        first = schedule.first_after(index, self.config.cameras)
-        return MotionScript(spec.actor or VIEWS[spec.view].actor, schedule, first)
+        spec = self.config.main_spec(index)
+        return MotionScript(spec.actor or VIEWS[spec.view].actor, self.config.motion)
 
     def _scripted_source(
         self, serial: str, stream: str, spec: SceneSpec, script: MotionScript

@@ -136,15 +136,19 @@ class Crossing:
 class MotionScript:
     """One camera's crossings: asked for, scheduled, and marked as its streams show them."""
 
-    def __init__(
-        self, own_actor: str, schedule: MotionSchedule, first_after: float | None = None
-    ) -> None:
+    def __init__(self, own_actor: str, schedule: MotionSchedule) -> None:
         self.own_actor = own_actor
         self.schedule = schedule
         self._lock = threading.Condition()
         self._crossings: deque[Crossing] = deque(maxlen=KEPT)
         self._numbers = itertools.count(1)
-        self._next_scheduled = None if first_after is None else time.monotonic() + first_after
+        self._next_scheduled: float | None = None
+
+    def begin(self, first_after: float | None) -> None:
+        """Start the schedule's clock (once the camera serves): the first scheduled crossing
+        comes `first_after` seconds from now, then one every period."""
+        with self._lock:
+            self._next_scheduled = None if first_after is None else time.monotonic() + first_after
 
     def request(self, actor: str | None = None) -> Crossing:
         """A crossing starting now; `Conflict` while the previous one is still under way."""
