@@ -81,9 +81,10 @@ def shows_crossing_from(frames: list[SeenFrame], onset: float, fps: int) -> None
     reference = before[-1].luma
     assert max(changed(f.luma, reference) for f in before[-fps:]) < STILL
     first = next(f for f in after if changed(f.luma, reference) > MOVED)
-    # The first frame that differs arrives within two frame intervals of the reported onset:
-    # it is sent at the onset, and FFmpeg hands a frame over when the next one comes in.
-    assert first.arrived - onset < 2 / fps + 0.1
+    # The first frame that differs arrives within two frame intervals of the reported onset
+    # (it is sent at the onset, and FFmpeg hands a frame over when the next one comes in),
+    # give or take a busy host's scheduling.
+    assert first.arrived - onset < 2 / fps + 0.15
     during = [f for f in after if first.arrived <= f.arrived < onset + CROSSING_SECONDS - 0.5]
     assert min(changed(f.luma, reference) for f in during) > MOVED
     after_end = [f for f in after if f.arrived > onset + CROSSING_SECONDS + 0.5]
