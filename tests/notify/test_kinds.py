@@ -13,19 +13,22 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.mail.messages import MARKETING as MARKETING_MAIL
 from hearthwatch.mail.messages import OutgoingMail
-from hearthwatch.notify import kinds, notices
+from hearthwatch.notify import destinations, kinds, notices
 from hearthwatch.notify.kinds import BreachFacts, PromotionRefused, Unsubscribe, compose_mail
+from hearthwatch.notify.models import Notification
 from hearthwatch.privacy.consent import marketing
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.service import Channel, Purpose
 from hearthwatch.privacy.notice import service as notice
 from tests.notify.conftest import history
+from tests.support.push_endpoint import PushEndpoint
 from tests.support.smtp import Mailbox
 
 WAY_OUT = Unsubscribe("https://hw.example/privacy/unsubscribe/one-click?token=t",
@@ -137,12 +140,18 @@ def test_p50_announcements_reach_everyone_and_cannot_be_unsubscribed(
 # --- P48: policy changes ---
 
 
-def test_p48_a_policy_change_notice_is_a_service_message_without_promotion(
-    ctx: AppContext, make_user: Any, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_p48_a_policy_change_is_announced_by_mail_and_push_without_promotion(
+    ctx: AppContext, make_user: Any, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch,
+    push_service: PushEndpoint,
+) -> None:  # fmt: skip
     with ctx.clock.frozen(datetime(2027, 3, 1, 9, tzinfo=UTC)):
         notice.ensure_published(ctx)
         user = make_user()
+        browser = push_service.subscribe()
+        with ctx.db.session() as db:
+            destinations.subscribe(db, ctx.settings, user_id=user.id, endpoint=browser.endpoint,
+                                   p256dh=browser.p256dh, auth=browser.as_json()["keys"]["auth"],
+                                   now=ctx.clock.now())  # fmt: skip
         extra = Purpose("camera_ai_training", "Improving detection", "Training on clips.", 2)
         monkeypatch.setattr(consent, "PURPOSES", (*consent.PURPOSES, extra))
         with ctx.db.session() as db:
@@ -150,6 +159,11 @@ def test_p48_a_policy_change_notice_is_a_service_message_without_promotion(
     (mail,) = mailbox.to(user.email)
     assert mail["X-Hearthwatch-Kind"] == kinds.POLICY_CHANGE.name
     assert mail["List-Unsubscribe"] is None
+    pushed = push_service.wait_for(browser).json()
+    assert pushed["kind"] == kinds.POLICY_CHANGE.name and pushed["title"] == mail["Subject"]
+    with ctx.db.session() as db:
+        (row,) = db.scalars(select(Notification).where(Notification.user_id == user.id))
+        assert row.kind == kinds.POLICY_CHANGE.name
     with pytest.raises(PromotionRefused):
         compose_mail(kinds.POLICY_CHANGE, to=user.email, subject="Our notice changes",
                      body="New terms. Upgrade now and save!")  # fmt: skip

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid02  # type: ignore[import-untyped]
 
 from hearthwatch.security.keys import Keyring
 
@@ -45,6 +44,8 @@ class VapidKeys:
 
     def signer(self) -> object:
         """The key as pywebpush signs with it."""
+        from py_vapid import Vapid02  # type: ignore[import-untyped]  # loaded with pywebpush
+
         return Vapid02(private_key=self.private)
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from email.utils import parseaddr
 
-from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
-from requests import RequestException
 from sqlalchemy.orm import Session, object_session
 
 from hearthwatch.context import AppContext
@@ -35,6 +33,11 @@ def send(ctx: AppContext, db: Session, alert: Alert, target_id: str | None) -> N
 
 def push(ctx: AppContext, subscription: PushSubscription, data: str, *, urgency: str) -> None:
     """Encrypt `data` for the subscription and hand it to its push service."""
+    # Imported here: pywebpush brings aiohttp and requests (a third of a second), which the
+    # serving process's cold start must not wait for.
+    from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
+    from requests import RequestException
+
     endpoint = subscription.endpoint
     targets.check(targets.parse(endpoint, schemes=targets.WEB, settings=ctx.settings), ctx.settings)
     keys = vapid.load_or_create(ctx.settings.data_dir, ctx.keyring)

@@ -33,12 +33,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hearthwatch.accounts.emails import emails_where
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.errors import NotFound
 from hearthwatch.mail.links import public_link
-from hearthwatch.notify.kinds import POLICY_CHANGE, compose_mail
+from hearthwatch.notify.kinds import POLICY_CHANGE
+from hearthwatch.notify.notices import send_notice
 from hearthwatch.privacy.audit import service as audit
 from hearthwatch.privacy.consent.models import NoticeAcceptance, NoticeVersion
 from hearthwatch.privacy.notice.content import digest, generate, material_changes
@@ -162,25 +162,22 @@ def ensure_published(ctx: AppContext) -> Published | None:
 
 
 def _announce(ctx: AppContext, db: Session, version: NoticeVersion) -> None:
-    """Mail every confirmed account: a service message, sent whatever their marketing choice."""
+    """Tell every confirmed account, by e-mail and on their browsers with push on, and in
+    their notification history: a service message, sent whatever their marketing choice
+    (P48; the kind's rules refuse a promotion or an unsubscribe link in it, P50)."""
     summary = "\n".join(f"- {change}" for change in changes_of(version))
     when = f"{version.effective_at:%d %B %Y}"
     link = public_link(ctx.settings, "/privacy/notice")
-    for email in emails_where(db, User.email_confirmed_at.is_not(None)).values():
-        ctx.mailer.send(
-            compose_mail(  # a service message: no unsubscribe, no promotion (P48, P50)
-                POLICY_CHANGE,
-                to=email,
-                subject=f"Our privacy notice changes on {when}",
-                body=(
-                    f"We are changing our privacy notice (version {version.number}). "
-                    f"It applies from {when}.\n\nWhat changes:\n{summary}\n\n"
-                    f"Read it in full: {link}\nFrom {when} we will ask you to accept it "
-                    "before you go on using Hearthwatch. You can export your data or close "
-                    "your account at any time instead.\n"
-                ),
-            )
-        )
+    body = (
+        f"We are changing our privacy notice (version {version.number}). "
+        f"It applies from {when}.\n\nWhat changes:\n{summary}\n\n"
+        f"Read it in full: {link}\nFrom {when} we will ask you to accept it "
+        "before you go on using Hearthwatch. You can export your data or close "
+        "your account at any time instead.\n"
+    )
+    subject = f"Our privacy notice changes on {when}"
+    for user in db.scalars(select(User).where(User.email_confirmed_at.is_not(None))):
+        send_notice(ctx, db, POLICY_CHANGE, user, subject=subject, body=body)
 
 
 def is_current(settings: Settings, db: Session) -> bool:
