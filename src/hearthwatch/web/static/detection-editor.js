@@ -114,7 +114,10 @@
 
   Editor.prototype.pointAt = function (event) {
     var box = this.canvas.getBoundingClientRect();
-    return [round((event.clientX - box.left) / box.width), round((event.clientY - box.top) / box.height)];
+    return [
+      round((event.clientX - box.left) / box.width),
+      round((event.clientY - box.top) / box.height),
+    ];
   };
 
   Editor.prototype.add = function (point) {
