@@ -36,7 +36,7 @@ def push(ctx: AppContext, subscription: PushSubscription, data: str, *, urgency:
     # Imported here: pywebpush brings aiohttp and requests (a third of a second), which the
     # serving process's cold start must not wait for.
     from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
-    from requests import RequestException
+    from requests import RequestException, Session
 
     endpoint = subscription.endpoint
     targets.check(targets.parse(endpoint, schemes=targets.WEB, settings=ctx.settings), ctx.settings)
@@ -45,10 +45,12 @@ def push(ctx: AppContext, subscription: PushSubscription, data: str, *, urgency:
         "endpoint": endpoint,
         "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
     }
+    session = Session()
+    session.max_redirects = 0  # a redirect could point where the outbound policy refuses
     try:
         webpush(
             info, data, vapid_private_key=keys.signer(), vapid_claims={"sub": _contact(ctx)},
-            ttl=TTL_S, timeout=TIMEOUT_S, headers={"Urgency": urgency},
+            ttl=TTL_S, timeout=TIMEOUT_S, headers={"Urgency": urgency}, requests_session=session,
         )  # fmt: skip
     except WebPushException as err:
         status = getattr(err.response, "status_code", None)
@@ -58,6 +60,8 @@ def push(ctx: AppContext, subscription: PushSubscription, data: str, *, urgency:
         raise DeliveryFailed(f"push service answered {status or 'nothing'}") from err
     except (RequestException, OSError) as err:
         raise DeliveryFailed(f"push service not reached ({type(err).__name__})") from err
+    finally:
+        session.close()
 
 
 def _forget(subscription: PushSubscription) -> None:
