@@ -200,3 +200,22 @@ def test_issue14_a_detector_behind_drops_frames_up_to_a_keyframe_and_never_block
         wait_for(lambda: detector.analysed == QUEUE_FRAMES)
     finally:
         detector.stop()
+
+
+def test_issue14_a_failing_sub_stream_leaves_detection_on_the_main_stream_keyframes(
+    client: TestClient, alice: User, ctx: AppContext, fleet: CameraFleet, sink: RecordingSink
+) -> None:
+    from hearthwatch.devices.registry import register_camera
+
+    camera = fleet.cameras[0]
+    with ctx.db.session() as session:
+        register_camera(ctx, session, serial=camera.serial, code=camera.verification_code,
+                        rtsp_url=camera.main_url,
+                        sub_rtsp_url=camera.main_url.replace("/main", "/missing"))  # fmt: skip
+    body = {"serial": camera.serial, "verification_code": camera.verification_code, "name": "Yard"}
+    camera_id = client.post(f"{CAMERAS}/bind", json=body).json()["id"]
+    with running_recorder(ctx) as recorder:
+        wait_for(lambda: (d := recorder.detectors.get(camera_id)) and d.keyframes_only)
+        sub = recorder.sub_ingests[camera_id]
+        assert sub.status.problem is not None and not sub.status.online  # still retried
+        wait_for(lambda: sink.ids("opened"), timeout=30)

@@ -264,14 +264,18 @@ class Recorder:
 
     def _apply_detectors(self, wanted: dict[str, _Wanted]) -> None:
         """One detector per camera with detection on, tapping its sub-stream's ingest if it
-        has one, else its main stream's (keyframes only); new settings handed over."""
+        has one (and it works), else its main stream's (keyframes only); new settings handed
+        over. A detector whose source changes is replaced (its open event closes)."""
         detecting = {camera_id for camera_id, want in wanted.items() if want.detection}
         for camera_id in set(self.detectors) - detecting:
             self._drop_detector(camera_id)
         for camera_id in detecting:
-            want, sub = wanted[camera_id], self.sub_ingests.get(camera_id)
+            want, main = wanted[camera_id], self.ingests[camera_id]
+            sub = self.sub_ingests.get(camera_id)
             assert want.detection is not None
-            source = sub if sub is not None else self.ingests[camera_id]
+            if sub is not None and _failing(sub) and main.status.online:
+                sub = None  # a sub-stream that fails while the main works: keyframes meanwhile
+            source = sub if sub is not None else main
             detector = self.detectors.get(camera_id)
             if detector is not None and source.tap == detector.offer:
                 detector.settings = want.detection
@@ -371,6 +375,11 @@ class Recorder:
                     camera.last_seen_at = datetime.fromtimestamp(status.last_frame_at, UTC)
                 camera.video_codec, camera.video_fps = status.codec, status.fps
                 camera.video_width, camera.video_height = status.width, status.height
+
+
+def _failing(ingest: CameraIngest) -> bool:
+    """Whether the ingest's stream is down for a known problem (not merely connecting)."""
+    return ingest.status.problem is not None and not ingest.status.online
 
 
 def _nothing_stored(segment: FinishedSegment) -> None:
