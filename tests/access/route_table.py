@@ -65,6 +65,8 @@ DAY = {"start": "2026-09-21T00:00:00Z", "end": "2026-09-21T01:00:00Z"}
 AUTH = "public: signing up, in and out, and getting back in work without an account"
 MINORS = "public: a child report or a guardian's answer, authorised by the mailed link"
 COMPLAINT = "public: a complaint's pending id is a capability the anonymous sender holds"
+EVENT_RANGE = {"from_us": "1789990000000000", "to_us": "1790010000000000"}
+DETECTION = {"enabled": True, "sensitivity": 50, "zones": [], "masks": []}
 MISSING_IDS = {"segment_id": str(2**40), "ledger_id": str(2**40)}  # the rest: a fresh hex id
 
 API: dict[str, Route] = {
@@ -122,6 +124,41 @@ API: dict[str, Route] = {
     ),
     "GET /api/v1/cameras/{camera_id}/clip/range": strangers(query=DAY),
     "GET /api/v1/cameras/{camera_id}/clip": strangers(query=DAY),
+    # Events and detection (issue 14)
+    "GET /api/v1/events": lists_own(),
+    "GET /api/v1/events/unseen-count": own(),
+    "POST /api/v1/events/seen-all": own(),
+    "GET /api/v1/events/{event_id}": strangers(),
+    "POST /api/v1/events/{event_id}/seen": strangers(),
+    "GET /api/v1/events/{event_id}/thumbnail": strangers(),
+    "GET /api/v1/cameras/{camera_id}/events": strangers(query=EVENT_RANGE),
+    "GET /api/v1/cameras/{camera_id}/detection": strangers(),
+    "PUT /api/v1/cameras/{camera_id}/detection": strangers(DETECTION),
+    "PUT /api/v1/cameras/{camera_id}/privacy-mode": strangers({"on": True}),
+    # Notifications and arming (issue 14)
+    "GET /api/v1/notify/preferences": own(),
+    "PUT /api/v1/notify/preferences": own(),
+    "GET /api/v1/notify/push/key": own("the installation's public VAPID key"),
+    "GET /api/v1/notify/push/subscriptions": lists_own(),
+    "POST /api/v1/notify/push/subscriptions": own(),
+    "DELETE /api/v1/notify/push/subscriptions/{subscription_id}": strangers(),
+    "GET /api/v1/notify/webhooks": lists_own(),
+    "POST /api/v1/notify/webhooks": own(),
+    "DELETE /api/v1/notify/webhooks/{webhook_id}": strangers(),
+    "POST /api/v1/notify/webhooks/{webhook_id}/enable": strangers(),
+    "GET /api/v1/notify/mqtt": own(),
+    "PUT /api/v1/notify/mqtt": own(),
+    "DELETE /api/v1/notify/mqtt": own(),
+    "GET /api/v1/notify/history": lists_own(),
+    "GET /api/v1/notify/image/{token}": public(
+        "an alert's picture: the short-lived signed link is the credential, checked when fetched"
+    ),
+    "GET /api/v1/homes/current": lists_own(),
+    "PUT /api/v1/homes/current": own(),
+    "PUT /api/v1/homes/current/mode": own(),
+    "PUT /api/v1/homes/current/modes/{mode}": strangers({"camera_ids": ["{camera_id}"]}),
+    "POST /api/v1/homes/current/schedules": own(),
+    "DELETE /api/v1/homes/current/schedules/{schedule_id}": strangers(),
     "POST /api/v1/devices/provision": operator({"content": "[]", "dry_run": True}),
     # Privacy: the person's side
     "GET /api/v1/privacy/receipt-key": public("the public key that checks receipts"),
@@ -209,6 +246,12 @@ WEB: dict[str, Route] = {
     "GET /cameras/{camera_id}/settings": strangers(),
     "GET /cameras/{camera_id}/firmware": strangers(),
     "GET /cameras/{camera_id}/remove": strangers(),
+    "GET /cameras/{camera_id}/detection": strangers(),
+    "GET /events": lists_own(),
+    "GET /home/arming": lists_own(),
+    "GET /settings/notifications": lists_own(),
+    "GET /settings/notifications/history": lists_own(),
+    "GET /sw.js": public("the service worker: browsers fetch it on their own"),
     "GET /profile": own(),
     "GET /profile/picture": Route(
         Rule.OWN, "the caller's own picture; a visitor's <img> gets a bare 404", visitor_status=404
@@ -265,4 +308,7 @@ SOCKETS: dict[str, Route] = {
 }
 
 # Path values that are not anyone's resource.
-FIXED_PATH_VALUES = {"purpose": "marketing_email", "number": "1", "decision": "dismiss"}
+FIXED_PATH_VALUES = {
+    "purpose": "marketing_email", "number": "1", "decision": "dismiss", "mode": "home",
+    "token": "not-a-signed-link",
+}  # fmt: skip

@@ -11,8 +11,12 @@ from hearthwatch.accounts import credentials, signin
 from hearthwatch.accounts.models import User
 from hearthwatch.context import AppContext
 from hearthwatch.devices import binding
+from hearthwatch.events import lifecycle
+from hearthwatch.homes import service as homes
+from hearthwatch.homes.service import ScheduleEntry
 from hearthwatch.media.models import Segment
 from hearthwatch.media.segmenter import FinishedSegment
+from hearthwatch.notify import destinations
 from hearthwatch.privacy.consent import service as consent
 from hearthwatch.privacy.consent.models import ConsentRecord
 from hearthwatch.privacy.consent.service import Channel
@@ -47,6 +51,10 @@ class StrangersIds:
     token_id: str
     report_id: str
     pending_id: str
+    event_id: str
+    subscription_id: str
+    webhook_id: str
+    schedule_id: str
 
     def as_path_values(self) -> dict[str, str]:
         return {name: str(value) for name, value in asdict(self).items()}
@@ -54,7 +62,8 @@ class StrangersIds:
 
 def build_strangers_world(ctx: AppContext, stranger: User) -> StrangersIds:
     """Bind a camera, record and erase, export, ask, consent, object, sign in and make a
-    token as `stranger`; a child report and a complaint are filed about and by them."""
+    token as `stranger`; a child report and a complaint are filed about and by them; an event
+    on their camera, a browser of theirs with push on, a webhook, an arming schedule entry."""
     with ctx.db.session() as db:
         bob = db.get(User, stranger.id)
         assert bob is not None
@@ -67,6 +76,10 @@ def build_strangers_world(ctx: AppContext, stranger: User) -> StrangersIds:
     for start in (RECORDED_AT_US, RECORDED_AT_US + 4 * SECOND):
         segment = FinishedSegment(start, start + 4 * SECOND, 100, b"video" * 200)
         ctx.vault.store_segment(owner_id=stranger.id, camera_id=camera_id, segment=segment)
+    event = lifecycle.open_event(
+        ctx, owner_id=stranger.id, camera_id=camera_id, start_us=RECORDED_AT_US,
+        at_us=RECORDED_AT_US, score=0.4, zones=(), pre_roll_s=5,
+    )  # fmt: skip
     with ctx.db.session() as db:
         bob = db.get(User, stranger.id)
         assert bob is not None
@@ -82,6 +95,16 @@ def build_strangers_world(ctx: AppContext, stranger: User) -> StrangersIds:
         token = credentials.create_token(ctx, db, user=bob, name="script", expires_in_days=None)
         minors_report.report_child(ctx, db, email=bob.email, note="looks young")
         pending = complaints.submit(ctx, db, email=bob.email, name=None, details="Too slow.")
+        now = ctx.clock.now()
+        browser = destinations.subscribe(
+            db, ctx.settings, user_id=bob.id, endpoint="http://127.0.0.1:9/push/bob",
+            p256dh=_P256DH, auth="c3RyYW5nZXJzLWF1dGgh", now=now,
+        )  # fmt: skip
+        hook = destinations.add_webhook(
+            db, ctx.settings, user_id=bob.id, url="http://127.0.0.1:9/hooks/bob", now=now
+        )
+        home = homes.home_of(db, user_id=bob.id, now=now)
+        entry = homes.add_schedule(db, home, ScheduleEntry(1, "08:00", "away"), now=now)
         db.flush()
         return StrangersIds(
             account_id=bob.id,
@@ -96,7 +119,15 @@ def build_strangers_world(ctx: AppContext, stranger: User) -> StrangersIds:
             token_id=token.token.id,
             report_id=_one(db, select(ChildReport.id).where(ChildReport.user_id == bob.id)),
             pending_id=pending.id,
+            event_id=event.id,
+            subscription_id=browser.id,
+            webhook_id=hook.webhook.id,
+            schedule_id=entry.id,
         )
+
+
+# A browser's push key: an uncompressed P-256 point, base64url (any valid one will do).
+_P256DH = "BOYbYbJ7XzKsCYzzuDT41GKIEatfYkSz3PSr5SNFByG-52bXyCZqGdRaNN-duDPg4y-00W8glEuKjqoP5qTGsgI"
 
 
 def _one(db: object, query: object) -> object:
