@@ -42,7 +42,9 @@ from _harness import (
     BenchError,
     Server,
     emit,
+    expect,
     report_failure,
+    request_json,
     spawn_server,
     stop_server,
     temp_data_dir,
@@ -130,6 +132,10 @@ def run(plan: Plan) -> dict[str, Any]:
             bind_camera(server, account, camera.main_url, f"Cam {index}")
             for index, camera in enumerate(fleet.cameras)
         ]
+        for camera_id in camera_ids:  # recording alone: motion_analysis.py benches detection
+            off = {"enabled": False}
+            path = f"/api/v1/cameras/{camera_id}/detection"
+            expect(request_json(server, "PUT", path, body=off, headers=account.auth), 200, path)
         ff_dirs = [data_dir / "ffmpeg" / f"cam{index:02d}" for index in range(plan.cameras)]
         ffmpegs = stack.enter_context(
             ffmpeg_recorders([c.main_url for c in fleet.cameras], ff_dirs, data_dir)
