@@ -76,15 +76,22 @@ def open_event(
         )
         session.add(event)
         session.flush()
-        for zone_id in hit:
-            session.add(EventZone(event_id=event.id, zone_id=zone_id, camera_id=camera_id,
-                                  start_us=start_us))  # fmt: skip
+        session.add_all(_zone_rows(event.id, camera_id, start_us, hit))
         event_id = event.id
     return OpenEvent(event_id, owner_id, camera_id, start_us, at_us, score, hit, at_us, score)
 
 
-def record_activity(ctx: AppContext, event: OpenEvent, *, at_us: int, score: float,
-                    zones: Iterable[str]) -> bool:  # fmt: skip
+def _zone_rows(event_id: str, camera_id: str, start_us: int, zones: list[str]) -> list[EventZone]:
+    """One row per zone hit (the event list filters by zone on them)."""
+    return [
+        EventZone(event_id=event_id, zone_id=zone, camera_id=camera_id, start_us=start_us)
+        for zone in zones
+    ]
+
+
+def record_activity(
+    ctx: AppContext, event: OpenEvent, *, at_us: int, score: float, zones: Iterable[str]
+) -> bool:
     """Motion goes on: remember it, and write it when it is worth it; True when something
     shown about the event changed (new zones, a clearly higher peak)."""
     event.last_active_us = max(event.last_active_us, at_us)
@@ -105,9 +112,7 @@ def record_activity(ctx: AppContext, event: OpenEvent, *, at_us: int, score: flo
                 zones=json.dumps(event.zones),
             )
         )
-        for zone_id in new_zones:
-            session.add(EventZone(event_id=event.id, zone_id=zone_id, camera_id=event.camera_id,
-                                  start_us=event.start_us))  # fmt: skip
+        session.add_all(_zone_rows(event.id, event.camera_id, event.start_us, new_zones))
     event.written_us, event.written_peak = at_us, event.peak_score
     return bool(new_zones or higher)
 
