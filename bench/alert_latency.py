@@ -13,13 +13,13 @@ How: a temporary data directory and account; `hearthwatch serve` with the record
 detectors and the alert dispatcher run in it, as by default); the simulator in this process,
 with still scenes (nothing moves but on command) and its control API on a free port; the
 cameras bound through the API with their sub-streams; each camera's minimum motion duration
-set to `--min-duration-ms` (200 ms, one sub-stream frame, by default; the product's default
-is 800 ms) and its quiet period to 2 s; the account's alert cooldown set to 0 so that every
-trial alerts (the cooldown is what keeps real alerts from spamming, not what is measured
-here); the push service subscribed through the notify API as the web app does. A first
-crossing on every camera (not counted) shows the whole chain works. Then the trials go
-round the cameras at a fixed pace, so that each camera's previous event has closed before
-its next crossing. Everything is stopped and removed even on error.
+left at the product's default (`DEFAULT_MIN_DURATION_MS`, 400 ms: three sub-stream frames;
+`--min-duration-ms` sets another) and its quiet period to 2 s; the account's alert cooldown
+set to 0 so that every trial alerts (the cooldown is what keeps real alerts from spamming,
+not what is measured here); the push service subscribed through the notify API as the web
+app does. A first crossing on every camera (not counted) shows the whole chain works. Then
+the trials go round the cameras at a fixed pace, so that each camera's previous event has
+closed before its next crossing. Everything is stopped and removed even on error.
 
 Targets: p50 < 1 s and p95 < 2 s, and no crossing without its alert. `--quick` runs 10
 trials (under 60 s); the full run 60. The exit status is 0 only when the targets are met.
@@ -58,6 +58,7 @@ from _harness import (
 from _media import Account, create_user, load_average, percentile, sign_in
 
 from hearthwatch.camsim import CameraFleet, CameraInfo, FleetConfig, MotionSchedule
+from hearthwatch.events.motion import DEFAULT_MIN_DURATION_MS
 from tests.support.push_endpoint import LocalSubscription, PushEndpoint, Received
 
 TARGET_P50_S = 1.0
@@ -108,7 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10 trials, for a smoke run")
     parser.add_argument("--trials", type=int, default=0, help="override the number of trials")
     parser.add_argument(
-        "--min-duration-ms", type=int, default=200, help="the cameras' minimum motion duration"
+        "--min-duration-ms",
+        type=int,
+        default=DEFAULT_MIN_DURATION_MS,
+        help="the cameras' minimum motion duration",
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL

@@ -30,7 +30,7 @@ def test_defaults_until_changed(client: TestClient, camera_id: str) -> None:
     assert got.json() == {
         "enabled": True,
         "sensitivity": 60,
-        "min_duration_ms": 800,
+        "min_duration_ms": 400,
         "quiet_seconds": 8,
         "pre_roll_s": 5,
         "post_roll_s": 10,
@@ -53,7 +53,7 @@ def test_a_change_is_stored_and_fields_left_out_kept(
     assert changed.status_code == 200, changed.text
     again = client.put(f"{CAMERAS}/{camera_id}/detection", json={"enabled": False}).json()
     assert again["sensitivity"] == 80 and again["quiet_seconds"] == 20
-    assert again["enabled"] is False and again["min_duration_ms"] == 800
+    assert again["enabled"] is False and again["min_duration_ms"] == 400
     assert again["zones"] == [{"id": "path", "name": "Garden path", "points": SQUARE}]
     assert again["masks"] == [[[0.5, 0.5], [1.0, 0.5], [1.0, 1.0]]]
     assert client.get(f"{CAMERAS}/{camera_id}/detection").json() == again

@@ -25,7 +25,7 @@ from hearthwatch.context import AppContext
 from hearthwatch.devices.models import Camera
 from hearthwatch.errors import ValidationFailed
 from hearthwatch.events.models import CameraDetection
-from hearthwatch.events.motion import MotionSettings, Zone
+from hearthwatch.events.motion import DEFAULT_MIN_DURATION_MS, MotionSettings, Zone
 from hearthwatch.media.masks import Polygon, parse_polygons
 
 MAX_ZONES = 16
@@ -53,7 +53,7 @@ LIMITS = (
 class DetectionSettings:
     enabled: bool = True
     sensitivity: int = 60
-    min_duration_ms: int = 800
+    min_duration_ms: int = DEFAULT_MIN_DURATION_MS
     quiet_seconds: int = 8
     pre_roll_s: int = 5
     post_roll_s: int = 10

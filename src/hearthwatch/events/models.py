@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearthwatch.db.base import Base, UTCDateTime, new_id
+from hearthwatch.events.motion import DEFAULT_MIN_DURATION_MS
 
 EVENT_MOTION = "motion"
 
@@ -32,7 +33,7 @@ class CameraDetection(Base):
     )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     sensitivity: Mapped[int] = mapped_column(Integer, default=60)  # 1 (least) to 100
-    min_duration_ms: Mapped[int] = mapped_column(Integer, default=800)
+    min_duration_ms: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_DURATION_MS)
     quiet_seconds: Mapped[int] = mapped_column(Integer, default=8)  # an event closes after
     pre_roll_s: Mapped[int] = mapped_column(Integer, default=5)
     post_roll_s: Mapped[int] = mapped_column(Integer, default=10)

@@ -39,6 +39,11 @@ MAX_FRAME_CREDIT_US = 3_000_000  # a frame after a long break stands for no more
 # height away in a 320x180 sub-stream covers about 1% of it.
 THRESHOLD_RANGE = (48.0, 6.0)  # gray levels a pixel must differ by
 AREA_RANGE = (0.05, 0.0005)  # fraction of a zone that must change
+# How long motion must last before an event opens, by default: three sub-stream frames at
+# 5 fps. Long enough that one flicker (a leaf, a compression burst) opens nothing, short
+# enough that an alert can reach a phone within a second of someone stepping in (the
+# cooldown, not this, is what keeps wind and shadows from flooding anyone).
+DEFAULT_MIN_DURATION_MS = 400
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class Zone:
 @dataclass(frozen=True)
 class MotionSettings:
     sensitivity: int = 60
-    min_duration_ms: int = 800
+    min_duration_ms: int = DEFAULT_MIN_DURATION_MS
     zones: tuple[Zone, ...] = ()
     masks: tuple[Polygon, ...] = ()
 
