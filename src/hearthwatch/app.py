@@ -23,7 +23,7 @@ from hearthwatch.events import api as events_api
 from hearthwatch.events import settings_api as detection_api
 from hearthwatch.homes import api as homes_api
 from hearthwatch.media import api as media_api
-from hearthwatch.media import clip_api
+from hearthwatch.media import clip_api, live_api
 from hearthwatch.notify import api as notify_api
 from hearthwatch.privacy import api as privacy_api
 from hearthwatch.web import api_docs, pages
@@ -72,6 +72,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         me_api,
         devices_api,
         media_api,
+        live_api,
         clip_api,
         events_api,
         detection_api,

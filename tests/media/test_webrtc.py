@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, Route, expect
 
 from hearthwatch.context import AppContext
-from hearthwatch.media.api import webrtc_peers
+from hearthwatch.media.live_api import webrtc_peers
 from hearthwatch.media.webrtc import CONNECT_SECONDS, annexb, parameter_sets
 from tests.conftest import STRONG_PASSWORD, sign_in
 from tests.media.conftest import SMALL_SCENE, bind, wait_for

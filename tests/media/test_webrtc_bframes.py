@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from hearthwatch.media.api import webrtc_peers
+from hearthwatch.media.live_api import webrtc_peers
 from hearthwatch.media.recorder import Recorder
 from tests.media.test_recording import media_token
 from tests.media.test_webrtc import frames, post_offer, watching

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, Route, expect
 
-from hearthwatch.media.api import webrtc_peers
+from hearthwatch.media.live_api import webrtc_peers
 from hearthwatch.media.recorder import Recorder
 from hearthwatch.media.webrtc import CONNECT_SECONDS
 from tests.conftest import STRONG_PASSWORD

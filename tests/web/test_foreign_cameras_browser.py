@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from hearthwatch.media.api import webrtc_peers
+from hearthwatch.media.live_api import webrtc_peers
 from hearthwatch.media.recorder import Recorder
 from hearthwatch.media.webrtc import CONNECT_SECONDS
 from tests.conftest import STRONG_PASSWORD

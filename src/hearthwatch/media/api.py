@@ -1,4 +1,5 @@
-"""Media routes: tokens, the recording timeline, segments, snapshots, clips and live video.
+"""Media routes: tokens, the recording timeline, segments and snapshots (clips: clip_api.py,
+live video: live_api.py).
 
 Every byte of media is authorised when it is served: the short-lived token must be valid
 for this camera and scope, the permission resolver must still agree, and the session or
@@ -7,23 +8,16 @@ API token the media token came from must still be alive (P16 and issue-level rul
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import (
     APIRouter,
-    FastAPI,
     Path,
     Query,
     Request,
     Response,
-    WebSocket,
-    WebSocketDisconnect,
 )
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,32 +42,27 @@ from hearthwatch.errors import (
     ValidationFailed,
 )
 from hearthwatch.media import playback, recorded
-from hearthwatch.media.live_streams import LiveStream, live_stream
 from hearthwatch.media.masks import Polygon, parse_polygons
 from hearthwatch.media.models import Segment
 from hearthwatch.media.snapshots import LiveSnapshots
 from hearthwatch.privacy.limits.service import camera_held
 
 if TYPE_CHECKING:
-    from hearthwatch.media.webrtc import WebRtcPeers
+    pass
 
 router = APIRouter(prefix="/cameras", tags=["media"])
 
 CameraId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Token = Annotated[str | None, Query(max_length=2048, description="Media token from media-token")]
 MAX_TIMELINE = timedelta(hours=48)
-RECHECK_SECONDS = 15.0
 PRIVATE = {"cache-control": "private, no-store", "x-content-type-options": "nosniff"}
 SCOPE_ACTION = {"live": Action.WATCH_LIVE, "playback": Action.PLAYBACK}
-MAX_SDP = 32_768
-STREAM_WAIT_SECONDS = 8.0
 FRAME_TIME_HEADER = "hearthwatch-frame-time"
-LIVE_STREAM_HEADER = "hearthwatch-live-stream"
 
 _snapshots = LiveSnapshots()
 
 
-def _token_key(ctx: AppContext) -> bytes:
+def media_token_key(ctx: AppContext) -> bytes:
     return ctx.keyring.derive("media-token-v1")
 
 
@@ -91,7 +80,7 @@ def media_token(
         scope=body.scope,
         expires=int(expires.timestamp()),
     )
-    return MediaTokenOut(token=media_tokens.issue(_token_key(ctx), grant), expires_at=expires)
+    return MediaTokenOut(token=media_tokens.issue(media_token_key(ctx), grant), expires_at=expires)
 
 
 def media_user(
@@ -106,7 +95,7 @@ def media_user(
     """The user on whose behalf media is served, checked now."""
     if token:
         grant = media_tokens.verify(
-            _token_key(ctx), token, camera_id=camera_id, scope=scope, now=ctx.clock.now()
+            media_token_key(ctx), token, camera_id=camera_id, scope=scope, now=ctx.clock.now()
         )
         if not credential_alive(ctx, db, grant.credential_id):
             raise NotAuthenticated("Sign in again.", code="media.token_invalid")
@@ -260,167 +249,3 @@ def snapshot(
         headers[FRAME_TIME_HEADER] = shown.isoformat()
     image = playback.jpeg(frame, masks=camera_masks(db, camera_id))
     return Response(image, media_type="image/jpeg", headers=headers)
-
-
-class WebRtcOffer(BaseModel):
-    """The browser's session description: one receive-only H.264 video stream."""
-
-    sdp: str = Field(min_length=1, max_length=MAX_SDP)
-    type: Literal["offer"]
-
-
-class WebRtcAnswer(BaseModel):
-    sdp: str
-    type: Literal["answer"] = "answer"
-
-
-@router.post("/{camera_id}/webrtc", response_model=WebRtcAnswer)
-async def webrtc_offer(
-    camera_id: CameraId,
-    offer: WebRtcOffer,
-    request: Request,
-    response: Response,
-    token: Token = None,
-) -> WebRtcAnswer:
-    """Live video over WebRTC (H.264 as the camera sends it): the SDP answer to an offer.
-    A camera whose main stream is H.265 is watched through its H.264 sub-stream if it has
-    one; the `Hearthwatch-Live-Stream` header says which is sent (`main` or `sub`, with
-    its codec and size: `sub; codec=h264; width=640; height=360`).
-
-    Authorised like the live socket, with a live media token; the peer is closed when the
-    session behind the token ends or the camera may no longer be watched."""
-    ctx: AppContext = request.app.state.ctx
-    await asyncio.to_thread(_authorise_live, ctx, camera_id, token or "")
-    chosen = await _live_stream(ctx, camera_id, h264_only=True, wait_seconds=STREAM_WAIT_SECONDS)
-    if chosen is None:
-        raise NotFound("The camera is offline.", code="camera.offline")
-    still_allowed = functools.partial(_may_watch, ctx, camera_id, token or "", renewing=True)
-    peers = webrtc_peers(request.app)
-    sdp = await peers.answer(offer.sdp, chosen.hub, still_allowed=still_allowed)
-    response.headers[LIVE_STREAM_HEADER] = chosen.header()
-    return WebRtcAnswer(sdp=sdp)
-
-
-def webrtc_peers(app: FastAPI) -> WebRtcPeers:
-    """The app's peer connections, made on first use (aiortc loads PyAV: not at start-up)."""
-    peers: WebRtcPeers | None = getattr(app.state, "webrtc", None)
-    if peers is None:
-        from hearthwatch.media.webrtc import WebRtcPeers, ice_servers
-
-        peers = WebRtcPeers(ice_servers(app.state.ctx.settings))
-        app.state.webrtc = peers
-    return peers
-
-
-async def _live_stream(
-    ctx: AppContext, camera_id: str, *, h264_only: bool, wait_seconds: float
-) -> LiveStream | None:
-    """The camera's live stream (media/live_streams.py chooses main or sub-stream)."""
-    if ctx.recorder is None:
-        return None
-    return await live_stream(
-        ctx.recorder, camera_id, h264_only=h264_only, wait_seconds=wait_seconds
-    )
-
-
-def _authorise_live(ctx: AppContext, camera_id: str, token: str) -> None:
-    with ctx.db.session() as db:
-        media_user(ctx, db, None, camera_id=camera_id, scope="live", token=token)
-
-
-@router.websocket("/{camera_id}/live")
-async def live(websocket: WebSocket, camera_id: str, token: str = "", stream: str = "main") -> None:
-    """Live video as fMP4 over a WebSocket: the init segment, then one fragment per frame.
-    With `stream=sub` (a player whose browser cannot play H.265) a camera whose main stream
-    is H.265 is watched through its H.264 sub-stream, announced first in a text message
-    (`{"stream": "sub", "codec": …, "width": …, "height": …}`)."""
-    ctx: AppContext = websocket.app.state.ctx
-    refusal = await asyncio.to_thread(_live_refusal, ctx, camera_id, token)
-    if refusal is not None:
-        await websocket.close(code=refusal[0], reason=refusal[1])
-        return
-    await websocket.accept()
-    chosen = await _live_stream(ctx, camera_id, h264_only=stream == "sub", wait_seconds=0.0)
-    if chosen is None:
-        await websocket.close(code=4404, reason="camera offline")
-        return
-    hub = chosen.hub
-    viewer, init, gop = hub.join(asyncio.get_running_loop())
-    try:
-        if init is None:
-            return
-        if chosen.sub:
-            await websocket.send_text(json.dumps(chosen.describe()))
-        await websocket.send_bytes(init)
-        for data in gop:
-            await websocket.send_bytes(data)
-        await _pump(websocket, viewer.queue, ctx, camera_id, token)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        hub.leave(viewer)
-
-
-async def _pump(
-    websocket: WebSocket,
-    queue: asyncio.Queue[bytes | None],
-    ctx: AppContext,
-    camera_id: str,
-    token: str,
-) -> None:
-    loop = asyncio.get_running_loop()
-    recheck_at = loop.time() + RECHECK_SECONDS
-    while True:
-        try:
-            data = await asyncio.wait_for(queue.get(), timeout=RECHECK_SECONDS)
-        except TimeoutError:
-            data = b""
-        if data is None:
-            await websocket.close(code=4404, reason="camera offline")
-            return
-        if loop.time() >= recheck_at:
-            if not await asyncio.to_thread(_may_watch, ctx, camera_id, token, renewing=True):
-                await websocket.close(code=4401, reason="access ended")
-                return
-            recheck_at = loop.time() + RECHECK_SECONDS
-        if data:
-            await websocket.send_bytes(data)
-
-
-def _live_refusal(ctx: AppContext, camera_id: str, token: str) -> tuple[int, str] | None:
-    """Why the live socket is refused (close code, reason), or None: 4409 for a camera in
-    privacy mode (its owner sees why), 4401 for anything else, a stranger's camera included."""
-    try:
-        with ctx.db.session() as db:
-            media_user(ctx, db, None, camera_id=camera_id, scope="live", token=token)
-            return None
-    except Conflict:
-        return 4409, "privacy mode"
-    except (NotAuthenticated, NotFound, PermissionDenied):
-        return 4401, "not authorised"
-
-
-def _may_watch(ctx: AppContext, camera_id: str, token: str, *, renewing: bool = False) -> bool:
-    """Token, resolver and session checked together; a running stream outlives its token's
-    expiry but not the session, nor the right to watch."""
-    try:
-        with ctx.db.session() as db:
-            if not renewing:
-                media_user(ctx, db, None, camera_id=camera_id, scope="live", token=token)
-                return True
-            grant = media_tokens.verify(
-                _token_key(ctx),
-                token,
-                camera_id=camera_id,
-                scope="live",
-                now=ctx.clock.now(),
-                check_expiry=False,
-            )
-            if not credential_alive(ctx, db, grant.credential_id):
-                return False
-            authorize(db, user_id=grant.user_id, camera_id=camera_id, action=Action.WATCH_LIVE)
-            refuse_if_restricted(ctx, db, camera_id)
-            refuse_in_privacy_mode(db, camera_id)
-            return True
-    except (NotAuthenticated, NotFound, PermissionDenied, Conflict):
-        return False

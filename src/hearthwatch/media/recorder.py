@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hearthwatch.context import AppContext
@@ -54,7 +53,7 @@ from hearthwatch.media.ingest import CameraIngest
 from hearthwatch.media.live import LiveHub
 from hearthwatch.media.segmenter import FinishedSegment
 from hearthwatch.media.status import PRIVACY_MODE, RESTRICTED, STREAM_TAKEN, IngestStatus
-from hearthwatch.media.store import MediaVault
+from hearthwatch.media.store import MediaVault, SegmentWriter
 from hearthwatch.privacy.limits.service import held_cameras
 from hearthwatch.protocols.rtsp_url import StreamAddress
 from hearthwatch.security.outbound import camera_policy
@@ -316,8 +315,8 @@ class Recorder:
         not another account's (a name bound while it pointed elsewhere is refused)."""
         check_stream_holder(self.ctx, owner_id=owner_id, key=stream_key_at(self.ctx, address, host))
 
-    def _store(self, owner_id: str, camera_id: str) -> _SegmentWriter:
-        return _SegmentWriter(self.vault, owner_id, camera_id)
+    def _store(self, owner_id: str, camera_id: str) -> SegmentWriter:
+        return SegmentWriter(self.vault, owner_id, camera_id)
 
     def _read_cameras(self) -> _Cameras:
         with self.ctx.db.session() as session:
@@ -384,22 +383,3 @@ def _failing(ingest: CameraIngest) -> bool:
 
 def _nothing_stored(segment: FinishedSegment) -> None:
     """A live-only ingest's segments (never called: it does not record)."""
-
-
-@dataclass(frozen=True)
-class _SegmentWriter:
-    vault: MediaVault
-    owner_id: str
-    camera_id: str
-
-    def __call__(self, segment: FinishedSegment) -> None:
-        try:
-            self.vault.store_segment(
-                owner_id=self.owner_id, camera_id=self.camera_id, segment=segment
-            )
-        except IntegrityError:
-            # The camera was removed by another node (this one stops its ingest first): its
-            # last segment has nowhere to go, and the store already took its file back.
-            log.info("segment of a removed camera dropped", extra={"camera": self.camera_id})
-        except Exception:  # a storage hiccup loses one segment, never the ingest
-            log.exception("storing a segment failed", extra={"camera": self.camera_id})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hearthwatch.db import Database
@@ -89,3 +90,24 @@ class MediaVault:
                 .order_by(Segment.start_us)
             )
         )
+
+
+@dataclass(frozen=True)
+class SegmentWriter:
+    """Stores one camera's finished segments, losing one to a hiccup, never the ingest."""
+
+    vault: MediaVault
+    owner_id: str
+    camera_id: str
+
+    def __call__(self, segment: FinishedSegment) -> None:
+        try:
+            self.vault.store_segment(
+                owner_id=self.owner_id, camera_id=self.camera_id, segment=segment
+            )
+        except IntegrityError:
+            # The camera was removed by another node (this one stops its ingest first): its
+            # last segment has nowhere to go, and the store already took its file back.
+            log.info("segment of a removed camera dropped", extra={"camera": self.camera_id})
+        except Exception:  # a storage hiccup loses one segment, never the ingest
+            log.exception("storing a segment failed", extra={"camera": self.camera_id})

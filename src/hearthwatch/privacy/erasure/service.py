@@ -15,7 +15,6 @@ Order of work, the same for every scope:
    deleted rows' old pages live on until a checkpoint; SQLite zeroes them in the file
    itself, `secure_delete`), and then deletes the job row. A job left by a crash or a busy
    database is finished by the node's job runner once its lease or grace has passed.
-
 An account erasure also deletes the demo outbox's mails to or about the person.
 """
 
@@ -183,17 +182,11 @@ def _drop_events(db: Session, camera_id: str, start_us: int, end_us: int, erased
     """The events of an erased range go with its recordings (issue 14): each says what
     happened then, and its thumbnail is a picture of it."""
     ends = func.coalesce(Event.end_us, Event.last_active_us)
-    events = list(
-        db.scalars(
-            select(Event).where(
-                Event.camera_id == camera_id, Event.start_us < end_us, ends >= start_us
-            )
-        )
-    )
+    overlap = (Event.camera_id == camera_id, Event.start_us < end_us, ends >= start_us)
+    events = list(db.scalars(select(Event).where(*overlap)))
     thumbnails = [e.thumbnail_key for e in events if e.thumbnail_key is not None]
     db.execute(delete(Event).where(Event.id.in_([e.id for e in events])))
-    erased.rows["events"] = len(events)
-    erased.objects += len(thumbnails)
+    erased.rows["events"], erased.objects = len(events), erased.objects + len(thumbnails)
     erased.blob_keys = [*erased.blob_keys, *thumbnails]
 
 
