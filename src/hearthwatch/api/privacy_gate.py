@@ -53,6 +53,7 @@ OPEN_PREFIXES: tuple[str, ...] = (
     "/signin",
     "/signout",
     "/outbox",
+    "/sw.js",  # the service worker holds nothing personal; an update must not be held up
 )
 
 

@@ -247,6 +247,10 @@ def test_p48_pages_lead_to_the_accept_page_and_back(
     stopped = client.get("/profile", follow_redirects=False)
     assert stopped.status_code == 303
     assert stopped.headers["location"] == "/privacy/notice/accept?next=/profile"
+    # The browser updates the alerts' service worker on its own: never held up meanwhile.
+    worker = client.get("/sw.js", follow_redirects=False)
+    assert worker.status_code == 200, worker.headers
+    assert worker.headers["content-type"].startswith("application/javascript")
     page = client.get("/privacy/notice/accept?next=/profile")
     assert "New purpose: Improving detection" in page.text
     done = submit(
