@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from hearthwatch.context import AppContext
 from hearthwatch.db.engine import make_engine
-from hearthwatch.db.migrate import current_revision, downgrade, upgrade
+from hearthwatch.db.migrate import HEAD, current_revision, downgrade, upgrade
 from hearthwatch.jobs.catalog import ERASURE_RUN, erasure_run_key
 from hearthwatch.privacy.erasure import service as erasure
 
@@ -36,6 +36,7 @@ def test_issue13_item1_0021_queues_the_deletions_left_pending(ctx: AppContext) -
             assert current_revision(engine) == "0021"
     finally:
         engine.dispose()
+        upgrade(url, HEAD)  # later revisions back: a PostgreSQL database outlives the test
     payload = json.dumps({"erasure_job_id": "e" * 32})
     key = erasure_run_key("e" * 32)
     assert [tuple(row) for row in queued] == [(ERASURE_RUN.name, "queued", key, payload)]

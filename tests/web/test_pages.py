@@ -215,6 +215,11 @@ GENUINE_FIELDS: dict[str, dict[str, str]] = {
     "/privacy/export": {"password": STRONG_PASSWORD},
     "/privacy/export/{export_id}/delete": {},
     "/events/seen-all": {},
+    "/home/arming/mode": {"mode": "off"},
+    "/home/arming/modes/{mode}": {},
+    "/home/arming/home": {"name": "Mallory's", "timezone": "UTC"},
+    "/home/arming/schedules": {"at": "08:00", "mode": "off", "day-mon": "on"},
+    "/home/arming/schedules/{schedule_id}/delete": {},
     "/privacy/import": {},
     "/privacy/close": {"password": STRONG_PASSWORD},
     "/privacy/limits/object": {"use": "product_analytics"},
@@ -291,6 +296,8 @@ def alice_with_things(ctx: AppContext, client: TestClient, web_alice: User) -> d
             "account_id": "0" * 32,
             "pending_id": "0" * 32,
             "report_id": "0" * 32,
+            "schedule_id": "0" * 32,
+            "mode": "away",
         }
 
 
